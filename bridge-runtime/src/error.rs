@@ -1,0 +1,308 @@
+//! The one error type handlers return, and how each kind maps to an HTTP status and a JSON body.
+//!
+//! The mapping is the protocol's: `401` means exactly "the external service rejected these credentials" (for OAuth
+//! integrations it makes Talkdesk refresh the token and retry), so nothing else ever produces it.
+
+use serde::Serialize;
+use std::borrow::Cow;
+use std::error::Error as StdError;
+use std::fmt;
+
+/// What went wrong, which decides the status code and the `code` of the JSON body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The external service rejected the credentials in `auth`: `401`. Only this kind answers `401`.
+    CredentialsRejected,
+    /// The request is not acceptable (a missing or mistyped field, a value the bridge cannot use): `400`.
+    InvalidInput,
+    /// The request body is not JSON: `400`.
+    MalformedJson,
+    /// The action could not be carried out, for a reason the message explains: `400`.
+    ActionFailed,
+    /// The external service failed (5xx, unreadable answer, connection refused): `502`.
+    Upstream,
+    /// The external service or the handler took too long: `504`.
+    Timeout,
+    /// A bug in the bridge: `500`.
+    Internal,
+    /// No endpoint at this path: `404`.
+    NotFound,
+    /// The endpoint exists, but not for this method: `405`.
+    MethodNotAllowed,
+    /// The body is larger than the bridge accepts: `413`.
+    PayloadTooLarge,
+    /// The body is declared as something other than JSON: `415`.
+    UnsupportedMediaType,
+}
+
+impl ErrorKind {
+    /// The HTTP status this kind answers with.
+    pub fn status(self) -> u16 {
+        match self {
+            Self::CredentialsRejected => 401,
+            Self::InvalidInput | Self::MalformedJson | Self::ActionFailed => 400,
+            Self::Upstream => 502,
+            Self::Timeout => 504,
+            Self::Internal => 500,
+            Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::PayloadTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
+        }
+    }
+
+    /// The stable, machine-readable `code` of the JSON body.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::CredentialsRejected => "credentials_rejected",
+            Self::InvalidInput => "invalid_input",
+            Self::MalformedJson => "malformed_json",
+            Self::ActionFailed => "action_failed",
+            Self::Upstream => "upstream_failure",
+            Self::Timeout => "timeout",
+            Self::Internal => "internal_error",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+        }
+    }
+}
+
+/// One offending field of a request: its path (`auth.token`, `data.subject`, `meta.interaction_types[2]`) and what
+/// is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// Where the field is, from the top of the request body.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// The error a bridge handler returns. Each constructor names a situation of the protocol; the status follows.
+///
+/// | constructor | status |
+/// |---|---|
+/// | [`credentials_rejected`](Error::credentials_rejected) | 401 |
+/// | [`invalid_input`](Error::invalid_input), [`action_failed`](Error::action_failed) | 400 |
+/// | [`upstream`](Error::upstream) | 502 |
+/// | [`timeout`](Error::timeout) | 504 |
+/// | [`internal`](Error::internal) | 500 |
+///
+/// The JSON body is `{"code": …, "message": …, "fields": [{"field": …, "message": …}]}` (`fields` only when there
+/// are some). Before it is sent, every string value of the request's `auth` is blanked out of it, so a message that
+/// quotes a credential by mistake does not leak it.
+///
+/// **OAuth integrations:** a `401` is what makes Talkdesk refresh the access token and retry the request. Answer
+/// [`credentials_rejected`](Error::credentials_rejected) when, and only when, the external service rejected the
+/// token; never for an outage or a bug.
+///
+/// ```
+/// use bridge_runtime::{Error, ErrorKind};
+///
+/// let err = Error::action_failed("Zendesk refused the ticket: subject is too long");
+/// assert_eq!(err.kind(), ErrorKind::ActionFailed);
+/// assert_eq!(err.status(), 400);
+/// assert_eq!(err.to_string(), "Zendesk refused the ticket: subject is too long");
+/// ```
+pub struct Error {
+    kind: ErrorKind,
+    message: Cow<'static, str>,
+    fields: Vec<FieldError>,
+    source: Option<Box<dyn StdError + Send + Sync>>,
+}
+
+impl Error {
+    /// An error of `kind` with a message for Talkdesk (and its users) to read.
+    pub fn new(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            fields: Vec::new(),
+            source: None,
+        }
+    }
+
+    /// The external service rejected the credentials: `401`.
+    pub fn credentials_rejected() -> Self {
+        Self::new(
+            ErrorKind::CredentialsRejected,
+            "the external service rejected these credentials",
+        )
+    }
+
+    /// The request cannot be used as it is: `400` with `message`.
+    pub fn invalid_input(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::InvalidInput, message)
+    }
+
+    /// The action failed for a reason the user can act on: `400` with `message`.
+    pub fn action_failed(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::ActionFailed, message)
+    }
+
+    /// The external service failed: `502`.
+    pub fn upstream(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::Upstream, message)
+    }
+
+    /// The external service did not answer in time: `504`.
+    pub fn timeout(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::Timeout, message)
+    }
+
+    /// A bug in the bridge: `500`.
+    pub fn internal(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::Internal, message)
+    }
+
+    /// A `400` listing every offending field of a request.
+    pub fn invalid_fields(fields: Vec<FieldError>) -> Self {
+        let summary = fields
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut err = Self::invalid_input(format!("invalid request: {summary}"));
+        err.fields = fields;
+        err
+    }
+
+    /// Attaches the underlying cause (kept for logs, never sent to Talkdesk).
+    pub fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The HTTP status this error answers with.
+    pub fn status(&self) -> u16 {
+        self.kind.status()
+    }
+
+    /// The message for Talkdesk.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The offending fields, for request errors.
+    pub fn fields(&self) -> &[FieldError] {
+        &self.fields
+    }
+
+    /// Replaces every occurrence of each of `secrets` in the message and field messages.
+    pub(crate) fn redact(&mut self, secrets: &[String]) {
+        fn scrub(text: &str, secrets: &[String]) -> Option<String> {
+            let hit = secrets.iter().any(|s| text.contains(s.as_str()));
+            hit.then(|| {
+                secrets
+                    .iter()
+                    .fold(text.to_owned(), |acc, s| acc.replace(s.as_str(), "<redacted>"))
+            })
+        }
+        if let Some(clean) = scrub(&self.message, secrets) {
+            self.message = clean.into();
+        }
+        for field in &mut self.fields {
+            if let Some(clean) = scrub(&field.message, secrets) {
+                field.message = clean;
+            }
+        }
+    }
+
+    /// The JSON body of this error.
+    pub fn to_json(&self) -> Vec<u8> {
+        #[derive(Serialize)]
+        struct Body<'a> {
+            code: &'static str,
+            message: &'a str,
+            #[serde(skip_serializing_if = "<[_]>::is_empty")]
+            fields: &'a [FieldError],
+        }
+        serde_json::to_vec(&Body {
+            code: self.kind.code(),
+            message: &self.message,
+            fields: &self.fields,
+        })
+        .expect("an error body always serializes")
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("Error");
+        s.field("kind", &self.kind).field("message", &self.message);
+        if !self.fields.is_empty() {
+            s.field("fields", &self.fields);
+        }
+        if let Some(source) = &self.source {
+            s.field("source", &format_args!("{source}"));
+        }
+        s.finish()
+    }
+}
+
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source.as_deref().map(|s| s as &(dyn StdError + 'static))
+    }
+}
+
+impl From<reqwest::Error> for Error {
+    /// A failed call to the external service: `504` when it timed out, `502` otherwise. The URL is dropped from
+    /// the message (it may carry tenant names or query parameters).
+    fn from(err: reqwest::Error) -> Self {
+        let err = err.without_url();
+        let kind = if err.is_timeout() {
+            ErrorKind::Timeout
+        } else {
+            ErrorKind::Upstream
+        };
+        Self::new(kind, format!("the external service call failed: {err}")).with_source(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_has_its_status() {
+        assert_eq!(Error::credentials_rejected().status(), 401);
+        assert_eq!(Error::invalid_input("x").status(), 400);
+        assert_eq!(Error::action_failed("x").status(), 400);
+        assert_eq!(Error::upstream("x").status(), 502);
+        assert_eq!(Error::timeout("x").status(), 504);
+        assert_eq!(Error::internal("x").status(), 500);
+    }
+
+    #[test]
+    fn body_lists_fields_and_redacts_secrets() {
+        let mut err = Error::invalid_fields(vec![FieldError {
+            field: "auth.token".into(),
+            message: "token hunter2 expired".into(),
+        }]);
+        err.redact(&["hunter2".into()]);
+        let body: serde_json::Value = serde_json::from_slice(&err.to_json()).unwrap();
+        assert_eq!(body["code"], "invalid_input");
+        assert_eq!(body["fields"][0]["field"], "auth.token");
+        assert!(!body.to_string().contains("hunter2"), "{body}");
+    }
+
+    #[test]
+    fn body_omits_empty_fields() {
+        let body: serde_json::Value = serde_json::from_slice(&Error::upstream("down").to_json()).unwrap();
+        assert_eq!(body, serde_json::json!({"code": "upstream_failure", "message": "down"}));
+    }
+}

@@ -1,0 +1,41 @@
+//! Runtime of the `bridge` framework: the Talkdesk protocol model, request decoding, the generated-code contract
+//! and the server. Bridge authors use it through the `talkdesk-bridge` crate (`bridge::…`).
+//!
+//! Where things are:
+//! - [`protocol`]: the protocol's requests and answers, one module per endpoint;
+//! - [`error`]: the error handlers return and its statuses;
+//! - [`decode`]: body → envelope, or a `400` naming every offending field;
+//! - [`contract`]: the traits generated code relies on;
+//! - [`endpoint`] and [`server`]: mounting endpoints and serving them.
+
+pub mod contract;
+pub mod decode;
+pub mod endpoint;
+pub mod error;
+mod params;
+mod pipeline;
+pub mod protocol;
+mod secret;
+pub mod server;
+mod state;
+
+pub use decode::decode_request;
+pub use endpoint::{BuildError, Endpoint, EndpointInfo, EndpointKind, MountContext};
+pub use error::{Error, ErrorKind, FieldError};
+pub use params::{Auth, Data, State};
+pub use protocol::*;
+pub use secret::Secret;
+pub use server::{Bridge, RunningBridge, ServeError};
+
+/// Not public API: the paths generated code names. Stable only together with the macros of the same version.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::contract::{
+        ActionExecutorReply, AgentRetrieverReply, AuthParam, AuthValidatorReply, ContactRetrieverReply, DataParam,
+        HandlerResult, InteractionRetrieverReply, Reply, SendFuture, StateParam,
+    };
+    pub use crate::endpoint::{BuildError, Endpoint, EndpointInfo, EndpointKind, MountContext};
+    pub use crate::protocol::{Envelope, NoData, NoMeta};
+    pub use warp::filters::BoxedFilter;
+    pub use warp::reply::Response;
+}

@@ -1,0 +1,23 @@
+//! The Talkdesk bridge protocol as Rust types: what Talkdesk sends to each endpoint and what a bridge answers.
+//!
+//! This is the ground floor of the framework: it imports nothing else of ours. Each submodule covers one endpoint
+//! (or one value shared by several), and follows `shared/spec/PROTOCOL.md`, including its decisions where Talkdesk's
+//! documents are unclear: unknown keys are ignored, a missing `meta`/`data` is an empty object, ids and offsets are
+//! accepted as strings or numbers and always emitted as strings.
+
+mod action;
+mod agent;
+mod auth;
+mod contact;
+mod date;
+mod envelope;
+mod id;
+mod interaction;
+
+pub use action::{ActionMeta, ActionOutcome};
+pub use agent::{Agent, AgentPage, AgentSyncMeta};
+pub use auth::AuthValidation;
+pub use contact::{Contact, ContactPage, ContactSyncMeta, SyncSituation};
+pub use date::{DateParseError, TalkdeskDate};
+pub use envelope::{Envelope, NoData, NoMeta};
+pub use interaction::{Interaction, InteractionData, InteractionMeta, Priority, Status};
