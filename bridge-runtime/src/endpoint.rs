@@ -1,11 +1,11 @@
 //! What an endpoint is to the server: its kind, its path, and how it becomes a warp filter once the bridge's
 //! shared state is known. The macros implement [`Endpoint`] for a unit-like struct named after the handler.
 
+use crate::contract::Reply;
 use crate::error::Error;
 use crate::pipeline;
-use crate::state::StateMap;
-use crate::contract::Reply;
 use crate::protocol::Envelope;
+use crate::state::StateMap;
 use serde::de::DeserializeOwned;
 use std::fmt;
 use std::future::Future;
@@ -110,7 +110,7 @@ impl MountContext<'_> {
         M: DeserializeOwned + Send + 'static,
         D: DeserializeOwned + Send + 'static,
         Out: Reply,
-        H: Fn(Envelope<A, M, D>) -> Fut + Clone + Send + Sync + 'static,
+        H: Fn(Envelope<A, M, D>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Out, Error>> + Send + 'static,
     {
         pipeline::filter(self.info, self.body_limit, handler)

@@ -116,20 +116,12 @@ pub struct Error {
 impl Error {
     /// An error of `kind` with a message for Talkdesk (and its users) to read.
     pub fn new(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Self {
-        Self {
-            kind,
-            message: message.into(),
-            fields: Vec::new(),
-            source: None,
-        }
+        Self { kind, message: message.into(), fields: Vec::new(), source: None }
     }
 
     /// The external service rejected the credentials: `401`.
     pub fn credentials_rejected() -> Self {
-        Self::new(
-            ErrorKind::CredentialsRejected,
-            "the external service rejected these credentials",
-        )
+        Self::new(ErrorKind::CredentialsRejected, "the external service rejected these credentials")
     }
 
     /// The request cannot be used as it is: `400` with `message`.
@@ -159,11 +151,7 @@ impl Error {
 
     /// A `400` listing every offending field of a request.
     pub fn invalid_fields(fields: Vec<FieldError>) -> Self {
-        let summary = fields
-            .iter()
-            .map(|f| format!("{}: {}", f.field, f.message))
-            .collect::<Vec<_>>()
-            .join("; ");
+        let summary = fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ");
         let mut err = Self::invalid_input(format!("invalid request: {summary}"));
         err.fields = fields;
         err
@@ -199,11 +187,7 @@ impl Error {
     pub(crate) fn redact(&mut self, secrets: &[String]) {
         fn scrub(text: &str, secrets: &[String]) -> Option<String> {
             let hit = secrets.iter().any(|s| text.contains(s.as_str()));
-            hit.then(|| {
-                secrets
-                    .iter()
-                    .fold(text.to_owned(), |acc, s| acc.replace(s.as_str(), "<redacted>"))
-            })
+            hit.then(|| secrets.iter().fold(text.to_owned(), |acc, s| acc.replace(s.as_str(), "<redacted>")))
         }
         if let Some(clean) = scrub(&self.message, secrets) {
             self.message = clean.into();
@@ -224,12 +208,8 @@ impl Error {
             #[serde(skip_serializing_if = "<[_]>::is_empty")]
             fields: &'a [FieldError],
         }
-        serde_json::to_vec(&Body {
-            code: self.kind.code(),
-            message: &self.message,
-            fields: &self.fields,
-        })
-        .expect("an error body always serializes")
+        serde_json::to_vec(&Body { code: self.kind.code(), message: &self.message, fields: &self.fields })
+            .expect("an error body always serializes")
     }
 }
 
@@ -264,11 +244,7 @@ impl From<reqwest::Error> for Error {
     /// the message (it may carry tenant names or query parameters).
     fn from(err: reqwest::Error) -> Self {
         let err = err.without_url();
-        let kind = if err.is_timeout() {
-            ErrorKind::Timeout
-        } else {
-            ErrorKind::Upstream
-        };
+        let kind = if err.is_timeout() { ErrorKind::Timeout } else { ErrorKind::Upstream };
         Self::new(kind, format!("the external service call failed: {err}")).with_source(err)
     }
 }

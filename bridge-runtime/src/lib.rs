@@ -25,7 +25,7 @@ pub use error::{Error, ErrorKind, FieldError};
 pub use params::{Auth, Data, State};
 pub use protocol::*;
 pub use secret::Secret;
-pub use server::{Bridge, RunningBridge, ServeError};
+pub use server::{listen_address, Bridge, RunningBridge, ServeError};
 
 /// Not public API: the paths generated code names. Stable only together with the macros of the same version.
 #[doc(hidden)]
@@ -35,7 +35,7 @@ pub mod __private {
         HandlerResult, InteractionRetrieverReply, Reply, SendFuture, StateParam,
     };
     pub use crate::endpoint::{BuildError, Endpoint, EndpointInfo, EndpointKind, MountContext};
-    pub use crate::protocol::{Envelope, NoData, NoMeta};
+    pub use crate::protocol::{self, Envelope, NoData, NoMeta};
     pub use warp::filters::BoxedFilter;
     pub use warp::reply::Response;
 }

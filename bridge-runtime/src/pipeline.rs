@@ -40,16 +40,21 @@ impl FromStr for MediaType {
     }
 }
 
-pub(crate) fn filter<A, M, D, Out, H, Fut>(info: EndpointInfo, body_limit: usize, handler: H) -> BoxedFilter<(Response,)>
+pub(crate) fn filter<A, M, D, Out, H, Fut>(
+    info: EndpointInfo,
+    body_limit: usize,
+    handler: H,
+) -> BoxedFilter<(Response,)>
 where
     A: DeserializeOwned + Send + 'static,
     M: DeserializeOwned + Send + 'static,
     D: DeserializeOwned + Send + 'static,
     Out: Reply,
-    H: Fn(Envelope<A, M, D>) -> Fut + Clone + Send + Sync + 'static,
+    H: Fn(Envelope<A, M, D>) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<Out, Error>> + Send + 'static,
 {
     let path = info.path;
+    let handler = std::sync::Arc::new(handler);
     warp::path::full()
         .and_then(move |full: FullPath| async move {
             if full.as_str() == path {
@@ -64,7 +69,7 @@ where
         .and(warp::header::optional::<u64>("content-length"))
         .and(warp::body::stream())
         .then(move |media: Option<MediaType>, length: Option<u64>, body| {
-            let handler = handler.clone();
+            let handler = std::sync::Arc::clone(&handler);
             async move {
                 let started = Instant::now();
                 let response = match answer(body_limit, media, length, body, handler).await {
@@ -92,10 +97,9 @@ impl Failure {
         }
         let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = json_response(status, error.to_json());
-        response.extensions_mut().insert(LoggedError {
-            code: error.kind().code(),
-            message: error.message().to_owned(),
-        });
+        response
+            .extensions_mut()
+            .insert(LoggedError { code: error.kind().code(), message: error.message().to_owned() });
         response
     }
 }
@@ -118,7 +122,7 @@ async fn answer<A, M, D, Out, H, Fut, S, B>(
     media: Option<MediaType>,
     length: Option<u64>,
     body: S,
-    handler: H,
+    handler: std::sync::Arc<H>,
 ) -> Result<Response, Failure>
 where
     A: DeserializeOwned,
@@ -141,25 +145,16 @@ where
         return Err(too_large(body_limit).into());
     }
     let bytes = read_body(body, length, body_limit).await?;
-    let envelope = decode_request::<A, M, D>(&bytes).map_err(|error| Failure {
-        error,
-        body: Some(bytes.clone()),
-    })?;
+    let envelope = decode_request::<A, M, D>(&bytes).map_err(|error| Failure { error, body: Some(bytes.clone()) })?;
     match AssertUnwindSafe(handler(envelope)).catch_unwind().await {
         Ok(Ok(out)) => Ok(out.into_response()),
-        Ok(Err(error)) => Err(Failure {
-            error,
-            body: Some(bytes),
-        }),
+        Ok(Err(error)) => Err(Failure { error, body: Some(bytes) }),
         Err(_panic) => Err(Error::internal("the bridge failed while handling this request").into()),
     }
 }
 
 fn too_large(limit: usize) -> Error {
-    Error::new(
-        ErrorKind::PayloadTooLarge,
-        format!("the request body is larger than the limit of {limit} bytes"),
-    )
+    Error::new(ErrorKind::PayloadTooLarge, format!("the request body is larger than the limit of {limit} bytes"))
 }
 
 async fn read_body<S, B>(body: S, declared: Option<u64>, limit: usize) -> Result<Bytes, Error>

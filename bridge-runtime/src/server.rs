@@ -94,17 +94,10 @@ impl Bridge {
         let mut seen: Vec<EndpointInfo> = Vec::new();
         for info in self.endpoints() {
             if info.path == "/health" {
-                return Err(BuildError::ReservedPath {
-                    path: info.path,
-                    handler: info.handler,
-                });
+                return Err(BuildError::ReservedPath { path: info.path, handler: info.handler });
             }
             if let Some(first) = seen.iter().find(|s| s.path == info.path) {
-                return Err(BuildError::DuplicatePath {
-                    path: info.path,
-                    first: first.handler,
-                    second: info.handler,
-                });
+                return Err(BuildError::DuplicatePath { path: info.path, first: first.handler, second: info.handler });
             }
             seen.push(info);
         }
@@ -115,11 +108,7 @@ impl Bridge {
             .boxed();
         let mut routes = health;
         for endpoint in &self.endpoints {
-            let ctx = MountContext {
-                states: &self.states,
-                info: endpoint.info(),
-                body_limit: self.body_limit,
-            };
+            let ctx = MountContext { states: &self.states, info: endpoint.info(), body_limit: self.body_limit };
             routes = routes.or(endpoint.mount(&ctx)?).unify().boxed();
         }
         Ok(routes.recover(answer_rejection).unify().boxed())
@@ -130,39 +119,32 @@ impl Bridge {
     pub async fn bind(self, addr: SocketAddr) -> Result<RunningBridge, ServeError> {
         let grace = self.shutdown_grace;
         let filter = self.into_filter().map_err(ServeError::Build)?;
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|source| ServeError::Bind { addr, source })?;
-        let local_addr = listener
-            .local_addr()
-            .map_err(|source| ServeError::Bind { addr, source })?;
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
+        let local_addr = listener.local_addr().map_err(|source| ServeError::Bind { addr, source })?;
         let (trigger, triggered) = tokio::sync::oneshot::channel::<()>();
         let server = warp::serve(filter).incoming(listener).graceful(async move {
             let _ = triggered.await;
         });
         let task = tokio::spawn(server.run());
-        Ok(RunningBridge {
-            local_addr,
-            trigger,
-            task,
-            grace,
-        })
+        Ok(RunningBridge { local_addr, trigger, task, grace })
     }
 
     /// Serves on `BRIDGE_ADDR` (default `127.0.0.1:3000`; with only `PORT` set, `0.0.0.0:$PORT`) until SIGINT or
     /// SIGTERM, then stops accepting, lets requests in flight finish (up to the shutdown grace) and returns.
     pub async fn serve(self) -> Result<(), ServeError> {
-        let addr = address_from_env(std::env::var("BRIDGE_ADDR").ok(), std::env::var("PORT").ok())?;
-        let running = self.bind(addr).await?;
+        let running = self.bind(listen_address()?).await?;
         tracing::info!(target: "bridge::server", addr = %running.local_addr(), "listening");
-        shutdown_signal().await;
-        tracing::info!(target: "bridge::server", "shutting down");
-        running.shutdown().await;
+        running.run_until_signal().await;
         Ok(())
     }
 }
 
-/// The address to listen on, from `BRIDGE_ADDR` and `PORT`.
+/// The address [`Bridge::serve`] listens on: `BRIDGE_ADDR` (default `127.0.0.1:3000`), or `0.0.0.0:$PORT` when
+/// only `PORT` is set (the convention of most hosting platforms).
+pub fn listen_address() -> Result<SocketAddr, ServeError> {
+    address_from_env(std::env::var("BRIDGE_ADDR").ok(), std::env::var("PORT").ok())
+}
+
 fn address_from_env(bridge_addr: Option<String>, port: Option<String>) -> Result<SocketAddr, ServeError> {
     let text = match (bridge_addr, port) {
         (Some(addr), _) => addr,
@@ -229,6 +211,13 @@ impl RunningBridge {
         format!("http://{}", self.local_addr)
     }
 
+    /// Serves until SIGINT or SIGTERM, then shuts down gracefully.
+    pub async fn run_until_signal(self) {
+        shutdown_signal().await;
+        tracing::info!(target: "bridge::server", "shutting down");
+        self.shutdown().await;
+    }
+
     /// Stops accepting connections and waits (up to the shutdown grace) for requests in flight.
     pub async fn shutdown(self) {
         let _ = self.trigger.send(());
@@ -259,7 +248,9 @@ impl fmt::Display for ServeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Build(err) => err.fmt(f),
-            Self::BadAddress(text) => write!(f, "`{text}` is not an address to listen on (expected e.g. 127.0.0.1:3000)"),
+            Self::BadAddress(text) => {
+                write!(f, "`{text}` is not an address to listen on (expected e.g. 127.0.0.1:3000)")
+            }
             Self::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
         }
     }

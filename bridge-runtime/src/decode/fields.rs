@@ -48,10 +48,7 @@ pub(super) fn collect<T: DeserializeOwned>(section: &str, value: Value, sensitiv
             } else {
                 describe(&failure.message, found, sensitive)
             };
-            out.push(FieldError {
-                field: render(section, &failure.at),
-                message,
-            });
+            out.push(FieldError { field: render(section, &failure.at), message });
         }
         reported.push(failure.at.clone());
         match patch::<T>(&mut scratch, &failure, &mut attempts) {
@@ -238,9 +235,7 @@ pub(super) fn kind_of(value: &Value) -> &'static str {
 /// expected u32`, which for `auth` would echo a credential. With `sensitive`, messages it does not recognise are
 /// replaced by a generic one (a custom `Deserialize` may quote its input).
 pub(super) fn describe(message: &str, found: Option<&Value>, sensitive: bool) -> String {
-    let expected = message
-        .rfind(", expected ")
-        .map(|i| &message[i + ", expected ".len()..]);
+    let expected = message.rfind(", expected ").map(|i| &message[i + ", expected ".len()..]);
     if message.starts_with("invalid type:") {
         if let Some(expected) = expected {
             return match found {
@@ -343,7 +338,9 @@ mod tests {
 
     #[test]
     fn valid_input_reports_nothing() {
-        assert!(errors(json!({"name": "n", "age": 3, "level": "low", "address": {"street": "s", "number": 1}})).is_empty());
+        assert!(
+            errors(json!({"name": "n", "age": 3, "level": "low", "address": {"street": "s", "number": 1}})).is_empty()
+        );
     }
 
     #[test]

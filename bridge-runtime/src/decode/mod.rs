@@ -54,10 +54,7 @@ where
     let value: Value = match serde_json::from_slice(body) {
         Ok(value) => value,
         Err(syntax) => {
-            return Error::new(
-                ErrorKind::MalformedJson,
-                format!("the request body is not valid JSON: {syntax}"),
-            )
+            return Error::new(ErrorKind::MalformedJson, format!("the request body is not valid JSON: {syntax}"))
         }
     };
     let Value::Object(mut sections) = value else {
@@ -129,10 +126,7 @@ mod tests {
     }
 
     fn fields_of(err: &Error) -> Vec<(String, String)> {
-        err.fields()
-            .iter()
-            .map(|f| (f.field.clone(), f.message.clone()))
-            .collect()
+        err.fields().iter().map(|f| (f.field.clone(), f.message.clone())).collect()
     }
 
     #[test]
@@ -155,18 +149,9 @@ mod tests {
             fields_of(&err),
             [
                 ("auth.password".into(), "missing mandatory field".into()),
-                (
-                    "meta.interaction_types[1]".into(),
-                    "expected a string, found a number".into()
-                ),
-                (
-                    "meta.interaction_types[3]".into(),
-                    "expected a string, found a boolean".into()
-                ),
-                (
-                    "data.contact_emails".into(),
-                    "expected a sequence, found a string".into()
-                ),
+                ("meta.interaction_types[1]".into(), "expected a string, found a number".into()),
+                ("meta.interaction_types[3]".into(), "expected a string, found a boolean".into()),
+                ("data.contact_emails".into(), "expected a sequence, found a string".into()),
             ]
         );
     }

@@ -46,10 +46,7 @@ pub struct ActionOutcome {
 impl ActionOutcome {
     /// An outcome with a message.
     pub fn message(message: impl Into<String>) -> Self {
-        Self {
-            message: Some(message.into()),
-            ..Self::default()
-        }
+        Self { message: Some(message.into()), ..Self::default() }
     }
 
     /// Sets the id of the created resource.

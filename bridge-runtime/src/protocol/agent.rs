@@ -25,11 +25,7 @@ pub struct Agent {
 impl Agent {
     /// An agent.
     pub fn new(id: impl Into<String>, name: impl Into<String>, email: impl Into<String>) -> Self {
-        Self {
-            id: id.into(),
-            name: name.into(),
-            email: email.into(),
-        }
+        Self { id: id.into(), name: name.into(), email: email.into() }
     }
 }
 
@@ -56,10 +52,7 @@ pub struct AgentPage {
 impl AgentPage {
     /// A last page of agents.
     pub fn new(agents: Vec<Agent>) -> Self {
-        Self {
-            agents,
-            next_offset: None,
-        }
+        Self { agents, next_offset: None }
     }
 
     /// Announces a next page at `offset`.

@@ -103,10 +103,7 @@ impl From<RawContactSyncMeta> for ContactSyncMeta {
             (Some(checkpoint), None) => SyncSituation::Incremental { checkpoint },
             (Some(checkpoint), Some(offset)) => SyncSituation::IncrementalNextPage { checkpoint, offset },
         };
-        ContactSyncMeta {
-            situation,
-            context: raw.context.filter(|c| !c.is_null()),
-        }
+        ContactSyncMeta { situation, context: raw.context.filter(|c| !c.is_null()) }
     }
 }
 
@@ -160,11 +157,7 @@ pub struct Contact {
 impl Contact {
     /// A contact with its two mandatory fields.
     pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
-        Self {
-            id: id.into(),
-            name: name.into(),
-            ..Self::default()
-        }
+        Self { id: id.into(), name: name.into(), ..Self::default() }
     }
 
     /// Adds an email.
@@ -269,25 +262,16 @@ mod tests {
     #[test]
     fn classifies_the_four_situations() {
         assert_eq!(situation("{}"), SyncSituation::Initial);
-        assert_eq!(
-            situation(r#"{"offset": 2}"#),
-            SyncSituation::InitialNextPage { offset: "2".into() }
-        );
+        assert_eq!(situation(r#"{"offset": 2}"#), SyncSituation::InitialNextPage { offset: "2".into() });
         assert_eq!(
             situation(r#"{"synchronization_checkpoint": "c"}"#),
             SyncSituation::Incremental { checkpoint: "c".into() }
         );
         assert_eq!(
             situation(r#"{"synchronization_checkpoint": "c", "offset": "o"}"#),
-            SyncSituation::IncrementalNextPage {
-                checkpoint: "c".into(),
-                offset: "o".into()
-            }
+            SyncSituation::IncrementalNextPage { checkpoint: "c".into(), offset: "o".into() }
         );
-        assert_eq!(
-            situation(r#"{"synchronization_checkpoint": null, "offset": ""}"#),
-            SyncSituation::Initial
-        );
+        assert_eq!(situation(r#"{"synchronization_checkpoint": null, "offset": ""}"#), SyncSituation::Initial);
     }
 
     #[test]

@@ -51,9 +51,7 @@ impl TalkdeskDate {
     pub fn parse_rfc3339(text: &str) -> Result<Self, DateParseError> {
         OffsetDateTime::parse(text, &Rfc3339)
             .map(Self::from)
-            .map_err(|_| DateParseError {
-                expected: "RFC 3339 (`YYYY-MM-DDTHH:MM:SSZ`)",
-            })
+            .map_err(|_| DateParseError { expected: "RFC 3339 (`YYYY-MM-DDTHH:MM:SSZ`)" })
     }
 
     /// The current time.
@@ -104,14 +102,10 @@ impl FromStr for TalkdeskDate {
     type Err = DateParseError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let error = DateParseError {
-            expected: TALKDESK_FORMAT,
-        };
+        let error = DateParseError { expected: TALKDESK_FORMAT };
         let naive = text.strip_suffix(" UTC").ok_or(error.clone())?;
         let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-        PrimitiveDateTime::parse(naive, format)
-            .map(|t| Self(t.assume_utc()))
-            .map_err(|_| error)
+        PrimitiveDateTime::parse(naive, format).map(|t| Self(t.assume_utc())).map_err(|_| error)
     }
 }
 
@@ -136,10 +130,7 @@ mod tests {
     fn renders_exactly_the_talkdesk_format() {
         let date = TalkdeskDate::parse_rfc3339("2012-11-21T17:53:51.987Z").unwrap();
         assert_eq!(date.to_string(), "2012-11-21 17:53:51 UTC");
-        assert_eq!(
-            serde_json::to_string(&date).unwrap(),
-            r#""2012-11-21 17:53:51 UTC""#
-        );
+        assert_eq!(serde_json::to_string(&date).unwrap(), r#""2012-11-21 17:53:51 UTC""#);
     }
 
     #[test]
@@ -156,13 +147,9 @@ mod tests {
 
     #[test]
     fn rejects_other_formats() {
-        for bad in [
-            "2012-11-21T17:53:51Z",
-            "2012-11-21 17:53:51",
-            "2012-11-21 17:53:51 GMT",
-            "2012-13-21 17:53:51 UTC",
-            "",
-        ] {
+        for bad in
+            ["2012-11-21T17:53:51Z", "2012-11-21 17:53:51", "2012-11-21 17:53:51 GMT", "2012-13-21 17:53:51 UTC", ""]
+        {
             assert!(bad.parse::<TalkdeskDate>().is_err(), "{bad}");
         }
     }

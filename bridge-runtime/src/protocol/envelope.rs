@@ -118,11 +118,7 @@ where
                         }
                     }
                 }
-                Ok(Envelope {
-                    auth: or_empty(auth)?,
-                    meta: or_empty(meta)?,
-                    data: or_empty(data)?,
-                })
+                Ok(Envelope { auth: or_empty(auth)?, meta: or_empty(meta)?, data: or_empty(data)? })
             }
         }
 
@@ -188,11 +184,9 @@ mod tests {
 
     #[test]
     fn unknown_sections_are_ignored_and_duplicates_refused() {
-        let r: Request =
-            serde_json::from_str(r#"{"auth": {"token": "t", "extra": 1}, "version": 2}"#).unwrap();
+        let r: Request = serde_json::from_str(r#"{"auth": {"token": "t", "extra": 1}, "version": 2}"#).unwrap();
         assert_eq!(r.auth.token, "t");
-        let err = serde_json::from_str::<Request>(r#"{"auth": {"token": "t"}, "auth": {"token": "u"}}"#)
-            .unwrap_err();
+        let err = serde_json::from_str::<Request>(r#"{"auth": {"token": "t"}, "auth": {"token": "u"}}"#).unwrap_err();
         assert!(err.to_string().contains("duplicate field `auth`"), "{err}");
     }
 

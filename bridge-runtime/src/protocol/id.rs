@@ -55,8 +55,7 @@ impl<'de> Visitor<'de> for OptionalStringOrNumber {
 /// `deserialize_with` for an optional id or offset: a string, an integer or `null`. An empty string counts as
 /// absent, since an empty offset or checkpoint cannot mean anything.
 pub(crate) fn optional<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(d.deserialize_option(OptionalStringOrNumber)?
-        .filter(|s| !s.is_empty()))
+    Ok(d.deserialize_option(OptionalStringOrNumber)?.filter(|s| !s.is_empty()))
 }
 
 /// `deserialize_with` for a mandatory id: a string or an integer.

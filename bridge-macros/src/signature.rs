@@ -1,0 +1,129 @@
+//! Reading the annotated function: its parameters, the role each one claims (from its type's name), and its
+//! return type. Nothing here knows which roles an endpoint accepts: that is [`crate::valid`]'s job.
+
+use syn::{FnArg, ItemFn, ReturnType, Type};
+
+/// What a parameter receives, told by the last segment of its type's path.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Role {
+    /// `Auth<T>`: the request's `auth`.
+    Auth,
+    /// `State<T>`: shared state.
+    State,
+    /// `Data<T>`: an action's inputs.
+    ActionData,
+    /// `ContactSyncMeta`.
+    ContactSyncMeta,
+    /// `InteractionMeta`.
+    InteractionMeta,
+    /// `InteractionData`.
+    InteractionData,
+    /// `ActionMeta`.
+    ActionMeta,
+    /// `AgentSyncMeta`.
+    AgentSyncMeta,
+}
+
+impl Role {
+    fn from_type_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "Auth" => Self::Auth,
+            "State" => Self::State,
+            "Data" => Self::ActionData,
+            "ContactSyncMeta" => Self::ContactSyncMeta,
+            "InteractionMeta" => Self::InteractionMeta,
+            "InteractionData" => Self::InteractionData,
+            "ActionMeta" => Self::ActionMeta,
+            "AgentSyncMeta" => Self::AgentSyncMeta,
+            _ => return None,
+        })
+    }
+
+    /// What the role is, for messages.
+    pub(crate) fn described(self) -> &'static str {
+        match self {
+            Self::Auth => "the request's `auth` (`bridge::Auth<_>`)",
+            Self::State => "shared state (`bridge::State<_>`)",
+            Self::ActionData => "the action's inputs (`bridge::Data<_>`)",
+            Self::ContactSyncMeta => "the contact sync `meta` (`bridge::ContactSyncMeta`)",
+            Self::InteractionMeta => "the interaction `meta` (`bridge::InteractionMeta`)",
+            Self::InteractionData => "the interaction `data` (`bridge::InteractionData`)",
+            Self::ActionMeta => "the action `meta` (`bridge::ActionMeta`)",
+            Self::AgentSyncMeta => "the agent sync `meta` (`bridge::AgentSyncMeta`)",
+        }
+    }
+
+    /// Whether a handler may take several parameters of this role.
+    pub(crate) fn repeatable(self) -> bool {
+        self == Self::State
+    }
+}
+
+/// One parameter of the handler.
+pub(crate) struct Param<'a> {
+    /// The whole `pattern: Type` (or `self`), for spans.
+    pub(crate) arg: &'a FnArg,
+    /// Its type (`None` for a `self` receiver).
+    pub(crate) ty: Option<&'a Type>,
+    /// The role its type claims (`None` when the type names no role).
+    pub(crate) role: Option<Role>,
+}
+
+/// The annotated function, read.
+pub(crate) struct Handler<'a> {
+    pub(crate) item: &'a ItemFn,
+    pub(crate) params: Vec<Param<'a>>,
+    pub(crate) output: Option<&'a Type>,
+}
+
+impl<'a> Handler<'a> {
+    pub(crate) fn read(item: &'a ItemFn) -> Self {
+        let params = item
+            .sig
+            .inputs
+            .iter()
+            .map(|arg| match arg {
+                FnArg::Receiver(_) => Param { arg, ty: None, role: None },
+                FnArg::Typed(typed) => Param { arg, ty: Some(&typed.ty), role: role_of(&typed.ty) },
+            })
+            .collect();
+        let output = match &item.sig.output {
+            ReturnType::Default => None,
+            ReturnType::Type(_, ty) => Some(&**ty),
+        };
+        Handler { item, params, output }
+    }
+
+    /// The parameter of `role`, if there is one.
+    pub(crate) fn param(&self, role: Role) -> Option<&Param<'a>> {
+        self.params.iter().find(|p| p.role == Some(role))
+    }
+}
+
+/// The role a type claims: the last segment of a plain path (`bridge::Auth<Creds>` → `Auth`).
+fn role_of(ty: &Type) -> Option<Role> {
+    match ty {
+        Type::Path(path) if path.qself.is_none() => Role::from_type_name(&path.path.segments.last()?.ident.to_string()),
+        Type::Group(group) => role_of(&group.elem),
+        Type::Paren(paren) => role_of(&paren.elem),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::parse_quote;
+
+    #[test]
+    fn reads_roles_from_type_names() {
+        let item: ItemFn = parse_quote! {
+            async fn f(Auth(a): bridge::Auth<Creds>, m: InteractionMeta, s: State<Client>, x: u8) -> Result<(), Error> {}
+        };
+        let handler = Handler::read(&item);
+        let roles: Vec<_> = handler.params.iter().map(|p| p.role).collect();
+        assert_eq!(roles, [Some(Role::Auth), Some(Role::InteractionMeta), Some(Role::State), None]);
+        assert!(handler.output.is_some());
+        assert!(handler.param(Role::Auth).is_some());
+    }
+}
