@@ -54,3 +54,8 @@
 
 pub use bridge_macros::{action_executor, agent_retriever, auth_validator, contact_retriever, interaction_retriever};
 pub use bridge_runtime::*;
+
+/// The README's examples, compiled as doc tests so that they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
