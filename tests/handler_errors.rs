@@ -86,8 +86,13 @@ async fn messages_quoting_an_auth_value_are_redacted() {
 #[tokio::test]
 async fn an_action_failure_carries_its_message_for_talkdesk() {
     let bridge = start(failing_bridge()).await;
-    let body = post(&bridge, "/actions/fail", &request("action")).await.assert_json(400);
-    assert_eq!(body, serde_json::json!({"code": "action_failed", "message": "the ticket was refused"}));
+    let answer = post(&bridge, "/actions/fail", &request("action")).await;
+    let body = answer.assert_json(400);
+    let request_id = answer.request_id.clone().expect("every answer has an X-Request-Id");
+    assert_eq!(
+        body,
+        serde_json::json!({"code": "action_failed", "message": "the ticket was refused", "request_id": request_id})
+    );
 }
 
 #[tokio::test]

@@ -91,6 +91,7 @@ pub struct MountContext<'a> {
     pub(crate) states: &'a StateMap,
     pub(crate) info: EndpointInfo,
     pub(crate) body_limit: usize,
+    pub(crate) deadline: std::time::Duration,
 }
 
 impl MountContext<'_> {
@@ -113,7 +114,7 @@ impl MountContext<'_> {
         H: Fn(Envelope<A, M, D>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Out, Error>> + Send + 'static,
     {
-        pipeline::filter(self.info, self.body_limit, handler)
+        pipeline::filter(self.info, self.body_limit, self.deadline, handler)
     }
 }
 

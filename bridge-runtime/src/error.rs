@@ -34,6 +34,11 @@ pub enum ErrorKind {
     PayloadTooLarge,
     /// The body is declared as something other than JSON: `415`.
     UnsupportedMediaType,
+    /// The caller did not present the bridge's own inbound token (`BRIDGE_TOKEN`): `403`. Never `401`, which would
+    /// make Talkdesk refresh the user's OAuth token.
+    Forbidden,
+    /// The bridge has as many requests in flight as it accepts: `503`, with `Retry-After`.
+    Overloaded,
 }
 
 impl ErrorKind {
@@ -49,6 +54,8 @@ impl ErrorKind {
             Self::MethodNotAllowed => 405,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
+            Self::Forbidden => 403,
+            Self::Overloaded => 503,
         }
     }
 
@@ -66,6 +73,8 @@ impl ErrorKind {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::Forbidden => "forbidden",
+            Self::Overloaded => "overloaded",
         }
     }
 }
@@ -90,8 +99,8 @@ pub struct FieldError {
 /// | [`timeout`](Error::timeout) | 504 |
 /// | [`internal`](Error::internal) | 500 |
 ///
-/// The JSON body is `{"code": …, "message": …, "fields": [{"field": …, "message": …}]}` (`fields` only when there
-/// are some). Before it is sent, every string value of the request's `auth` is blanked out of it, so a message that
+/// The JSON body is `{"code": …, "message": …, "request_id": …, "fields": [{"field": …, "message": …}]}`
+/// (`request_id` when served by a [`Bridge`](crate::Bridge), `fields` only when there are some). Before it is sent, every string value of the request's `auth` is blanked out of it, so a message that
 /// quotes a credential by mistake does not leak it.
 ///
 /// **OAuth integrations:** a `401` is what makes Talkdesk refresh the access token and retry the request. Answer
@@ -199,17 +208,25 @@ impl Error {
         }
     }
 
-    /// The JSON body of this error.
+    /// The JSON body of this error, with the id of the request being handled, if any.
     pub fn to_json(&self) -> Vec<u8> {
         #[derive(Serialize)]
         struct Body<'a> {
             code: &'static str,
             message: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            request_id: Option<&'a str>,
             #[serde(skip_serializing_if = "<[_]>::is_empty")]
             fields: &'a [FieldError],
         }
-        serde_json::to_vec(&Body { code: self.kind.code(), message: &self.message, fields: &self.fields })
-            .expect("an error body always serializes")
+        let request_id = crate::request_id::current();
+        serde_json::to_vec(&Body {
+            code: self.kind.code(),
+            message: &self.message,
+            request_id: request_id.as_ref().map(|id| id.as_str()),
+            fields: &self.fields,
+        })
+        .expect("an error body always serializes")
     }
 }
 

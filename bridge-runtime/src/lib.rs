@@ -12,9 +12,12 @@ pub mod contract;
 pub mod decode;
 pub mod endpoint;
 pub mod error;
+mod gate;
+mod listener;
 mod params;
 mod pipeline;
 pub mod protocol;
+pub mod request_id;
 mod secret;
 pub mod server;
 mod state;
@@ -22,10 +25,11 @@ mod state;
 pub use decode::decode_request;
 pub use endpoint::{BuildError, Endpoint, EndpointInfo, EndpointKind, MountContext};
 pub use error::{Error, ErrorKind, FieldError};
+pub use listener::RunningBridge;
 pub use params::{Auth, Data, State};
 pub use protocol::*;
 pub use secret::Secret;
-pub use server::{listen_address, Bridge, RunningBridge, ServeError};
+pub use server::{listen_address, Bridge, ServeError};
 
 /// Not public API: the paths generated code names. Stable only together with the macros of the same version.
 #[doc(hidden)]

@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::str::FromStr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use warp::filters::path::FullPath;
 use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
@@ -43,6 +43,7 @@ impl FromStr for MediaType {
 pub(crate) fn filter<A, M, D, Out, H, Fut>(
     info: EndpointInfo,
     body_limit: usize,
+    deadline: Duration,
     handler: H,
 ) -> BoxedFilter<(Response,)>
 where
@@ -72,7 +73,7 @@ where
             let handler = std::sync::Arc::clone(&handler);
             async move {
                 let started = Instant::now();
-                let response = match answer(body_limit, media, length, body, handler).await {
+                let response = match answer(body_limit, deadline, media, length, body, handler).await {
                     Ok(response) => response,
                     Err(err) => err.into_response(),
                 };
@@ -119,6 +120,7 @@ struct LoggedError {
 
 async fn answer<A, M, D, Out, H, Fut, S, B>(
     body_limit: usize,
+    deadline: Duration,
     media: Option<MediaType>,
     length: Option<u64>,
     body: S,
@@ -146,10 +148,14 @@ where
     }
     let bytes = read_body(body, length, body_limit).await?;
     let envelope = decode_request::<A, M, D>(&bytes).map_err(|error| Failure { error, body: Some(bytes.clone()) })?;
-    match AssertUnwindSafe(handler(envelope)).catch_unwind().await {
-        Ok(Ok(out)) => Ok(out.into_response()),
-        Ok(Err(error)) => Err(Failure { error, body: Some(bytes) }),
-        Err(_panic) => Err(Error::internal("the bridge failed while handling this request").into()),
+    match tokio::time::timeout(deadline, AssertUnwindSafe(handler(envelope)).catch_unwind()).await {
+        Ok(Ok(Ok(out))) => Ok(out.into_response()),
+        Ok(Ok(Err(error))) => Err(Failure { error, body: Some(bytes) }),
+        Ok(Err(_panic)) => Err(Error::internal("the bridge failed while handling this request").into()),
+        Err(_elapsed) => {
+            Err(Error::timeout(format!("the bridge did not answer within its deadline of {} ms", deadline.as_millis()))
+                .into())
+        }
     }
 }
 

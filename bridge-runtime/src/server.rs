@@ -1,9 +1,11 @@
-//! The server: mount endpoints and shared state, then serve them with `GET /health`, JSON answers for every
-//! rejection, request logs and graceful shutdown.
+//! The bridge builder: endpoints, shared state and limits, assembled into one warp filter with `GET /health` and
+//! JSON answers for every rejection. Serving it (the accept loop, the gate, shutdown) is [`crate::listener`]'s job.
 
 use crate::contract::json_response;
 use crate::endpoint::{BuildError, Endpoint, EndpointInfo, MountContext};
 use crate::error::{Error, ErrorKind};
+use crate::listener::RunningBridge;
+use crate::secret::Secret;
 use crate::state::StateMap;
 use std::convert::Infallible;
 use std::fmt;
@@ -38,8 +40,23 @@ pub struct Bridge {
     states: StateMap,
     endpoints: Vec<Box<dyn Endpoint>>,
     body_limit: usize,
-    shutdown_grace: Duration,
+    deadline: Duration,
+    deadlines: Vec<(String, Duration)>,
+    pub(crate) limits: ServerLimits,
 }
+
+/// What the accept loop enforces, around the routes.
+pub(crate) struct ServerLimits {
+    pub(crate) shutdown_grace: Duration,
+    pub(crate) max_in_flight: usize,
+    pub(crate) inbound_token: Option<Secret>,
+}
+
+/// The default deadline of a handler: Talkdesk gives up on a bridge after about 30 s.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(25);
+
+/// The default bound on requests in flight.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 1024;
 
 impl Default for Bridge {
     fn default() -> Self {
@@ -54,7 +71,13 @@ impl Bridge {
             states: StateMap::default(),
             endpoints: Vec::new(),
             body_limit: DEFAULT_BODY_LIMIT,
-            shutdown_grace: Duration::from_secs(30),
+            deadline: DEFAULT_DEADLINE,
+            deadlines: Vec::new(),
+            limits: ServerLimits {
+                shutdown_grace: Duration::from_secs(30),
+                max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+                inbound_token: None,
+            },
         }
     }
 
@@ -79,7 +102,34 @@ impl Bridge {
 
     /// How long a shutdown waits for requests in flight (default 30 s).
     pub fn shutdown_grace(mut self, grace: Duration) -> Self {
-        self.shutdown_grace = grace;
+        self.limits.shutdown_grace = grace;
+        self
+    }
+
+    /// How long any handler may run before the request is answered `504` (default 25 s).
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// The deadline of the endpoint on `path` (e.g. `/contact_sync`), overriding [`deadline`](Self::deadline).
+    pub fn deadline_for(mut self, path: impl Into<String>, deadline: Duration) -> Self {
+        self.deadlines.push((path.into(), deadline));
+        self
+    }
+
+    /// The most requests handled at once (default 1024); past it, requests are answered `503` with `Retry-After`
+    /// at once instead of queueing without bound.
+    pub fn max_in_flight(mut self, requests: usize) -> Self {
+        self.limits.max_in_flight = requests;
+        self
+    }
+
+    /// Requires every request but `GET /health` to carry this token, as `Authorization: Bearer <token>` or as a
+    /// `token` query parameter (Talkdesk can only be given a URL); others get `403`. When not called, the
+    /// `BRIDGE_TOKEN` environment variable, if set and not empty, is used when the bridge starts serving.
+    pub fn inbound_token(mut self, token: Secret) -> Self {
+        self.limits.inbound_token = Some(token);
         self
     }
 
@@ -108,7 +158,10 @@ impl Bridge {
             .boxed();
         let mut routes = health;
         for endpoint in &self.endpoints {
-            let ctx = MountContext { states: &self.states, info: endpoint.info(), body_limit: self.body_limit };
+            let info = endpoint.info();
+            let deadline =
+                self.deadlines.iter().rev().find(|(path, _)| path == info.path).map_or(self.deadline, |(_, d)| *d);
+            let ctx = MountContext { states: &self.states, info, body_limit: self.body_limit, deadline };
             routes = routes.or(endpoint.mount(&ctx)?).unify().boxed();
         }
         Ok(routes.recover(answer_rejection).unify().boxed())
@@ -116,17 +169,17 @@ impl Bridge {
 
     /// Starts serving on `addr` (port 0 picks a free port) and returns at once; the server runs until
     /// [`RunningBridge::shutdown`].
-    pub async fn bind(self, addr: SocketAddr) -> Result<RunningBridge, ServeError> {
-        let grace = self.shutdown_grace;
-        let filter = self.into_filter().map_err(ServeError::Build)?;
+    pub async fn bind(mut self, addr: SocketAddr) -> Result<RunningBridge, ServeError> {
+        if self.limits.inbound_token.is_none() {
+            self.limits.inbound_token = std::env::var("BRIDGE_TOKEN").ok().filter(|t| !t.is_empty()).map(Secret::new);
+        }
+        let limits = std::mem::replace(
+            &mut self.limits,
+            ServerLimits { shutdown_grace: Duration::ZERO, max_in_flight: 0, inbound_token: None },
+        );
+        let routes = self.into_filter().map_err(ServeError::Build)?;
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
-        let local_addr = listener.local_addr().map_err(|source| ServeError::Bind { addr, source })?;
-        let (trigger, triggered) = tokio::sync::oneshot::channel::<()>();
-        let server = warp::serve(filter).incoming(listener).graceful(async move {
-            let _ = triggered.await;
-        });
-        let task = tokio::spawn(server.run());
-        Ok(RunningBridge { local_addr, trigger, task, grace })
+        crate::listener::start(listener, routes, limits).map_err(|source| ServeError::Bind { addr, source })
     }
 
     /// Serves on `BRIDGE_ADDR` (default `127.0.0.1:3000`; with only `PORT` set, `0.0.0.0:$PORT`) until SIGINT or
@@ -154,27 +207,6 @@ fn address_from_env(bridge_addr: Option<String>, port: Option<String>) -> Result
     text.trim().parse().map_err(|_| ServeError::BadAddress(text))
 }
 
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
-    }
-}
-
 /// Warp's own rejections (unknown path, wrong method, unreadable header) as JSON errors.
 async fn answer_rejection(rejection: Rejection) -> Result<Response, Infallible> {
     let error = if rejection.is_not_found() {
@@ -190,41 +222,6 @@ async fn answer_rejection(rejection: Rejection) -> Result<Response, Infallible> 
     tracing::warn!(target: "bridge::request", status = error.status(), code = error.kind().code(), "refused");
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     Ok(json_response(status, error.to_json()))
-}
-
-/// A bridge serving in the background.
-pub struct RunningBridge {
-    local_addr: SocketAddr,
-    trigger: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<()>,
-    grace: Duration,
-}
-
-impl RunningBridge {
-    /// The address it listens on.
-    pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
-    }
-
-    /// `http://<address>`, to build request URLs from.
-    pub fn url(&self) -> String {
-        format!("http://{}", self.local_addr)
-    }
-
-    /// Serves until SIGINT or SIGTERM, then shuts down gracefully.
-    pub async fn run_until_signal(self) {
-        shutdown_signal().await;
-        tracing::info!(target: "bridge::server", "shutting down");
-        self.shutdown().await;
-    }
-
-    /// Stops accepting connections and waits (up to the shutdown grace) for requests in flight.
-    pub async fn shutdown(self) {
-        let _ = self.trigger.send(());
-        if tokio::time::timeout(self.grace, self.task).await.is_err() {
-            tracing::warn!(target: "bridge::server", "requests still in flight after the shutdown grace were dropped");
-        }
-    }
 }
 
 /// Why a bridge cannot serve.

@@ -15,6 +15,8 @@ pub async fn start(bridge: Bridge) -> RunningBridge {
 pub struct Answer {
     pub status: u16,
     pub content_type: Option<String>,
+    pub request_id: Option<String>,
+    pub retry_after: Option<String>,
     pub text: String,
 }
 
@@ -54,7 +56,9 @@ pub async fn post(bridge: &RunningBridge, path: &str, body: &str) -> Answer {
 pub async fn send(request: reqwest::RequestBuilder) -> Answer {
     let response = request.send().await.expect("the bridge answers");
     let status = response.status().as_u16();
-    let content_type = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+    let header = |name: &str| response.headers().get(name).map(|v| v.to_str().unwrap().to_owned());
+    let (content_type, request_id, retry_after) =
+        (header("content-type"), header("x-request-id"), header("retry-after"));
     let text = response.text().await.unwrap();
-    Answer { status, content_type, text }
+    Answer { status, content_type, request_id, retry_after, text }
 }

@@ -1,0 +1,126 @@
+//! Request ids: each request gets one (the caller's `X-Request-Id` when it is sane, else a fresh one), returned as
+//! a header, written in error bodies and carried by every log line of the request.
+//!
+//! The id lives in a task-local for the duration of the request, so that the pipeline, the rejection handler and a
+//! panic hook can all read it without threading it through warp's filters.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use warp::http::HeaderMap;
+
+/// The header a request id travels in, both ways.
+pub const HEADER: &str = "x-request-id";
+
+/// The longest incoming id that is honoured.
+const MAX_LEN: usize = 128;
+
+/// A request's id.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RequestId(Arc<str>);
+
+impl RequestId {
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The caller's id when it is sane (1 to 128 characters among `A-Z a-z 0-9 . _ : -`), else a new one.
+    pub(crate) fn from_headers(headers: &HeaderMap) -> Self {
+        headers
+            .get(HEADER)
+            .and_then(|value| value.to_str().ok())
+            .filter(|text| is_sane(text))
+            .map(|text| Self(Arc::from(text)))
+            .unwrap_or_else(Self::generate)
+    }
+
+    /// A fresh id: 16 hex digits, unique within the process and unlikely to repeat across processes.
+    fn generate() -> Self {
+        static SEED: OnceLock<u64> = OnceLock::new();
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let seed = *SEED.get_or_init(|| {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            now.as_nanos() as u64 ^ (u64::from(std::process::id()) << 32)
+        });
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        Self(Arc::from(format!("{:016x}", splitmix64(seed.wrapping_add(n)))))
+    }
+}
+
+fn is_sane(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= MAX_LEN
+        && text.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+}
+
+/// A bijective mix, so that consecutive counters give unrelated-looking ids.
+fn splitmix64(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RequestId({})", self.0)
+    }
+}
+
+tokio::task_local! {
+    static CURRENT: RequestId;
+}
+
+/// The id of the request being handled on this task, if any.
+pub fn current() -> Option<RequestId> {
+    CURRENT.try_with(RequestId::clone).ok()
+}
+
+/// Runs `future` as the handling of request `id`.
+pub(crate) async fn scope<F: std::future::Future>(id: RequestId, future: F) -> F::Output {
+    CURRENT.scope(id, future).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use warp::http::HeaderValue;
+
+    fn from(value: &str) -> RequestId {
+        let mut headers = HeaderMap::new();
+        headers.insert(HEADER, HeaderValue::from_str(value).unwrap());
+        RequestId::from_headers(&headers)
+    }
+
+    #[test]
+    fn honours_sane_ids_and_replaces_others() {
+        assert_eq!(from("abc-123_x.y:z").as_str(), "abc-123_x.y:z");
+        for insane in ["", "has space", "a/b", "<script>", &"x".repeat(129)] {
+            let id = from(insane);
+            assert_ne!(id.as_str(), insane);
+            assert_eq!(id.as_str().len(), 16);
+        }
+    }
+
+    #[test]
+    fn generated_ids_differ() {
+        let a = RequestId::from_headers(&HeaderMap::new());
+        let b = RequestId::from_headers(&HeaderMap::new());
+        assert_ne!(a, b);
+    }
+
+    #[tokio::test]
+    async fn current_is_set_inside_the_scope_only() {
+        assert!(current().is_none());
+        let id = from("req-1");
+        let seen = scope(id.clone(), async { current() }).await;
+        assert_eq!(seen, Some(id));
+    }
+}
