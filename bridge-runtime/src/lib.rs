@@ -6,13 +6,15 @@
 //! - [`error`]: the error handlers return and its statuses;
 //! - [`decode`]: body → envelope, or a `400` naming every offending field;
 //! - [`contract`]: the traits generated code relies on;
-//! - [`endpoint`] and [`server`]: mounting endpoints and serving them.
+//! - [`endpoint`] and [`server`]: mounting endpoints and serving them;
+//! - [`http`]: the client for the external service, shared by handlers as state.
 
 pub mod contract;
 pub mod decode;
 pub mod endpoint;
 pub mod error;
 mod gate;
+pub mod http;
 mod listener;
 mod params;
 mod pipeline;

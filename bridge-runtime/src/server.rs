@@ -1,5 +1,5 @@
 //! The bridge builder: endpoints, shared state and limits, assembled into one warp filter with `GET /health` and
-//! JSON answers for every rejection. Serving it (the accept loop, the gate, shutdown) is [`crate::listener`]'s job.
+//! JSON answers for every rejection. Serving it (the accept loop, the gate, shutdown) is the `listener` module's job.
 
 use crate::contract::json_response;
 use crate::endpoint::{BuildError, Endpoint, EndpointInfo, MountContext};

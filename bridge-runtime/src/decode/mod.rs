@@ -1,7 +1,7 @@
 //! Turning a request body into an [`Envelope`], or into one `400` that names every offending field.
 //!
 //! The happy path is a single typed `serde_json::from_slice`, exactly what hand-written code would do. Only when it
-//! fails does the slow path run: it re-reads the body as a `serde_json::Value` and asks [`fields`] to find every
+//! fails does the slow path run: it re-reads the body as a `serde_json::Value` and asks the `fields` module to find every
 //! offending field of each section, not just serde's first.
 
 mod fields;

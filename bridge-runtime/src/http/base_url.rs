@@ -1,0 +1,334 @@
+//! Where calls may go: base URLs that a request can choose among but never invent.
+//!
+//! It exists because many services live at a per-customer host (`https://acme.zendesk.com`) and the customer's
+//! part arrives in the request (`auth.subdomain`). Pasted into a URL as it is, `evil.com/`, `a@b` or `x.y` would
+//! send the user's credentials somewhere else. Here the request only supplies one DNS label, checked before any
+//! URL exists; the parent domain is fixed in code; the only other way to move a bridge is an operator's override
+//! from configuration (an environment variable read at start-up), never from a request.
+//!
+//! Paths are built the same way: [`BaseUrl::join`] percent-encodes each segment, so an id such as `12/../../admin`
+//! stays one segment.
+
+use crate::{Error, FieldError};
+use reqwest::Url;
+use std::fmt;
+
+/// Why a configured base URL was refused (at start-up: a request never supplies one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseUrlError(String);
+
+impl fmt::Display for BaseUrlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BaseUrlError {}
+
+/// The root of an external service's API: an `http` or `https` URL with a host, no credentials, no query and no
+/// fragment, whose path ends with `/`. Calls are built from it with [`join`](Self::join).
+///
+/// It comes either from code and configuration ([`parse`](Self::parse), [`from_env`](Self::from_env)) or from a
+/// [`TenantUrl`] given a checked label.
+///
+/// ```
+/// use bridge_runtime::http::BaseUrl;
+///
+/// let base = BaseUrl::parse("https://api.example.com/v2").unwrap();
+/// let url = base.join(["users", "ann/../../admin", "tickets.json"]).unwrap();
+/// assert_eq!(url.as_str(), "https://api.example.com/v2/users/ann%2F..%2F..%2Fadmin/tickets.json");
+/// assert!(base.join(["users", ".."]).is_err());
+/// assert!(BaseUrl::parse("https://user:pw@api.example.com").is_err());
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct BaseUrl(Url);
+
+impl BaseUrl {
+    /// Checks a base URL from code or configuration.
+    ///
+    /// `http` is accepted so that an operator can point a bridge at a local fake or a proxy; production
+    /// defaults should be `https`.
+    pub fn parse(text: &str) -> Result<Self, BaseUrlError> {
+        let refuse = |why: &str| Err(BaseUrlError(format!("invalid base URL: {why}")));
+        let Ok(mut url) = Url::parse(text.trim()) else {
+            return refuse("not an absolute URL");
+        };
+        if !matches!(url.scheme(), "http" | "https") {
+            return refuse("the scheme must be http or https");
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return refuse("there is no host");
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return refuse("it may not carry credentials");
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return refuse("it may not have a query or a fragment");
+        }
+        if !url.path().ends_with('/') {
+            let path = format!("{}/", url.path());
+            url.set_path(&path);
+        }
+        Ok(Self(url))
+    }
+
+    /// The base URL in environment variable `var`, if it is set and not empty: for an operator's override such
+    /// as `ZENDESK_BASE_URL`. Read it once, at start-up.
+    pub fn from_env(var: &str) -> Result<Option<Self>, BaseUrlError> {
+        match std::env::var(var) {
+            Ok(value) if !value.trim().is_empty() => {
+                Self::parse(&value).map(Some).map_err(|e| BaseUrlError(format!("{var}: {e}")))
+            }
+            Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
+            Err(std::env::VarError::NotUnicode(_)) => Err(BaseUrlError(format!("{var}: not valid UTF-8"))),
+        }
+    }
+
+    /// The URL itself.
+    pub fn as_url(&self) -> &Url {
+        &self.0
+    }
+
+    /// The base with `segments` appended to its path, each percent-encoded as one segment (`/`, `?`, `#`, `%`
+    /// and the like cannot escape it).
+    ///
+    /// A segment that is empty, `.` or `..` is refused with a `400`, since segments usually come from the request
+    /// (an id) and these would silently name another resource.
+    pub fn join<I>(&self, segments: I) -> Result<Url, Error>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        let mut segments = segments.into_iter().peekable();
+        if segments.peek().is_none() {
+            return Ok(self.0.clone());
+        }
+        let mut url = self.0.clone();
+        {
+            let mut path = url.path_segments_mut().map_err(|()| Error::internal("the base URL cannot have a path"))?;
+            path.pop_if_empty();
+            for segment in segments {
+                let segment = segment.as_ref();
+                if matches!(segment, "" | "." | "..") {
+                    return Err(Error::invalid_input(
+                        "an identifier in the request is empty, \".\" or \"..\", which cannot name a resource",
+                    ));
+                }
+                path.push(segment);
+            }
+        }
+        Ok(url)
+    }
+
+    /// A link found in the service's answer (a `next_page` URL, say), if it points at the same scheme, host and
+    /// port as this base; otherwise a `502`: a service does not send a bridge elsewhere with its credentials.
+    pub fn follow(&self, link: &str) -> Result<Url, Error> {
+        let url =
+            self.0.join(link).map_err(|_| Error::upstream("the external service sent a link that is not a URL"))?;
+        let same_origin = url.scheme() == self.0.scheme()
+            && url.host() == self.0.host()
+            && url.port_or_known_default() == self.0.port_or_known_default()
+            && url.username().is_empty()
+            && url.password().is_none();
+        if same_origin {
+            Ok(url)
+        } else {
+            Err(Error::upstream("the external service sent a link to another site, which the bridge does not follow"))
+        }
+    }
+}
+
+impl fmt::Display for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.as_str())
+    }
+}
+
+impl fmt::Debug for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BaseUrl({:?})", self.0.as_str())
+    }
+}
+
+/// Per-customer base URLs under a fixed parent domain: `https://<label>.<parent>/`, where the label comes from
+/// the request and is checked first.
+///
+/// **The label** must be one DNS label: 1 to 63 characters among `a`–`z`, `0`–`9` and `-`, not starting or
+/// ending with `-`. ASCII capitals are lowercased (host names are case-insensitive, and users type `Acme`);
+/// anything else is refused, with no attempt at repair: spaces, dots, `/`, `@`, `%`, `:`, non-ASCII letters. A
+/// refused label is a `400` naming the request field it came from, and no URL, hence no call, is made.
+///
+/// **An override** (for a staging host, a proxy, a local fake) replaces the whole base for every tenant. It comes
+/// from code or configuration ([`with_override`](Self::with_override),
+/// [`override_from_env`](Self::override_from_env)), never from a request. The label is still checked when an
+/// override is set, so invalid requests fail the same way everywhere.
+///
+/// ```
+/// use bridge_runtime::http::TenantUrl;
+///
+/// let zendesk = TenantUrl::new("zendesk.com");
+/// let base = zendesk.tenant("auth.subdomain", "Acme").unwrap();
+/// assert_eq!(base.to_string(), "https://acme.zendesk.com/");
+///
+/// let err = zendesk.tenant("auth.subdomain", "evil.com/").unwrap_err();
+/// assert_eq!(err.status(), 400);
+/// assert_eq!(err.fields()[0].field, "auth.subdomain");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantUrl {
+    parent: String,
+    override_base: Option<BaseUrl>,
+}
+
+impl TenantUrl {
+    /// Tenants under `parent_domain` (e.g. `"zendesk.com"`), which is fixed in the bridge's code.
+    ///
+    /// # Panics
+    ///
+    /// If `parent_domain` is not a dot-separated list of valid labels (see above): a bug, found at start-up.
+    pub fn new(parent_domain: &str) -> Self {
+        let parent = parent_domain.to_ascii_lowercase();
+        assert!(
+            parent.split('.').all(|label| check_label(label).is_ok()),
+            "TenantUrl::new: {parent_domain:?} is not a valid parent domain"
+        );
+        Self { parent, override_base: None }
+    }
+
+    /// Sends every tenant to `base` instead.
+    pub fn with_override(mut self, base: BaseUrl) -> Self {
+        self.override_base = Some(base);
+        self
+    }
+
+    /// Sends every tenant to the base URL in environment variable `var` (e.g. `ZENDESK_BASE_URL`) if it is set
+    /// and not empty. Read once, at start-up; an invalid value is an error.
+    pub fn override_from_env(mut self, var: &str) -> Result<Self, BaseUrlError> {
+        if let Some(base) = BaseUrl::from_env(var)? {
+            self.override_base = Some(base);
+        }
+        Ok(self)
+    }
+
+    /// The parent domain.
+    pub fn parent_domain(&self) -> &str {
+        &self.parent
+    }
+
+    /// The override, if one is set.
+    pub fn override_base(&self) -> Option<&BaseUrl> {
+        self.override_base.as_ref()
+    }
+
+    /// The base URL of the tenant `label`, which came from the request field `field` (named in the error).
+    pub fn tenant(&self, field: &str, label: &str) -> Result<BaseUrl, Error> {
+        let label = check_label(label).map_err(|message| {
+            Error::invalid_fields(vec![FieldError { field: field.to_owned(), message: message.to_owned() }])
+        })?;
+        if let Some(base) = &self.override_base {
+            return Ok(base.clone());
+        }
+        let url = Url::parse(&format!("https://{label}.{}/", self.parent))
+            .map_err(|_| Error::internal("a checked tenant label did not make a URL"))?;
+        Ok(BaseUrl(url))
+    }
+}
+
+/// `label`, lowercased, if it is one DNS label; otherwise why not.
+fn check_label(label: &str) -> Result<String, &'static str> {
+    if label.is_empty() {
+        return Err("must not be empty");
+    }
+    if label.len() > 63 {
+        return Err("must be at most 63 characters long");
+    }
+    if !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err("must be a single DNS label: only letters, digits and hyphens");
+    }
+    if label.starts_with('-') || label.ends_with('-') {
+        return Err("must not start or end with a hyphen");
+    }
+    Ok(label.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels() {
+        for good in ["acme", "a", "a-b", "0", "xn--caf-dma", &"a".repeat(63)] {
+            assert_eq!(check_label(good).as_deref(), Ok(good), "{good}");
+        }
+        assert_eq!(check_label("AcMe").as_deref(), Ok("acme"));
+        for bad in [
+            "",
+            "evil.com/",
+            "a@b",
+            "x.y",
+            "..",
+            "%2e",
+            "-a",
+            "a-",
+            "a b",
+            " a",
+            "a\n",
+            "café",
+            "a:80",
+            "a/b",
+            "a?b",
+            "a#b",
+            "a\\b",
+            "a_b",
+            &"a".repeat(64),
+        ] {
+            assert!(check_label(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn join_keeps_each_segment_whole() {
+        let base = BaseUrl::parse("http://127.0.0.1:9/root").unwrap();
+        assert_eq!(base.to_string(), "http://127.0.0.1:9/root/");
+        let url = base.join(["a b", "%2e%2e", "x?y#z", "a\\b", "é"]).unwrap();
+        assert_eq!(url.as_str(), "http://127.0.0.1:9/root/a%20b/%252e%252e/x%3Fy%23z/a%5Cb/%C3%A9");
+        for bad in ["", ".", ".."] {
+            assert_eq!(base.join(["users", bad]).unwrap_err().status(), 400);
+        }
+        assert_eq!(base.join::<[&str; 0]>([]).unwrap().as_str(), "http://127.0.0.1:9/root/");
+    }
+
+    #[test]
+    fn follow_stays_on_the_same_origin() {
+        let base = BaseUrl::parse("https://acme.zendesk.com/").unwrap();
+        let next = base.follow("https://acme.zendesk.com/api/v2/users.json?page=2").unwrap();
+        assert_eq!(next.as_str(), "https://acme.zendesk.com/api/v2/users.json?page=2");
+        assert!(base.follow("/api/v2/users.json?page=3").is_ok());
+        for bad in [
+            "https://evil.com/",
+            "http://acme.zendesk.com/",
+            "https://acme.zendesk.com:8443/",
+            "https://x@acme.zendesk.com/",
+            "//evil.com/a",
+        ] {
+            assert_eq!(base.follow(bad).unwrap_err().status(), 502, "{bad}");
+        }
+    }
+
+    #[test]
+    fn base_urls_from_configuration() {
+        for bad in ["ftp://x/", "https://a/?q=1", "https://a/#f", "relative/path", "https://u:p@a/"] {
+            assert!(BaseUrl::parse(bad).is_err(), "{bad}");
+        }
+        let tenants = TenantUrl::new("Zendesk.com").with_override(BaseUrl::parse("http://127.0.0.1:1").unwrap());
+        assert_eq!(tenants.parent_domain(), "zendesk.com");
+        assert_eq!(tenants.tenant("auth.subdomain", "acme").unwrap().to_string(), "http://127.0.0.1:1/");
+        assert!(tenants.tenant("auth.subdomain", "a@b").is_err());
+    }
+
+    #[test]
+    #[should_panic(expected = "not a valid parent domain")]
+    fn parent_domain_is_checked() {
+        TenantUrl::new("zendesk.com/");
+    }
+}

@@ -1,0 +1,253 @@
+//! Carrying out one call: the attempts, the waits between them, the deadline, and the span that records it all.
+//!
+//! It exists to keep the one loop with real consequences in one place: it decides whether an answer or a
+//! failure is worth another attempt, never retries what the service may have acted on (a `POST` whose
+//! connection broke), never sleeps past the caller's deadline, and reports each call as one `tracing` span with
+//! its method, host, path (never the query string), final status, attempts and latency.
+
+use super::client::{Config, Inner};
+use super::response::{CallInfo, Response};
+use super::retry::parse_retry_after;
+use super::status::{upstream_status, UpstreamStatus};
+use crate::{Error, Secret};
+use bytes::{Bytes, BytesMut};
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::{Method, StatusCode, Url};
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+use tracing::field::Empty;
+use tracing::Instrument;
+
+/// A call ready to go, as the request builder leaves it.
+pub(crate) struct Prepared {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Option<Bytes>,
+    pub(crate) deadline: Option<Instant>,
+    pub(crate) idempotent: bool,
+    pub(crate) secrets: Vec<Secret>,
+}
+
+/// Runs the call, retrying as the client's rules allow. Returns the last answer whatever its status, except
+/// `429` and `503`, which become a `502` once retrying is over.
+pub(crate) async fn execute(inner: &Inner, mut call: Prepared) -> Result<Response, Error> {
+    let config = &inner.config;
+    let host = match (call.url.host_str(), call.url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_owned(),
+        (None, _) => String::new(),
+    };
+    let info = Arc::new(CallInfo {
+        service: config.service.clone(),
+        method: call.method.clone(),
+        host,
+        path: call.url.path().to_owned(),
+        secrets: std::mem::take(&mut call.secrets),
+    });
+    let span = tracing::info_span!(
+        "http_call",
+        service = %info.service,
+        method = %info.method,
+        host = %info.host,
+        path = %info.path,
+        status = Empty,
+        attempts = Empty,
+        latency_ms = Empty,
+    );
+    let started = Instant::now();
+    let mut attempts = 0;
+    let result = attempt_until_done(inner, &call, &info, &mut attempts).instrument(span.clone()).await;
+    span.record("attempts", attempts);
+    span.record("latency_ms", u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
+    match &result {
+        Ok(response) => {
+            span.record("status", response.status().as_u16());
+            tracing::info!(parent: &span, "external call answered");
+        }
+        Err(err) => {
+            if let Some(status) = upstream_status(err) {
+                span.record("status", status.as_u16());
+            }
+            tracing::warn!(parent: &span, error = %err, "external call failed");
+        }
+    }
+    result
+}
+
+/// Why another attempt is wanted.
+enum Retry {
+    Status(StatusCode),
+    Transport(reqwest::Error),
+}
+
+impl fmt::Display for Retry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Status(status) => write!(f, "{status}"),
+            Self::Transport(err) if err.is_connect() => f.write_str("connection failed"),
+            Self::Transport(_) => f.write_str("connection broke"),
+        }
+    }
+}
+
+async fn attempt_until_done(
+    inner: &Inner,
+    call: &Prepared,
+    info: &Arc<CallInfo>,
+    attempts: &mut u32,
+) -> Result<Response, Error> {
+    let config = &inner.config;
+    loop {
+        let mut timeout = config.timeout;
+        let mut cut_by_deadline = false;
+        if let Some(deadline) = call.deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(deadline_passed(config));
+            }
+            if left < timeout {
+                timeout = left;
+                cut_by_deadline = true;
+            }
+        }
+        *attempts += 1;
+        let (retry, asked_wait) = match attempt(inner, call, timeout).await {
+            Outcome::Answer(status, headers, body) => {
+                if status != StatusCode::TOO_MANY_REQUESTS && status != StatusCode::SERVICE_UNAVAILABLE {
+                    return Ok(Response::new(status, headers, body, info.clone()));
+                }
+                let asked = headers
+                    .get(RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| parse_retry_after(v, SystemTime::now()));
+                (Retry::Status(status), asked)
+            }
+            Outcome::TimedOut if cut_by_deadline => return Err(deadline_passed(config)),
+            Outcome::TimedOut => {
+                return Err(Error::timeout(format!("{} did not answer within {timeout:?}", config.service)))
+            }
+            Outcome::TooLarge => {
+                return Err(Error::upstream(format!(
+                    "{}'s answer is larger than the bridge reads ({} bytes)",
+                    config.service, config.max_response_bytes
+                )))
+            }
+            Outcome::Unsendable(err) => {
+                return Err(Error::internal(format!("the call to {} cannot be sent", config.service)).with_source(err))
+            }
+            // A connection that could not be made carried nothing: safe to retry whatever the method.
+            Outcome::Failed(err) if err.is_connect() || call.idempotent => (Retry::Transport(err), None),
+            Outcome::Failed(err) => return Err(give_up(config, Retry::Transport(err), "")),
+        };
+        let retry_index = *attempts - 1;
+        if retry_index >= config.max_retries {
+            let after = match *attempts {
+                1 => String::new(),
+                n => format!(", after {n} attempts"),
+            };
+            return Err(give_up(config, retry, &after));
+        }
+        let wait = match asked_wait {
+            Some(asked) if asked > config.max_retry_after => {
+                let why = format!(", and asks to wait {asked:?}, longer than the bridge waits");
+                return Err(give_up(config, retry, &why));
+            }
+            Some(asked) => asked,
+            None => config.backoff.delay(retry_index),
+        };
+        if let Some(deadline) = call.deadline {
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(deadline_passed(config));
+            }
+            if now + wait >= deadline {
+                let why = format!(", and waiting {wait:?} to try again would run past the call's deadline");
+                return Err(give_up(config, retry, &why));
+            }
+        }
+        tracing::warn!(
+            attempt = *attempts,
+            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+            cause = %retry,
+            "retrying the external call",
+        );
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// How one attempt ended.
+enum Outcome {
+    Answer(StatusCode, HeaderMap, Bytes),
+    TimedOut,
+    TooLarge,
+    /// The request could not even be built (a URL scheme other than http or https, say): a bug, not retried.
+    Unsendable(reqwest::Error),
+    Failed(reqwest::Error),
+}
+
+impl From<reqwest::Error> for Outcome {
+    fn from(err: reqwest::Error) -> Self {
+        if err.is_timeout() {
+            Self::TimedOut
+        } else if err.is_builder() {
+            Self::Unsendable(err.without_url())
+        } else {
+            Self::Failed(err.without_url())
+        }
+    }
+}
+
+/// One exchange, the answer's body read in full (so that the connection goes back to the pool) within
+/// `timeout`.
+async fn attempt(inner: &Inner, call: &Prepared, timeout: Duration) -> Outcome {
+    let mut request = reqwest::Request::new(call.method.clone(), call.url.clone());
+    *request.headers_mut() = call.headers.clone();
+    *request.body_mut() = call.body.clone().map(Into::into);
+    *request.timeout_mut() = Some(timeout);
+    let limit = inner.config.max_response_bytes;
+    let exchange = async {
+        let mut response = match inner.http.execute(request).await {
+            Ok(response) => response,
+            Err(err) => return err.into(),
+        };
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        let mut body = BytesMut::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) if body.len() + chunk.len() > limit => return Outcome::TooLarge,
+                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                Ok(None) => return Outcome::Answer(status, headers, body.freeze()),
+                Err(err) => return err.into(),
+            }
+        }
+    };
+    // reqwest applies the timeout too; this one makes sure it covers the whole body whatever reqwest does.
+    tokio::time::timeout(timeout, exchange).await.unwrap_or(Outcome::TimedOut)
+}
+
+fn deadline_passed(config: &Config) -> Error {
+    Error::timeout(format!("the call's deadline passed before {} answered", config.service))
+}
+
+/// The error for a call that will not be tried again: `why` completes the message.
+fn give_up(config: &Config, retry: Retry, why: &str) -> Error {
+    let service = &config.service;
+    match retry {
+        Retry::Status(status) if status == StatusCode::TOO_MANY_REQUESTS => {
+            Error::upstream(format!("{service} is rate-limiting the bridge ({status}){why}"))
+                .with_source(UpstreamStatus(status))
+        }
+        Retry::Status(status) => {
+            Error::upstream(format!("{service} is unavailable ({status}){why}")).with_source(UpstreamStatus(status))
+        }
+        Retry::Transport(err) if err.is_connect() => {
+            Error::upstream(format!("could not connect to {service}{why}")).with_source(err)
+        }
+        Retry::Transport(err) => {
+            Error::upstream(format!("the connection to {service} broke during the call{why}")).with_source(err)
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Calling the external service: an HTTP client with the safe defaults a bridge needs.
+//!
+//! A bridge spends its life calling one external service (Zendesk, a CRM, a help desk) with the credentials in
+//! the request's `auth`. This module makes those calls hard to get wrong:
+//!
+//! - **one pool per process**: a [`Client`] is built once at start-up and shared as `State<Client>`; its clones
+//!   share kept-alive connections (rustls, no OpenSSL);
+//! - **bounded time**: every attempt has a timeout, a call can carry a [`deadline`](RequestBuilder::deadline)
+//!   that no retry or wait runs past;
+//! - **bounded retries**: `429` and `503` (and failed connections, or broken ones for idempotent methods) are
+//!   retried with jittered exponential [`Backoff`], honouring `Retry-After` in seconds or as a date;
+//! - **no surprises in where calls go**: redirects are never followed, a request chooses a tenant only through a
+//!   checked DNS label ([`TenantUrl`]), path segments are percent-encoded ([`BaseUrl::join`]);
+//! - **the protocol's statuses**: the service's `401`/`403` becomes the bridge's `401`, other `4xx` a `400`
+//!   quoting the service (made safe), `5xx` and unreadable answers a `502`, timeouts a `504`
+//!   (the full table is in [`status`]); a `404` can be an `Ok(None)` with
+//!   [`send_optional`](RequestBuilder::send_optional) / [`fetch_optional`](RequestBuilder::fetch_optional);
+//! - **credentials stay secret**: they are only taken as [`Secret`](crate::Secret)s, marked sensitive, absent
+//!   from `Debug`, spans and logs, and blanked out of anything quoted from an answer;
+//! - **answers that do not fit say where**: [`Response::json`] names the offending field
+//!   (`results[3].created_at: invalid type: null, expected a string`);
+//! - **one span per call** (`http_call`) with `service`, `method`, `host`, `path` (never the query string),
+//!   `status`, `attempts` and `latency_ms`.
+//!
+//! # A complete handler
+//!
+//! An interaction retriever that lists a contact's Zendesk tickets. In a bridge, the function is annotated with
+//! `#[bridge::interaction_retriever]` and mounted with `.endpoint(interactions {})`; here it is a plain function.
+//!
+//! ```no_run
+//! use bridge_runtime::http::{Client, TenantUrl};
+//! use bridge_runtime::{
+//!     Auth, Bridge, Error, Interaction, InteractionData, InteractionMeta, Secret, State, TalkdeskDate,
+//! };
+//! use serde::Deserialize;
+//! use std::time::{Duration, Instant};
+//!
+//! /// The `auth` the integration declares: the Zendesk subdomain, an agent's email and an API token.
+//! #[derive(Debug, Deserialize)]
+//! struct Credentials {
+//!     subdomain: String,
+//!     email: String,
+//!     token: Secret,
+//! }
+//!
+//! /// The part of Zendesk's `GET /api/v2/search.json` answer the bridge reads.
+//! #[derive(Deserialize)]
+//! struct Search {
+//!     results: Vec<Ticket>,
+//! }
+//!
+//! #[derive(Deserialize)]
+//! struct Ticket {
+//!     id: u64,
+//!     subject: String,
+//!     description: Option<String>,
+//!     created_at: String,
+//! }
+//!
+//! // #[bridge::interaction_retriever]
+//! async fn interactions(
+//!     Auth(auth): Auth<Credentials>,
+//!     meta: InteractionMeta,
+//!     data: InteractionData,
+//!     State(client): State<Client>,
+//!     State(zendesk): State<TenantUrl>,
+//! ) -> Result<Vec<Interaction>, Error> {
+//!     let Some(email) = data.contact_emails.first() else {
+//!         return Ok(Vec::new());
+//!     };
+//!     if !meta.wants("ticket") {
+//!         return Ok(Vec::new());
+//!     }
+//!     // `auth.subdomain` is checked to be one DNS label: "acme" gives https://acme.zendesk.com/, while
+//!     // "evil.com/" is a 400 naming `auth.subdomain`, and nothing is sent.
+//!     let base = zendesk.tenant("auth.subdomain", &auth.subdomain)?;
+//!     let found: Option<Search> = client
+//!         .get(base.join(["api", "v2", "search.json"])?)
+//!         .query("query", format_args!("type:ticket requester:{email}"))
+//!         .basic_auth(format_args!("{}/token", auth.email), &auth.token)
+//!         .deadline(Instant::now() + Duration::from_secs(8))
+//!         .fetch_optional() // Zendesk's 404 (no such user): no interactions
+//!         .await?; // 401/403 → 401, 422 → 400, 5xx → 502, timeout → 504
+//!     let tickets = found.map(|s| s.results).unwrap_or_default();
+//!     tickets
+//!         .into_iter()
+//!         .map(|ticket| {
+//!             let date = TalkdeskDate::parse_rfc3339(&ticket.created_at)
+//!                 .map_err(|e| Error::upstream(format!("Zendesk sent an unreadable date: {e}")))?;
+//!             let url = base.join(["agent", "tickets", &ticket.id.to_string()])?;
+//!             let mut interaction = Interaction::new(ticket.id.to_string(), "ticket", ticket.subject, date)
+//!                 .url(url.to_string());
+//!             if let Some(description) = ticket.description {
+//!                 interaction = interaction.description(description);
+//!             }
+//!             Ok(interaction)
+//!         })
+//!         .collect()
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let client = Client::builder()
+//!         .service_name("Zendesk")
+//!         .timeout(Duration::from_secs(5))
+//!         .max_retries(2)
+//!         .build()?;
+//!     // ZENDESK_BASE_URL (operator configuration, e.g. a staging host) replaces https://<subdomain>.zendesk.com.
+//!     let zendesk = TenantUrl::new("zendesk.com").override_from_env("ZENDESK_BASE_URL")?;
+//!     let bridge = Bridge::new().state(client).state(zendesk);
+//!     // bridge.endpoint(interactions {}) … then serve it.
+//!     # let _ = (bridge, interactions);
+//!     Ok(())
+//! }
+//! ```
+
+mod base_url;
+mod call;
+mod client;
+mod request;
+mod response;
+mod retry;
+mod sanitize;
+pub mod status;
+
+pub use base_url::{BaseUrl, BaseUrlError, TenantUrl};
+pub use client::{Client, ClientBuilder};
+pub use request::RequestBuilder;
+pub use response::Response;
+pub use retry::Backoff;
+pub use status::{upstream_status, UpstreamStatus};
+
+/// Types of the underlying HTTP stack that appear in this module's API.
+pub use reqwest::{header, Method, StatusCode, Url};

@@ -1,0 +1,270 @@
+//! Describing one call: headers, credentials, query, body, deadline; then sending it.
+//!
+//! It exists to make credentials hard to leak: they are only accepted as [`Secret`]s, their headers are marked
+//! sensitive, the builder's `Debug` shows neither them nor the query string, and every credential given is
+//! remembered so that it can be blanked out of anything the service's answer quotes back.
+
+use super::call::{execute, Prepared};
+use super::client::Client;
+use super::response::Response;
+use crate::{Error, Secret};
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::{Method, Url};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::fmt;
+use std::time::Instant;
+
+/// One call being described; send it with [`send`](Self::send), [`fetch`](Self::fetch) or their variants.
+///
+/// Mistakes made while building it (a header value with a newline, a body that cannot be serialized) are kept
+/// and returned by the sending method, so that the chain reads straight.
+///
+/// ```no_run
+/// # async fn example(client: bridge_runtime::http::Client, base: bridge_runtime::http::BaseUrl,
+/// #     token: bridge_runtime::Secret) -> Result<(), bridge_runtime::Error> {
+/// use std::time::{Duration, Instant};
+///
+/// #[derive(serde::Deserialize)]
+/// struct User { id: u64, email: String }
+///
+/// let user: Option<User> = client
+///     .get(base.join(["api", "users", "42"])?)
+///     .bearer(&token)
+///     .query("fields", "id,email")
+///     .deadline(Instant::now() + Duration::from_secs(3))
+///     .fetch_optional()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[must_use = "a request does nothing until it is sent"]
+pub struct RequestBuilder {
+    client: Client,
+    method: Method,
+    url: Url,
+    headers: HeaderMap,
+    body: Option<Bytes>,
+    deadline: Option<Instant>,
+    idempotent: bool,
+    secrets: Vec<Secret>,
+    error: Option<Error>,
+}
+
+impl RequestBuilder {
+    pub(crate) fn new(client: Client, method: Method, url: Url) -> Self {
+        let idempotent = matches!(
+            method,
+            Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE
+        );
+        Self {
+            client,
+            method,
+            url,
+            headers: HeaderMap::new(),
+            body: None,
+            deadline: None,
+            idempotent,
+            secrets: Vec::new(),
+            error: None,
+        }
+    }
+
+    fn fail(mut self, err: Error) -> Self {
+        self.error.get_or_insert(err);
+        self
+    }
+
+    /// Adds a header. Its name is the bridge's code (an invalid one is a `500`); its value may come from the
+    /// request (an invalid one, e.g. with a newline, is a `400`). For credentials use
+    /// [`secret_header`](Self::secret_header).
+    pub fn header<K, V>(self, name: K, value: V) -> Self
+    where
+        K: TryInto<HeaderName>,
+        V: TryInto<HeaderValue>,
+    {
+        let Ok(name) = name.try_into() else {
+            return self.fail(Error::internal("a header name of the call is invalid"));
+        };
+        let Ok(value) = value.try_into() else {
+            return self
+                .fail(Error::invalid_input(format!("a value of the request cannot be sent in the header {name}")));
+        };
+        let mut this = self;
+        this.headers.append(name, value);
+        this
+    }
+
+    /// Adds a header that carries a credential (an API key header such as `X-Api-Key`): marked sensitive, never
+    /// shown, and blanked out of error messages.
+    pub fn secret_header<K: TryInto<HeaderName>>(mut self, name: K, value: &Secret) -> Self {
+        let Ok(name) = name.try_into() else {
+            return self.fail(Error::internal("a header name of the call is invalid"));
+        };
+        self.secrets.push(value.clone());
+        match sensitive(value.expose()) {
+            Some(value) => {
+                self.headers.insert(name, value);
+                self
+            }
+            None => self.fail(Error::invalid_input(format!(
+                "the credential for the header {name} contains characters not allowed in a header"
+            ))),
+        }
+    }
+
+    /// HTTP Basic authentication (`Authorization: Basic …`) with `username` and `password`.
+    pub fn basic_auth(mut self, username: impl fmt::Display, password: &Secret) -> Self {
+        let encoded = Secret::new(format!("Basic {}", BASE64.encode(format!("{username}:{}", password.expose()))));
+        self.secrets.push(password.clone());
+        self.secret_header(AUTHORIZATION, &encoded)
+    }
+
+    /// Bearer authentication (`Authorization: Bearer <token>`), e.g. with an OAuth access token.
+    pub fn bearer(mut self, token: &Secret) -> Self {
+        self.secrets.push(token.clone());
+        self.secret_header(AUTHORIZATION, &Secret::new(format!("Bearer {}", token.expose())))
+    }
+
+    /// Appends `name=value` to the query string, percent-encoded.
+    pub fn query(mut self, name: &str, value: impl fmt::Display) -> Self {
+        self.url.query_pairs_mut().append_pair(name, &value.to_string());
+        self
+    }
+
+    /// Appends a credential to the query string (`?api_token=…`), for services that want it there. The query
+    /// string never appears in logs, spans or messages, but prefer a header where the service allows it.
+    pub fn query_secret(mut self, name: &str, value: &Secret) -> Self {
+        self.secrets.push(value.clone());
+        self.url.query_pairs_mut().append_pair(name, value.expose());
+        self
+    }
+
+    /// Sends `body` as JSON (`Content-Type: application/json`).
+    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => {
+                self.headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                self.body = Some(bytes.into());
+                self
+            }
+            Err(e) => self.fail(Error::internal(format!("the call's JSON body cannot be built: {e}"))),
+        }
+    }
+
+    /// Sends `body` with the content type `content_type`.
+    pub fn body(mut self, content_type: &str, body: impl Into<Bytes>) -> Self {
+        let Ok(content_type) = HeaderValue::from_str(content_type) else {
+            return self.fail(Error::internal("the call's content type is invalid"));
+        };
+        self.headers.insert(CONTENT_TYPE, content_type);
+        self.body = Some(body.into());
+        self
+    }
+
+    /// When the whole call, retries and waits included, must be over. An attempt is cut short to fit, no wait
+    /// runs past it, and a retry that would not fit is not made: the call ends at once with the error at hand
+    /// (or `504` if the deadline itself has passed).
+    pub fn deadline(mut self, deadline: Instant) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Whether the call may be repeated after the connection failed mid-call (the service may or may not have
+    /// acted on it). Defaults to `true` for `GET`, `HEAD`, `PUT`, `DELETE`, `OPTIONS` and `TRACE`, `false` for
+    /// `POST` and `PATCH`; set it for a `POST` that carries an idempotency key. Calls that failed to connect, and
+    /// `429`/`503` answers, are retried whatever this says: the service did not act on them.
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    async fn run(self) -> Result<Response, Error> {
+        if let Some(err) = self.error {
+            return Err(err);
+        }
+        let prepared = Prepared {
+            method: self.method,
+            url: self.url,
+            headers: self.headers,
+            body: self.body,
+            deadline: self.deadline,
+            idempotent: self.idempotent,
+            secrets: self.secrets,
+        };
+        execute(&self.client.inner, prepared).await
+    }
+
+    /// Sends the call; a `2xx` answer is returned, anything else is the error it maps to (see
+    /// [the mapping](super::status)).
+    pub async fn send(self) -> Result<Response, Error> {
+        self.run().await?.error_for_status()
+    }
+
+    /// Like [`send`](Self::send), but a `404` is `Ok(None)`: for "no such contact" being a normal outcome.
+    pub async fn send_optional(self) -> Result<Option<Response>, Error> {
+        let response = self.run().await?;
+        if response.is_not_found() {
+            return Ok(None);
+        }
+        response.error_for_status().map(Some)
+    }
+
+    /// Sends the call and returns the answer whatever its status, for a handler that gives some statuses its own
+    /// meaning (a `409`, a `422`). Only `429` and `503` are still handled here: retried, then a `502`.
+    pub async fn send_unchecked(self) -> Result<Response, Error> {
+        self.run().await
+    }
+
+    /// [`send`](Self::send), then the body decoded as JSON into `T` (see [`Response::json`]).
+    pub async fn fetch<T: DeserializeOwned>(self) -> Result<T, Error> {
+        self.send().await?.json()
+    }
+
+    /// [`send_optional`](Self::send_optional), then the body decoded as JSON into `T`: `Ok(None)` on a `404`.
+    pub async fn fetch_optional<T: DeserializeOwned>(self) -> Result<Option<T>, Error> {
+        self.send_optional().await?.map(|r| r.json()).transpose()
+    }
+}
+
+fn sensitive(value: &str) -> Option<HeaderValue> {
+    let mut value = HeaderValue::from_str(value).ok()?;
+    value.set_sensitive(true);
+    Some(value)
+}
+
+impl fmt::Debug for RequestBuilder {
+    /// Method, URL without its query string, header names with their values only where not sensitive, body
+    /// length, deadline: never a credential.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Headers<'a>(&'a HeaderMap);
+        impl fmt::Debug for Headers<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let mut map = f.debug_map();
+                for (name, value) in self.0 {
+                    match value.to_str() {
+                        Ok(text) if !value.is_sensitive() => map.entry(&name.as_str(), &text),
+                        _ => map.entry(&name.as_str(), &format_args!("<redacted>")),
+                    };
+                }
+                map.finish()
+            }
+        }
+        let mut url = self.url.clone();
+        url.set_query(None);
+        let mut url = url.to_string();
+        if self.url.query().is_some() {
+            url.push_str("?<redacted>");
+        }
+        f.debug_struct("RequestBuilder")
+            .field("method", &self.method)
+            .field("url", &url)
+            .field("headers", &Headers(&self.headers))
+            .field("body_bytes", &self.body.as_ref().map(Bytes::len))
+            .field("deadline", &self.deadline)
+            .field("idempotent", &self.idempotent)
+            .finish()
+    }
+}
