@@ -84,6 +84,11 @@ pub trait Endpoint: Send + Sync + 'static {
 
     /// The warp filter of the endpoint, given the bridge's state and limits.
     fn mount(&self, ctx: &MountContext<'_>) -> Result<BoxedFilter<(Response,)>, BuildError>;
+
+    /// For actions: what Talkdesk shows of it (display text, description, inputs), when the macro knows.
+    fn action_spec(&self) -> Option<crate::configuration::ActionSpec> {
+        None
+    }
 }
 
 /// What an endpoint is mounted with: the bridge's shared state and limits.
@@ -138,6 +143,8 @@ pub enum BuildError {
         /// The second handler.
         second: &'static str,
     },
+    /// The integration's configuration is invalid.
+    Configuration(crate::configuration::ConfigError),
     /// An endpoint takes a path the bridge keeps for itself.
     ReservedPath {
         /// The path.
@@ -160,6 +167,7 @@ impl fmt::Display for BuildError {
                 "handlers `{first}` and `{second}` both answer `POST {path}`: give one of them another \
                  action `name` or `path`"
             ),
+            Self::Configuration(err) => write!(f, "invalid integration configuration: {err}"),
             Self::ReservedPath { path, handler } => {
                 write!(f, "handler `{handler}` cannot answer on `{path}`: the bridge keeps that path for itself")
             }

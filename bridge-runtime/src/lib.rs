@@ -6,9 +6,11 @@
 //! - [`error`]: the error handlers return and its statuses;
 //! - [`decode`]: body → envelope, or a `400` naming every offending field;
 //! - [`contract`]: the traits generated code relies on;
+//! - [`configuration`]: the integration's configuration documents, generated from code;
 //! - [`endpoint`] and [`server`]: mounting endpoints and serving them;
 //! - [`http`]: the client for the external service, shared by handlers as state.
 
+pub mod configuration;
 pub mod contract;
 pub mod decode;
 pub mod endpoint;

@@ -1,6 +1,7 @@
 //! The bridge builder: endpoints, shared state and limits, assembled into one warp filter with `GET /health` and
 //! JSON answers for every rejection. Serving it (the accept loop, the gate, shutdown) is the `listener` module's job.
 
+use crate::configuration::{ActionSpec, ConfigError, Documents, Integration};
 use crate::contract::json_response;
 use crate::endpoint::{BuildError, Endpoint, EndpointInfo, MountContext};
 use crate::error::{Error, ErrorKind};
@@ -42,6 +43,8 @@ pub struct Bridge {
     body_limit: usize,
     deadline: Duration,
     deadlines: Vec<(String, Duration)>,
+    integration: Option<Integration>,
+    public_url: Option<String>,
     pub(crate) limits: ServerLimits,
 }
 
@@ -73,6 +76,8 @@ impl Bridge {
             body_limit: DEFAULT_BODY_LIMIT,
             deadline: DEFAULT_DEADLINE,
             deadlines: Vec::new(),
+            integration: None,
+            public_url: None,
             limits: ServerLimits {
                 shutdown_grace: Duration::from_secs(30),
                 max_in_flight: DEFAULT_MAX_IN_FLIGHT,
@@ -133,6 +138,32 @@ impl Bridge {
         self
     }
 
+    /// Describes the integration, so that the bridge serves its configuration documents at `GET /configuration`
+    /// (checked when the bridge starts: invalid metadata is a start-up error).
+    pub fn integration(mut self, integration: Integration) -> Self {
+        self.integration = Some(integration);
+        self
+    }
+
+    /// The URL Talkdesk reaches the bridge at (e.g. `https://bridge.example.com`), for the endpoint URLs of the
+    /// configuration documents. Default: `BRIDGE_PUBLIC_URL`, else the scheme-less `Host` of each
+    /// `GET /configuration` request, as `http://host`.
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into());
+        self
+    }
+
+    /// The configuration documents for a bridge reachable at `public_url`.
+    pub fn configuration(&self, public_url: &str) -> Result<Documents, BuildError> {
+        let integration = self
+            .integration
+            .as_ref()
+            .ok_or(BuildError::Configuration(ConfigError::Missing("integration (Bridge::integration)")))?;
+        let endpoints: Vec<EndpointInfo> = self.endpoints().collect();
+        let described: Vec<ActionSpec> = self.endpoints.iter().filter_map(|e| e.action_spec()).collect();
+        integration.documents(public_url, &endpoints, &described).map_err(BuildError::Configuration)
+    }
+
     /// The mounted endpoints, in mounting order.
     pub fn endpoints(&self) -> impl Iterator<Item = EndpointInfo> + '_ {
         self.endpoints.iter().map(|e| e.info())
@@ -143,7 +174,7 @@ impl Bridge {
     pub fn into_filter(self) -> Result<BoxedFilter<(Response,)>, BuildError> {
         let mut seen: Vec<EndpointInfo> = Vec::new();
         for info in self.endpoints() {
-            if info.path == "/health" {
+            if info.path == "/health" || (info.path == "/configuration" && self.integration.is_some()) {
                 return Err(BuildError::ReservedPath { path: info.path, handler: info.handler });
             }
             if let Some(first) = seen.iter().find(|s| s.path == info.path) {
@@ -157,6 +188,9 @@ impl Bridge {
             .map(|| json_response(StatusCode::OK, br#"{"status":"ok"}"#.to_vec()))
             .boxed();
         let mut routes = health;
+        if self.integration.is_some() {
+            routes = routes.or(self.configuration_route()?).unify().boxed();
+        }
         for endpoint in &self.endpoints {
             let info = endpoint.info();
             let deadline =
@@ -165,6 +199,42 @@ impl Bridge {
             routes = routes.or(endpoint.mount(&ctx)?).unify().boxed();
         }
         Ok(routes.recover(answer_rejection).unify().boxed())
+    }
+
+    /// `GET /configuration`, checked now with the configured or a placeholder public URL.
+    fn configuration_route(&self) -> Result<BoxedFilter<(Response,)>, BuildError> {
+        let public_url = self.public_url.clone().or_else(|| std::env::var("BRIDGE_PUBLIC_URL").ok());
+        let fixed = match &public_url {
+            Some(url) => Some(self.configuration(url)?),
+            None => {
+                self.configuration("http://localhost")?;
+                None
+            }
+        };
+        let integration = self.integration.clone().expect("checked by the caller");
+        let endpoints: Vec<EndpointInfo> = self.endpoints().collect();
+        let described: Vec<ActionSpec> = self.endpoints.iter().filter_map(|e| e.action_spec()).collect();
+        Ok(warp::path("configuration")
+            .and(warp::path::end())
+            .and(warp::get())
+            .and(warp::header::optional::<String>("host"))
+            .map(move |host: Option<String>| {
+                let documents = match &fixed {
+                    Some(documents) => Ok(documents.clone()),
+                    None => {
+                        let base = format!("http://{}", host.as_deref().unwrap_or("localhost"));
+                        integration.documents(&base, &endpoints, &described)
+                    }
+                };
+                match documents {
+                    Ok(documents) => json_response(StatusCode::OK, documents.to_json().to_string().into_bytes()),
+                    Err(err) => {
+                        let error = Error::invalid_input(format!("no configuration for this host: {err}"));
+                        json_response(StatusCode::BAD_REQUEST, error.to_json())
+                    }
+                }
+            })
+            .boxed())
     }
 
     /// Starts serving on `addr` (port 0 picks a free port) and returns at once; the server runs until

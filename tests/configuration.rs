@@ -1,0 +1,152 @@
+//! The configuration documents a bridge generates: served at `GET /configuration`, valid against the project's
+//! JSON Schemas (written from `talkdesk-docs/configuration.md`), and refused at start-up when the metadata is not.
+
+#[path = "../examples/minimal.rs"]
+#[allow(dead_code)]
+mod minimal;
+
+mod common;
+
+use bridge::configuration::{ActionInput, ActionSpec, AuthField, Integration};
+use bridge::BuildError;
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+
+fn schema(name: &str) -> jsonschema::Validator {
+    let path = format!("{}/schemas/{name}.schema.json", env!("CARGO_MANIFEST_DIR"));
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    jsonschema::validator_for(&schema).expect("a valid JSON Schema")
+}
+
+fn assert_valid(schema_name: &str, document: &Value) {
+    let validator = schema(schema_name);
+    let errors: Vec<String> =
+        validator.iter_errors(document).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    assert!(errors.is_empty(), "{schema_name}: {errors:#?}\n{document:#}");
+}
+
+/// The two examples of configuration.md, verbatim: the schemas must accept what Talkdesk documents.
+#[test]
+fn the_schemas_accept_the_documented_examples() {
+    let integration = json!({
+      "name": "zendesk",
+      "display_name": "Zendesk",
+      "description": "Centralize all your customer conversations so nothing gets ignored and everything is searchable   from one place. Easily organize, prioritize and engage with others on support requests.",
+      "logo_url": "https://talkdeskapp.s3.amazonaws.com/assets/integrations/zendesk.png",
+      "icon_url": "https://talkdeskapp.s3.amazonaws.com/assets/integrations/zendesk_icon.png",
+      "authentication_type": "custom",
+      "authentication_configuration": [
+        {"account": { "source": "input", "display": "Account", "mandatory": true, "type": "input", "store": true, "format": "https://{{account}}.zendesk.com" }},
+        {"email": { "source": "input", "display": "Agent Email", "mandatory": true, "type": "input", "store": true }},
+        {"token": { "source": "input", "display": "API Token", "mandatory": true, "type": "input", "store": true, "help": "Find under Settings > Channels" }}
+      ],
+      "auth_validation_endpoint": "https://td-zendesk.herokuapp.com/auth_validation",
+      "contact_synchronization_endpoint": "https://td-zendesk.herokuapp.com/contact_sync",
+      "interaction_retrieval_endpoint": "https://td-zendesk.herokuapp.com/interaction_update",
+      "agent_synchronization_endpoint": "https://td-zendesk.herokuapp.com/agent_sync",
+      "interaction_types": ["ticket"]
+    });
+    assert_valid("integration", &integration);
+    let action = json!({
+      "provider": "zendesk", "name": "create_ticket", "display": "create a ticket",
+      "description": "create a new ticket in Zendesk", "endpoint": "https://td-zendesk.herokuapp.com/actions/create_ticket",
+      "inputs": [
+        {"key": "subject", "name": "Ticket subject", "mandatory": true},
+        {"key": "description", "name": "Ticket description", "mandatory": true}
+      ]
+    });
+    assert_valid("action", &action);
+    // And they refuse what configuration.md rules out.
+    let mut custom_without_fields = integration.clone();
+    custom_without_fields.as_object_mut().unwrap().remove("authentication_configuration");
+    assert!(!schema("integration").is_valid(&custom_without_fields));
+    assert!(!schema("action").is_valid(&json!({"provider": "zendesk", "name": "x"})));
+}
+
+fn integration() -> Integration {
+    Integration::new("in_memory", "In-memory service")
+        .description("Contacts, cases and agents of an in-memory service")
+        .logo_url("https://service.example.com/logo.png")
+        .icon_url("https://service.example.com/icon.png")
+        .custom_auth(vec![
+            AuthField::input("username", "Username"),
+            AuthField::input("password", "Password").help("The service's API password"),
+        ])
+        .interaction_types(["case", "note"])
+}
+
+fn minimal_bridge() -> bridge::Bridge {
+    minimal::bridge(Arc::new(Mutex::new(minimal::Service::sample(1))))
+}
+
+#[tokio::test]
+async fn the_bridge_serves_its_configuration() {
+    let create_ticket = ActionSpec {
+        name: "create_ticket".into(),
+        display: "create a ticket".into(),
+        description: "create a new case in the service".into(),
+        inputs: vec![
+            ActionInput::new("subject", "Ticket subject", true),
+            ActionInput::new("description", "Ticket description", true),
+            ActionInput::new("priority", "Priority", false),
+        ],
+    };
+    let bridge = common::start(
+        minimal_bridge().integration(integration().action(create_ticket)).public_url("https://bridge.example.com/"),
+    )
+    .await;
+    let answer = common::send(reqwest::Client::new().get(format!("{}/configuration", bridge.url()))).await;
+    let documents = answer.assert_json(200);
+    let integration = &documents["integration"];
+    assert_valid("integration", integration);
+    for action in documents["actions"].as_array().unwrap() {
+        assert_valid("action", action);
+    }
+    assert_eq!(integration["auth_validation_endpoint"], "https://bridge.example.com/auth_validation");
+    assert_eq!(integration["contact_synchronization_endpoint"], "https://bridge.example.com/contact_sync");
+    assert_eq!(integration["interaction_retrieval_endpoint"], "https://bridge.example.com/interaction_update");
+    assert_eq!(integration["agent_synchronization_endpoint"], "https://bridge.example.com/agent_sync");
+    assert_eq!(
+        integration["authentication_configuration"],
+        json!([
+            {"username": {"source": "input", "display": "Username", "mandatory": true, "type": "input", "store": true}},
+            {"password": {"source": "input", "display": "Password", "mandatory": true, "type": "input", "store": true,
+                          "help": "The service's API password"}}
+        ])
+    );
+    assert_eq!(documents["actions"][0]["endpoint"], "https://bridge.example.com/actions/create_ticket");
+    assert_eq!(
+        documents["actions"][0]["inputs"][2],
+        json!({"key": "priority", "name": "Priority", "mandatory": false})
+    );
+}
+
+#[tokio::test]
+async fn without_a_public_url_the_host_is_used() {
+    let bridge = common::start(minimal_bridge().integration(integration())).await;
+    let documents =
+        common::send(reqwest::Client::new().get(format!("{}/configuration", bridge.url()))).await.assert_json(200);
+    assert_eq!(documents["integration"]["contact_synchronization_endpoint"], format!("{}/contact_sync", bridge.url()));
+    // An action nobody described still gets a valid document.
+    assert_valid("action", &documents["actions"][0]);
+    assert_eq!(documents["actions"][0]["display"], "create ticket");
+}
+
+#[test]
+fn invalid_metadata_is_refused_at_start_up() {
+    let refused = |integration: Integration| match minimal_bridge().integration(integration).into_filter() {
+        Err(BuildError::Configuration(err)) => err.to_string(),
+        Err(other) => panic!("unexpected error {other}"),
+        Ok(_) => panic!("accepted"),
+    };
+    assert!(refused(Integration::new("", "x")).contains("`name` must not be empty"));
+    assert!(refused(integration().custom_auth(vec![])).contains("at least one auth field"));
+    let twice =
+        ActionSpec { name: "create_ticket".into(), display: "a".into(), description: "b".into(), inputs: vec![] };
+    assert!(
+        refused(integration().action(twice.clone()).action(twice)).contains("two actions are named `create_ticket`")
+    );
+    let unmounted =
+        ActionSpec { name: "delete_all".into(), display: "a".into(), description: "b".into(), inputs: vec![] };
+    assert!(refused(integration().action(unmounted)).contains("no endpoint executes it"));
+}
