@@ -130,6 +130,13 @@ fn field_error(field: &str, message: impl Into<String>) -> Error {
     Error::invalid_fields(vec![FieldError { field: field.into(), message: message.into() }])
 }
 
+/// The position an offset names (this service's offsets are positions in a list).
+fn parse_offset(offset: Option<&str>) -> Result<usize, Error> {
+    offset.map_or(Ok(0), |text| {
+        text.parse::<usize>().map_err(|_| field_error("meta.offset", "expected a non-negative integer"))
+    })
+}
+
 #[bridge::auth_validator]
 pub async fn validate(Auth(credentials): Auth<Credentials>, State(store): State<Store>) -> Result<(), Error> {
     store.lock().expect("store lock").check(&credentials)
@@ -151,12 +158,7 @@ pub async fn contacts(
             text.parse::<TalkdeskDate>().map_err(|e| field_error("meta.synchronization_checkpoint", e.to_string()))?,
         ),
     };
-    let start = match meta.situation.offset() {
-        None => 0,
-        Some(text) => {
-            text.parse::<usize>().map_err(|_| field_error("meta.offset", "expected a non-negative integer"))?
-        }
-    };
+    let start = parse_offset(meta.situation.offset())?;
     let changed: Vec<&StoredContact> =
         service.contacts.iter().filter(|c| since.is_none_or(|since| c.updated_at > since)).collect();
     let page: Vec<&StoredContact> = changed.iter().skip(start).take(CONTACT_PAGE).copied().collect();
@@ -224,12 +226,7 @@ pub async fn agents(
 ) -> Result<AgentPage, Error> {
     let service = store.lock().expect("store lock");
     service.check(&credentials)?;
-    let start = match &meta.offset {
-        None => 0,
-        Some(text) => {
-            text.parse::<usize>().map_err(|_| field_error("meta.offset", "expected a non-negative integer"))?
-        }
-    };
+    let start = parse_offset(meta.offset.as_deref())?;
     let page: Vec<Agent> = service.agents.iter().skip(start).take(AGENT_PAGE).cloned().collect();
     let end = start + page.len();
     let mut answer = AgentPage::new(page);
