@@ -8,7 +8,8 @@
 //! - [`contract`]: the traits generated code relies on;
 //! - [`configuration`]: the integration's configuration documents, generated from code;
 //! - [`endpoint`] and [`server`]: mounting endpoints and serving them;
-//! - [`http`]: the client for the external service, shared by handlers as state.
+//! - [`http`]: the client for the external service, shared by handlers as state;
+//! - `testing` (feature `testing`): an in-process test client and a Talkdesk simulator.
 
 pub mod configuration;
 pub mod contract;
@@ -25,6 +26,8 @@ pub mod request_id;
 mod secret;
 pub mod server;
 mod state;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use decode::decode_request;
 pub use endpoint::{BuildError, Endpoint, EndpointInfo, EndpointKind, MountContext};

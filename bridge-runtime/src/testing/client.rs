@@ -1,0 +1,636 @@
+//! The test client: a typed builder per endpoint for the request (`auth`, `meta`, `data`), and typed access to the
+//! answer (status, headers, body as the protocol type or as raw JSON), over any [`Transport`].
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use bridge_runtime::testing::TestClient;
+//! use bridge_runtime::{Agent, AgentPage, Bridge};
+//! # use bridge_runtime::{EndpointInfo, EndpointKind, Endpoint, MountContext, BuildError, Envelope, NoMeta, NoData};
+//! # use warp::{filters::BoxedFilter, reply::Response};
+//! # struct agents;
+//! # impl Endpoint for agents {
+//! #     fn info(&self) -> EndpointInfo {
+//! #         EndpointInfo { kind: EndpointKind::AgentSync, path: "/agent_sync", handler: "agents", action: None }
+//! #     }
+//! #     fn mount(&self, ctx: &MountContext<'_>) -> Result<BoxedFilter<(Response,)>, BuildError> {
+//! #         Ok(ctx.mount(|e: Envelope<serde_json::Value, NoMeta, NoData>| async move {
+//! #             if e.auth["token"] != "t" { return Err(bridge_runtime::Error::credentials_rejected()) }
+//! #             Ok(AgentPage::new(vec![Agent::new("1", "Ann", "ann@example.com")]))
+//! #         }))
+//! #     }
+//! # }
+//! // `agents` is a `#[bridge::agent_retriever]` function.
+//! let client = TestClient::new(Bridge::new().endpoint(agents {})).unwrap();
+//! let answer = client.agent_sync().auth(serde_json::json!({"token": "t"})).send().await;
+//! assert_eq!(answer.status(), 200);
+//! assert_eq!(answer.content_type(), Some("application/json"));
+//! let page: AgentPage = answer.json().unwrap();
+//! assert_eq!(page.agents[0].name, "Ann");
+//! assert_eq!(answer.raw_json().unwrap()["agents"][0]["id"], "1");
+//! # }
+//! ```
+
+use super::transport::{HttpTransport, InProcessTransport, Transport, TransportError};
+use crate::endpoint::{BuildError, EndpointKind};
+use crate::protocol::{ActionOutcome, AgentPage, ContactPage, Interaction};
+use crate::server::Bridge;
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use warp::http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
+use warp::http::{HeaderMap, Method, StatusCode};
+use warp::Filter;
+
+/// The paths a client sends each endpoint's requests to. [`TestClient::new`] reads them from the bridge; for a
+/// bridge at a URL they are the defaults unless [`TestClient::with_paths`] says otherwise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paths {
+    /// Authorization validation (default `/auth_validation`).
+    pub auth_validation: String,
+    /// Contact synchronization (default `/contact_sync`).
+    pub contact_sync: String,
+    /// Interaction retrieval (default `/interaction_update`).
+    pub interactions: String,
+    /// Agent synchronization (default `/agent_sync`).
+    pub agent_sync: String,
+    /// Actions by name; an action not listed is at `/actions/<name>`.
+    pub actions: BTreeMap<String, String>,
+}
+
+impl Default for Paths {
+    fn default() -> Self {
+        Self {
+            auth_validation: EndpointKind::AuthValidation.default_path().to_owned(),
+            contact_sync: EndpointKind::ContactSync.default_path().to_owned(),
+            interactions: EndpointKind::InteractionRetrieval.default_path().to_owned(),
+            agent_sync: EndpointKind::AgentSync.default_path().to_owned(),
+            actions: BTreeMap::new(),
+        }
+    }
+}
+
+impl Paths {
+    /// The path of the action `name`.
+    pub fn action(&self, name: &str) -> String {
+        self.actions.get(name).cloned().unwrap_or_else(|| format!("{}/{name}", EndpointKind::Action.default_path()))
+    }
+
+    /// The paths `bridge` serves: the first endpoint of each kind, every action.
+    pub fn of(bridge: &Bridge) -> Self {
+        let mut paths = Self::default();
+        let mut found: Vec<EndpointKind> = Vec::new();
+        for info in bridge.endpoints() {
+            let slot = match info.kind {
+                EndpointKind::Action => {
+                    if let Some(name) = info.action {
+                        paths.actions.entry(name.to_owned()).or_insert_with(|| info.path.to_owned());
+                    }
+                    continue;
+                }
+                EndpointKind::AuthValidation => &mut paths.auth_validation,
+                EndpointKind::ContactSync => &mut paths.contact_sync,
+                EndpointKind::InteractionRetrieval => &mut paths.interactions,
+                EndpointKind::AgentSync => &mut paths.agent_sync,
+            };
+            if !found.contains(&info.kind) {
+                found.push(info.kind);
+                *slot = info.path.to_owned();
+            }
+        }
+        paths
+    }
+}
+
+/// A client for one bridge, in process or at a URL. Cheap to clone.
+///
+/// Each endpoint has a builder: [`auth_validation`](Self::auth_validation), [`contact_sync`](Self::contact_sync),
+/// [`interactions`](Self::interactions), [`action`](Self::action) and [`agent_sync`](Self::agent_sync); any other
+/// request goes through [`post`](Self::post) or [`get`](Self::get).
+#[derive(Clone)]
+pub struct TestClient {
+    transport: Arc<dyn Transport>,
+    paths: Arc<Paths>,
+}
+
+impl fmt::Debug for TestClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TestClient").field("transport", &self.transport.describe()).field("paths", &self.paths).finish()
+    }
+}
+
+impl TestClient {
+    /// Calls `bridge` in process, without a socket. Fails as [`Bridge::into_filter`] does (a missing state, two
+    /// endpoints on one path).
+    pub fn new(bridge: Bridge) -> Result<Self, BuildError> {
+        let paths = Paths::of(&bridge);
+        Ok(Self::with_transport(InProcessTransport::new(bridge.into_filter()?)).with_paths(paths))
+    }
+
+    /// Calls any warp filter in process, with the default paths: a bridge embedded in a larger warp application,
+    /// or a deliberately broken one written by hand.
+    pub fn from_filter<F, R>(filter: F) -> Self
+    where
+        F: Filter<Extract = (R,), Error = warp::Rejection> + Clone + Send + Sync + 'static,
+        R: warp::Reply + 'static,
+    {
+        Self::with_transport(InProcessTransport::new(filter.map(warp::Reply::into_response).boxed()))
+    }
+
+    /// Calls the bridge at `base_url` (e.g. [`RunningBridge::url`](crate::RunningBridge::url)) over HTTP, with the
+    /// default paths.
+    pub fn http(base_url: impl Into<String>) -> Self {
+        Self::with_transport(HttpTransport::new(base_url))
+    }
+
+    /// Calls a bridge through `transport`, with the default paths.
+    pub fn with_transport(transport: impl Transport) -> Self {
+        Self { transport: Arc::new(transport), paths: Arc::new(Paths::default()) }
+    }
+
+    /// Sends each endpoint's requests to `paths`.
+    pub fn with_paths(mut self, paths: Paths) -> Self {
+        self.paths = Arc::new(paths);
+        self
+    }
+
+    /// Where each endpoint's requests go.
+    pub fn paths(&self) -> &Paths {
+        &self.paths
+    }
+
+    /// What the client reaches: `a bridge in process`, or the bridge's URL.
+    pub fn describe(&self) -> String {
+        self.transport.describe()
+    }
+
+    /// An authorization validation request.
+    pub fn auth_validation(&self) -> Call<AuthValidationCall> {
+        self.call(Method::POST, self.paths.auth_validation.clone())
+    }
+
+    /// A contact synchronization request (an initial sync's first page until told otherwise).
+    pub fn contact_sync(&self) -> Call<ContactSyncCall> {
+        self.call(Method::POST, self.paths.contact_sync.clone())
+    }
+
+    /// An interaction retrieval request.
+    pub fn interactions(&self) -> Call<InteractionCall> {
+        self.call(Method::POST, self.paths.interactions.clone())
+    }
+
+    /// An execution of the action `name`.
+    pub fn action(&self, name: &str) -> Call<ActionCall> {
+        self.call(Method::POST, self.paths.action(name))
+    }
+
+    /// An agent synchronization request (the first page until told otherwise).
+    pub fn agent_sync(&self) -> Call<AgentSyncCall> {
+        self.call(Method::POST, self.paths.agent_sync.clone())
+    }
+
+    /// A `POST` to any path, with a JSON envelope built like the endpoints' ones.
+    pub fn post(&self, path: impl Into<String>) -> Call<RawCall> {
+        self.call(Method::POST, path.into())
+    }
+
+    /// A `GET` to any path (e.g. `/health`), with no body.
+    pub fn get(&self, path: impl Into<String>) -> Call<RawCall> {
+        self.call(Method::GET, path.into()).raw_body(Bytes::new())
+    }
+
+    /// Sends a request built by hand.
+    pub async fn send(&self, request: TestRequest) -> Result<TestResponse, TransportError> {
+        self.transport.send(request).await
+    }
+
+    fn call<K: CallKind>(&self, method: Method, path: String) -> Call<K> {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        Call {
+            client: self.clone(),
+            method,
+            path,
+            headers,
+            auth: None,
+            meta: None,
+            data: None,
+            body: None,
+            kind: PhantomData,
+        }
+    }
+}
+
+/// One request, ready for a [`Transport`].
+#[derive(Debug, Clone)]
+pub struct TestRequest {
+    /// The method (`POST` for every endpoint).
+    pub method: Method,
+    /// The path, with its query if any.
+    pub path: String,
+    /// The headers (`Content-Type: application/json` unless changed).
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Bytes,
+}
+
+/// What an endpoint answers with on success, by the kind of [`Call`]: what [`TestResponse::json`] decodes.
+pub trait CallKind {
+    /// The protocol type of a successful answer.
+    type Answer: DeserializeOwned;
+}
+
+/// [`Call`] to the authorization validation endpoint: success is `204` (no body) or `200` with fields to store.
+#[derive(Debug)]
+pub enum AuthValidationCall {}
+
+/// [`Call`] to the contact synchronization endpoint: success is a [`ContactPage`].
+#[derive(Debug)]
+pub enum ContactSyncCall {}
+
+/// [`Call`] to the interaction retrieval endpoint: success is a list of [`Interaction`]s.
+#[derive(Debug)]
+pub enum InteractionCall {}
+
+/// [`Call`] to an action: success is an [`ActionOutcome`].
+#[derive(Debug)]
+pub enum ActionCall {}
+
+/// [`Call`] to the agent synchronization endpoint: success is an [`AgentPage`].
+#[derive(Debug)]
+pub enum AgentSyncCall {}
+
+/// [`Call`] to any path: the answer is read as raw JSON.
+#[derive(Debug)]
+pub enum RawCall {}
+
+impl CallKind for AuthValidationCall {
+    type Answer = Map<String, Value>;
+}
+impl CallKind for ContactSyncCall {
+    type Answer = ContactPage;
+}
+impl CallKind for InteractionCall {
+    type Answer = Vec<Interaction>;
+}
+impl CallKind for ActionCall {
+    type Answer = ActionOutcome;
+}
+impl CallKind for AgentSyncCall {
+    type Answer = AgentPage;
+}
+impl CallKind for RawCall {
+    type Answer = Value;
+}
+
+/// A request being built: the envelope's `auth`, `meta` and `data`, headers, and [`send`](Self::send).
+///
+/// The methods every kind has set the envelope's sections as JSON; each kind adds typed setters for its own `meta`
+/// and `data` fields (e.g. [`Call::<ContactSyncCall>::offset`](Call::offset)). Only the sections that were set are
+/// sent, as Talkdesk leaves out what it has not got.
+///
+/// # Panics
+///
+/// The setters panic when a value cannot be represented as JSON (a map with non-string keys): a bug in the test.
+#[must_use = "a call does nothing until it is sent"]
+pub struct Call<K> {
+    client: TestClient,
+    method: Method,
+    path: String,
+    headers: HeaderMap,
+    auth: Option<Value>,
+    meta: Option<Value>,
+    data: Option<Value>,
+    body: Option<Bytes>,
+    kind: PhantomData<fn() -> K>,
+}
+
+impl<K> fmt::Debug for Call<K> {
+    /// `auth` is never printed: it holds credentials.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Call")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("auth", &self.auth.as_ref().map(|_| "<redacted>"))
+            .field("meta", &self.meta)
+            .field("data", &self.data)
+            .finish_non_exhaustive()
+    }
+}
+
+fn to_json(value: impl Serialize, what: &str) -> Value {
+    serde_json::to_value(value).unwrap_or_else(|err| panic!("the test's {what} cannot be represented as JSON: {err}"))
+}
+
+fn section(slot: &mut Option<Value>) -> &mut Map<String, Value> {
+    if !matches!(slot, Some(Value::Object(_))) {
+        *slot = Some(Value::Object(Map::new()));
+    }
+    match slot {
+        Some(Value::Object(map)) => map,
+        _ => unreachable!("the section was just made an object"),
+    }
+}
+
+fn push(slot: &mut Option<Value>, key: &str, value: Value) {
+    let map = section(slot);
+    match map.get_mut(key) {
+        Some(Value::Array(items)) => items.push(value),
+        _ => {
+            map.insert(key.to_owned(), Value::Array(vec![value]));
+        }
+    }
+}
+
+impl<K: CallKind> Call<K> {
+    /// Sets `auth`: the credentials, as a struct of the bridge's own `Auth` type would serialize, or as
+    /// `serde_json::json!({…})`.
+    pub fn auth(mut self, auth: impl Serialize) -> Self {
+        self.auth = Some(to_json(auth, "auth"));
+        self
+    }
+
+    /// Sets the whole `meta` section (any JSON, to test what a bridge does with a malformed one).
+    pub fn meta(mut self, meta: impl Serialize) -> Self {
+        self.meta = Some(to_json(meta, "meta"));
+        self
+    }
+
+    /// Sets one field of `meta`.
+    pub fn meta_field(mut self, key: &str, value: impl Serialize) -> Self {
+        let value = to_json(value, "meta field");
+        section(&mut self.meta).insert(key.to_owned(), value);
+        self
+    }
+
+    /// Sets the whole `data` section: an action's inputs, say.
+    pub fn data(mut self, data: impl Serialize) -> Self {
+        self.data = Some(to_json(data, "data"));
+        self
+    }
+
+    /// Sets one field of `data`.
+    pub fn data_field(mut self, key: &str, value: impl Serialize) -> Self {
+        let value = to_json(value, "data field");
+        section(&mut self.data).insert(key.to_owned(), value);
+        self
+    }
+
+    /// Adds or replaces a header (`Content-Type: application/json` is there unless replaced).
+    ///
+    /// # Panics
+    ///
+    /// When `name` or `value` is not a valid header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        let name = HeaderName::try_from(name).unwrap_or_else(|_| panic!("`{name}` is not a header name"));
+        let value = HeaderValue::try_from(value).unwrap_or_else(|_| panic!("`{value}` is not a header value"));
+        self.headers.insert(name, value);
+        self
+    }
+
+    /// Sends `body` as it is instead of the envelope: malformed JSON, an empty body, a body over the limit.
+    pub fn raw_body(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// The envelope that will be sent: `{"auth": …, "meta": …, "data": …}` with the sections that were set.
+    pub fn envelope(&self) -> Value {
+        let mut envelope = Map::new();
+        for (key, value) in [("auth", &self.auth), ("meta", &self.meta), ("data", &self.data)] {
+            if let Some(value) = value {
+                envelope.insert(key.to_owned(), value.clone());
+            }
+        }
+        Value::Object(envelope)
+    }
+
+    /// The request, ready for a [`Transport`].
+    pub fn request(&self) -> TestRequest {
+        let body = match &self.body {
+            Some(body) => body.clone(),
+            None => Bytes::from(self.envelope().to_string()),
+        };
+        TestRequest { method: self.method.clone(), path: self.path.clone(), headers: self.headers.clone(), body }
+    }
+
+    /// Sends the request; `Err` only when no answer came at all (see [`TransportError`]).
+    pub async fn try_send(self) -> Result<TestResponse<K::Answer>, TransportError> {
+        let request = self.request();
+        Ok(self.client.send(request).await?.cast())
+    }
+
+    /// Sends the request.
+    ///
+    /// # Panics
+    ///
+    /// When no answer came at all (the bridge at the URL is not listening, say); use [`try_send`](Self::try_send)
+    /// to handle that.
+    pub async fn send(self) -> TestResponse<K::Answer> {
+        let target = format!("{} {}", self.method, self.path);
+        self.try_send().await.unwrap_or_else(|err| panic!("{target} got no answer: {err}"))
+    }
+}
+
+impl Call<ContactSyncCall> {
+    /// `meta.synchronization_checkpoint`: makes this an incremental sync from `checkpoint`.
+    pub fn checkpoint(self, checkpoint: impl Into<String>) -> Self {
+        self.meta_field("synchronization_checkpoint", checkpoint.into())
+    }
+
+    /// `meta.offset`: the `next_offset` of the previous page.
+    pub fn offset(self, offset: impl Into<String>) -> Self {
+        self.meta_field("offset", offset.into())
+    }
+
+    /// `meta.context`: the `context` of the previous page.
+    pub fn context(self, context: Value) -> Self {
+        self.meta_field("context", context)
+    }
+}
+
+impl Call<InteractionCall> {
+    /// `meta.interaction_types`: the types the user wants.
+    pub fn interaction_types<I, S>(self, types: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let types: Vec<String> = types.into_iter().map(Into::into).collect();
+        self.meta_field("interaction_types", types)
+    }
+
+    /// `data.contact_external_id`.
+    pub fn contact_external_id(self, id: impl Into<String>) -> Self {
+        self.data_field("contact_external_id", id.into())
+    }
+
+    /// `data.contact_name`.
+    pub fn contact_name(self, name: impl Into<String>) -> Self {
+        self.data_field("contact_name", name.into())
+    }
+
+    /// Adds an email to `data.contact_emails`.
+    pub fn contact_email(mut self, email: impl Into<String>) -> Self {
+        push(&mut self.data, "contact_emails", Value::String(email.into()));
+        self
+    }
+
+    /// Adds a phone number to `data.contact_phones`.
+    pub fn contact_phone(mut self, phone: impl Into<String>) -> Self {
+        push(&mut self.data, "contact_phones", Value::String(phone.into()));
+        self
+    }
+}
+
+impl Call<ActionCall> {
+    /// `meta.contact_external_id`: the action runs in the scope of this contact.
+    pub fn contact_external_id(self, id: impl Into<String>) -> Self {
+        self.meta_field("contact_external_id", id.into())
+    }
+
+    /// `meta.agent_external_id`: the agent who ran the action.
+    pub fn agent_external_id(self, id: impl Into<String>) -> Self {
+        self.meta_field("agent_external_id", id.into())
+    }
+}
+
+impl Call<AgentSyncCall> {
+    /// `meta.offset`: the `next_offset` of the previous page. Talkdesk sends it as an integer (`2`); a string is
+    /// accepted too.
+    pub fn offset(self, offset: impl Serialize) -> Self {
+        self.meta_field("offset", offset)
+    }
+}
+
+/// An answer: status, headers and body, with the body readable as `T` (the endpoint's protocol type) or as raw
+/// JSON.
+#[derive(Clone)]
+pub struct TestResponse<T = Value> {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+    answer: PhantomData<fn() -> T>,
+}
+
+impl<T> fmt::Debug for TestResponse<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TestResponse")
+            .field("status", &self.status)
+            .field("content_type", &self.content_type())
+            .field("body", &self.text())
+            .finish()
+    }
+}
+
+impl TestResponse {
+    /// An answer, as a [`Transport`] read it.
+    pub fn new(status: StatusCode, headers: HeaderMap, body: Bytes) -> Self {
+        Self { status, headers, body, answer: PhantomData }
+    }
+}
+
+impl<T> TestResponse<T> {
+    /// The status; compares with a number: `assert_eq!(answer.status(), 201)`.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// All the headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The header `name`, when present and readable as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `Content-Type` header.
+    pub fn content_type(&self) -> Option<&str> {
+        self.header(CONTENT_TYPE.as_str())
+    }
+
+    /// Whether `Content-Type` is `application/json` (parameters such as `; charset=utf-8` allowed).
+    pub fn has_json_content_type(&self) -> bool {
+        self.content_type().is_some_and(is_json_media_type)
+    }
+
+    /// The body's bytes.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The body as text (invalid UTF-8 replaced).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body as any JSON value.
+    pub fn raw_json(&self) -> Result<Value, serde_json::Error> {
+        serde_json::from_slice(&self.body)
+    }
+
+    /// The body as `U`.
+    pub fn json_as<U: DeserializeOwned>(&self) -> Result<U, serde_json::Error> {
+        serde_json::from_slice(&self.body)
+    }
+
+    /// The `message` of an error body (`{"message": …}`), when there is one.
+    pub fn error_message(&self) -> Option<String> {
+        self.raw_json().ok()?.get("message")?.as_str().map(str::to_owned)
+    }
+
+    /// The `field` of each entry of a bridge error body's `fields` (`["data.subject", …]`), empty when none.
+    pub fn error_fields(&self) -> Vec<String> {
+        let Ok(json) = self.raw_json() else { return Vec::new() };
+        json.get("fields")
+            .and_then(Value::as_array)
+            .map(|fields| fields.iter().filter_map(|f| f.get("field")?.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default()
+    }
+
+    /// Checks the status, and returns the answer for more checks.
+    ///
+    /// # Panics
+    ///
+    /// When the status is another one; the message shows the body.
+    #[track_caller]
+    pub fn assert_status(&self, expected: u16) -> &Self {
+        assert_eq!(self.status.as_u16(), expected, "unexpected status; the body was: {}", self.text());
+        self
+    }
+
+    /// The same answer, read as another protocol type.
+    pub fn cast<U>(self) -> TestResponse<U> {
+        TestResponse { status: self.status, headers: self.headers, body: self.body, answer: PhantomData }
+    }
+}
+
+impl<T: DeserializeOwned> TestResponse<T> {
+    /// The body as the endpoint's protocol type ([`ContactPage`], `Vec<Interaction>`…).
+    pub fn json(&self) -> Result<T, serde_json::Error> {
+        self.json_as()
+    }
+
+    /// The body as the endpoint's protocol type, for a test that expects success.
+    ///
+    /// # Panics
+    ///
+    /// When the status is not a success or the body is not a `T`; the message shows the status and body.
+    #[track_caller]
+    pub fn answer(&self) -> T {
+        assert!(self.status.is_success(), "expected a success, got {}: {}", self.status, self.text());
+        self.json().unwrap_or_else(|err| panic!("the body is not the expected type ({err}): {}", self.text()))
+    }
+}
+
+/// Whether a `Content-Type` value is `application/json`, with or without parameters.
+pub(crate) fn is_json_media_type(value: &str) -> bool {
+    value.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json")
+}

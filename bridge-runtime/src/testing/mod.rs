@@ -1,0 +1,63 @@
+//! Test a bridge the way Talkdesk uses it, without Talkdesk (feature `testing`, for `[dev-dependencies]`).
+//!
+//! - [`TestClient`] calls a bridge's endpoints **in process**, without a socket ([`TestClient::new`]), or a bridge
+//!   at a URL over HTTP ([`TestClient::http`]), with a typed builder for each endpoint's request and typed access
+//!   to the answer: status, headers, body as the protocol type ([`TestResponse::json`]) or as raw JSON
+//!   ([`TestResponse::raw_json`]).
+//! - [`Simulator`] drives a bridge as Talkdesk does (every page of an initial and an incremental contact sync,
+//!   interaction lookups, actions, every page of an agent sync, rejected credentials) and checks the protocol's
+//!   invariants on every answer. It returns a [`Report`]: each check, pass or fail, and why.
+//!
+//! The same simulator runs against any bridge at a URL, in any language: `cargo run --example conformance -- --url
+//! http://127.0.0.1:3000 --auth '{"username": "…", "password": "…"}'`.
+//!
+//! ```toml
+//! [dev-dependencies]
+//! talkdesk-bridge = { version = "0.1", features = ["testing"] }
+//! ```
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use bridge_runtime::testing::{Simulator, TestClient};
+//! use bridge_runtime::{Bridge, Contact, ContactPage};
+//! # use bridge_runtime::{EndpointInfo, EndpointKind, Endpoint, MountContext, BuildError, Envelope, NoData};
+//! # use warp::{filters::BoxedFilter, reply::Response};
+//! # struct contacts;
+//! # impl Endpoint for contacts {
+//! #     fn info(&self) -> EndpointInfo {
+//! #         EndpointInfo { kind: EndpointKind::ContactSync, path: "/contact_sync", handler: "contacts", action: None }
+//! #     }
+//! #     fn mount(&self, ctx: &MountContext<'_>) -> Result<BoxedFilter<(Response,)>, BuildError> {
+//! #         Ok(ctx.mount(|e: Envelope<serde_json::Value, bridge_runtime::ContactSyncMeta, NoData>| async move {
+//! #             if e.auth["token"] != "t" { return Err(bridge_runtime::Error::credentials_rejected()) }
+//! #             Ok(ContactPage::new(vec![Contact::new("1", "Jane")], "2024-01-31 09:30:00 UTC"))
+//! #         }))
+//! #     }
+//! # }
+//! // `contacts` is a `#[bridge::contact_retriever]` function.
+//! let client = TestClient::new(Bridge::new().endpoint(contacts {})).unwrap();
+//!
+//! // One request, typed both ways.
+//! let page: ContactPage = client.contact_sync().auth(serde_json::json!({"token": "t"})).send().await.answer();
+//! assert_eq!(page.contacts, [Contact::new("1", "Jane")]);
+//!
+//! // Talkdesk's whole conversation, checked.
+//! Simulator::new(client, serde_json::json!({"token": "t"})).run().await.assert_passes();
+//! # }
+//! ```
+
+mod checks;
+mod client;
+mod report;
+mod simulator;
+mod transport;
+
+pub use checks::CheckpointOrder;
+pub use client::{
+    ActionCall, AgentSyncCall, AuthValidationCall, Call, CallKind, ContactSyncCall, InteractionCall, Paths, RawCall,
+    TestClient, TestRequest, TestResponse,
+};
+pub use report::{Check, CheckId, Outcome, Report, Section};
+pub use simulator::{ActionProbe, Progress, Simulator, DEFAULT_MAX_PAGES};
+pub use transport::{HttpTransport, InProcessTransport, Transport, TransportError, DEFAULT_TIMEOUT};

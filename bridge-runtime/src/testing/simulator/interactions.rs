@@ -1,0 +1,170 @@
+//! Interaction retrieval as Talkdesk runs it: a lookup per synced contact (id, name, emails, phones) and per
+//! configured lookup, with the integration's interaction types; then, when an answer mixed several types, the same
+//! lookup for one type only, to catch a bridge that ignores the filter.
+
+use super::super::checks::{self, excerpt, kind, Findings, Id};
+use super::super::client::TestResponse;
+use super::super::report::CheckId;
+use super::run::{body_excerpt, count, unexpected, Probe, Run};
+use serde_json::{Map, Value};
+use std::collections::HashSet;
+
+impl Run<'_> {
+    /// Looks interactions up for a few synced contacts and the configured lookups.
+    pub(super) async fn interactions(&mut self, contacts: &[Map<String, Value>]) {
+        let ids = [
+            CheckId::InteractionAnswers,
+            CheckId::InteractionFields,
+            CheckId::InteractionValues,
+            CheckId::InteractionTypes,
+            CheckId::InteractionIds,
+        ];
+        let mut lookups: Vec<Value> = self.sim.interaction_lookups.clone();
+        for contact in contacts.iter().filter(|c| Id::read(c).text().is_some()).take(self.sim.interaction_contacts) {
+            let mut data = Map::new();
+            if let Some(id) = Id::read(contact).text() {
+                data.insert("contact_external_id".into(), Value::String(id.to_owned()));
+            }
+            if let Some(name) = contact.get("name").filter(|n| n.is_string()) {
+                data.insert("contact_name".into(), name.clone());
+            }
+            for (from, to) in [("emails", "contact_emails"), ("phones", "contact_phones")] {
+                if let Some(Value::Array(values)) = contact.get(from) {
+                    if values.iter().all(Value::is_string) {
+                        data.insert(to.into(), Value::Array(values.clone()));
+                    }
+                }
+            }
+            lookups.push(Value::Object(data));
+        }
+        let no_lookup = lookups.is_empty();
+        if no_lookup {
+            lookups.push(Value::Object(Map::new()));
+        }
+
+        let mut answers = Probe::new(CheckId::InteractionAnswers);
+        let mut fields = Probe::new(CheckId::InteractionFields);
+        let mut values = Probe::new(CheckId::InteractionValues);
+        let mut types = Probe::new(CheckId::InteractionTypes);
+        let mut unique = Probe::new(CheckId::InteractionIds);
+        let requested = self.sim.interaction_types.clone();
+        let mut total = 0usize;
+        let mut mixed: Option<(Value, String)> = None;
+        for (n, lookup) in lookups.iter().enumerate() {
+            let what = format!("lookup {} ({})", n + 1, excerpt(&lookup.to_string(), 80));
+            let call = self.sim.client.interactions().auth(&self.sim.auth).interaction_types(&requested).data(lookup);
+            let response = match self.send(&format!("interaction {what}"), call, n == 0).await {
+                Ok(response) => response,
+                Err(err) => {
+                    answers.fail(err);
+                    continue;
+                }
+            };
+            if n == 0 && response.status() == 404 {
+                let path = self.sim.client.paths().interactions.clone();
+                self.skip_all(&ids, &format!("not served: POST {path} answered 404"));
+                return;
+            }
+            self.served.interactions = true;
+            let Some(items) = interaction_list(&what, &response, &mut answers) else { continue };
+            let mut seen: HashSet<String> = HashSet::new();
+            let mut kinds: Vec<String> = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                total += 1;
+                let Some(interaction) = item.as_object() else {
+                    fields.fail(format!("{what}, interaction #{}: {}, not an object", i + 1, kind(item)));
+                    continue;
+                };
+                let id = Id::read(interaction);
+                let label = format!("{what}, {}", id.label("interaction", i + 1));
+                match &id {
+                    Id::Missing => unique.fail(format!("{label} has no `id`")),
+                    Id::Empty => unique.fail(format!("{label} has an empty `id`")),
+                    _ => {}
+                }
+                if let Some(text) = id.text() {
+                    if !seen.insert(text.to_owned()) {
+                        unique.fail(format!("{what}: id {text:?} appears twice"));
+                    }
+                }
+                let mut findings = Findings::default();
+                let interaction_type = checks::interaction_fields(interaction, &label, &mut findings);
+                fields.absorb(findings);
+                checks::interaction_values(interaction, &label, values.errors());
+                if let Some(interaction_type) = interaction_type {
+                    if !requested.contains(&interaction_type) {
+                        types.fail(format!(
+                            "{label}: type {interaction_type:?} was not requested (asked for {})",
+                            requested.join(", ")
+                        ));
+                    } else if !kinds.contains(&interaction_type) {
+                        kinds.push(interaction_type);
+                    }
+                }
+            }
+            if mixed.is_none() && kinds.len() > 1 {
+                mixed = Some((lookup.clone(), kinds[0].clone()));
+            }
+        }
+
+        // A bridge that ignores the filter answers the same to a narrower request.
+        if let Some((lookup, only)) = mixed {
+            let what = format!("lookup for type {only:?} only");
+            let call = self.sim.client.interactions().auth(&self.sim.auth).interaction_types([&only]).data(&lookup);
+            match self.send(&format!("interaction {what}"), call, false).await {
+                Err(err) => answers.fail(err),
+                Ok(response) => {
+                    if let Some(items) = interaction_list(&what, &response, &mut answers) {
+                        for (i, item) in items.iter().enumerate() {
+                            let Some(interaction) = item.as_object() else { continue };
+                            let found = interaction.get("type").and_then(Value::as_str).unwrap_or_default();
+                            if found != only {
+                                let label = Id::read(interaction).label("interaction", i + 1);
+                                types.fail(format!(
+                                    "{what}: {label} has type {found:?}: the bridge ignores interaction_types"
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        let looked = if no_lookup {
+            "1 lookup with no contact (no contact was synced)".to_owned()
+        } else {
+            count(lookups.len(), "lookup")
+        };
+        answers.summary(format!("{looked}, {}", count(total, "interaction")));
+        let nothing = format!("no interaction came back from {looked}: add a lookup that finds some (`--lookup`)");
+        for probe in [&mut fields, &mut values, &mut types, &mut unique] {
+            if total == 0 {
+                probe.skip(nothing.clone());
+            } else {
+                probe.summary(count(total, "interaction"));
+            }
+        }
+        for probe in [answers, fields, values, types, unique] {
+            self.push(probe);
+        }
+    }
+}
+
+/// The interactions of a `200` JSON array answer; records why otherwise.
+fn interaction_list(what: &str, response: &TestResponse, answers: &mut Probe) -> Option<Vec<Value>> {
+    if response.status() != 200 {
+        answers.fail(format!("{what} {}", unexpected(response)));
+        return None;
+    }
+    match response.raw_json() {
+        Ok(Value::Array(items)) => Some(items),
+        Ok(other) => {
+            answers.fail(format!("{what}: the answer is {}, not an array", kind(&other)));
+            None
+        }
+        Err(_) => {
+            answers.fail(format!("{what}: the answer is not JSON: {}", body_excerpt(response)));
+            None
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! The Talkdesk simulator: drives a bridge as Talkdesk does and checks the protocol's invariants on every answer.
+//!
+//! What it checks is listed on [`Simulator`]. An endpoint that answers its first request `404` is taken as not
+//! served: its checks are skipped. The answer is a [`Report`]; nothing panics on a broken bridge.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use bridge_runtime::testing::{CheckId, Simulator, TestClient};
+//! use bridge_runtime::{Bridge, Contact, ContactPage};
+//! # use bridge_runtime::{EndpointInfo, EndpointKind, Endpoint, MountContext, BuildError, Envelope, NoData};
+//! # use warp::{filters::BoxedFilter, reply::Response};
+//! # struct contacts;
+//! # impl Endpoint for contacts {
+//! #     fn info(&self) -> EndpointInfo {
+//! #         EndpointInfo { kind: EndpointKind::ContactSync, path: "/contact_sync", handler: "contacts", action: None }
+//! #     }
+//! #     fn mount(&self, ctx: &MountContext<'_>) -> Result<BoxedFilter<(Response,)>, BuildError> {
+//! #         Ok(ctx.mount(|e: Envelope<serde_json::Value, bridge_runtime::ContactSyncMeta, NoData>| async move {
+//! #             if e.auth["token"] != "t" { return Err(bridge_runtime::Error::credentials_rejected()) }
+//! #             Ok(ContactPage::new(
+//! #                 vec![Contact::new("1", "Jane"), Contact::new("1", "John")], "2024-01-31 09:30:00 UTC"))
+//! #         }))
+//! #     }
+//! # }
+//! // `contacts` is a `#[bridge::contact_retriever]` that sends the id "1" twice.
+//! let client = TestClient::new(Bridge::new().endpoint(contacts {})).unwrap();
+//! let report = Simulator::new(client, serde_json::json!({"token": "t"})).run().await;
+//! assert!(!report.passed());
+//! report.assert_fails(CheckId::InitialSyncIds, "id \"1\" on page 1 was already sent on page 1");
+//! println!("{report}"); // each check, PASS/FAIL/SKIP, and why
+//! # }
+//! ```
+
+mod actions;
+mod agents;
+mod contacts;
+mod credentials;
+mod interactions;
+mod run;
+
+use super::checks::CheckpointOrder;
+use super::client::TestClient;
+use super::report::Report;
+use contacts::SyncPhase;
+use run::Run;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::fmt;
+use std::sync::Arc;
+
+/// The default bound on the pages of one sync.
+pub const DEFAULT_MAX_PAGES: usize = 1000;
+
+/// One action the simulator executes: its name, `meta` and `data` (the action's inputs).
+///
+/// ```
+/// use bridge_runtime::testing::ActionProbe;
+///
+/// let probe = ActionProbe::new("create_ticket")
+///     .contact_external_id("1")
+///     .data(serde_json::json!({"subject": "Call missed", "description": "A call from Jane was missed."}));
+/// assert_eq!(probe.name(), "create_ticket");
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionProbe {
+    name: String,
+    meta: Map<String, Value>,
+    data: Value,
+    without_inputs: bool,
+}
+
+impl ActionProbe {
+    /// The action `name`, with empty `meta` and `data` until told otherwise.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self { name: name.into(), meta: Map::new(), data: Value::Object(Map::new()), without_inputs: true }
+    }
+
+    /// The action's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The action's inputs, sent as `data`.
+    ///
+    /// # Panics
+    ///
+    /// When `data` cannot be represented as JSON.
+    pub fn data(mut self, data: impl Serialize) -> Self {
+        self.data = serde_json::to_value(data).expect("the action's data can be represented as JSON");
+        self
+    }
+
+    /// `meta.contact_external_id`.
+    pub fn contact_external_id(self, id: impl Into<String>) -> Self {
+        self.meta_field("contact_external_id", Value::String(id.into()))
+    }
+
+    /// `meta.agent_external_id`.
+    pub fn agent_external_id(self, id: impl Into<String>) -> Self {
+        self.meta_field("agent_external_id", Value::String(id.into()))
+    }
+
+    /// Any field of `meta`.
+    pub fn meta_field(mut self, key: impl Into<String>, value: Value) -> Self {
+        self.meta.insert(key.into(), value);
+        self
+    }
+
+    /// Does not send the second request, the one without inputs (for an action whose every input is optional and
+    /// that should not run twice).
+    pub fn only_with_inputs(mut self) -> Self {
+        self.without_inputs = false;
+        self
+    }
+
+    fn has_inputs(&self) -> bool {
+        self.data.as_object().is_none_or(|inputs| !inputs.is_empty())
+    }
+}
+
+/// Where a long sync is: passed to [`Simulator::on_progress`] after each page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    /// `initial contact sync`, `incremental contact sync` or `agent sync`.
+    pub phase: &'static str,
+    /// The page just read (from 1).
+    pub page: usize,
+    /// Contacts or agents read so far in this sync.
+    pub items: usize,
+    /// The offset of the next page, or `None` when the sync is over.
+    pub next_offset: Option<String>,
+}
+
+impl fmt::Display for Progress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = if self.phase.starts_with("agent") { "agents" } else { "contacts" };
+        write!(f, "{}: page {}, {} {what} so far, ", self.phase, self.page, self.items)?;
+        match &self.next_offset {
+            Some(offset) => write!(f, "next offset {offset:?}"),
+            None => f.write_str("done"),
+        }
+    }
+}
+
+type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
+
+/// Drives a bridge as Talkdesk does, and checks the protocol's invariants on every answer.
+///
+/// One [`Simulator::run`] makes, in order:
+/// 1. **authorization validation** with the given credentials (`204`, or `200` with an object) and with altered ones
+///    (`401`);
+/// 2. an **initial contact sync** through every page, following `next_offset` and sending `context` back, then an
+///    **incremental sync** from the checkpoint it ended with. Every contact needs a non-empty, unique id and a name;
+///    every page a checkpoint that never moves backwards; an offset that repeats (Talkdesk would loop forever) and
+///    more pages than [`Simulator::max_pages`] fail the sync;
+/// 3. **interaction retrieval** for a few of the synced contacts (and any [`Simulator::interaction_lookup`]): dates
+///    in `YYYY-MM-DD HH:MM:SS UTC`, priority and status within their sets, types among the requested ones (asked
+///    once more for a single type, to catch a bridge that ignores the filter), unique ids;
+/// 4. each configured **action** ([`Simulator::action`]): `201` with the documented fields, or `400` with a
+///    message; once with its inputs and once without;
+/// 5. an **agent sync** through every page (offsets sent back as integers, as Talkdesk does): unique ids, a name and
+///    an email each, an end;
+/// 6. altered credentials on every served endpoint: `401` each time; and `Content-Type: application/json` on every
+///    answer with a body.
+///
+/// An endpoint that answers its first request `404` is taken as not served: its checks are skipped.
+#[derive(Clone)]
+pub struct Simulator {
+    client: TestClient,
+    auth: Value,
+    invalid_auth: Option<Value>,
+    max_pages: usize,
+    interaction_types: Vec<String>,
+    interaction_contacts: usize,
+    interaction_lookups: Vec<Value>,
+    actions: Vec<ActionProbe>,
+    checkpoint_order: CheckpointOrder,
+    progress: Option<ProgressFn>,
+}
+
+impl fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Simulator")
+            .field("client", &self.client)
+            .field("auth", &"<redacted>")
+            .field("max_pages", &self.max_pages)
+            .field("interaction_types", &self.interaction_types)
+            .field("actions", &self.actions)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Credentials that no service accepts: every string of `auth` with `-invalid` appended; `None` when `auth` has no
+/// string to alter.
+fn altered(auth: &Value) -> Option<Value> {
+    let mut changed = false;
+    let altered = match auth {
+        Value::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(key, value)| match value {
+                    Value::String(s) => {
+                        changed = true;
+                        (key.clone(), Value::String(format!("{s}-invalid")))
+                    }
+                    other => (key.clone(), other.clone()),
+                })
+                .collect(),
+        ),
+        _ => return None,
+    };
+    changed.then_some(altered)
+}
+
+impl Simulator {
+    /// A simulator that calls the bridge behind `client` with the credentials `auth` (the JSON Talkdesk would send
+    /// as `auth`: `{"username": …, "password": …}`).
+    ///
+    /// # Panics
+    ///
+    /// When `auth` cannot be represented as JSON.
+    pub fn new(client: TestClient, auth: impl Serialize) -> Self {
+        let auth = serde_json::to_value(auth).expect("the credentials can be represented as JSON");
+        Self {
+            client,
+            invalid_auth: altered(&auth),
+            auth,
+            max_pages: DEFAULT_MAX_PAGES,
+            interaction_types: vec!["case".to_owned(), "note".to_owned()],
+            interaction_contacts: 3,
+            interaction_lookups: Vec::new(),
+            actions: Vec::new(),
+            checkpoint_order: CheckpointOrder::Auto,
+            progress: None,
+        }
+    }
+
+    /// The credentials that must be answered `401` (default: every string of the given ones with `-invalid`
+    /// appended).
+    ///
+    /// # Panics
+    ///
+    /// When `auth` cannot be represented as JSON.
+    pub fn invalid_auth(mut self, auth: impl Serialize) -> Self {
+        self.invalid_auth = Some(serde_json::to_value(auth).expect("the credentials can be represented as JSON"));
+        self
+    }
+
+    /// The most pages one sync may have before the simulator calls it endless (default 1000).
+    pub fn max_pages(mut self, pages: usize) -> Self {
+        self.max_pages = pages.max(1);
+        self
+    }
+
+    /// The `interaction_types` to ask for, as the integration declares them (default `case`, `note`).
+    pub fn interaction_types<I, S>(mut self, types: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.interaction_types = types.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// How many of the synced contacts to look interactions up for (default 3).
+    pub fn interaction_contacts(mut self, contacts: usize) -> Self {
+        self.interaction_contacts = contacts;
+        self
+    }
+
+    /// One more interaction lookup, with this `data` (`{"contact_external_id": "1"}`,
+    /// `{"contact_emails": ["jane@example.com"]}`).
+    ///
+    /// # Panics
+    ///
+    /// When `data` cannot be represented as JSON.
+    pub fn interaction_lookup(mut self, data: impl Serialize) -> Self {
+        self.interaction_lookups.push(serde_json::to_value(data).expect("the lookup can be represented as JSON"));
+        self
+    }
+
+    /// An action to execute (none by default: actions change the external service).
+    pub fn action(mut self, action: ActionProbe) -> Self {
+        self.actions.push(action);
+        self
+    }
+
+    /// How checkpoints are compared (default [`CheckpointOrder::Auto`]).
+    pub fn checkpoint_order(mut self, order: CheckpointOrder) -> Self {
+        self.checkpoint_order = order;
+        self
+    }
+
+    /// Calls `progress` after each page of a sync (the conformance command prints a line).
+    pub fn on_progress(mut self, progress: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(progress));
+        self
+    }
+
+    /// Runs every check, and reports.
+    pub async fn run(&self) -> Report {
+        let mut run = Run::new(self);
+        run.auth_validation().await;
+        let initial = run.contact_sync(SyncPhase::Initial, None).await;
+        match &initial.checkpoint {
+            Some(checkpoint) => {
+                run.contact_sync(SyncPhase::Incremental, Some(checkpoint.clone())).await;
+            }
+            None => {
+                let why = if initial.served {
+                    "the initial sync ended without a checkpoint to start from"
+                } else {
+                    "the contact sync is not served"
+                };
+                run.skip_all(&SyncPhase::Incremental.checks(), why);
+            }
+        }
+        run.interactions(&initial.contacts).await;
+        for action in &self.actions {
+            run.action(action).await;
+        }
+        run.agent_sync().await;
+        run.rejected_everywhere().await;
+        run.finish()
+    }
+}

@@ -1,0 +1,232 @@
+//! One run of the simulator: the report being written, and what every phase shares — sending a request and
+//! recording its content type, a check being accumulated ([`Probe`]), following pages ([`Pager`]), describing an
+//! unexpected answer.
+
+use super::super::checks::{excerpt, kind, Findings};
+use super::super::client::{Call, CallKind, TestResponse};
+use super::super::report::{Check, CheckId, Outcome, Report};
+use super::{Progress, Simulator};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// The most reasons a check lists; the rest are counted.
+const MAX_REASONS: usize = 12;
+
+/// Accumulates what one check found, then becomes a [`Check`]: failed if anything failed, else skipped if it was
+/// skipped, else passed with warnings or passed.
+pub(super) struct Probe {
+    check: Check,
+    errors: Vec<String>,
+    warnings: Vec<String>,
+    skipped: Option<String>,
+}
+
+impl Probe {
+    pub(super) fn new(id: CheckId) -> Self {
+        Self { check: Check::new(id, Outcome::Pass), errors: Vec::new(), warnings: Vec::new(), skipped: None }
+    }
+
+    pub(super) fn subject(mut self, subject: &str) -> Self {
+        self.check.subject = Some(subject.to_owned());
+        self
+    }
+
+    pub(super) fn fail(&mut self, reason: impl Into<String>) {
+        self.errors.push(reason.into());
+    }
+
+    pub(super) fn warn(&mut self, reason: impl Into<String>) {
+        self.warnings.push(reason.into());
+    }
+
+    pub(super) fn absorb(&mut self, findings: Findings) {
+        self.errors.extend(findings.errors);
+        self.warnings.extend(findings.warnings);
+    }
+
+    pub(super) fn errors(&mut self) -> &mut Vec<String> {
+        &mut self.errors
+    }
+
+    pub(super) fn skip(&mut self, why: impl Into<String>) {
+        self.skipped = Some(why.into());
+    }
+
+    pub(super) fn summary(&mut self, summary: impl Into<String>) {
+        self.check.summary = Some(summary.into());
+    }
+
+    fn finish(self) -> Check {
+        let Probe { mut check, errors, warnings, skipped } = self;
+        let capped = |reasons: Vec<String>, prefix: &str| {
+            let extra = reasons.len().saturating_sub(MAX_REASONS);
+            let mut shown: Vec<String> =
+                reasons.into_iter().take(MAX_REASONS).map(|r| format!("{prefix}{r}")).collect();
+            if extra > 0 {
+                shown.push(format!("… and {extra} more"));
+            }
+            shown
+        };
+        if !errors.is_empty() {
+            check.outcome = Outcome::Fail;
+            check.reasons = capped(errors, "");
+            check.reasons.extend(capped(warnings, "warning: "));
+        } else if let Some(why) = skipped {
+            check.outcome = Outcome::Skip;
+            check.reasons = vec![why];
+        } else if !warnings.is_empty() {
+            check.outcome = Outcome::Warn;
+            check.reasons = capped(warnings, "");
+        }
+        check
+    }
+}
+
+/// Follows the pages of a sync: stops at an offset that repeats (Talkdesk would loop forever) and past the bound.
+pub(super) struct Pager {
+    seen: HashMap<String, usize>,
+    max_pages: usize,
+}
+
+impl Pager {
+    pub(super) fn new(max_pages: usize) -> Self {
+        Self { seen: HashMap::new(), max_pages }
+    }
+
+    /// Whether to ask for the page at `offset`, announced by page `page`; says why not in `ends`.
+    pub(super) fn follow(&mut self, page: usize, offset: &str, ends: &mut Probe) -> bool {
+        if let Some(first) = self.seen.get(offset) {
+            ends.fail(format!(
+                "page {page} returned next_offset {offset:?} again (first returned by page {first}): Talkdesk would \
+                 loop forever"
+            ));
+            return false;
+        }
+        if page >= self.max_pages {
+            ends.fail(format!(
+                "still a next_offset ({offset:?}) after {page} pages, the bound (set it with max_pages)"
+            ));
+            return false;
+        }
+        self.seen.insert(offset.to_owned(), page);
+        true
+    }
+}
+
+/// `1 page`, `3 pages`.
+pub(super) fn count(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The body of an answer, for messages.
+pub(super) fn body_excerpt(response: &TestResponse) -> String {
+    if response.body().is_empty() {
+        "an empty body".to_owned()
+    } else {
+        format!("`{}`", excerpt(&response.text(), 160))
+    }
+}
+
+/// What an unexpected answer was: ``answered 500 Internal Server Error with `{…}` ``.
+pub(super) fn unexpected(response: &TestResponse) -> String {
+    let status = response.status();
+    let hint = match status.as_u16() {
+        401 => " (the credentials were rejected: are they right?)",
+        404 => " (nothing answers on this path)",
+        _ => "",
+    };
+    format!("answered {status}{hint} with {}", body_excerpt(response))
+}
+
+/// The JSON object of a page, when the answer is a `200` with one; says why not in `pages`.
+pub(super) fn page_object(at: &str, response: &TestResponse, pages: &mut Probe) -> Option<Map<String, Value>> {
+    if response.status() != 200 {
+        pages.fail(format!("{at} {}", unexpected(response)));
+        return None;
+    }
+    match response.raw_json() {
+        Ok(Value::Object(page)) => Some(page),
+        Ok(other) => {
+            pages.fail(format!("{at} is {}, not an object", kind(&other)));
+            None
+        }
+        Err(_) => {
+            pages.fail(format!("{at} is not JSON: {}", body_excerpt(response)));
+            None
+        }
+    }
+}
+
+/// Which endpoints answered something other than `404`, for the rejected-credentials round.
+#[derive(Default)]
+pub(super) struct Served {
+    pub(super) contact_sync: bool,
+    pub(super) interactions: bool,
+    pub(super) agent_sync: bool,
+}
+
+/// One run: the report being written and what the phases share.
+pub(super) struct Run<'a> {
+    pub(super) sim: &'a Simulator,
+    report: Report,
+    content_type: Probe,
+    answers: usize,
+    pub(super) served: Served,
+}
+
+impl<'a> Run<'a> {
+    pub(super) fn new(sim: &'a Simulator) -> Self {
+        Self {
+            sim,
+            report: Report::new(sim.client.describe()),
+            content_type: Probe::new(CheckId::JsonContentType),
+            answers: 0,
+            served: Served::default(),
+        }
+    }
+
+    pub(super) fn progress(&self, progress: Progress) {
+        if let Some(report) = &self.sim.progress {
+            report(&progress);
+        }
+    }
+
+    /// Sends `call` (described as `what` in messages) and records its content type, except for a `204` without a
+    /// body and, when `may_be_absent`, a `404` that means "not served".
+    pub(super) async fn send<K: CallKind>(
+        &mut self,
+        what: &str,
+        call: Call<K>,
+        may_be_absent: bool,
+    ) -> Result<TestResponse, String> {
+        let response = call.try_send().await.map_err(|err| format!("{what}: no answer: {err}"))?.cast::<Value>();
+        let absent = may_be_absent && response.status() == 404;
+        let bodiless = response.status() == 204 && response.body().is_empty();
+        if !absent && !bodiless {
+            self.answers += 1;
+            if !response.has_json_content_type() {
+                let found = response.content_type().map_or("none".to_owned(), |ct| format!("`{ct}`"));
+                self.content_type.fail(format!("{what}: {} with Content-Type {found}", response.status()));
+            }
+        }
+        Ok(response)
+    }
+
+    pub(super) fn push(&mut self, probe: Probe) {
+        self.report.push(probe.finish());
+    }
+
+    pub(super) fn skip_all(&mut self, ids: &[CheckId], why: &str) {
+        for &id in ids {
+            self.report.push(Check::new(id, Outcome::Skip).reason(why));
+        }
+    }
+
+    /// The report, with the content-type check last.
+    pub(super) fn finish(mut self) -> Report {
+        let mut content_type = std::mem::replace(&mut self.content_type, Probe::new(CheckId::JsonContentType));
+        content_type.summary(format!("{} with a body", count(self.answers, "answer")));
+        self.push(content_type);
+        self.report
+    }
+}

@@ -1,0 +1,361 @@
+//! The five endpoints: what each asks Zendesk, and what it answers Talkdesk.
+//!
+//! Every handler starts with [`Zendesk::session`], which checks `auth.account` as one DNS label before any URL
+//! exists: `evil.com/`, `a@b`, `x.y`, `..` or a 64-character label are a `400` naming `auth.account`, and nothing
+//! is sent anywhere.
+//!
+//! # Contact synchronization
+//!
+//! Contacts come from Zendesk's **cursor-based incremental user export** (`/api/v2/incremental/users/cursor`),
+//! the one Zendesk API built for "everything that changed since": users in ascending `updated_at` order (ties by
+//! id), paged by an opaque cursor that loses nothing between pages, even when users change during the sync (a
+//! changed user moves to the end of the stream and is exported again). What it costs:
+//!
+//! - **admins only**: auth validation therefore accepts only an admin's credentials, so that a setup that cannot
+//!   synchronize contacts is refused at once rather than failing on the first sync;
+//! - **10 requests per minute** (30 with Zendesk's High Volume API add-on): one per page, so pages are large
+//!   enough to stay under it (`ZENDESK_CONTACT_PAGE_SIZE`, 500 by default, up to Zendesk's 1000: 5,000 users a
+//!   minute) and small enough to answer fast (one Zendesk call per page). A `429` is retried after its
+//!   `Retry-After` when that fits in the request's time, and is a `502` otherwise;
+//! - the **last minute is never exported** (Zendesk's own rule, so that late writes are not missed), and a start
+//!   time must be a minute old: the bridge never asks for a more recent one.
+//!
+//! The alternatives were weighed and refused: the Search API (`type:user updated>…`) is open to agents but is
+//! capped at 1,000 results per query and lags behind writes while its index catches up, so a checkpoint can
+//! overtake users not yet indexed, and they are lost; `GET /api/v2/users` has no "changed since" filter, so every
+//! incremental sync would read every user.
+//!
+//! How the protocol's four situations map onto the export, and what the checkpoint means:
+//!
+//! | situation | Zendesk call |
+//! |---|---|
+//! | initial, first page | `start_time=0` |
+//! | incremental, first page | `start_time=<checkpoint>` (at most a minute ago) |
+//! | any next page | `cursor=<offset>` (`next_offset` is Zendesk's `after_cursor`) |
+//!
+//! The **checkpoint** is a time, `YYYY-MM-DD HH:MM:SS UTC`, from which the next sync starts, inclusive. A page
+//! that ends the stream answers one second after the newest `updated_at` of the sync (everything up to it has
+//! been sent, so the next sync returns exactly what changed since); a page in the middle answers the newest
+//! `updated_at` itself, so that a sync Talkdesk restarts from it re-sends the users sharing that second instead of
+//! losing them. Either way it never moves backwards: it starts at the request's checkpoint, and the newest
+//! `updated_at` seen so far travels between pages in `context`. Agents, admins and deleted users move the
+//! checkpoint but are not contacts.
+
+use super::mapping::{self, TICKET};
+use super::zendesk::{field_error, Comment, Credentials, ExportFrom, Identity, NewTicket, Session, Ticket, Zendesk};
+use bridge::http::{upstream_status, StatusCode, UpstreamStatus};
+use bridge::{
+    ActionMeta, ActionOutcome, AgentPage, AgentSyncMeta, Auth, ContactPage, ContactSyncMeta, Data, Error, ErrorKind,
+    FieldError, Interaction, InteractionData, InteractionMeta, State, TalkdeskDate,
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+/// How many emails, then phone numbers, of a contact are looked up before giving up.
+const MAX_LOOKUPS: usize = 3;
+
+/// Checks the credentials against Zendesk: `204` for an admin's; `401` for credentials Zendesk does not recognise
+/// (it answers `GET /api/v2/users/me` with `200` and its anonymous user, `"id": null`, rather than a `401`) or that
+/// belong to someone who is not an admin; `400` naming `auth.account` when no Zendesk account answers there;
+/// `502`/`504` when Zendesk fails or is slow, never `401`.
+#[bridge::auth_validator]
+pub async fn validate(Auth(auth): Auth<Credentials>, State(zendesk): State<Zendesk>) -> Result<(), Error> {
+    let me = zendesk.session(&auth)?.authenticated().await?;
+    if !me.is_live() {
+        return Err(Error::new(ErrorKind::CredentialsRejected, "this Zendesk user is suspended or deleted"));
+    }
+    match me.role.as_deref() {
+        Some("admin") => Ok(()),
+        role => Err(Error::new(
+            ErrorKind::CredentialsRejected,
+            format!(
+                "these credentials belong to a Zendesk {}, and the integration needs an admin's: contact \
+                 synchronization uses Zendesk's incremental user export, which only admins may call",
+                role.unwrap_or("user")
+            ),
+        )),
+    }
+}
+
+/// Zendesk end users as Talkdesk contacts, from the incremental user export (see the module documentation).
+#[bridge::contact_retriever]
+pub async fn contacts(
+    Auth(auth): Auth<Credentials>,
+    meta: ContactSyncMeta,
+    State(zendesk): State<Zendesk>,
+) -> Result<ContactPage, Error> {
+    let session = zendesk.session(&auth)?;
+    let floor = match meta.situation.checkpoint() {
+        Some(text) => text.trim().parse::<TalkdeskDate>().map_err(|e| {
+            field_error("meta.synchronization_checkpoint", format!("{e}, as this bridge answers checkpoints"))
+        })?,
+        None => epoch(),
+    };
+    let from = match meta.situation.offset() {
+        Some(cursor) => ExportFrom::Cursor(cursor),
+        None => ExportFrom::Time(start_time(floor)),
+    };
+    let export = session.export_users(from, zendesk.contact_page_size).await.map_err(|err| {
+        match upstream_status(&err) {
+            // Authenticated, but not allowed: the export is for admins only. Still a 401, saying why.
+            Some(StatusCode::FORBIDDEN) => Error::new(
+                ErrorKind::CredentialsRejected,
+                "Zendesk refused its user export to these credentials: only an admin's may synchronize contacts",
+            )
+            .with_source(UpstreamStatus(StatusCode::FORBIDDEN)),
+            _ => err,
+        }
+    })?;
+
+    // The newest `updated_at` of the sync so far: the previous pages' (from `context`), then this page's.
+    let mut newest = meta.context.as_ref().and_then(newest_from_context);
+    for (n, user) in export.users.iter().enumerate() {
+        let field = format!("users[{n}].updated_at");
+        let text = user.updated_at.as_deref().ok_or_else(|| Error::upstream(format!("Zendesk sent no {field}")))?;
+        let updated_at = mapping::date(text, &field)?;
+        newest = newest.max(Some(updated_at));
+    }
+
+    let organizations: HashMap<u64, &str> =
+        export.organizations.iter().map(|org| (org.id, org.name.as_str())).collect();
+    let mut identities: HashMap<u64, Vec<&Identity>> = HashMap::new();
+    for identity in &export.identities {
+        identities.entry(identity.user_id).or_default().push(identity);
+    }
+    let contacts = export
+        .users
+        .iter()
+        .filter(|user| mapping::is_contact(user))
+        .map(|user| {
+            let theirs = user.id.and_then(|id| identities.get(&id)).map_or(&[][..], Vec::as_slice);
+            mapping::contact(user, &organizations, theirs, &session)
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+
+    let checkpoint = match newest {
+        None => floor,
+        Some(newest) if export.end_of_stream => floor.max(one_second_after(newest)?),
+        Some(newest) => floor.max(newest),
+    };
+    let mut page = ContactPage::new(contacts, checkpoint.to_string());
+    if let Some(newest) = newest {
+        page = page.context(json!({ "newest_updated_at": newest.to_string() }));
+    }
+    if !export.end_of_stream {
+        let Some(next) = export.after_cursor.filter(|cursor| !cursor.is_empty()) else {
+            return Err(Error::upstream("Zendesk's user export announced more users but sent no cursor"));
+        };
+        if export.users.is_empty() && meta.situation.offset() == Some(next.as_str()) {
+            return Err(Error::upstream("Zendesk's user export did not move past its cursor"));
+        }
+        page = page.next_offset(next);
+    }
+    Ok(page)
+}
+
+fn epoch() -> TalkdeskDate {
+    TalkdeskDate::from_unix_timestamp(0).expect("the epoch is a date")
+}
+
+fn one_second_after(date: TalkdeskDate) -> Result<TalkdeskDate, Error> {
+    TalkdeskDate::from_unix_timestamp(date.unix_timestamp() + 1)
+        .ok_or_else(|| Error::upstream("Zendesk sent a date at the end of time"))
+}
+
+/// The export's `start_time` for a checkpoint: Zendesk refuses one less than a minute old, so a checkpoint that
+/// recent (clocks differ) starts a little earlier instead: users are sent twice rather than lost.
+fn start_time(checkpoint: TalkdeskDate) -> i64 {
+    let latest = TalkdeskDate::now().unix_timestamp() - 61;
+    checkpoint.unix_timestamp().min(latest).max(0)
+}
+
+fn newest_from_context(context: &Value) -> Option<TalkdeskDate> {
+    context.get("newest_updated_at")?.as_str()?.parse().ok()
+}
+
+/// The contact's tickets, newest first: found by `contact_external_id` (the Zendesk user id contacts are synced
+/// with), else by the first email, else the first phone number that finds a Zendesk user. Only when `ticket` is
+/// among the requested `interaction_types`; a contact Zendesk does not know has no interactions. When there is
+/// nothing to look up, the credentials are still checked (`GET /api/v2/users/me`), so that wrong ones are a `401`
+/// here as everywhere, rather than an empty list.
+#[bridge::interaction_retriever]
+pub async fn interactions(
+    Auth(auth): Auth<Credentials>,
+    meta: InteractionMeta,
+    data: InteractionData,
+    State(zendesk): State<Zendesk>,
+) -> Result<Vec<Interaction>, Error> {
+    let session = zendesk.session(&auth)?;
+    let lookup = match meta.wants(TICKET) {
+        true => find_tickets(&session, &data, zendesk.ticket_limit).await?,
+        false => Lookup::NothingToAsk,
+    };
+    let tickets = match lookup {
+        Lookup::Found(tickets) => tickets,
+        Lookup::Unknown => Vec::new(),
+        Lookup::NothingToAsk => {
+            session.authenticated().await?;
+            Vec::new()
+        }
+    };
+    tickets.iter().map(|ticket| mapping::interaction(ticket, &session)).collect()
+}
+
+/// What looking a contact up in Zendesk gave.
+enum Lookup {
+    /// The tickets of the Zendesk user found.
+    Found(Vec<Ticket>),
+    /// Zendesk knows no such user.
+    Unknown,
+    /// The request carries nothing to look up: Zendesk was not asked.
+    NothingToAsk,
+}
+
+async fn find_tickets(session: &Session, data: &InteractionData, limit: u32) -> Result<Lookup, Error> {
+    let found = |tickets: Option<Vec<Ticket>>| tickets.map_or(Lookup::Unknown, Lookup::Found);
+    let mut asked = false;
+    // Contacts synced through this bridge carry their Zendesk user id; an id from elsewhere is not a number.
+    if let Some(id) = data.contact_external_id.as_deref().and_then(|id| id.trim().parse::<u64>().ok()) {
+        asked = true;
+        if let Some(tickets) = session.requested_tickets(id, limit).await? {
+            return Ok(Lookup::Found(tickets));
+        }
+    }
+    for email in data.contact_emails.iter().filter_map(|e| searchable_email(e)).take(MAX_LOOKUPS) {
+        asked = true;
+        let users = session.search_users(&format!("email:{email}")).await?;
+        let exact = users.iter().find(|u| u.email.as_deref().is_some_and(|known| known.eq_ignore_ascii_case(email)));
+        if let Some(id) = exact.or(users.first()).and_then(|user| user.id) {
+            return Ok(found(session.requested_tickets(id, limit).await?));
+        }
+    }
+    for phone in data.contact_phones.iter().filter_map(|p| searchable_phone(p)).take(MAX_LOOKUPS) {
+        asked = true;
+        let users = session.search_users(&format!("phone:{phone}")).await?;
+        if let Some(id) = users.first().and_then(|user| user.id) {
+            return Ok(found(session.requested_tickets(id, limit).await?));
+        }
+    }
+    Ok(if asked { Lookup::Unknown } else { Lookup::NothingToAsk })
+}
+
+/// An email that can go into a search query as one term; others are skipped (they cannot be a Zendesk email).
+fn searchable_email(email: &str) -> Option<&str> {
+    let email = email.trim();
+    let plain = email.chars().all(|c| !c.is_whitespace() && !c.is_control() && !"\"'()\\:".contains(c));
+    (plain && email.contains('@')).then_some(email)
+}
+
+/// A phone number as Zendesk stores them: `+` and digits only (`+1 (555) 010-0001` → `+15550100001`).
+fn searchable_phone(phone: &str) -> Option<String> {
+    let plus = phone.trim_start().starts_with('+');
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    (digits.len() >= 4).then(|| if plus { format!("+{digits}") } else { digits })
+}
+
+/// The inputs of the `create_ticket` action.
+#[derive(Debug, Deserialize)]
+pub struct TicketInputs {
+    pub subject: String,
+    pub description: String,
+    /// `low`, `normal`, `high` or `urgent` (any case); `none` or absent for none.
+    #[serde(default)]
+    pub priority: Option<String>,
+}
+
+/// Creates a Zendesk ticket: requested by `meta.contact_external_id` when given (otherwise by the user of the
+/// credentials, as Zendesk does), assigned to `meta.agent_external_id` when given. `201` with the ticket's id;
+/// `400` with Zendesk's own explanation when it refuses the ticket (an unknown requester, an assignee who is not an
+/// agent), or naming the request fields that cannot be used.
+#[bridge::action_executor(name = "create_ticket")]
+pub async fn create_ticket(
+    Auth(auth): Auth<Credentials>,
+    meta: ActionMeta,
+    Data(inputs): Data<TicketInputs>,
+    State(zendesk): State<Zendesk>,
+) -> Result<ActionOutcome, Error> {
+    let session = zendesk.session(&auth)?;
+    let mut problems = Vec::new();
+    let priority = mapping::zendesk_priority(inputs.priority.as_deref())
+        .map_err(|message| problems.push(FieldError { field: "data.priority".into(), message }))
+        .unwrap_or(None);
+    let requester_id = zendesk_id(&mut problems, "meta.contact_external_id", meta.contact_external_id.as_deref());
+    let assignee_id = zendesk_id(&mut problems, "meta.agent_external_id", meta.agent_external_id.as_deref());
+    if !problems.is_empty() {
+        return Err(Error::invalid_fields(problems));
+    }
+    let ticket = NewTicket {
+        subject: inputs.subject.trim(),
+        comment: Comment { body: &inputs.description },
+        priority,
+        requester_id,
+        assignee_id,
+    };
+    let created = session.create_ticket(ticket).await?;
+    let url = session.agent_url("tickets", created.id)?;
+    Ok(ActionOutcome::message(format!("Zendesk ticket #{} created: {url}", created.id))
+        .external_id(created.id.to_string()))
+}
+
+/// A Zendesk id from the request (`None` when absent), or a problem with the field it came from.
+fn zendesk_id(problems: &mut Vec<FieldError>, field: &str, value: Option<&str>) -> Option<u64> {
+    let value = value?.trim();
+    match value.parse::<u64>() {
+        Ok(id) => Some(id),
+        Err(_) => {
+            let message = "expected a Zendesk user id (a number), as this bridge synchronizes them".to_owned();
+            problems.push(FieldError { field: field.to_owned(), message });
+            None
+        }
+    }
+}
+
+/// Zendesk's agents and admins, a page at a time: `next_offset` is the next page number (Talkdesk sends it back as
+/// an integer).
+#[bridge::agent_retriever]
+pub async fn agents(
+    Auth(auth): Auth<Credentials>,
+    meta: AgentSyncMeta,
+    State(zendesk): State<Zendesk>,
+) -> Result<AgentPage, Error> {
+    let session = zendesk.session(&auth)?;
+    let page = match meta.offset.as_deref() {
+        None => 1,
+        Some(text) => text.trim().parse::<u32>().ok().filter(|page| *page >= 1).ok_or_else(|| {
+            field_error("meta.offset", "expected the page number this bridge answered as next_offset")
+        })?,
+    };
+    let staff = session.staff(page, zendesk.agent_page_size).await?;
+    let mut answer = AgentPage::new(staff.users.iter().filter_map(mapping::agent).collect());
+    if staff.next_page.is_some() && !staff.users.is_empty() {
+        answer = answer.next_offset((page + 1).to_string());
+    }
+    Ok(answer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookups_use_only_plain_terms() {
+        assert_eq!(searchable_email(" jane@example.com "), Some("jane@example.com"));
+        for bad in ["jane", "a b@c", "x\"@y", "role:admin@x"] {
+            assert_eq!(searchable_email(bad), None, "{bad}");
+        }
+        assert_eq!(searchable_phone("+1 (555) 010-0001").as_deref(), Some("+15550100001"));
+        assert_eq!(searchable_phone("555 0101").as_deref(), Some("5550101"));
+        assert_eq!(searchable_phone("n/a"), None);
+    }
+
+    #[test]
+    fn start_times_are_never_in_the_last_minute() {
+        let now = TalkdeskDate::now().unix_timestamp();
+        assert_eq!(start_time(epoch()), 0);
+        let recent = TalkdeskDate::from_unix_timestamp(now - 10).unwrap();
+        assert!(start_time(recent) <= now - 61);
+        let old = TalkdeskDate::from_unix_timestamp(now - 3600).unwrap();
+        assert_eq!(start_time(old), now - 3600);
+    }
+}

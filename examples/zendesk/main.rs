@@ -1,0 +1,168 @@
+//! A complete Zendesk Support bridge: the five Talkdesk endpoints against the Zendesk Support API v2, with the auth
+//! fields of Talkdesk's own Zendesk configuration (`account`, `email`, `token`).
+//!
+//! ```text
+//! cargo run --example zendesk -- --demo   # against a built-in fake Zendesk, with curl commands to paste
+//! cargo run --example zendesk             # against https://<account>.zendesk.com (or ZENDESK_BASE_URL)
+//! ```
+//!
+//! | endpoint | path | Zendesk API |
+//! |---|---|---|
+//! | auth validation | `/auth_validation` | `GET /api/v2/users/me` |
+//! | contact synchronization | `/contact_sync` | `GET /api/v2/incremental/users/cursor` (admins) |
+//! | interaction retrieval | `/interaction_update` | `GET /api/v2/users/search`, `/api/v2/users/{id}/tickets/requested` |
+//! | action `create_ticket` | `/actions/create_ticket` | `POST /api/v2/tickets` |
+//! | agent synchronization | `/agent_sync` | `GET /api/v2/users?role[]=agent&role[]=admin` |
+//!
+//! The modules, in the order a request meets them:
+//!
+//! - [`handlers`], the five endpoints, and why contacts come from the incremental user export;
+//! - [`zendesk`], the Zendesk API calls and the shapes they read, over `bridge::http`;
+//! - [`mapping`], Zendesk users and tickets as Talkdesk contacts, agents and interactions;
+//! - [`fake`], a stateful fake Zendesk on 127.0.0.1, for the demo and the tests;
+//! - [`demo`], `--demo`.
+//!
+//! Environment: `BRIDGE_ADDR` (default `127.0.0.1:3000`) or `PORT`, `BRIDGE_TOKEN` (see the runtime),
+//! `ZENDESK_BASE_URL` (replaces `https://<account>.zendesk.com` for every account: a proxy, a staging host, a fake;
+//! operator configuration, never request input), `ZENDESK_CONTACT_PAGE_SIZE` (users per contact page, 1–1000,
+//! default 500), `RUST_LOG`.
+
+pub mod demo;
+pub mod fake;
+pub mod handlers;
+pub mod mapping;
+pub mod zendesk;
+
+use bridge::http::{BaseUrl, Client, TenantUrl};
+use bridge::Bridge;
+use std::time::Duration;
+
+/// How the bridge calls Zendesk. [`Config::default`] suits production; [`Config::from_env`] reads the operator's
+/// settings on top of it.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Replaces `https://<account>.zendesk.com/` for every account (`ZENDESK_BASE_URL`).
+    pub base_url: Option<BaseUrl>,
+    /// The longest one attempt of one call may take.
+    pub timeout: Duration,
+    /// How many times a call is repeated after a `429`, a `503` or a failed connection.
+    pub max_retries: u32,
+    /// The longest `Retry-After` waited for; Zendesk asking for more is a `502` at once.
+    pub max_retry_after: Duration,
+    /// All the Zendesk calls of one Talkdesk request, retries and waits included, end within this.
+    pub call_budget: Duration,
+    /// The bridge answers `504` to a request still running after this (Talkdesk gives up after about 30 s).
+    pub deadline: Duration,
+    /// Users per page of contact synchronization (`ZENDESK_CONTACT_PAGE_SIZE`).
+    pub contact_page_size: u32,
+    /// Agents per page of agent synchronization.
+    pub agent_page_size: u32,
+    /// The most recent tickets returned for a contact.
+    pub ticket_limit: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            base_url: None,
+            timeout: Duration::from_secs(10),
+            max_retries: 2,
+            max_retry_after: Duration::from_secs(15),
+            call_budget: Duration::from_secs(22),
+            deadline: Duration::from_secs(25),
+            contact_page_size: 500,
+            agent_page_size: 100,
+            ticket_limit: 25,
+        }
+    }
+}
+
+impl Config {
+    /// The defaults, with `ZENDESK_BASE_URL` and `ZENDESK_CONTACT_PAGE_SIZE` when set.
+    pub fn from_env() -> Result<Self, String> {
+        let mut config =
+            Self { base_url: BaseUrl::from_env("ZENDESK_BASE_URL").map_err(|e| e.to_string())?, ..Self::default() };
+        if let Some(size) = std::env::var("ZENDESK_CONTACT_PAGE_SIZE").ok().filter(|s| !s.trim().is_empty()) {
+            config.contact_page_size = size
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| (1..=1000).contains(n))
+                .ok_or_else(|| format!("ZENDESK_CONTACT_PAGE_SIZE: `{size}` is not a number from 1 to 1000"))?;
+        }
+        Ok(config)
+    }
+}
+
+/// The bridge: its five endpoints, sharing one Zendesk client (one connection pool).
+pub fn bridge(config: Config) -> Result<Bridge, bridge::Error> {
+    let client = Client::builder()
+        .service_name("Zendesk")
+        .timeout(config.timeout)
+        .max_retries(config.max_retries)
+        .max_retry_after(config.max_retry_after)
+        .user_agent(concat!("talkdesk-zendesk-bridge/", env!("CARGO_PKG_VERSION")))
+        .build()?;
+    let mut accounts = TenantUrl::new(zendesk::PARENT_DOMAIN);
+    if let Some(base) = config.base_url {
+        accounts = accounts.with_override(base);
+    }
+    let mut zendesk = zendesk::Zendesk::new(client, accounts, config.call_budget);
+    zendesk.contact_page_size = config.contact_page_size;
+    zendesk.agent_page_size = config.agent_page_size;
+    zendesk.ticket_limit = config.ticket_limit;
+    Ok(Bridge::new()
+        .state(zendesk)
+        .deadline(config.deadline)
+        .endpoint(handlers::validate {})
+        .endpoint(handlers::contacts {})
+        .endpoint(handlers::interactions {})
+        .endpoint(handlers::create_ticket {})
+        .endpoint(handlers::agents {}))
+}
+
+const USAGE: &str = "usage: zendesk [--demo]
+
+  (no argument)  serve the bridge against https://<account>.zendesk.com, or ZENDESK_BASE_URL
+  --demo         start a fake Zendesk with sample data, serve the bridge against it, print curl commands
+
+environment: BRIDGE_ADDR (default 127.0.0.1:3000) or PORT, BRIDGE_TOKEN, ZENDESK_BASE_URL,
+             ZENDESK_CONTACT_PAGE_SIZE (1-1000, default 500), RUST_LOG";
+
+#[allow(dead_code)] // the integration tests include this file as a module and start the bridge themselves
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let outcome = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        [] => serve().await,
+        ["--demo"] => demo::run().await,
+        ["--help" | "-h"] => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    if let Err(err) = outcome {
+        eprintln!("zendesk bridge: {err}");
+        std::process::exit(1);
+    }
+}
+
+/// Serves the bridge against Zendesk (or `ZENDESK_BASE_URL`) until SIGINT or SIGTERM.
+async fn serve() -> Result<(), Box<dyn std::error::Error>> {
+    let config = Config::from_env()?;
+    match &config.base_url {
+        Some(base) => println!("calling Zendesk at {base} (ZENDESK_BASE_URL) for every account"),
+        None => println!("calling Zendesk at https://<account>.{}/", zendesk::PARENT_DOMAIN),
+    }
+    let running = bridge(config)?.bind(bridge::listen_address()?).await?;
+    println!("Zendesk bridge listening on {}", running.url());
+    running.run_until_signal().await;
+    Ok(())
+}
