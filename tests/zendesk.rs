@@ -731,3 +731,36 @@ async fn the_token_never_appears_in_a_log_line_or_an_answer() {
         assert!(!text.contains("Basic "), "an Authorization header appears in {what}");
     }
 }
+
+// --- The Talkdesk simulator ----------------------------------------------------------------------------------------
+
+/// The whole protocol as Talkdesk drives it: first in process through the test kit, then over HTTP.
+#[tokio::test]
+async fn the_talkdesk_simulator_passes_in_process_and_over_http() {
+    use bridge::testing::{ActionProbe, Simulator, TestClient};
+
+    let fake = Fake::sample(60);
+    let server = fake.start().await.expect("the fake Zendesk starts");
+    let config = || {
+        let mut config = test_config();
+        config.base_url = Some(BaseUrl::parse(&server.url()).unwrap());
+        config
+    };
+    let requester = live_end_users(&fake)[0].id.to_string();
+    let probe = || {
+        ActionProbe::new("create_ticket")
+            .contact_external_id(requester.clone())
+            .data(json!({"subject": "Call missed", "description": "A call was missed."}))
+    };
+
+    let in_process = TestClient::new(example::bridge(config()).unwrap()).unwrap();
+    Simulator::new(in_process, auth()).interaction_types(["ticket"]).action(probe()).run().await.assert_passes();
+
+    let running = start(example::bridge(config()).unwrap()).await;
+    Simulator::new(TestClient::http(running.url()), auth())
+        .interaction_types(["ticket"])
+        .action(probe())
+        .run()
+        .await
+        .assert_passes();
+}
