@@ -3,24 +3,64 @@
 use crate::errors::Errors;
 use crate::kind::Kind;
 use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
-use syn::{Expr, Lit, LitStr, Meta, Token};
+use syn::{Expr, ExprLit, Lit, LitStr, Meta, Token};
 
-/// The checked arguments of one attribute.
-pub(crate) struct Args {
-    pub(crate) path: Option<LitStr>,
-    pub(crate) name: Option<LitStr>,
+/// Where an endpoint answers, once its attribute is known to be right.
+pub(crate) struct Route {
+    /// The path it answers `POST` on.
+    pub(crate) path: String,
+    /// The action's name, for action executors.
+    pub(crate) action: Option<String>,
 }
 
-/// Parses `args` for `kind`, recording every mistake in `errors`: an unknown key, a key given twice, a value that
-/// is not a string literal, an invalid path or action name, and a missing `name` for actions.
-pub(crate) fn parse(kind: Kind, args: TokenStream, errors: &Errors) -> Args {
-    let mut parsed = Args { path: None, name: None };
+/// The arguments as written.
+#[derive(Default)]
+struct Args {
+    path: Option<LitStr>,
+    name: Option<LitStr>,
+}
+
+/// Parses and checks `args` for `kind`, recording every mistake in `errors`: an unknown key, a key given twice, a
+/// value that is not a string literal, an invalid path or action name, and a missing `name` for actions. Returns
+/// the route when there is none.
+pub(crate) fn parse(kind: Kind, args: TokenStream, errors: &Errors) -> Option<Route> {
+    let before = errors.count();
+    let args = read(kind, args, errors);
+    if errors.count() > before {
+        return None;
+    }
+    let action = match (kind, &args.name) {
+        (Kind::ActionExecutor, None) => {
+            // Reported on the attribute itself (the macro's call site): the key is missing, so there is no better
+            // token.
+            errors.push(syn::Error::new(
+                Span::call_site(),
+                "#[bridge::action_executor] needs the action's name: #[bridge::action_executor(name = \"create_ticket\")]",
+            ));
+            return None;
+        }
+        (_, name) => name.as_ref().map(LitStr::value),
+    };
+    let path = match (&args.path, &action) {
+        (Some(path), _) => path.value(),
+        (None, Some(name)) => format!("{}/{name}", kind.default_path()),
+        (None, None) => kind.default_path().to_owned(),
+    };
+    Some(Route { path, action })
+}
+
+fn read(kind: Kind, args: TokenStream, errors: &Errors) -> Args {
+    let mut parsed = Args::default();
     let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(args) {
         Ok(metas) => metas,
         Err(err) => {
-            errors.push(err);
+            errors.push(syn::Error::new(
+                err.span(),
+                format!("{} takes `key = \"value\"` arguments ({err}), e.g. {}", kind.attribute(), example(kind)),
+            ));
             return parsed;
         }
     };
@@ -38,15 +78,15 @@ pub(crate) fn parse(kind: Kind, args: TokenStream, errors: &Errors) -> Args {
                 continue;
             }
         };
-        let Some(value) = string_value(&meta, &key_name, errors) else {
+        let Some(value) = string_value(kind, &meta, &key_name, errors) else {
             continue;
         };
         if slot.is_some() {
-            errors.at(key, format!("`{key_name}` is given twice"));
+            errors.at(key, format!("`{key_name}` is given twice in {}: keep one", kind.attribute()));
             continue;
         }
         let valid = match key_name.as_str() {
-            "path" => check_path(&value, errors),
+            "path" => check_path(kind, &value, errors),
             _ => check_action_name(&value, errors),
         };
         if valid {
@@ -56,60 +96,58 @@ pub(crate) fn parse(kind: Kind, args: TokenStream, errors: &Errors) -> Args {
     parsed
 }
 
-impl Args {
-    /// The path the endpoint answers on.
-    pub(crate) fn resolved_path(&self, kind: Kind) -> String {
-        match (&self.path, &self.name) {
-            (Some(path), _) => path.value(),
-            (None, Some(name)) => format!("{}/{}", kind.default_path(), name.value()),
-            (None, None) => kind.default_path().to_owned(),
-        }
-    }
-}
-
-/// Actions need a name; it is checked once the whole attribute is read, and reported on the attribute itself.
-pub(crate) fn require_name(kind: Kind, args: &Args, attr_span: Span, errors: &Errors, had_errors: bool) {
-    if kind == Kind::ActionExecutor && args.name.is_none() && !had_errors {
-        errors.push(syn::Error::new(
-            attr_span,
-            "an action executor needs a name: #[bridge::action_executor(name = \"create_ticket\")]",
-        ));
+/// An example of the attribute with its keys.
+fn example(kind: Kind) -> &'static str {
+    match kind {
+        Kind::ActionExecutor => "#[bridge::action_executor(name = \"create_ticket\", path = \"/tickets\")]",
+        Kind::AuthValidator => "#[bridge::auth_validator(path = \"/validate\")]",
+        Kind::ContactRetriever => "#[bridge::contact_retriever(path = \"/contacts\")]",
+        Kind::InteractionRetriever => "#[bridge::interaction_retriever(path = \"/interactions\")]",
+        Kind::AgentRetriever => "#[bridge::agent_retriever(path = \"/agents\")]",
     }
 }
 
 fn unknown_key_message(kind: Kind, what: &str) -> String {
-    let keys = kind.keys().iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
-    format!("{what} is not an argument of #[bridge::{}]; it accepts: {keys}", kind.macro_name())
+    let keys = kind.keys().iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" and ");
+    format!("{what} is not an argument of {}: it accepts {keys}", kind.attribute())
 }
 
-fn string_value(meta: &Meta, key: &str, errors: &Errors) -> Option<LitStr> {
+fn string_value(kind: Kind, meta: &Meta, key: &str, errors: &Errors) -> Option<LitStr> {
+    let wrong = |tokens: &dyn ToTokens| {
+        errors.at(
+            tokens,
+            format!("`{key}` of {} takes a string literal: {key} = \"{}\"", kind.attribute(), placeholder(key)),
+        );
+    };
     match meta {
         Meta::NameValue(pair) => match &pair.value {
-            Expr::Lit(expr) => match &expr.lit {
-                Lit::Str(text) => Some(text.clone()),
-                other => {
-                    errors.at(other, format!("`{key}` takes a string literal: {key} = \"…\""));
-                    None
-                }
-            },
+            Expr::Lit(ExprLit { lit: Lit::Str(text), .. }) => Some(text.clone()),
             other => {
-                errors.at(other, format!("`{key}` takes a string literal: {key} = \"…\""));
+                wrong(other);
                 None
             }
         },
         Meta::Path(path) => {
-            errors.at(path, format!("`{key}` needs a value: {key} = \"…\""));
+            errors.at(path, format!("`{key}` of {} needs a value: {key} = \"{}\"", kind.attribute(), placeholder(key)));
             None
         }
         Meta::List(list) => {
-            errors.at(list, format!("`{key}` takes a string literal: {key} = \"…\""));
+            wrong(list);
             None
         }
     }
 }
 
+fn placeholder(key: &str) -> &'static str {
+    if key == "name" {
+        "create_ticket"
+    } else {
+        "/…"
+    }
+}
+
 /// A path is `/` followed by one or more non-empty segments of URL-safe characters, and not `/health`.
-fn check_path(path: &LitStr, errors: &Errors) -> bool {
+fn check_path(kind: Kind, path: &LitStr, errors: &Errors) -> bool {
     let text = path.value();
     let problem = if !text.starts_with('/') {
         Some("must start with `/`")
@@ -129,7 +167,7 @@ fn check_path(path: &LitStr, errors: &Errors) -> bool {
     };
     match problem {
         Some(problem) => {
-            errors.at(path, format!("invalid path \"{text}\": it {problem}"));
+            errors.at(path, format!("invalid path \"{text}\" in {}: it {problem}", kind.attribute()));
             false
         }
         None => true,
@@ -144,7 +182,10 @@ fn check_action_name(name: &LitStr, errors: &Errors) -> bool {
     if !valid {
         errors.at(
             name,
-            format!("invalid action name \"{text}\": use 1 to 64 ASCII letters, digits, `_` or `-` (e.g. \"create_ticket\")"),
+            format!(
+                "invalid action name \"{text}\" in #[bridge::action_executor]: use 1 to 64 ASCII letters, digits, \
+                 `_` or `-` (e.g. \"create_ticket\")"
+            ),
         );
     }
     valid
@@ -164,11 +205,24 @@ mod tests {
     #[test]
     fn accepts_valid_arguments() {
         let errors = Errors::default();
-        let args = parse(Kind::ActionExecutor, quote!(name = "create_ticket", path = "/v2/tickets"), &errors);
+        let route = parse(Kind::ActionExecutor, quote!(name = "create_ticket", path = "/v2/tickets"), &errors);
+        assert_eq!(route.map(|r| (r.path, r.action)), Some(("/v2/tickets".into(), Some("create_ticket".into()))));
+        let route = parse(Kind::ActionExecutor, quote!(name = "create_ticket"), &errors);
+        assert_eq!(route.map(|r| r.path).as_deref(), Some("/actions/create_ticket"));
+        let route = parse(Kind::ContactRetriever, quote!(), &errors);
+        assert_eq!(route.map(|r| (r.path, r.action)), Some(("/contact_sync".into(), None)));
         assert_eq!(errors.count(), 0);
-        assert_eq!(args.resolved_path(Kind::ActionExecutor), "/v2/tickets");
-        let args = parse(Kind::ActionExecutor, quote!(name = "create_ticket"), &errors);
-        assert_eq!(args.resolved_path(Kind::ActionExecutor), "/actions/create_ticket");
+    }
+
+    #[test]
+    fn an_action_needs_a_name() {
+        let found = messages(Kind::ActionExecutor, quote!(path = "/tickets"));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("needs the action's name"));
+        // A misspelt `name` is reported as such, not also as a missing name.
+        let found = messages(Kind::ActionExecutor, quote!(nmae = "create_ticket"));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("`nmae` is not an argument"));
     }
 
     #[test]

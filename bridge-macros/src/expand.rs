@@ -1,60 +1,69 @@
 //! Writing the endpoint: the user's function unchanged, a struct of the same name (in the type namespace, so the
-//! function stays callable) that implements `bridge::Endpoint`, and compile-time assertions on the user's types.
+//! function stays callable), and an impl of `bridge::Endpoint` for that struct.
 //!
 //! Generated code contract, for an interaction retriever `history` taking `Auth<Creds>`, `InteractionData` and
-//! `State<Client>`:
+//! `State<Client>` (the committed snapshots under `bridge-macros/tests/snapshots/` show the real thing):
 //!
 //! ```text
 //! async fn history(…) -> Result<Vec<Interaction>, Error> { … }         // verbatim
 //! struct history {}                                                    // `.endpoint(history {})`
-//! const _: fn() = || { /* assertions spanned on the user's types */ };
 //! impl Endpoint for history {
 //!     fn info(&self) -> EndpointInfo { kind, path: "/interaction_update", handler: "history", action: None }
-//!     fn mount(&self, ctx) -> Result<BoxedFilter, BuildError> {
-//!         let state_2 = ctx.state::<Client>()?;                         // looked up once, at start-up
-//!         Ok(ctx.mount(move |request: Envelope<Creds, InteractionMeta, InteractionData>| {
-//!             let state_2 = state_2.clone();
-//!             async move { into_result(history(Auth(request.auth), request.data, State(state_2)).await) }
-//!         }))
+//!     fn mount(&self, ctx) -> Result<BoxedFilter<…>, BuildError> {
+//!         let state_2 = state(ctx, Witness::new())?;                    // on `Client`: Clone + Send + Sync
+//!         mount_interaction_retriever(
+//!             ctx,
+//!             Witness::new(),                                          // on `Creds`: Deserialize
+//!             Witness::new(),                                          // on the return type
+//!             move |request| handler_future(history(                  // on `history`: the future is Send
+//!                 Auth(request.auth),                                  // on `Auth<Creds>`: is `bridge::Auth`
+//!                 request.data,
+//!                 State(state_2.get()),
+//!             )),
+//!         )
 //!     }
 //! }
 //! ```
+//!
+//! Generated code never names the user's types: they are inferred from the function's signature, so a type that
+//! does not resolve is reported once, on the signature. Each check is an expression spanned over the user's token
+//! it concerns (see `bridge-runtime/src/contract.rs` for the table), made once, so one mistake gives one error.
 
-use crate::attr::{self, Args};
+use crate::attr::{self, Route};
 use crate::errors::Errors;
 use crate::exports;
 use crate::kind::Kind;
-use crate::signature::{Handler, Role};
-use crate::valid;
-use proc_macro2::{Span, TokenStream};
+use crate::signature::Handler;
+use crate::valid::{self, Valid, ValidParam};
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
-use syn::ItemFn;
+use syn::{Ident, ItemFn};
 
 /// The whole expansion of one endpoint macro.
 pub(crate) fn endpoint(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
     let errors = Errors::default();
-    let args = attr::parse(kind, args, &errors);
-    let attr_errors = errors.count();
+    let route = attr::parse(kind, args, &errors);
     let item_fn = match syn::parse2::<ItemFn>(item.clone()) {
         Ok(item_fn) => item_fn,
         Err(_) => {
             errors.at(
                 not_a_function_target(&item),
-                format!("#[bridge::{}] goes on an `async fn`, not on this item\n\n{}", kind.macro_name(), kind.usage()),
+                format!("{} goes on an `async fn`, not on this item\n\n{}", kind.attribute(), kind.usage()),
             );
             let compile_errors = errors.into_compile_errors();
             return quote!(#item #compile_errors);
         }
     };
-    attr::require_name(kind, &args, Span::call_site(), &errors, attr_errors > 0);
     let handler = Handler::read(&item_fn);
-    valid::check(kind, &handler, &errors);
-    let endpoint =
-        if errors.count() == 0 { full_endpoint(kind, &args, &handler) } else { placeholder_endpoint(&item_fn) };
+    let valid = valid::check(kind, &handler, &errors);
+    let (function, endpoint) = match (route, valid) {
+        (Some(route), Some(valid)) => (item_fn.to_token_stream(), full_endpoint(kind, &route, &valid)),
+        _ => (function_on_error(&item_fn), placeholder_endpoint(&item_fn)),
+    };
     let compile_errors = errors.into_compile_errors();
     quote! {
-        #item_fn
+        #function
         #endpoint
         #compile_errors
     }
@@ -78,22 +87,37 @@ fn not_a_function_target(item: &TokenStream) -> TokenStream {
     }
 }
 
-fn keyword_and_name(keyword: impl quote::ToTokens, name: &syn::Ident) -> TokenStream {
+fn keyword_and_name(keyword: impl ToTokens, name: &Ident) -> TokenStream {
     quote!(#keyword #name)
 }
 
+/// The user's function as emitted when the handler has errors: unchanged, except for `const`, which rustc would
+/// refuse a second time (`const async fn`, or a `const fn` body that is not const), so that one mistake gives one
+/// message.
+fn function_on_error(item_fn: &ItemFn) -> TokenStream {
+    let mut item_fn = item_fn.clone();
+    item_fn.sig.constness = None;
+    item_fn.to_token_stream()
+}
+
 /// The endpoint struct alone, when the handler has errors: it keeps `.endpoint(name {})` resolving, so one mistake
-/// gives one message. The build stops at the `compile_error!`s anyway.
+/// gives one message. The build stops at the `compile_error!`s anyway. A method (a function taking `self`) gets
+/// none: it sits in an `impl` block, where a struct cannot go.
 fn placeholder_endpoint(item_fn: &ItemFn) -> TokenStream {
+    if item_fn.sig.receiver().is_some() {
+        return TokenStream::new();
+    }
     let name = &item_fn.sig.ident;
     let vis = &item_fn.vis;
     let span = name.span();
+    let name_text = name.to_string();
     let endpoint_trait = exports::endpoint_trait(span);
     let endpoint_info = exports::endpoint_info(span);
     let mount_context = exports::mount_context(span);
     let boxed_filter = exports::boxed_filter(span);
     let response = exports::response(span);
     let build_error = exports::build_error(span);
+    let did_not_compile = exports::did_not_compile(span);
     quote_spanned! {span=>
         #[allow(non_camel_case_types)]
         #[doc(hidden)]
@@ -101,109 +125,133 @@ fn placeholder_endpoint(item_fn: &ItemFn) -> TokenStream {
 
         impl #endpoint_trait for #name {
             fn info(&self) -> #endpoint_info {
-                ::core::unreachable!("this endpoint did not compile")
+                #did_not_compile(#name_text)
             }
             fn mount(&self, _: &#mount_context<'_>) -> ::core::result::Result<#boxed_filter<(#response,)>, #build_error> {
-                ::core::unreachable!("this endpoint did not compile")
+                #did_not_compile(#name_text)
             }
         }
     }
 }
 
-fn full_endpoint(kind: Kind, args: &Args, handler: &Handler<'_>) -> TokenStream {
-    let item = handler.item;
+/// `tokens` (an expression of generated code) re-spanned over `over`, a type of the user's: the first token gets
+/// the location of `over`'s first token and every other one that of `over`'s last, so that rustc's span of the
+/// expression, or of any part of it that rustc picks, runs from the first to the last token of `over`, whatever
+/// its length. (`Span::join`, which would give one token that span, is not available to proc macros on stable
+/// Rust.) The spans keep the macro's hygiene, so an error there is reported on the user's token "in this attribute
+/// macro expansion", which names the attribute; locals of generated code (`__request`, …) keep their spans.
+fn spanned_over(tokens: TokenStream, over: &impl ToTokens) -> TokenStream {
+    let over = over.to_token_stream();
+    let at = |span: Span| Span::call_site().located_at(span);
+    let first = first_span(&over).map_or_else(Span::call_site, at);
+    let last = last_span(&over).map_or(first, at);
+    respan(tokens, first, last, &mut false)
+}
+
+fn respan(tokens: TokenStream, first: Span, last: Span, done_first: &mut bool) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            let is_first = !std::mem::replace(done_first, true);
+            let span = if is_first { first } else { last };
+            match &tree {
+                TokenTree::Group(group) => {
+                    let mut inner = Group::new(group.delimiter(), respan(group.stream(), first, last, done_first));
+                    inner.set_span(span);
+                    tree = TokenTree::Group(inner);
+                }
+                // A local keeps its span (the first token's location is needed for the expression's span, and
+                // `first` keeps the call-site hygiene locals have anyway).
+                TokenTree::Ident(ident) if !is_first && ident.to_string().starts_with("__") => {}
+                _ => tree.set_span(span),
+            }
+            tree
+        })
+        .collect()
+}
+
+fn first_span(tokens: &TokenStream) -> Option<Span> {
+    tokens.clone().into_iter().next().map(|tree| match tree {
+        TokenTree::Group(group) => group.span_open(),
+        other => other.span(),
+    })
+}
+
+fn last_span(tokens: &TokenStream) -> Option<Span> {
+    tokens.clone().into_iter().last().map(|tree| match tree {
+        TokenTree::Group(group) => group.span_close(),
+        other => other.span(),
+    })
+}
+
+/// An identifier of generated code (a parameter, a local), with call-site hygiene, located at `span` for messages.
+fn local(name: &str, span: Span) -> Ident {
+    Ident::new(name, Span::call_site().located_at(span))
+}
+
+fn full_endpoint(kind: Kind, route: &Route, valid: &Valid<'_>) -> TokenStream {
+    let item = valid.item;
     let name = &item.sig.ident;
     let vis = &item.vis;
-    let span = name.span();
     let name_text = name.to_string();
-    let path = args.resolved_path(kind);
-    let output = handler.output.expect("checked by valid::check");
-    let output_span = output.span();
+    let path = &route.path;
+    let at = Span::call_site();
+    let witness_type = exports::witness(at);
+    let witness = |over: &dyn ToTokens| spanned_over(quote!(#witness_type::new()), &over.to_token_stream());
+    let request = local("__request", at);
+    let ctx = local("__ctx", at);
+    let (auth, data, state) = (exports::auth(at), exports::data(at), exports::state_wrapper(at));
 
-    let auth_param = exports::auth_param(Span::call_site());
-    let data_param = exports::data_param(Span::call_site());
-    let state_param = exports::state_param(Span::call_site());
-    let handler_result = exports::handler_result(output_span);
-
-    // The envelope's three types.
-    let auth_ty = handler.param(Role::Auth).and_then(|p| p.ty).expect("checked by valid::check");
-    let auth_inner = quote_spanned!(auth_ty.span()=> <#auth_ty as #auth_param>::Inner);
-    let meta_ty = match kind.meta_type() {
-        Some(meta) => exports::protocol_type(meta, Span::call_site()),
-        None => exports::no_meta(Span::call_site()),
-    };
-    let data_ty = match (kind.data_type(), handler.param(Role::ActionData).and_then(|p| p.ty)) {
-        (Some(data), _) => exports::protocol_type(data, Span::call_site()),
-        (None, Some(ty)) => quote_spanned!(ty.span()=> <#ty as #data_param>::Inner),
-        (None, None) => exports::no_data(Span::call_site()),
-    };
-
-    // One argument per parameter, in the user's order; state is looked up once and cloned per request.
+    // One argument per parameter, in the user's order; state is looked up once, at start-up.
     let mut state_lookups = Vec::new();
-    let mut state_clones = Vec::new();
     let mut call_args = Vec::new();
-    let mut check_params = Vec::new();
-    let mut check_args = Vec::new();
-    for (index, param) in handler.params.iter().enumerate() {
-        let ty = param.ty.expect("checked by valid::check");
-        let ty_span = ty.span();
-        let arg = quote_spanned!(ty_span=> __request);
-        call_args.push(match param.role.expect("checked by valid::check") {
-            Role::Auth => quote_spanned!(ty_span=> <#ty as #auth_param>::wrap(#arg.auth)),
-            Role::ActionData => quote_spanned!(ty_span=> <#ty as #data_param>::wrap(#arg.data)),
-            Role::InteractionData => quote_spanned!(ty_span=> #arg.data),
-            Role::ContactSyncMeta | Role::InteractionMeta | Role::ActionMeta | Role::AgentSyncMeta => {
-                quote_spanned!(ty_span=> #arg.meta)
-            }
-            Role::State => {
-                let var = format_ident!("__state_{}", index);
-                state_lookups.push(quote_spanned! {ty_span=>
-                    let #var = __ctx.state::<<#ty as #state_param>::Inner>()?;
-                });
-                state_clones.push(quote!(let #var = ::core::clone::Clone::clone(&#var);));
-                quote_spanned!(ty_span=> <#ty as #state_param>::wrap(#var))
+    for (index, param) in valid.params.iter().enumerate() {
+        call_args.push(match param {
+            ValidParam::Auth { ty } => spanned_over(quote!(#auth(#request.auth)), ty),
+            ValidParam::Inputs { ty } => spanned_over(quote!(#data(#request.data)), ty),
+            ValidParam::InteractionData { ty } => spanned_over(quote!(#request.data), ty),
+            ValidParam::Meta { ty } => spanned_over(quote!(#request.meta), ty),
+            ValidParam::State { ty, inner } => {
+                let var = local(&format!("__state_{index}"), inner.span());
+                let lookup = spanned_over(exports::state(at), inner);
+                let witness = witness(inner);
+                state_lookups.push(quote!(let #var = #lookup(#ctx, #witness)?;));
+                spanned_over(quote!(#state(#var.get())), ty)
             }
         });
-        let check_var = format_ident!("__arg_{}", index);
-        check_params.push(quote!(#check_var: #ty));
-        check_args.push(check_var);
     }
+    let handler_future = exports::handler_future(at);
+    // The call, spanned over the function's name; its arguments keep their own spans.
+    let mut args = Group::new(Delimiter::Parenthesis, quote!(#(#call_args),*));
+    args.set_span(Span::call_site().located_at(name.span()));
+    let callee = spanned_over(name.to_token_stream(), name);
+    let call = quote!(#callee #args);
 
-    let reply_trait = exports::contract_trait(kind.reply_trait(), output_span);
-    let send_future = exports::send_future(span);
-    let assertions = quote! {
-        const _: fn() = || {
-            fn __need_auth<T: #auth_param>() {}
-            __need_auth::<#auth_ty>();
-        };
-        const _: fn() = || {
-            fn __need_reply<T: #reply_trait>() {}
-            __need_reply::<<#output as #handler_result>::Ok>();
-        };
-        const _: fn() = || {
-            fn __need_send<F: #send_future>(_: F) {}
-            #[allow(clippy::too_many_arguments)]
-            fn __check_send(#(#check_params),*) {
-                __need_send(#name(#(#check_args),*));
-            }
-        };
-    };
+    let mut witnesses = vec![witness(valid.auth)];
+    if kind == Kind::ActionExecutor {
+        let no_data = exports::no_data(at);
+        witnesses.push(match valid.inputs {
+            Some(inputs) => witness(inputs),
+            None => quote!(#witness_type::<#no_data>::new()),
+        });
+    }
+    witnesses.push(witness(valid.output));
+    let mount_fn = exports::contract_fn(kind.mount_fn(), at);
 
-    let endpoint_trait = exports::endpoint_trait(span);
-    let endpoint_info = exports::endpoint_info(span);
-    let endpoint_kind = exports::endpoint_kind(span);
+    let endpoint_trait = exports::endpoint_trait(at);
+    let endpoint_info = exports::endpoint_info(at);
+    let endpoint_kind = exports::endpoint_kind(at);
     let kind_variant = format_ident!("{}", kind.runtime_variant());
-    let mount_context = exports::mount_context(span);
-    let boxed_filter = exports::boxed_filter(span);
-    let response = exports::response(span);
-    let build_error = exports::build_error(span);
-    let envelope = exports::envelope(span);
-    let action = match &args.name {
+    let mount_context = exports::mount_context(at);
+    let build_error = exports::build_error(at);
+    let boxed_filter = exports::boxed_filter(at);
+    let response = exports::response(at);
+    let action = match &route.action {
         Some(action) => quote!(::core::option::Option::Some(#action)),
         None => quote!(::core::option::Option::None),
     };
     let doc = format!(
-        "The endpoint of [`{name_text}()`]: `POST {path}`. Mount it with `Bridge::new().endpoint({name_text} {{}})`."
+        " The endpoint of [`{name_text}()`]: `POST {path}`. Mount it with `Bridge::new().endpoint({name_text} {{}})`."
     );
 
     quote! {
@@ -211,8 +259,6 @@ fn full_endpoint(kind: Kind, args: &Args, handler: &Handler<'_>) -> TokenStream 
         #[allow(non_camel_case_types)]
         #[derive(Clone, Copy, Debug, Default)]
         #vis struct #name {}
-
-        #assertions
 
         impl #endpoint_trait for #name {
             fn info(&self) -> #endpoint_info {
@@ -226,18 +272,162 @@ fn full_endpoint(kind: Kind, args: &Args, handler: &Handler<'_>) -> TokenStream 
 
             fn mount(
                 &self,
-                __ctx: &#mount_context<'_>,
+                #ctx: &#mount_context<'_>,
             ) -> ::core::result::Result<#boxed_filter<(#response,)>, #build_error> {
                 #(#state_lookups)*
-                ::core::result::Result::Ok(__ctx.mount(
-                    move |__request: #envelope<#auth_inner, #meta_ty, #data_ty>| {
-                        #(#state_clones)*
-                        async move {
-                            <#output as #handler_result>::into_result(#name(#(#call_args),*).await)
-                        }
-                    },
-                ))
+                #mount_fn(
+                    #ctx,
+                    #(#witnesses,)*
+                    move |#request| #handler_future(#call),
+                )
             }
         }
+    }
+}
+
+/// Snapshots of the generated code, one endpoint of each kind (and one with an error), so that a change to the
+/// expansion shows in review. They live in `bridge-macros/tests/snapshots/*.rs.snap`; after an intended change,
+/// regenerate them with `UPDATE_SNAPSHOTS=1 cargo test -p bridge-macros snapshot` and read the diff.
+#[cfg(test)]
+mod snapshots {
+    use super::*;
+
+    fn check(name: &str, kind: Kind, args: TokenStream, item: TokenStream) {
+        let expanded = endpoint(kind, args, item);
+        let file = match syn::parse2::<syn::File>(expanded.clone()) {
+            Ok(file) => file,
+            Err(err) => panic!("the expansion of {name} does not parse ({err}):\n{expanded}"),
+        };
+        let actual = format!(
+            "// Generated by `bridge-macros/src/expand.rs` (snapshots); do not edit.\n\n{}",
+            prettyplease::unparse(&file)
+        );
+        let path = format!("{}/tests/snapshots/{name}.rs.snap", env!("CARGO_MANIFEST_DIR"));
+        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+            std::fs::write(&path, &actual).unwrap_or_else(|err| panic!("cannot write {path}: {err}"));
+            return;
+        }
+        let expected = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            expected == actual,
+            "the expansion of {name} changed; if that is intended, run \
+             `UPDATE_SNAPSHOTS=1 cargo test -p bridge-macros snapshot` and review the diff of {path}\n\
+             --- expected\n{expected}\n--- actual\n{actual}"
+        );
+    }
+
+    #[test]
+    fn snapshot_auth_validator() {
+        check(
+            "auth_validator",
+            Kind::AuthValidator,
+            quote!(),
+            quote! {
+                pub async fn validate(Auth(creds): Auth<Credentials>) -> Result<(), Error> {
+                    creds.check()
+                }
+            },
+        );
+    }
+
+    #[test]
+    fn snapshot_contact_retriever() {
+        check(
+            "contact_retriever",
+            Kind::ContactRetriever,
+            quote!(path = "/v2/contacts"),
+            quote! {
+                async fn contacts(
+                    auth: Auth<Credentials>,
+                    meta: ContactSyncMeta,
+                    State(client): State<Client>,
+                ) -> Result<ContactPage, Error> {
+                    client.contacts(auth, meta).await
+                }
+            },
+        );
+    }
+
+    #[test]
+    fn snapshot_interaction_retriever() {
+        check(
+            "interaction_retriever",
+            Kind::InteractionRetriever,
+            quote!(),
+            quote! {
+                pub(crate) async fn history(
+                    auth: bridge::Auth<Credentials>,
+                    meta: InteractionMeta,
+                    data: InteractionData,
+                    client: State<Client>,
+                    settings: State<Arc<Settings>>,
+                ) -> Result<Vec<Interaction>, Error> {
+                    client.history(auth, meta, data, settings).await
+                }
+            },
+        );
+    }
+
+    #[test]
+    fn snapshot_action_executor() {
+        check(
+            "action_executor",
+            Kind::ActionExecutor,
+            quote!(name = "create_ticket"),
+            quote! {
+                pub async fn create_ticket(
+                    State(client): State<Client>,
+                    Data(ticket): Data<NewTicket>,
+                    auth: Auth<Credentials>,
+                    meta: ActionMeta,
+                ) -> Result<ActionOutcome, ServiceError> {
+                    client.create(auth, meta, ticket).await
+                }
+            },
+        );
+    }
+
+    #[test]
+    fn snapshot_action_executor_without_inputs() {
+        check(
+            "action_executor_without_inputs",
+            Kind::ActionExecutor,
+            quote!(name = "ping"),
+            quote! {
+                async fn ping(_auth: Auth<Credentials>) -> Result<ActionOutcome, Error> {
+                    Ok(ActionOutcome::message("pong"))
+                }
+            },
+        );
+    }
+
+    #[test]
+    fn snapshot_agent_retriever() {
+        check(
+            "agent_retriever",
+            Kind::AgentRetriever,
+            quote!(),
+            quote! {
+                /// The agents, one page at a time.
+                pub async fn agents(auth: Auth<Credentials>, meta: AgentSyncMeta) -> Result<AgentPage, Error> {
+                    fetch(auth, meta).await
+                }
+            },
+        );
+    }
+
+    /// With errors: the function (without its `const`), the placeholder endpoint and the messages.
+    #[test]
+    fn snapshot_with_errors() {
+        check(
+            "with_errors",
+            Kind::ContactRetriever,
+            quote!(path = "contacts"),
+            quote! {
+                const fn contacts(auth: Auth<Credentials>, limit: u8) -> Result<ContactPage, Error> {
+                    fetch(auth, limit)
+                }
+            },
+        );
     }
 }

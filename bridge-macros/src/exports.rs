@@ -30,28 +30,24 @@ exported_paths! {
     boxed_filter => BoxedFilter;
     /// An HTTP response.
     response => Response;
-    /// The decoded request.
-    envelope => Envelope;
-    /// `meta` or `data` the endpoint ignores.
-    no_meta => NoMeta;
+    /// The `data` of an action that takes no inputs.
     no_data => NoData;
-    /// Parameter traits.
-    auth_param => AuthParam;
-    data_param => DataParam;
-    state_param => StateParam;
-    /// Return type traits.
-    handler_result => HandlerResult;
-    send_future => SendFuture;
+    /// The body of the placeholder endpoint of a handler with errors.
+    did_not_compile => did_not_compile;
+    /// A type carried as a value, to report a check on the user's token.
+    witness => Witness;
+    /// Boxes a handler's future, checking that it is `Send`.
+    handler_future => handler_future;
+    /// Looks a piece of shared state up, checking its type.
+    state => state;
+    /// The parameter wrappers, whose constructors generated code calls.
+    auth => Auth;
+    data => Data;
+    state_wrapper => State;
 }
 
-/// A protocol type by name (`ContactSyncMeta`, …), from the runtime's public API.
-pub(crate) fn protocol_type(name: &str, span: Span) -> TokenStream {
-    let ident = format_ident!("{}", name, span = span);
-    quote_spanned!(span=> ::bridge::__private::protocol::#ident)
-}
-
-/// A trait of the runtime's contract by name (`InteractionRetrieverReply`, …).
-pub(crate) fn contract_trait(name: &str, span: Span) -> TokenStream {
+/// A function of the runtime's contract by name (`mount_contact_retriever`, …).
+pub(crate) fn contract_fn(name: &str, span: Span) -> TokenStream {
     let ident = format_ident!("{}", name, span = span);
     quote_spanned!(span=> ::bridge::__private::#ident)
 }

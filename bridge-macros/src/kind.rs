@@ -24,6 +24,11 @@ impl Kind {
         }
     }
 
+    /// `#[bridge::interaction_retriever]`, for messages.
+    pub(crate) fn attribute(self) -> String {
+        format!("#[bridge::{}]", self.macro_name())
+    }
+
     /// "an interaction retriever", for messages.
     pub(crate) fn described(self) -> &'static str {
         match self {
@@ -76,33 +81,14 @@ impl Kind {
         }
     }
 
-    /// The runtime trait its success type must implement.
-    pub(crate) fn reply_trait(self) -> &'static str {
+    /// The runtime function that mounts this kind of endpoint; its where-clause checks the return type.
+    pub(crate) fn mount_fn(self) -> &'static str {
         match self {
-            Self::AuthValidator => "AuthValidatorReply",
-            Self::ContactRetriever => "ContactRetrieverReply",
-            Self::InteractionRetriever => "InteractionRetrieverReply",
-            Self::ActionExecutor => "ActionExecutorReply",
-            Self::AgentRetriever => "AgentRetrieverReply",
-        }
-    }
-
-    /// The protocol type of the request's `meta` and `data` (`None`: ignored, or for an action's data, the
-    /// handler's `Data<T>`).
-    pub(crate) fn meta_type(self) -> Option<&'static str> {
-        match self {
-            Self::AuthValidator => None,
-            Self::ContactRetriever => Some("ContactSyncMeta"),
-            Self::InteractionRetriever => Some("InteractionMeta"),
-            Self::ActionExecutor => Some("ActionMeta"),
-            Self::AgentRetriever => Some("AgentSyncMeta"),
-        }
-    }
-
-    pub(crate) fn data_type(self) -> Option<&'static str> {
-        match self {
-            Self::InteractionRetriever => Some("InteractionData"),
-            _ => None,
+            Self::AuthValidator => "mount_auth_validator",
+            Self::ContactRetriever => "mount_contact_retriever",
+            Self::InteractionRetriever => "mount_interaction_retriever",
+            Self::ActionExecutor => "mount_action_executor",
+            Self::AgentRetriever => "mount_agent_retriever",
         }
     }
 
@@ -116,7 +102,7 @@ impl Kind {
                 "Vec<bridge::Interaction>",
             ),
             Self::ActionExecutor => (
-                "        [meta: bridge::ActionMeta,]\n        [data: bridge::Data<YourInputs>,]\n",
+                "        [meta: bridge::ActionMeta,]\n        [data: bridge::Data<YourInputType>,]\n",
                 "bridge::ActionOutcome",
             ),
             Self::AgentRetriever => {
@@ -124,9 +110,9 @@ impl Kind {
             }
         };
         format!(
-            "{} must have this signature (parameters in any order):\n    async fn handler(\n        \
-             auth: bridge::Auth<YourAuth>,\n{params}        [state: bridge::State<YourState>, ...]\n    \
-             ) -> Result<{ok}, bridge::Error>",
+            "{} must have this signature (parameters in any order, those in [] optional):\n    \
+             async fn handler(\n        auth: bridge::Auth<YourAuthType>,\n{params}        \
+             [state: bridge::State<YourStateType>, ...]\n    ) -> Result<{ok}, bridge::Error>",
             capitalized(self.described())
         )
     }

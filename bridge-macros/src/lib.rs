@@ -3,8 +3,8 @@
 //! `#[bridge::action_executor(name = "…")]` and `#[bridge::agent_retriever]`.
 //!
 //! Each macro runs the same three steps, each in its own module, with every error collected along the way:
-//! [`attr`] and [`signature`] parse, [`valid`] checks the parsed handler against its endpoint's rules ([`kind`]),
-//! [`expand`] writes the endpoint. The user's function is always emitted unchanged, errors or not, so it stays
+//! `attr` and `signature` parse, `valid` checks the parsed handler against its endpoint's rules (`kind`),
+//! `expand` writes the endpoint. The user's function is always emitted unchanged, errors or not, so it stays
 //! callable and rust-analyzer keeps working.
 
 mod attr;

@@ -1,7 +1,7 @@
 //! Reading the annotated function: its parameters, the role each one claims (from its type's name), and its
 //! return type. Nothing here knows which roles an endpoint accepts: that is [`crate::valid`]'s job.
 
-use syn::{FnArg, ItemFn, ReturnType, Type};
+use syn::{FnArg, ItemFn, PathArguments, PathSegment, ReturnType, Type};
 
 /// What a parameter receives, told by the last segment of its type's path.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -67,6 +67,8 @@ pub(crate) struct Param<'a> {
     pub(crate) ty: Option<&'a Type>,
     /// The role its type claims (`None` when the type names no role).
     pub(crate) role: Option<Role>,
+    /// The type arguments of its type's last segment (`Creds` in `bridge::Auth<Creds>`), for wrapper roles.
+    pub(crate) type_args: Option<&'a PathArguments>,
 }
 
 /// The annotated function, read.
@@ -83,8 +85,16 @@ impl<'a> Handler<'a> {
             .inputs
             .iter()
             .map(|arg| match arg {
-                FnArg::Receiver(_) => Param { arg, ty: None, role: None },
-                FnArg::Typed(typed) => Param { arg, ty: Some(&typed.ty), role: role_of(&typed.ty) },
+                FnArg::Receiver(_) => Param { arg, ty: None, role: None, type_args: None },
+                FnArg::Typed(typed) => {
+                    let last = last_segment(&typed.ty);
+                    Param {
+                        arg,
+                        ty: Some(&typed.ty),
+                        role: last.and_then(|segment| Role::from_type_name(&segment.ident.to_string())),
+                        type_args: last.map(|segment| &segment.arguments),
+                    }
+                }
             })
             .collect();
         let output = match &item.sig.output {
@@ -100,12 +110,14 @@ impl<'a> Handler<'a> {
     }
 }
 
-/// The role a type claims: the last segment of a plain path (`bridge::Auth<Creds>` → `Auth`).
-fn role_of(ty: &Type) -> Option<Role> {
+/// The last segment of a plain path type, which tells the role it claims (`bridge::Auth<Creds>` → `Auth<Creds>`).
+fn last_segment(ty: &Type) -> Option<&PathSegment> {
     match ty {
-        Type::Path(path) if path.qself.is_none() => Role::from_type_name(&path.path.segments.last()?.ident.to_string()),
-        Type::Group(group) => role_of(&group.elem),
-        Type::Paren(paren) => role_of(&paren.elem),
+        Type::Path(path) if path.qself.is_none() => path.path.segments.last(),
+        Type::Group(group) => last_segment(&group.elem),
+        Type::Paren(paren) => last_segment(&paren.elem),
+        // `&Auth<T>` claims the auth too (and is refused for the `&`, not reported as a missing auth).
+        Type::Reference(reference) => last_segment(&reference.elem),
         _ => None,
     }
 }

@@ -1,12 +1,40 @@
-//! The generated-code contract: every trait the macros' output relies on, in one place.
+//! The generated-code contract: every trait and function the macros' output relies on, in one place.
 //!
-//! Generated code names these through `bridge::__private` and asserts them on the user's own types (under the
-//! spans of those types), so that a wrong signature is reported in the framework's words, on the user's token.
+//! For a handler `contacts`, a macro emits the function unchanged, a struct `contacts {}`, and an impl of
+//! [`Endpoint`](crate::Endpoint) for that struct, whose `mount` calls the kind's `mount_*` function (e.g.
+//! [`mount_contact_retriever`]) with a closure that calls the handler. Generated code names all of this through
+//! `bridge::__private`.
+//!
+//! Generated code never names the user's types: they are inferred from the handler's signature, so that a type
+//! that does not resolve (a missing `use`) is reported once, by rustc, on the signature. Each requirement on
+//! them is checked in exactly one place, on an expression that generated code spans over the user's own
+//! tokens, so that one mistake gives one error, in the framework's words (`#[diagnostic::on_unimplemented]`):
+//!
+//! | requirement                                              | checked by                                     | reported on         |
+//! |----------------------------------------------------------|------------------------------------------------|---------------------|
+//! | the `T` of `Auth<T>` is `Deserialize + Send + 'static`   | [`AuthType`] bound of `mount_<kind>`           | that `T`            |
+//! | the `T` of `Data<T>` is `Deserialize + Send + 'static`   | [`InputType`] bound of `mount_action_executor` | that `T`            |
+//! | the return type is the endpoint's `Result`               | `<Kind>Result` bound of `mount_<kind>`         | the return type     |
+//! | the `T` of `State<T>` is `Clone + Send + Sync + 'static` | [`StateType`] bound of [`state`]               | that `T`            |
+//! | the handler's future is `Send`                           | [`handler_future`]                             | the function's name |
+//!
+//! A bound is reported on the argument whose type names its parameter: the [`Witness`] that generated code
+//! spans over the user's type. Everything the server needs afterwards follows from these bounds, in generic
+//! code ([`mount_handler`]), so nothing is required (and reported) a second time; state values travel as
+//! [`StateHandle`]s, which are `Clone + Send + Sync` whatever the state's type, for the same reason.
 
+use crate::endpoint::{BuildError, MountContext};
 use crate::error::Error;
-use crate::params::{Auth, Data, State};
-use crate::protocol::{ActionOutcome, Agent, AgentPage, AuthValidation, ContactPage, Interaction};
+use crate::protocol::{
+    ActionMeta, ActionOutcome, Agent, AgentPage, AgentSyncMeta, AuthValidation, ContactPage, ContactSyncMeta, Envelope,
+    Interaction, InteractionData, InteractionMeta, NoData, NoMeta,
+};
 use serde::de::DeserializeOwned;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use warp::filters::BoxedFilter;
 use warp::http::{header, HeaderValue, StatusCode};
 use warp::reply::Response;
 
@@ -34,47 +62,11 @@ fn json_reply<T: serde::Serialize>(status: StatusCode, value: &T) -> Response {
     }
 }
 
-/// What an auth validator's `Result` holds on success.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not an answer an auth validator can give",
-    label = "an auth validator returns `Result<(), bridge::Error>` or `Result<bridge::AuthValidation, bridge::Error>`"
-)]
-pub trait AuthValidatorReply: Reply {}
-
-/// What a contact retriever's `Result` holds on success.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not an answer a contact retriever can give",
-    label = "a contact retriever returns `Result<bridge::ContactPage, bridge::Error>`"
-)]
-pub trait ContactRetrieverReply: Reply {}
-
-/// What an interaction retriever's `Result` holds on success.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not an answer an interaction retriever can give",
-    label = "an interaction retriever returns `Result<Vec<bridge::Interaction>, bridge::Error>`"
-)]
-pub trait InteractionRetrieverReply: Reply {}
-
-/// What an action executor's `Result` holds on success.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not an answer an action executor can give",
-    label = "an action executor returns `Result<bridge::ActionOutcome, bridge::Error>`"
-)]
-pub trait ActionExecutorReply: Reply {}
-
-/// What an agent retriever's `Result` holds on success.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not an answer an agent retriever can give",
-    label = "an agent retriever returns `Result<bridge::AgentPage, bridge::Error>` or `Result<Vec<bridge::Agent>, bridge::Error>`"
-)]
-pub trait AgentRetrieverReply: Reply {}
-
 impl Reply for () {
     fn into_response(self) -> Response {
         AuthValidation::Valid.into_response()
     }
 }
-impl AuthValidatorReply for () {}
 
 impl Reply for AuthValidation {
     fn into_response(self) -> Response {
@@ -85,56 +77,130 @@ impl Reply for AuthValidation {
         }
     }
 }
-impl AuthValidatorReply for AuthValidation {}
 
 impl Reply for ContactPage {
     fn into_response(self) -> Response {
         json_reply(StatusCode::OK, &self)
     }
 }
-impl ContactRetrieverReply for ContactPage {}
 
 impl Reply for Vec<Interaction> {
     fn into_response(self) -> Response {
         json_reply(StatusCode::OK, &self)
     }
 }
-impl InteractionRetrieverReply for Vec<Interaction> {}
 
 impl Reply for ActionOutcome {
     fn into_response(self) -> Response {
         json_reply(StatusCode::CREATED, &self)
     }
 }
-impl ActionExecutorReply for ActionOutcome {}
 
 impl Reply for AgentPage {
     fn into_response(self) -> Response {
         json_reply(StatusCode::OK, &self)
     }
 }
-impl AgentRetrieverReply for AgentPage {}
 
 impl Reply for Vec<Agent> {
     fn into_response(self) -> Response {
         AgentPage::new(self).into_response()
     }
 }
-impl AgentRetrieverReply for Vec<Agent> {}
 
-/// What a handler returns: a `Result` whose error converts into [`bridge::Error`](Error).
+/// A type, carried as a value: generated code passes `Witness::new()`, spanned over the user's type, where a
+/// `mount_*` function checks that type, so that the check is reported there.
+pub struct Witness<T>(PhantomData<fn() -> T>);
+
+impl<T> Witness<T> {
+    /// The witness of `T` (inferred).
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Witness(PhantomData)
+    }
+}
+
+/// The body of the endpoint a macro emits for a handler with errors, so that `.endpoint(name {})` still compiles
+/// and the user sees only the macro's messages. Never run: the build stops at those messages.
+pub fn did_not_compile(handler: &str) -> ! {
+    panic!("the handler `{handler}` did not compile")
+}
+
+/// A handler's future, boxed.
+pub type HandlerFuture<R> = Pin<Box<dyn Future<Output = R> + Send>>;
+
+/// The type of the request's `auth`, as the bridge declares it (the `T` of `bridge::Auth<T>`).
+///
+/// Its blanket impl makes rustc report a missing `Deserialize` with this trait's message: the failing bound and
+/// this one are on the same type.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a bridge handler's result",
-    label = "a bridge handler returns `Result<_, bridge::Error>` (or `Result<_, E>` where `E: Into<bridge::Error>`)"
+    message = "`{Self}` cannot be decoded from the request's `auth`",
+    label = "the `T` of `bridge::Auth<T>` must implement `serde::Deserialize`",
+    note = "add `#[derive(serde::Deserialize)]` to `{Self}`"
 )]
+pub trait AuthType: DeserializeOwned + Send + 'static {}
+
+impl<T: DeserializeOwned + Send + 'static> AuthType for T {}
+
+/// The type of the request's `data`: for an action, the `T` of `bridge::Data<T>`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be decoded from the action's inputs",
+    label = "the `T` of `bridge::Data<T>` must implement `serde::Deserialize`",
+    note = "add `#[derive(serde::Deserialize)]` to `{Self}`"
+)]
+pub trait InputType: DeserializeOwned + Send + 'static {}
+
+impl<T: DeserializeOwned + Send + 'static> InputType for T {}
+
+/// The type of a piece of shared state: the `T` of `bridge::State<T>`, given to `Bridge::state`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be shared state",
+    label = "the `T` of `bridge::State<T>` must be `Clone + Send + Sync + 'static`",
+    note = "shared state is cloned for every request: derive `Clone`, or share it as `Arc<{Self}>`"
+)]
+pub trait StateType: Clone + Send + Sync + 'static {}
+
+impl<T: Clone + Send + Sync + 'static> StateType for T {}
+
+/// A piece of shared state, looked up when the bridge starts; [`get`](Self::get) clones it for one request.
+///
+/// It is `Clone + Send + Sync` whatever `T` is, so that a state type that is not is reported once, by [`state`].
+pub struct StateHandle<T>(Arc<dyn Fn() -> T + Send + Sync>);
+
+impl<T> StateHandle<T> {
+    /// A copy of the state for one request.
+    pub fn get(&self) -> T {
+        (self.0)()
+    }
+}
+
+impl<T> Clone for StateHandle<T> {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
+    }
+}
+
+/// The shared state of type `T`, for the handler being mounted.
+pub fn state<T: StateType>(ctx: &MountContext<'_>, _: Witness<T>) -> Result<StateHandle<T>, BuildError> {
+    let value = ctx.state::<T>()?;
+    Ok(StateHandle(Arc::new(move || value.clone())))
+}
+
+/// The handler's future, boxed; it must be `Send` to be served by a multi-threaded server.
+pub fn handler_future<F: Future + Send + 'static>(future: F) -> HandlerFuture<F::Output> {
+    Box::pin(future)
+}
+
+/// What a handler returns: a `Result` whose success is an answer and whose error converts into
+/// [`bridge::Error`](Error). Each endpoint kind narrows the success type (`AuthValidatorResult`, …).
 pub trait HandlerResult {
     /// The success type.
-    type Ok;
+    type Ok: Reply;
     /// The result, with the error converted.
     fn into_result(self) -> Result<Self::Ok, Error>;
 }
 
-impl<T, E: Into<Error>> HandlerResult for Result<T, E> {
+impl<T: Reply, E: Into<Error>> HandlerResult for Result<T, E> {
     type Ok = T;
 
     fn into_result(self) -> Result<T, Error> {
@@ -142,68 +208,156 @@ impl<T, E: Into<Error>> HandlerResult for Result<T, E> {
     }
 }
 
-/// A handler parameter that receives the request's `auth`.
+/// What an auth validator returns.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot receive the request's `auth`",
-    label = "take the credentials as `bridge::Auth<YourAuthType>`"
+    message = "`{Self}` is not what an auth validator returns",
+    label = "an auth validator returns `Result<(), E>` or `Result<bridge::AuthValidation, E>`",
+    note = "`E` is `bridge::Error`, or an error type that converts into it (`impl From<E> for bridge::Error`)"
 )]
-pub trait AuthParam {
-    /// The bridge's own auth type.
-    type Inner: DeserializeOwned + Send + 'static;
-    /// Wraps the decoded value.
-    fn wrap(inner: Self::Inner) -> Self;
-}
+pub trait AuthValidatorResult: HandlerResult {}
 
-impl<T: DeserializeOwned + Send + 'static> AuthParam for Auth<T> {
-    type Inner = T;
-    fn wrap(inner: T) -> Self {
-        Auth(inner)
-    }
-}
+impl<E: Into<Error>> AuthValidatorResult for Result<(), E> {}
+impl<E: Into<Error>> AuthValidatorResult for Result<AuthValidation, E> {}
 
-/// A handler parameter that receives an action's inputs.
+/// What a contact retriever returns.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot receive an action's inputs",
-    label = "take the inputs as `bridge::Data<YourInputType>`"
+    message = "`{Self}` is not what a contact retriever returns",
+    label = "a contact retriever returns `Result<bridge::ContactPage, E>`",
+    note = "`E` is `bridge::Error`, or an error type that converts into it (`impl From<E> for bridge::Error`)"
 )]
-pub trait DataParam {
-    /// The action's input type.
-    type Inner: DeserializeOwned + Send + 'static;
-    /// Wraps the decoded value.
-    fn wrap(inner: Self::Inner) -> Self;
-}
+pub trait ContactRetrieverResult: HandlerResult {}
 
-impl<T: DeserializeOwned + Send + 'static> DataParam for Data<T> {
-    type Inner = T;
-    fn wrap(inner: T) -> Self {
-        Data(inner)
-    }
-}
+impl<E: Into<Error>> ContactRetrieverResult for Result<ContactPage, E> {}
 
-/// A handler parameter that receives shared state.
+/// What an interaction retriever returns.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be shared state",
-    label = "shared state is `bridge::State<T>` where `T: Clone + Send + Sync + 'static`"
+    message = "`{Self}` is not what an interaction retriever returns",
+    label = "an interaction retriever returns `Result<Vec<bridge::Interaction>, E>`",
+    note = "`E` is `bridge::Error`, or an error type that converts into it (`impl From<E> for bridge::Error`)"
 )]
-pub trait StateParam {
-    /// The state's type, as given to `Bridge::state`.
-    type Inner: Clone + Send + Sync + 'static;
-    /// Wraps the state.
-    fn wrap(inner: Self::Inner) -> Self;
-}
+pub trait InteractionRetrieverResult: HandlerResult {}
 
-impl<T: Clone + Send + Sync + 'static> StateParam for State<T> {
-    type Inner = T;
-    fn wrap(inner: T) -> Self {
-        State(inner)
-    }
-}
+impl<E: Into<Error>> InteractionRetrieverResult for Result<Vec<Interaction>, E> {}
 
-/// Asserts, at compile time, that a handler's future can move between threads.
+/// What an action executor returns.
 #[diagnostic::on_unimplemented(
-    message = "the future of this bridge handler is not `Send`",
-    label = "a value that is not `Send` (an `Rc`, a `RefCell` borrow, a `MutexGuard`) is held across an `.await`"
+    message = "`{Self}` is not what an action executor returns",
+    label = "an action executor returns `Result<bridge::ActionOutcome, E>`",
+    note = "`E` is `bridge::Error`, or an error type that converts into it (`impl From<E> for bridge::Error`)"
 )]
-pub trait SendFuture: Send {}
+pub trait ActionExecutorResult: HandlerResult {}
 
-impl<F: std::future::Future + Send> SendFuture for F {}
+impl<E: Into<Error>> ActionExecutorResult for Result<ActionOutcome, E> {}
+
+/// What an agent retriever returns.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not what an agent retriever returns",
+    label = "an agent retriever returns `Result<bridge::AgentPage, E>` or `Result<Vec<bridge::Agent>, E>`",
+    note = "`E` is `bridge::Error`, or an error type that converts into it (`impl From<E> for bridge::Error`)"
+)]
+pub trait AgentRetrieverResult: HandlerResult {}
+
+impl<E: Into<Error>> AgentRetrieverResult for Result<AgentPage, E> {}
+impl<E: Into<Error>> AgentRetrieverResult for Result<Vec<Agent>, E> {}
+
+/// A mounted endpoint, or why it cannot be.
+pub type Mounted = Result<BoxedFilter<(Response,)>, BuildError>;
+
+/// Mounts an auth validator: `auth` witnesses the `T` of `Auth<T>`, `result` the return type, and `handler` calls
+/// the user's function with one request.
+pub fn mount_auth_validator<A, R, H>(
+    ctx: &MountContext<'_>,
+    auth: Witness<A>,
+    result: Witness<R>,
+    handler: H,
+) -> Mounted
+where
+    A: AuthType,
+    R: AuthValidatorResult + 'static,
+    H: Fn(Envelope<A, NoMeta, NoData>) -> HandlerFuture<R> + Send + Sync + 'static,
+{
+    let _ = (auth, result);
+    mount_handler(ctx, handler)
+}
+
+/// Mounts a contact retriever (see [`mount_auth_validator`]).
+pub fn mount_contact_retriever<A, R, H>(
+    ctx: &MountContext<'_>,
+    auth: Witness<A>,
+    result: Witness<R>,
+    handler: H,
+) -> Mounted
+where
+    A: AuthType,
+    R: ContactRetrieverResult + 'static,
+    H: Fn(Envelope<A, ContactSyncMeta, NoData>) -> HandlerFuture<R> + Send + Sync + 'static,
+{
+    let _ = (auth, result);
+    mount_handler(ctx, handler)
+}
+
+/// Mounts an interaction retriever (see [`mount_auth_validator`]).
+pub fn mount_interaction_retriever<A, R, H>(
+    ctx: &MountContext<'_>,
+    auth: Witness<A>,
+    result: Witness<R>,
+    handler: H,
+) -> Mounted
+where
+    A: AuthType,
+    R: InteractionRetrieverResult + 'static,
+    H: Fn(Envelope<A, InteractionMeta, InteractionData>) -> HandlerFuture<R> + Send + Sync + 'static,
+{
+    let _ = (auth, result);
+    mount_handler(ctx, handler)
+}
+
+/// Mounts an action executor (see [`mount_auth_validator`]); `inputs` witnesses the `T` of `Data<T>` (or is a
+/// witness of [`NoData`] for an action that takes none).
+pub fn mount_action_executor<A, D, R, H>(
+    ctx: &MountContext<'_>,
+    auth: Witness<A>,
+    inputs: Witness<D>,
+    result: Witness<R>,
+    handler: H,
+) -> Mounted
+where
+    A: AuthType,
+    D: InputType,
+    R: ActionExecutorResult + 'static,
+    H: Fn(Envelope<A, ActionMeta, D>) -> HandlerFuture<R> + Send + Sync + 'static,
+{
+    let _ = (auth, inputs, result);
+    mount_handler(ctx, handler)
+}
+
+/// Mounts an agent retriever (see [`mount_auth_validator`]).
+pub fn mount_agent_retriever<A, R, H>(
+    ctx: &MountContext<'_>,
+    auth: Witness<A>,
+    result: Witness<R>,
+    handler: H,
+) -> Mounted
+where
+    A: AuthType,
+    R: AgentRetrieverResult + 'static,
+    H: Fn(Envelope<A, AgentSyncMeta, NoData>) -> HandlerFuture<R> + Send + Sync + 'static,
+{
+    let _ = (auth, result);
+    mount_handler(ctx, handler)
+}
+
+/// Mounts any handler: each request is decoded, handed to `handler`, and its result answered.
+pub fn mount_handler<A, M, D, R, H>(ctx: &MountContext<'_>, handler: H) -> Mounted
+where
+    A: DeserializeOwned + Send + 'static,
+    M: DeserializeOwned + Send + 'static,
+    D: DeserializeOwned + Send + 'static,
+    R: HandlerResult + 'static,
+    H: Fn(Envelope<A, M, D>) -> HandlerFuture<R> + Send + Sync + 'static,
+{
+    Ok(ctx.mount(move |request: Envelope<A, M, D>| {
+        let future = handler(request);
+        async move { future.await.into_result() }
+    }))
+}

@@ -42,10 +42,11 @@ pub use server::{listen_address, Bridge, ServeError};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::contract::{
-        ActionExecutorReply, AgentRetrieverReply, AuthParam, AuthValidatorReply, ContactRetrieverReply, DataParam,
-        HandlerResult, InteractionRetrieverReply, Reply, SendFuture, StateParam,
+        did_not_compile, handler_future, mount_action_executor, mount_agent_retriever, mount_auth_validator,
+        mount_contact_retriever, mount_interaction_retriever, state, Witness,
     };
     pub use crate::endpoint::{BuildError, Endpoint, EndpointInfo, EndpointKind, MountContext};
+    pub use crate::params::{Auth, Data, State};
     pub use crate::protocol::{self, Envelope, NoData, NoMeta};
     pub use warp::filters::BoxedFilter;
     pub use warp::reply::Response;

@@ -1,0 +1,10 @@
+use bridge::{Auth, Bridge, Error};
+
+#[bridge::auth_validator]
+async fn validate(_auth: Auth) -> Result<(), Error> {
+    Ok(())
+}
+
+fn main() {
+    let _ = Bridge::new().endpoint(validate {});
+}

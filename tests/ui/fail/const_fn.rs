@@ -1,0 +1,10 @@
+use bridge::{Auth, Bridge, Error};
+
+#[bridge::auth_validator]
+const fn validate(_auth: Auth<String>) -> Result<(), Error> {
+    Ok(())
+}
+
+fn main() {
+    let _ = Bridge::new().endpoint(validate {});
+}

@@ -1,0 +1,4 @@
+#[bridge::contact_retriever]
+const CONTACTS: usize = 10;
+
+fn main() {}

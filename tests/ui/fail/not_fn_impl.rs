@@ -1,0 +1,6 @@
+struct Agents;
+
+#[bridge::agent_retriever]
+impl Agents {}
+
+fn main() {}

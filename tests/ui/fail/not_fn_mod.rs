@@ -1,0 +1,4 @@
+#[bridge::interaction_retriever]
+mod history {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[bridge::auth_validator]
+struct Validate;
+
+fn main() {}

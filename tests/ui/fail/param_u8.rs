@@ -1,0 +1,10 @@
+use bridge::{Auth, Bridge, Error};
+
+#[bridge::auth_validator]
+async fn validate(_auth: Auth<String>, _retries: u8) -> Result<(), Error> {
+    Ok(())
+}
+
+fn main() {
+    let _ = Bridge::new().endpoint(validate {});
+}

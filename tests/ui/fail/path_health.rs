@@ -1,0 +1,10 @@
+use bridge::{Auth, Bridge, Error};
+
+#[bridge::auth_validator(path = "/health")]
+async fn validate(_auth: Auth<String>) -> Result<(), Error> {
+    Ok(())
+}
+
+fn main() {
+    let _ = Bridge::new().endpoint(validate {});
+}

@@ -1,0 +1,24 @@
+//! The annotated function stays an ordinary `async fn`: tests call it directly.
+#![deny(warnings)]
+
+use bridge::{ActionMeta, ActionOutcome, Auth, Data, Error, State};
+
+#[bridge::action_executor(name = "greet")]
+async fn greet(
+    Auth(user): Auth<String>,
+    _meta: ActionMeta,
+    Data(greeting): Data<String>,
+    State(punctuation): State<char>,
+) -> Result<ActionOutcome, Error> {
+    Ok(ActionOutcome::message(format!("{greeting}, {user}{punctuation}")))
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let meta: ActionMeta = serde_json::from_str("{}").unwrap();
+    let outcome = runtime.block_on(greet(Auth("Ann".into()), meta, Data("Hello".into()), State('!'))).unwrap();
+    let json = serde_json::to_value(&outcome).unwrap();
+    assert_eq!(json["message"], "Hello, Ann!");
+    // The endpoint struct lives beside it, in the type namespace.
+    let _endpoint: greet = greet {};
+}
