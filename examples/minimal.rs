@@ -28,10 +28,13 @@ pub struct Credentials {
 }
 
 /// The inputs of the `create_ticket` action.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, bridge::ActionInputs)]
 pub struct NewTicket {
+    #[bridge(name = "Ticket subject")]
     pub subject: String,
+    #[bridge(name = "Ticket description")]
     pub description: String,
+    #[bridge(name = "Priority")]
     #[serde(default)]
     pub priority: Option<Priority>,
 }

@@ -13,9 +13,11 @@
 //!     token: Secret,
 //! }
 //!
-//! #[derive(Debug, Deserialize)]
+//! #[derive(Debug, Deserialize, bridge::ActionInputs)]
 //! struct Ticket {
+//!     /// Ticket subject
 //!     subject: String,
+//!     /// Ticket description
 //!     description: String,
 //! }
 //!
@@ -28,7 +30,7 @@
 //!     }
 //! }
 //!
-//! #[bridge::action_executor(name = "create_ticket")]
+//! #[bridge::action_executor(name = "create_ticket", display = "create a ticket")]
 //! async fn create_ticket(
 //!     _auth: Auth<Credentials>,
 //!     meta: ActionMeta,
@@ -51,8 +53,81 @@
 //! Each macro generates the endpoint's warp filter: the `POST` route, body decoding with a `400` that names every
 //! offending field, the call, and the answer with the status the protocol wants. The function itself stays an
 //! ordinary `async fn` that tests can call directly.
+//!
+//! ## Configuration generated from code
+//!
+//! Talkdesk learns about an integration from JSON documents (`talkdesk-docs/configuration.md`): the integration's,
+//! with its auth fields and endpoint URLs, and one per action, with its inputs. The bridge writes them from code:
+//! `#[derive(bridge::AuthFields)]` describes the auth type, `#[derive(bridge::ActionInputs)]` an action's inputs
+//! (required of the `T` of every `Data<T>`), `#[bridge::action_executor(display = "…", description = "…")]` the
+//! action, and [`configuration::Integration`] the rest. The [`Bridge`] adds the URLs of the endpoints it mounts,
+//! refuses invalid metadata at start-up, and serves the documents at `GET /configuration`:
+//!
+//! ```
+//! use bridge::configuration::{ActionInputs, AuthFields, Integration};
+//! use bridge::{ActionOutcome, Auth, Bridge, Data, Error, Secret};
+//! use serde::Deserialize;
+//!
+//! #[derive(Deserialize, bridge::AuthFields)]
+//! struct Credentials {
+//!     #[bridge(display = "Account", format = "https://{{account}}.zendesk.com")]
+//!     account: String,
+//!     /// Agent Email
+//!     email: String,
+//!     #[bridge(display = "API Token", help = "Find under Settings > Channels")]
+//!     token: Secret,
+//!     /// Region
+//!     #[serde(rename = "zone")]
+//!     region: Option<String>,
+//! }
+//!
+//! #[derive(Deserialize, bridge::ActionInputs)]
+//! struct Ticket {
+//!     #[bridge(name = "Ticket subject")]
+//!     subject: String,
+//!     /// Priority
+//!     #[serde(default)]
+//!     priority: Option<String>,
+//! }
+//!
+//! /// create a new ticket in Zendesk
+//! #[bridge::action_executor(name = "create_ticket", display = "create a ticket")]
+//! async fn create_ticket(_auth: Auth<Credentials>, Data(ticket): Data<Ticket>) -> Result<ActionOutcome, Error> {
+//!     Ok(ActionOutcome::message(ticket.subject))
+//! }
+//!
+//! let fields = Credentials::auth_fields();
+//! assert_eq!((fields[0].key.as_str(), fields[0].display.as_str()), ("account", "Account"));
+//! assert_eq!((fields[3].key.as_str(), fields[3].mandatory), ("zone", false));
+//! assert_eq!(Ticket::action_inputs()[1].name, "Priority");
+//!
+//! let bridge = Bridge::new().endpoint(create_ticket {}).integration(
+//!     Integration::new("zendesk", "Zendesk")
+//!         .description("Support tickets")
+//!         .logo_url("https://example.com/logo.png")
+//!         .icon_url("https://example.com/icon.png")
+//!         .custom_auth_of::<Credentials>(),
+//! );
+//! let documents = bridge.configuration("https://bridge.example.com").unwrap();
+//! assert_eq!(documents.actions[0]["endpoint"], "https://bridge.example.com/actions/create_ticket");
+//! assert_eq!(documents.actions[0]["description"], "create a new ticket in Zendesk");
+//! assert_eq!(documents.actions[0]["inputs"][0]["name"], "Ticket subject");
+//! ```
+//!
+//! Misuse is a compile error on the field: a field without a label, an unknown key, a value of the wrong type.
+//!
+//! ```compile_fail
+//! #[derive(serde::Deserialize, bridge::AuthFields)]
+//! struct Credentials {
+//!     #[bridge(display = "Account", store = "yes")] // `store` takes `true` or `false`
+//!     account: String,
+//! }
+//! ```
 
-pub use bridge_macros::{action_executor, agent_retriever, auth_validator, contact_retriever, interaction_retriever};
+pub use bridge_macros::{
+    action_executor, agent_retriever, auth_validator, contact_retriever, interaction_retriever, ActionInputs,
+    AuthFields,
+};
 pub use bridge_runtime::*;
 
 /// The README's examples, compiled as doc tests so that they cannot rot.

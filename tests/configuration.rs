@@ -7,7 +7,7 @@ mod minimal;
 
 mod common;
 
-use bridge::configuration::{ActionInput, ActionSpec, AuthField, Integration};
+use bridge::configuration::{ActionInput, ActionInputs, ActionSpec, AuthField, AuthFields, Integration};
 use bridge::BuildError;
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
@@ -130,6 +130,99 @@ async fn without_a_public_url_the_host_is_used() {
     // An action nobody described still gets a valid document.
     assert_valid("action", &documents["actions"][0]);
     assert_eq!(documents["actions"][0]["display"], "create ticket");
+    // Its inputs come from `#[derive(bridge::ActionInputs)]` on the `T` of its `Data<T>`.
+    assert_eq!(
+        documents["actions"][0]["inputs"],
+        json!([
+            {"key": "subject", "name": "Ticket subject", "mandatory": true},
+            {"key": "description", "name": "Ticket description", "mandatory": true},
+            {"key": "priority", "name": "Priority", "mandatory": false}
+        ])
+    );
+}
+
+/// Every accepted form of the derives: serde's names, `Option` and `#[serde(default)]` fields, doc comments as
+/// labels, every key, generics.
+#[test]
+fn the_derives_describe_fields_by_their_serde_names() {
+    #[derive(serde::Deserialize, bridge::AuthFields)]
+    #[serde(rename_all = "camelCase")]
+    #[allow(dead_code)]
+    struct Credentials<T> {
+        /// API Key.
+        ///
+        /// More documentation, not part of the label.
+        api_key: T,
+        #[bridge(display = "Code", store = false, help = "Sent once")]
+        #[serde(rename = "oauth_code")]
+        code: Option<String>,
+        #[bridge(display = "Host", format = "https://{{host}}.example.com")]
+        #[serde(default)]
+        r#host: String,
+        #[serde(skip)]
+        ignored: u8,
+    }
+    assert_eq!(
+        Credentials::<bridge::Secret>::auth_fields(),
+        vec![
+            AuthField::input("apiKey", "API Key"),
+            AuthField::input("oauth_code", "Code").optional().store(false).help("Sent once"),
+            AuthField::input("host", "Host").optional().format("https://{{host}}.example.com"),
+        ]
+    );
+
+    #[derive(serde::Deserialize, bridge::ActionInputs)]
+    #[serde(rename_all = "kebab-case")]
+    #[allow(dead_code)]
+    struct Inputs {
+        #[bridge(name = "Ticket subject")]
+        ticket_subject: String,
+        /// Notes
+        notes: Option<String>,
+    }
+    assert_eq!(
+        Inputs::action_inputs(),
+        vec![ActionInput::new("ticket-subject", "Ticket subject", true), ActionInput::new("notes", "Notes", false)]
+    );
+}
+
+/// `#[bridge::action_executor(display, description)]`, or the function's doc comment, describe the action.
+#[test]
+fn an_action_executor_describes_its_action() {
+    #[derive(serde::Deserialize, bridge::ActionInputs)]
+    #[allow(dead_code)]
+    struct Note {
+        /// Text
+        text: String,
+    }
+
+    /// add a note to the contact
+    ///
+    /// (Not part of the description.)
+    #[bridge::action_executor(name = "add_note", display = "add a note")]
+    async fn add_note(
+        _auth: bridge::Auth<String>,
+        _note: bridge::Data<Note>,
+    ) -> Result<bridge::ActionOutcome, bridge::Error> {
+        Ok(bridge::ActionOutcome::message("added"))
+    }
+
+    #[bridge::action_executor(name = "ping-them", description = "ping the service")]
+    async fn ping(_auth: bridge::Auth<String>) -> Result<bridge::ActionOutcome, bridge::Error> {
+        Ok(bridge::ActionOutcome::message("pong"))
+    }
+
+    use bridge::Endpoint;
+    assert_eq!(
+        add_note {}.action_spec(),
+        Some(ActionSpec::new(
+            "add_note",
+            "add a note",
+            "add a note to the contact",
+            vec![ActionInput::new("text", "Text", true)]
+        ))
+    );
+    assert_eq!(ping {}.action_spec(), Some(ActionSpec::new("ping-them", "ping them", "ping the service", vec![])));
 }
 
 #[test]
@@ -141,6 +234,10 @@ fn invalid_metadata_is_refused_at_start_up() {
     };
     assert!(refused(Integration::new("", "x")).contains("`name` must not be empty"));
     assert!(refused(integration().custom_auth(vec![])).contains("at least one auth field"));
+    #[derive(serde::Deserialize, bridge::AuthFields)]
+    struct NoFields {}
+    assert!(refused(integration().custom_auth_of::<NoFields>()).contains("at least one auth field"));
+    assert!(refused(integration().description(" ")).contains("`description` must not be empty"));
     let twice =
         ActionSpec { name: "create_ticket".into(), display: "a".into(), description: "b".into(), inputs: vec![] };
     assert!(
@@ -149,4 +246,25 @@ fn invalid_metadata_is_refused_at_start_up() {
     let unmounted =
         ActionSpec { name: "delete_all".into(), display: "a".into(), description: "b".into(), inputs: vec![] };
     assert!(refused(integration().action(unmounted)).contains("no endpoint executes it"));
+}
+
+/// Two mounted actions with one name (on two paths) would be one action to Talkdesk: refused at start-up.
+#[test]
+fn two_mounted_actions_with_one_name_are_refused() {
+    #[bridge::action_executor(name = "notify", path = "/v1/notify")]
+    async fn notify_v1(_auth: bridge::Auth<String>) -> Result<bridge::ActionOutcome, bridge::Error> {
+        Ok(bridge::ActionOutcome::message("sent"))
+    }
+
+    #[bridge::action_executor(name = "notify", path = "/v2/notify")]
+    async fn notify_v2(_auth: bridge::Auth<String>) -> Result<bridge::ActionOutcome, bridge::Error> {
+        Ok(bridge::ActionOutcome::message("sent"))
+    }
+
+    let bridge = bridge::Bridge::new().endpoint(notify_v1 {}).endpoint(notify_v2 {}).integration(integration());
+    match bridge.into_filter() {
+        Err(BuildError::Configuration(err)) => assert_eq!(err.to_string(), "two actions are named `notify`"),
+        Err(other) => panic!("unexpected error {other}"),
+        Ok(_) => panic!("accepted"),
+    }
 }

@@ -11,8 +11,9 @@ struct Credentials {
     token: Secret,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, bridge::ActionInputs)]
 struct Failure {
+    /// Kind of failure
     kind: String,
 }
 

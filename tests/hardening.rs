@@ -16,8 +16,9 @@ struct Credentials {
     token: Secret,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, bridge::ActionInputs)]
 struct Wait {
+    /// Milliseconds
     millis: u64,
 }
 

@@ -366,9 +366,10 @@ async fn catches_undocumented_types_in_a_201() {
     report.assert_outcome(CheckId::ActionWithoutInputs, Outcome::Skip);
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, bridge::ActionInputs)]
 #[allow(dead_code)]
 struct Ticket {
+    /// Ticket subject
     subject: String,
 }
 

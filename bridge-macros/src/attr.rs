@@ -1,4 +1,5 @@
-//! Parsing and checking the attribute's arguments: `path = "/…"`, and for actions `name = "…"`.
+//! Parsing and checking the attribute's arguments: `path = "/…"`, and for actions `name = "…"`, `display = "…"`
+//! and `description = "…"`.
 
 use crate::errors::Errors;
 use crate::kind::Kind;
@@ -14,6 +15,10 @@ pub(crate) struct Route {
     pub(crate) path: String,
     /// The action's name, for action executors.
     pub(crate) action: Option<String>,
+    /// The action's display text, when given.
+    pub(crate) display: Option<String>,
+    /// The action's description, when given.
+    pub(crate) description: Option<String>,
 }
 
 /// The arguments as written.
@@ -21,6 +26,8 @@ pub(crate) struct Route {
 struct Args {
     path: Option<LitStr>,
     name: Option<LitStr>,
+    display: Option<LitStr>,
+    description: Option<LitStr>,
 }
 
 /// Parses and checks `args` for `kind`, recording every mistake in `errors`: an unknown key, a key given twice, a
@@ -49,7 +56,9 @@ pub(crate) fn parse(kind: Kind, args: TokenStream, errors: &Errors) -> Option<Ro
         (None, Some(name)) => format!("{}/{name}", kind.default_path()),
         (None, None) => kind.default_path().to_owned(),
     };
-    Some(Route { path, action })
+    let (display, description) =
+        (args.display.as_ref().map(LitStr::value), args.description.as_ref().map(LitStr::value));
+    Some(Route { path, action, display, description })
 }
 
 fn read(kind: Kind, args: TokenStream, errors: &Errors) -> Args {
@@ -73,6 +82,8 @@ fn read(kind: Kind, args: TokenStream, errors: &Errors) -> Args {
         let slot = match key_name.as_str() {
             "path" => &mut parsed.path,
             "name" if kind == Kind::ActionExecutor => &mut parsed.name,
+            "display" if kind == Kind::ActionExecutor => &mut parsed.display,
+            "description" if kind == Kind::ActionExecutor => &mut parsed.description,
             _ => {
                 errors.at(key, unknown_key_message(kind, &format!("`{key_name}`")));
                 continue;
@@ -87,7 +98,8 @@ fn read(kind: Kind, args: TokenStream, errors: &Errors) -> Args {
         }
         let valid = match key_name.as_str() {
             "path" => check_path(kind, &value, errors),
-            _ => check_action_name(&value, errors),
+            "name" => check_action_name(&value, errors),
+            _ => check_text(&key_name, &value, errors),
         };
         if valid {
             *slot = Some(value);
@@ -108,7 +120,11 @@ fn example(kind: Kind) -> &'static str {
 }
 
 fn unknown_key_message(kind: Kind, what: &str) -> String {
-    let keys = kind.keys().iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" and ");
+    let keys = kind.keys().iter().map(|k| format!("`{k}`")).collect::<Vec<_>>();
+    let keys = match keys.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => keys.join(""),
+    };
     format!("{what} is not an argument of {}: it accepts {keys}", kind.attribute())
 }
 
@@ -139,11 +155,27 @@ fn string_value(kind: Kind, meta: &Meta, key: &str, errors: &Errors) -> Option<L
 }
 
 fn placeholder(key: &str) -> &'static str {
-    if key == "name" {
-        "create_ticket"
-    } else {
-        "/…"
+    match key {
+        "name" => "create_ticket",
+        "display" => "create a ticket",
+        "description" => "create a new ticket in Zendesk",
+        _ => "/…",
     }
+}
+
+/// A display text or description is not blank: Talkdesk shows it to users.
+fn check_text(key: &str, text: &LitStr, errors: &Errors) -> bool {
+    let blank = text.value().trim().is_empty();
+    if blank {
+        errors.at(
+            text,
+            format!(
+                "`{key}` of #[bridge::action_executor] must not be empty: Talkdesk shows it to users, e.g. {key} = \"{}\"",
+                placeholder(key)
+            ),
+        );
+    }
+    !blank
 }
 
 /// A path is `/` followed by one or more non-empty segments of URL-safe characters, and not `/health`.
@@ -209,6 +241,13 @@ mod tests {
         assert_eq!(route.map(|r| (r.path, r.action)), Some(("/v2/tickets".into(), Some("create_ticket".into()))));
         let route = parse(Kind::ActionExecutor, quote!(name = "create_ticket"), &errors);
         assert_eq!(route.map(|r| r.path).as_deref(), Some("/actions/create_ticket"));
+        let route = parse(
+            Kind::ActionExecutor,
+            quote!(name = "create_ticket", display = "create a ticket", description = "create a new ticket"),
+            &errors,
+        );
+        let texts = route.map(|r| (r.display, r.description));
+        assert_eq!(texts, Some((Some("create a ticket".into()), Some("create a new ticket".into()))));
         let route = parse(Kind::ContactRetriever, quote!(), &errors);
         assert_eq!(route.map(|r| (r.path, r.action)), Some(("/contact_sync".into(), None)));
         assert_eq!(errors.count(), 0);
@@ -242,6 +281,12 @@ mod tests {
             let found = messages(Kind::AgentRetriever, quote!(path = #path));
             assert_eq!(found.len(), 1, "{path}: {found:?}");
         }
+        let found = messages(Kind::ActionExecutor, quote!(name = "a", display = " ", description = 3));
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].contains("`display` of #[bridge::action_executor] must not be empty"));
+        assert!(found[1].contains("`description` of #[bridge::action_executor] takes a string literal"));
+        let found = messages(Kind::ContactRetriever, quote!(display = "x"));
+        assert!(found[0].contains("`display` is not an argument of #[bridge::contact_retriever]"), "{found:?}");
         for name in ["", "a b", "a/b", &"x".repeat(65)] {
             let found = messages(Kind::ActionExecutor, quote!(name = #name));
             assert_eq!(found.len(), 1, "{name}: {found:?}");

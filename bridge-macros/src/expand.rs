@@ -25,6 +25,10 @@
 //! }
 //! ```
 //!
+//! An action executor's impl also has `fn action_spec`, which describes the action for the configuration documents:
+//! its name, display text, description (attribute, else the function's doc comment), and the inputs of the `T` of
+//! its `Data<T>`, inferred through a never-made call of the handler and required to implement `ActionInputs`.
+//!
 //! Generated code never names the user's types: they are inferred from the function's signature, so a type that
 //! does not resolve is reported once, on the signature. Each check is an expression spanned over the user's token
 //! it concerns (see `bridge-runtime/src/contract.rs` for the table), made once, so one mistake gives one error.
@@ -253,6 +257,10 @@ fn full_endpoint(kind: Kind, route: &Route, valid: &Valid<'_>) -> TokenStream {
     let doc = format!(
         " The endpoint of [`{name_text}()`]: `POST {path}`. Mount it with `Bridge::new().endpoint({name_text} {{}})`."
     );
+    let action_spec = match &route.action {
+        Some(action) if kind == Kind::ActionExecutor => action_spec(action, route, valid),
+        _ => TokenStream::new(),
+    };
 
     quote! {
         #[doc = #doc]
@@ -281,6 +289,41 @@ fn full_endpoint(kind: Kind, route: &Route, valid: &Valid<'_>) -> TokenStream {
                     move |#request| #handler_future(#call),
                 )
             }
+
+            #action_spec
+        }
+    }
+}
+
+/// `fn action_spec`: the action's name, display text, description, and inputs from the `T` of its `Data<T>`,
+/// required to implement `ActionInputs`. The type is inferred, not named (see `action_inputs_of` in the runtime):
+/// a never-made call of the handler passes the inferred value as its `Data<T>`; the check is spanned over the
+/// user's type, once.
+fn action_spec(action: &str, route: &Route, valid: &Valid<'_>) -> TokenStream {
+    let at = Span::call_site();
+    let display = route.display.clone().unwrap_or_else(|| action.replace(['_', '-'], " "));
+    let description =
+        route.description.clone().or_else(|| crate::derive::doc_comment(&valid.item.attrs)).unwrap_or(display.clone());
+    let spec = exports::action_spec(at);
+    let inputs = match valid.inputs {
+        Some(inputs) => {
+            let value = local("__inputs", at);
+            let (data, never) = (exports::data(at), exports::never_called(at));
+            let args = valid.params.iter().map(|param| match param {
+                ValidParam::Inputs { .. } => quote!(#data(#value)),
+                _ => quote!(#never()),
+            });
+            let name = &valid.item.sig.ident;
+            let check = spanned_over(exports::action_inputs_of(at), inputs);
+            let witness_type = exports::witness(at);
+            let witness = spanned_over(quote!(#witness_type::new()), inputs);
+            quote!(#check(#witness, |#value| #name(#(#args),*)))
+        }
+        None => quote!(::std::vec::Vec::new()),
+    };
+    quote! {
+        fn action_spec(&self) -> ::core::option::Option<#spec> {
+            ::core::option::Option::Some(#spec::new(#action, #display, #description, #inputs))
         }
     }
 }
@@ -289,11 +332,15 @@ fn full_endpoint(kind: Kind, route: &Route, valid: &Valid<'_>) -> TokenStream {
 /// expansion shows in review. They live in `bridge-macros/tests/snapshots/*.rs.snap`; after an intended change,
 /// regenerate them with `UPDATE_SNAPSHOTS=1 cargo test -p bridge-macros snapshot` and read the diff.
 #[cfg(test)]
-mod snapshots {
+pub(crate) mod snapshots {
     use super::*;
 
     fn check(name: &str, kind: Kind, args: TokenStream, item: TokenStream) {
-        let expanded = endpoint(kind, args, item);
+        compare(name, endpoint(kind, args, item));
+    }
+
+    /// Compares `expanded` with the snapshot `name` (or writes it, with `UPDATE_SNAPSHOTS`).
+    pub(crate) fn compare(name: &str, expanded: TokenStream) {
         let file = match syn::parse2::<syn::File>(expanded.clone()) {
             Ok(file) => file,
             Err(err) => panic!("the expansion of {name} does not parse ({err}):\n{expanded}"),
@@ -382,6 +429,23 @@ mod snapshots {
                     meta: ActionMeta,
                 ) -> Result<ActionOutcome, ServiceError> {
                     client.create(auth, meta, ticket).await
+                }
+            },
+        );
+    }
+
+    #[test]
+    fn snapshot_action_executor_described() {
+        check(
+            "action_executor_described",
+            Kind::ActionExecutor,
+            quote!(name = "add_note", display = "add a note"),
+            quote! {
+                /// add a note to the contact
+                ///
+                /// Not part of the description.
+                async fn add_note(auth: Auth<Credentials>, note: bridge::Data<Note>) -> Result<ActionOutcome, Error> {
+                    save(auth, note).await
                 }
             },
         );

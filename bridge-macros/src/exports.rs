@@ -40,6 +40,15 @@ exported_paths! {
     handler_future => handler_future;
     /// Looks a piece of shared state up, checking its type.
     state => state;
+    /// The configuration traits the derives implement, and what they return.
+    auth_fields_trait => AuthFieldsTrait;
+    auth_field => AuthField;
+    action_inputs_trait => ActionInputsTrait;
+    action_input => ActionInput;
+    /// What an action executor tells of its action, and how it infers the `T` of its `Data<T>`.
+    action_spec => ActionSpec;
+    action_inputs_of => action_inputs_of;
+    never_called => never_called;
     /// The parameter wrappers, whose constructors generated code calls.
     auth => Auth;
     data => Data;

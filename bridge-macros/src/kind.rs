@@ -65,7 +65,7 @@ impl Kind {
     /// The attribute keys this macro accepts.
     pub(crate) fn keys(self) -> &'static [&'static str] {
         match self {
-            Self::ActionExecutor => &["name", "path"],
+            Self::ActionExecutor => &["name", "display", "description", "path"],
             _ => &["path"],
         }
     }

@@ -6,8 +6,12 @@
 //! `attr` and `signature` parse, `valid` checks the parsed handler against its endpoint's rules (`kind`),
 //! `expand` writes the endpoint. The user's function is always emitted unchanged, errors or not, so it stays
 //! callable and rust-analyzer keeps working.
+//!
+//! The derives `#[derive(bridge::AuthFields)]` and `#[derive(bridge::ActionInputs)]` describe the auth type and an
+//! action's inputs for the integration's configuration documents ([`derive`]).
 
 mod attr;
+mod derive;
 mod errors;
 mod expand;
 mod exports;
@@ -49,7 +53,10 @@ pub fn interaction_retriever(args: TokenStream, item: TokenStream) -> TokenStrea
 ///
 /// Signature: `async fn(auth: bridge::Auth<A>, [meta: bridge::ActionMeta,] [data: bridge::Data<I>,]
 /// [state: bridge::State<S>, …]) -> Result<bridge::ActionOutcome, E>`. Attribute keys: `name = "…"` (required),
-/// `path = "/…"`.
+/// `display = "…"` (short, lowercase: "create a ticket"; default: the name, spaced), `description = "…"`
+/// (lowercase: "create a new ticket in Zendesk"; default: the first paragraph of the function's doc comment, else
+/// the display text) and `path = "/…"`. The `T` of `Data<T>` must implement `bridge::configuration::ActionInputs`
+/// (`#[derive(bridge::ActionInputs)]`): the endpoint's `action_spec` lists its fields as the action's inputs.
 #[proc_macro_attribute]
 pub fn action_executor(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::endpoint(Kind::ActionExecutor, args.into(), item.into()).into()
@@ -62,4 +69,26 @@ pub fn action_executor(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn agent_retriever(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::endpoint(Kind::AgentRetriever, args.into(), item.into()).into()
+}
+
+/// Implements `bridge::configuration::AuthFields` for a struct with named fields: one `authentication_configuration`
+/// entry per field, keyed by its serde name (`#[serde(rename)]`, `#[serde(rename_all)]` apply), mandatory unless it
+/// is an `Option` or has `#[serde(default)]`.
+///
+/// Field attribute keys, all optional: `#[bridge(display = "Account", help = "…", format = "https://{{account}}…",
+/// store = false)]`. The label (`display`) defaults to the first paragraph of the field's doc comment; a field with
+/// neither is refused. See the `talkdesk-bridge` crate's documentation for an example.
+#[proc_macro_derive(AuthFields, attributes(bridge))]
+pub fn derive_auth_fields(item: TokenStream) -> TokenStream {
+    derive::auth_fields::derive(item.into()).into()
+}
+
+/// Implements `bridge::configuration::ActionInputs` for a struct with named fields: one action input per field,
+/// keyed by its serde name, mandatory unless it is an `Option` or has `#[serde(default)]`.
+///
+/// Field attribute key: `#[bridge(name = "Ticket subject")]`, the name shown to the user; it defaults to the first
+/// paragraph of the field's doc comment; a field with neither is refused.
+#[proc_macro_derive(ActionInputs, attributes(bridge))]
+pub fn derive_action_inputs(item: TokenStream) -> TokenStream {
+    derive::action_inputs::derive(item.into()).into()
 }

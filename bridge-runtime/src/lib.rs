@@ -41,6 +41,10 @@ pub use server::{listen_address, Bridge, ServeError};
 /// Not public API: the paths generated code names. Stable only together with the macros of the same version.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::configuration::{
+        action_inputs_of, never_called, ActionInput, ActionInputs as ActionInputsTrait, ActionSpec, AuthField,
+        AuthFields as AuthFieldsTrait,
+    };
     pub use crate::contract::{
         did_not_compile, handler_future, mount_action_executor, mount_agent_retriever, mount_auth_validator,
         mount_contact_retriever, mount_interaction_retriever, state, Witness,

@@ -254,12 +254,15 @@ fn searchable_phone(phone: &str) -> Option<String> {
     (digits.len() >= 4).then(|| if plus { format!("+{digits}") } else { digits })
 }
 
-/// The inputs of the `create_ticket` action.
-#[derive(Debug, Deserialize)]
+/// The inputs of the `create_ticket` action, as its generated configuration lists them.
+#[derive(Debug, Deserialize, bridge::ActionInputs)]
 pub struct TicketInputs {
+    #[bridge(name = "Ticket subject")]
     pub subject: String,
+    #[bridge(name = "Ticket description")]
     pub description: String,
     /// `low`, `normal`, `high` or `urgent` (any case); `none` or absent for none.
+    #[bridge(name = "Ticket priority")]
     #[serde(default)]
     pub priority: Option<String>,
 }
@@ -268,7 +271,11 @@ pub struct TicketInputs {
 /// credentials, as Zendesk does), assigned to `meta.agent_external_id` when given. `201` with the ticket's id;
 /// `400` with Zendesk's own explanation when it refuses the ticket (an unknown requester, an assignee who is not an
 /// agent), or naming the request fields that cannot be used.
-#[bridge::action_executor(name = "create_ticket")]
+#[bridge::action_executor(
+    name = "create_ticket",
+    display = "create a ticket",
+    description = "create a new ticket in Zendesk"
+)]
 pub async fn create_ticket(
     Auth(auth): Auth<Credentials>,
     meta: ActionMeta,

@@ -4,7 +4,15 @@
 //! ```text
 //! cargo run --example zendesk -- --demo   # against a built-in fake Zendesk, with curl commands to paste
 //! cargo run --example zendesk             # against https://<account>.zendesk.com (or ZENDESK_BASE_URL)
+//! cargo run --example zendesk -- configuration --public-url https://zendesk-bridge.example.com
+//!                                          # print the configuration documents to give Talkdesk, and exit
 //! ```
+//!
+//! The configuration documents (`talkdesk-docs/configuration.md`) are generated from the code: the auth fields from
+//! `#[derive(bridge::AuthFields)]` on [`zendesk::Credentials`], the action and its inputs from
+//! `#[bridge::action_executor]` and `#[derive(bridge::ActionInputs)]` on [`handlers::TicketInputs`], the endpoint
+//! URLs from what [`bridge`] mounts, the rest from [`integration`]. The running bridge also serves them at
+//! `GET /configuration` (with the URL of `BRIDGE_PUBLIC_URL`, or of the request's `Host`).
 //!
 //! | endpoint | path | Zendesk API |
 //! |---|---|---|
@@ -33,6 +41,7 @@ pub mod handlers;
 pub mod mapping;
 pub mod zendesk;
 
+use bridge::configuration::{Documents, Integration};
 use bridge::http::{BaseUrl, Client, TenantUrl};
 use bridge::Bridge;
 use std::time::Duration;
@@ -94,6 +103,24 @@ impl Config {
     }
 }
 
+/// What only the author knows of the integration: the rest of its configuration comes from the code.
+pub fn integration() -> Integration {
+    Integration::new("zendesk", "Zendesk")
+        .description(
+            "Centralize all your customer conversations so nothing gets ignored and everything is searchable from \
+             one place. Easily organize, prioritize and engage with others on support requests.",
+        )
+        .logo_url("https://talkdeskapp.s3.amazonaws.com/assets/integrations/zendesk.png")
+        .icon_url("https://talkdeskapp.s3.amazonaws.com/assets/integrations/zendesk_icon.png")
+        .custom_auth_of::<zendesk::Credentials>()
+        .interaction_types(["ticket"])
+}
+
+/// The configuration documents of the bridge reachable at `public_url`.
+pub fn configuration(public_url: &str) -> Result<Documents, Box<dyn std::error::Error>> {
+    Ok(bridge(Config::default())?.configuration(public_url)?)
+}
+
 /// The bridge: its five endpoints, sharing one Zendesk client (one connection pool).
 pub fn bridge(config: Config) -> Result<Bridge, bridge::Error> {
     let client = Client::builder()
@@ -114,6 +141,7 @@ pub fn bridge(config: Config) -> Result<Bridge, bridge::Error> {
     Ok(Bridge::new()
         .state(zendesk)
         .deadline(config.deadline)
+        .integration(integration())
         .endpoint(handlers::validate {})
         .endpoint(handlers::contacts {})
         .endpoint(handlers::interactions {})
@@ -121,10 +149,13 @@ pub fn bridge(config: Config) -> Result<Bridge, bridge::Error> {
         .endpoint(handlers::agents {}))
 }
 
-const USAGE: &str = "usage: zendesk [--demo]
+const USAGE: &str = "usage: zendesk [--demo | configuration --public-url <URL>]
 
   (no argument)  serve the bridge against https://<account>.zendesk.com, or ZENDESK_BASE_URL
   --demo         start a fake Zendesk with sample data, serve the bridge against it, print curl commands
+  configuration --public-url <URL>
+                 print the configuration documents of the bridge served at <URL> (the integration's and one per
+                 action, as JSON: {\"integration\": ..., \"actions\": [...]}) and exit
 
 environment: BRIDGE_ADDR (default 127.0.0.1:3000) or PORT, BRIDGE_TOKEN, ZENDESK_BASE_URL,
              ZENDESK_CONTACT_PAGE_SIZE (1-1000, default 500), RUST_LOG";
@@ -134,11 +165,16 @@ environment: BRIDGE_ADDR (default 127.0.0.1:3000) or PORT, BRIDGE_TOKEN, ZENDESK
 async fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr) // logs never mix with what stdout prints (the configuration documents)
         .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let outcome = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         [] => serve().await,
         ["--demo"] => demo::run().await,
+        ["configuration", "--public-url", url] => print_configuration(url),
+        ["configuration", flag] if flag.starts_with("--public-url=") => {
+            print_configuration(&flag["--public-url=".len()..])
+        }
         ["--help" | "-h"] => {
             println!("{USAGE}");
             Ok(())
@@ -152,6 +188,13 @@ async fn main() {
         eprintln!("zendesk bridge: {err}");
         std::process::exit(1);
     }
+}
+
+/// Prints the configuration documents, pretty-printed JSON, on stdout.
+fn print_configuration(public_url: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let documents = configuration(public_url)?;
+    println!("{}", serde_json::to_string_pretty(&documents.to_json())?);
+    Ok(())
 }
 
 /// Serves the bridge against Zendesk (or `ZENDESK_BASE_URL`) until SIGINT or SIGTERM.

@@ -26,14 +26,18 @@ use std::time::{Duration, Instant};
 /// Where Zendesk accounts live: `https://<account>.zendesk.com`.
 pub const PARENT_DOMAIN: &str = "zendesk.com";
 
-/// The `auth` of every request: the fields of Talkdesk's own Zendesk configuration.
-#[derive(Debug, Deserialize)]
+/// The `auth` of every request: the fields of Talkdesk's own Zendesk configuration, which the derive writes into
+/// the generated `authentication_configuration`.
+#[derive(Debug, Deserialize, bridge::AuthFields)]
 pub struct Credentials {
     /// The account's subdomain: `acme` for `https://acme.zendesk.com`.
+    #[bridge(display = "Account", format = "https://{{account}}.zendesk.com")]
     pub account: String,
     /// The email of the Zendesk user the bridge acts as (an admin: see the crate documentation).
+    #[bridge(display = "Agent Email")]
     pub email: String,
     /// That user's API token (Admin Center › Apps and integrations › Zendesk API).
+    #[bridge(display = "API Token", help = "Find under Settings > Channels")]
     pub token: Secret,
 }
 

@@ -28,6 +28,8 @@ mod documents;
 mod model;
 
 pub use documents::{ConfigError, Documents};
+#[doc(hidden)]
+pub use model::{action_inputs_of, never_called};
 pub use model::{
     ActionInput, ActionInputs, ActionSpec, AuthField, AuthFields, AuthenticationType, FieldSource, FieldType,
     Integration,

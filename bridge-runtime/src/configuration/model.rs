@@ -119,6 +119,11 @@ impl AuthField {
 }
 
 /// An auth type that can describe its fields (`#[derive(bridge::AuthFields)]` implements it).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not describe its auth fields",
+    label = "the auth type must implement `bridge::configuration::AuthFields`",
+    note = "add `#[derive(bridge::AuthFields)]` to `{Self}`"
+)]
 pub trait AuthFields {
     /// The fields, in declaration order.
     fn auth_fields() -> Vec<AuthField>;
@@ -143,9 +148,36 @@ impl ActionInput {
 }
 
 /// An action input type that can describe its fields (`#[derive(bridge::ActionInputs)]` implements it).
+///
+/// `#[bridge::action_executor]` requires it of the `T` of an action's `bridge::Data<T>`, so that the generated
+/// configuration lists the action's inputs.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not describe the action's inputs",
+    label = "the `T` of `bridge::Data<T>` must implement `bridge::configuration::ActionInputs`",
+    note = "add `#[derive(bridge::ActionInputs)]` to `{Self}`, with `#[bridge(name = \"…\")]` or a doc comment on each field"
+)]
 pub trait ActionInputs {
     /// The inputs, in declaration order.
     fn action_inputs() -> Vec<ActionInput>;
+}
+
+/// Not public API: the inputs of the `T` of an action's `Data<T>`, for `#[bridge::action_executor]`. Generated code
+/// does not name the user's type: `call` (never called) passes its argument as the handler's `Data<T>`, so that
+/// `D` is inferred from the handler's signature, and `inputs` is spanned over the user's type, so that a `T` without
+/// `ActionInputs` is reported there, once.
+#[doc(hidden)]
+pub fn action_inputs_of<D: ActionInputs, R>(
+    inputs: crate::contract::Witness<D>,
+    call: impl FnOnce(D) -> R,
+) -> Vec<ActionInput> {
+    let _ = (inputs, call);
+    D::action_inputs()
+}
+
+/// Not public API: a value of any type, for the arguments of the handler call `action_inputs_of` never makes.
+#[doc(hidden)]
+pub fn never_called<T>() -> T {
+    unreachable!("generated code never calls the handler it describes")
 }
 
 /// What Talkdesk shows of an action: its name, display text, description and inputs.
@@ -159,6 +191,18 @@ pub struct ActionSpec {
     pub description: String,
     /// Its inputs.
     pub inputs: Vec<ActionInput>,
+}
+
+impl ActionSpec {
+    /// An action's spec.
+    pub fn new(
+        name: impl Into<String>,
+        display: impl Into<String>,
+        description: impl Into<String>,
+        inputs: Vec<ActionInput>,
+    ) -> Self {
+        Self { name: name.into(), display: display.into(), description: description.into(), inputs }
+    }
 }
 
 /// The integration's metadata, set once in code.

@@ -1,6 +1,10 @@
 use bridge::{ActionOutcome, Auth, Bridge, Data, Error};
 
-struct Ticket;
+#[derive(bridge::ActionInputs)]
+struct Ticket {
+    /// Ticket subject
+    _subject: String,
+}
 
 #[bridge::action_executor(name = "create_ticket")]
 async fn create_ticket(_auth: Auth<String>, _ticket: Data<Ticket>) -> Result<ActionOutcome, Error> {

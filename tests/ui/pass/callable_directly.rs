@@ -3,11 +3,17 @@
 
 use bridge::{ActionMeta, ActionOutcome, Auth, Data, Error, State};
 
+#[derive(serde::Deserialize, bridge::ActionInputs)]
+struct Greeting {
+    /// Greeting
+    text: String,
+}
+
 #[bridge::action_executor(name = "greet")]
 async fn greet(
     Auth(user): Auth<String>,
     _meta: ActionMeta,
-    Data(greeting): Data<String>,
+    Data(Greeting { text: greeting }): Data<Greeting>,
     State(punctuation): State<char>,
 ) -> Result<ActionOutcome, Error> {
     Ok(ActionOutcome::message(format!("{greeting}, {user}{punctuation}")))
@@ -16,7 +22,7 @@ async fn greet(
 fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let meta: ActionMeta = serde_json::from_str("{}").unwrap();
-    let outcome = runtime.block_on(greet(Auth("Ann".into()), meta, Data("Hello".into()), State('!'))).unwrap();
+    let outcome = runtime.block_on(greet(Auth("Ann".into()), meta, Data(Greeting { text: "Hello".into() }), State('!'))).unwrap();
     let json = serde_json::to_value(&outcome).unwrap();
     assert_eq!(json["message"], "Hello, Ann!");
     // The endpoint struct lives beside it, in the type namespace.

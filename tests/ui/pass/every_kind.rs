@@ -12,8 +12,9 @@ struct Creds {
     token: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, bridge::ActionInputs)]
 struct Ticket {
+    #[bridge(name = "Ticket subject")]
     subject: String,
 }
 

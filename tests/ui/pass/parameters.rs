@@ -6,10 +6,16 @@ use bridge::{
     InteractionMeta, State,
 };
 
+#[derive(serde::Deserialize, bridge::ActionInputs)]
+struct Note {
+    /// Text
+    _text: String,
+}
+
 // In any order: state first, auth last.
 
 #[bridge::action_executor(name = "note")]
-async fn note(_db: State<u32>, _text: Data<String>, _meta: ActionMeta, _auth: Auth<String>) -> Result<ActionOutcome, Error> {
+async fn note(_db: State<u32>, _text: Data<Note>, _meta: ActionMeta, _auth: Auth<String>) -> Result<ActionOutcome, Error> {
     Ok(ActionOutcome::message("noted"))
 }
 

@@ -31,8 +31,9 @@ struct Creds {
     user: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, bridge::ActionInputs)]
 struct Inputs {
+    /// Subject
     subject: String,
 }
 

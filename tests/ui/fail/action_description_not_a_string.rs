@@ -1,0 +1,10 @@
+use bridge::{ActionOutcome, Auth, Bridge, Error};
+
+#[bridge::action_executor(name = "ping", description = ping_the_service)]
+async fn ping(_auth: Auth<String>) -> Result<ActionOutcome, Error> {
+    Ok(ActionOutcome::message("pong"))
+}
+
+fn main() {
+    let _ = Bridge::new().endpoint(ping {});
+}

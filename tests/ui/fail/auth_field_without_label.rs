@@ -1,0 +1,12 @@
+use bridge::configuration::Integration;
+
+#[derive(bridge::AuthFields)]
+#[allow(dead_code)]
+struct Credentials {
+    #[bridge(help = "Find it under Settings")]
+    token: String,
+}
+
+fn main() {
+    let _ = Integration::new("service", "Service").custom_auth_of::<Credentials>();
+}

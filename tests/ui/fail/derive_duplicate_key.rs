@@ -1,0 +1,13 @@
+use bridge::configuration::Integration;
+
+#[derive(bridge::AuthFields)]
+#[allow(dead_code)]
+struct Credentials {
+    #[bridge(display = "API Token")]
+    #[bridge(help = "Find it under Settings", display = "Token")]
+    token: String,
+}
+
+fn main() {
+    let _ = Integration::new("service", "Service").custom_auth_of::<Credentials>();
+}
