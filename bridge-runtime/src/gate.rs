@@ -1,6 +1,12 @@
 //! The gate every request passes before warp's routing: it gives the request its id, sheds load past the bound on
-//! requests in flight (`503` + `Retry-After`), checks the bridge's own inbound token when one is set (`403`), and
-//! stamps `X-Request-Id` on every answer, whatever produced it.
+//! requests in flight (`503` + `Retry-After`), checks the bridge's own inbound token when one is set (`403`),
+//! routes the request, and stamps `X-Request-Id` on every answer, whatever produced it.
+//!
+//! Routing: a request whose path is an endpoint's goes straight to that endpoint's filter (a comparison per
+//! endpoint, then one boxed filter call); any other (`/health`, `/configuration`, unknown paths) goes through the
+//! whole bridge filter of [`Bridge::into_filter`](crate::Bridge::into_filter). The answers are the same as the
+//! whole filter's: every other route rejects an endpoint's path as not found, which warp's rejection ranking
+//! always puts behind the endpoint's own rejection.
 
 use crate::contract::json_response;
 use crate::error::{Error, ErrorKind};
@@ -15,21 +21,44 @@ use tracing::Instrument;
 use warp::filters::BoxedFilter;
 use warp::http::{header, HeaderValue, Request, StatusCode};
 use warp::reply::Response;
+use warp::Filter;
 
 /// How long an overloaded bridge asks callers to wait, in seconds.
 const RETRY_AFTER_SECONDS: &str = "1";
 
-pub(crate) struct Gate {
-    routes: BoxedFilter<(Response,)>,
+/// What the gate routes to.
+pub(crate) struct Routes {
+    /// The whole bridge, as [`Bridge::into_filter`](crate::Bridge::into_filter) gives it.
+    pub(crate) all: BoxedFilter<(Response,)>,
+    /// Each endpoint's own filter (as mounted, without the JSON answers to rejections), by its path.
+    pub(crate) endpoints: Vec<(&'static str, BoxedFilter<(Response,)>)>,
+}
+
+pub(crate) struct Gate<E> {
+    all: BoxedFilter<(Response,)>,
+    endpoints: Vec<(&'static str, E)>,
     in_flight: Arc<Semaphore>,
     token: Option<Secret>,
 }
 
-impl Gate {
-    pub(crate) fn new(routes: BoxedFilter<(Response,)>, max_in_flight: usize, token: Option<Secret>) -> Self {
-        Self { routes, in_flight: Arc::new(Semaphore::new(max_in_flight)), token }
-    }
+/// The gate in front of `routes`.
+pub(crate) fn gate(
+    routes: Routes,
+    max_in_flight: usize,
+    token: Option<Secret>,
+) -> Gate<impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static> {
+    let endpoints = routes
+        .endpoints
+        .into_iter()
+        .map(|(path, filter)| (path, filter.recover(crate::server::answer_rejection).unify()))
+        .collect();
+    Gate { all: routes.all, endpoints, in_flight: Arc::new(Semaphore::new(max_in_flight)), token }
+}
 
+impl<E> Gate<E>
+where
+    E: Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static,
+{
     pub(crate) async fn handle<B>(self: Arc<Self>, request: Request<B>) -> Result<Response, Infallible>
     where
         B: http_body::Body + Send + Sync + 'static,
@@ -37,10 +66,8 @@ impl Gate {
     {
         let id = RequestId::from_headers(request.headers());
         let span = tracing::info_span!(target: "bridge::request", "request", id = %id);
-        let mut response = request_id::scope(id.clone(), self.answer(request)).instrument(span).await;
-        if let Ok(value) = HeaderValue::from_str(id.as_str()) {
-            response.headers_mut().insert(request_id::HEADER, value);
-        }
+        let (mut response, id) = request_id::scope(id, self.answer(request)).instrument(span).await;
+        response.headers_mut().insert(request_id::HEADER_NAME.clone(), id.into_header_value());
         Ok(response)
     }
 
@@ -67,7 +94,12 @@ impl Gate {
                 ));
             }
         }
-        match warp::service(self.routes.clone()).call(request).await {
+        let path = request.uri().path();
+        let answered = match self.endpoints.iter().find(|(endpoint, _)| *endpoint == path) {
+            Some((_, endpoint)) => warp::service(endpoint.clone()).call(request).await,
+            None => warp::service(self.all.clone()).call(request).await,
+        };
+        match answered {
             Ok(response) => response,
             Err(never) => match never {},
         }

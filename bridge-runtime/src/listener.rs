@@ -2,7 +2,7 @@
 //! the [`Gate`](crate::gate), bounded graceful shutdown, and a panic hook that keeps handler panics — whose messages
 //! may quote credentials — out of stderr.
 
-use crate::gate::Gate;
+use crate::gate::{Gate, Routes};
 use crate::server::ServerLimits;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -11,8 +11,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Once};
 use std::time::Duration;
 use tokio::net::TcpListener;
-use warp::filters::BoxedFilter;
 use warp::reply::Response;
+use warp::Filter;
 
 /// How long a client may take to send a request's headers (slow-loris protection).
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -50,25 +50,23 @@ impl RunningBridge {
     }
 }
 
-pub(crate) fn start(
-    listener: TcpListener,
-    routes: BoxedFilter<(Response,)>,
-    limits: ServerLimits,
-) -> std::io::Result<RunningBridge> {
+pub(crate) fn start(listener: TcpListener, routes: Routes, limits: ServerLimits) -> std::io::Result<RunningBridge> {
     install_panic_hook();
     let local_addr = listener.local_addr()?;
-    let gate = Arc::new(Gate::new(routes, limits.max_in_flight, limits.inbound_token));
+    let gate = Arc::new(crate::gate::gate(routes, limits.max_in_flight, limits.inbound_token));
     let (trigger, triggered) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(accept_loop(listener, gate, triggered, limits.shutdown_grace));
     Ok(RunningBridge { local_addr, trigger, task })
 }
 
-async fn accept_loop(
+async fn accept_loop<E>(
     listener: TcpListener,
-    gate: Arc<Gate>,
+    gate: Arc<Gate<E>>,
     mut triggered: tokio::sync::oneshot::Receiver<()>,
     grace: Duration,
-) {
+) where
+    E: Filter<Extract = (Response,), Error = std::convert::Infallible> + Clone + Send + Sync + 'static,
+{
     let graceful = GracefulShutdown::new();
     loop {
         let stream = tokio::select! {

@@ -6,33 +6,45 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
+use warp::http::header::{HeaderName, HeaderValue};
 use warp::http::HeaderMap;
 
 /// The header a request id travels in, both ways.
 pub const HEADER: &str = "x-request-id";
 
+/// [`HEADER`] as a header name, made once: looking a header up or inserting it by `&str` parses the name (and
+/// copies it, for a name that is not a standard one) on every request.
+pub(crate) static HEADER_NAME: HeaderName = HeaderName::from_static(HEADER);
+
 /// The longest incoming id that is honoured.
 const MAX_LEN: usize = 128;
 
 /// A request's id.
+///
+/// Kept as the header value it is answered in: the caller's own value shares the request's buffer, and a fresh
+/// id is formatted once; neither is copied again to be sent back.
 #[derive(Clone, PartialEq, Eq)]
-pub struct RequestId(Arc<str>);
+pub struct RequestId(HeaderValue);
 
 impl RequestId {
     /// The id as text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Only sane ids (ASCII) are ever made.
+        self.0.to_str().unwrap_or_default()
+    }
+
+    /// The id as the value of an `X-Request-Id` header.
+    pub(crate) fn into_header_value(self) -> HeaderValue {
+        self.0
     }
 
     /// The caller's id when it is sane (1 to 128 characters among `A-Z a-z 0-9 . _ : -`), else a new one.
     pub(crate) fn from_headers(headers: &HeaderMap) -> Self {
-        headers
-            .get(HEADER)
-            .and_then(|value| value.to_str().ok())
-            .filter(|text| is_sane(text))
-            .map(|text| Self(Arc::from(text)))
-            .unwrap_or_else(Self::generate)
+        match headers.get(&HEADER_NAME) {
+            Some(value) if is_sane(value.as_bytes()) => Self(value.clone()),
+            _ => Self::generate(),
+        }
     }
 
     /// A fresh id: 16 hex digits, unique within the process and unlikely to repeat across processes.
@@ -44,14 +56,15 @@ impl RequestId {
             now.as_nanos() as u64 ^ (u64::from(std::process::id()) << 32)
         });
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        Self(Arc::from(format!("{:016x}", splitmix64(seed.wrapping_add(n)))))
+        let id = format!("{:016x}", splitmix64(seed.wrapping_add(n)));
+        Self(HeaderValue::try_from(id).expect("hex digits make a header value"))
     }
 }
 
-fn is_sane(text: &str) -> bool {
+fn is_sane(text: &[u8]) -> bool {
     !text.is_empty()
         && text.len() <= MAX_LEN
-        && text.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+        && text.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
 }
 
 /// A bijective mix, so that consecutive counters give unrelated-looking ids.
@@ -64,13 +77,13 @@ fn splitmix64(mut x: u64) -> u64 {
 
 impl fmt::Display for RequestId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
 impl fmt::Debug for RequestId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "RequestId({})", self.0)
+        write!(f, "RequestId({})", self.as_str())
     }
 }
 
@@ -83,9 +96,12 @@ pub fn current() -> Option<RequestId> {
     CURRENT.try_with(RequestId::clone).ok()
 }
 
-/// Runs `future` as the handling of request `id`.
-pub(crate) async fn scope<F: std::future::Future>(id: RequestId, future: F) -> F::Output {
-    CURRENT.scope(id, future).await
+/// Runs `future` as the handling of request `id`; gives the id back with the output (no clone needed).
+pub(crate) async fn scope<F: std::future::Future>(id: RequestId, future: F) -> (F::Output, RequestId) {
+    let mut scoped = std::pin::pin!(CURRENT.scope(id, future));
+    let output = scoped.as_mut().await;
+    let id = scoped.as_mut().take_value().expect("the scope still holds its id");
+    (output, id)
 }
 
 #[cfg(test)]
@@ -120,7 +136,9 @@ mod tests {
     async fn current_is_set_inside_the_scope_only() {
         assert!(current().is_none());
         let id = from("req-1");
-        let seen = scope(id.clone(), async { current() }).await;
-        assert_eq!(seen, Some(id));
+        let (seen, given_back) = scope(id.clone(), async { current() }).await;
+        assert_eq!(seen, Some(id.clone()));
+        assert_eq!(given_back, id);
+        assert!(current().is_none());
     }
 }

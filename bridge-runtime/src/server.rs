@@ -5,6 +5,7 @@ use crate::configuration::{ActionSpec, ConfigError, Documents, Integration};
 use crate::contract::json_response;
 use crate::endpoint::{BuildError, Endpoint, EndpointInfo, MountContext};
 use crate::error::{Error, ErrorKind};
+use crate::gate::Routes;
 use crate::listener::RunningBridge;
 use crate::secret::Secret;
 use crate::state::StateMap;
@@ -172,6 +173,11 @@ impl Bridge {
     /// The whole bridge as one warp filter, to embed in a larger warp application. Fails when a handler's state
     /// is missing or two endpoints share a path.
     pub fn into_filter(self) -> Result<BoxedFilter<(Response,)>, BuildError> {
+        self.into_routes().map(|routes| routes.all)
+    }
+
+    /// The whole bridge as one filter, and each endpoint's own filter by its path (for the gate's routing).
+    fn into_routes(self) -> Result<Routes, BuildError> {
         let mut seen: Vec<EndpointInfo> = Vec::new();
         for info in self.endpoints() {
             if info.path == "/health" || (info.path == "/configuration" && self.integration.is_some()) {
@@ -188,6 +194,7 @@ impl Bridge {
             .map(|| json_response(StatusCode::OK, br#"{"status":"ok"}"#.to_vec()))
             .boxed();
         let mut routes = health;
+        let mut endpoints = Vec::with_capacity(self.endpoints.len());
         if self.integration.is_some() {
             routes = routes.or(self.configuration_route()?).unify().boxed();
         }
@@ -196,9 +203,11 @@ impl Bridge {
             let deadline =
                 self.deadlines.iter().rev().find(|(path, _)| path == info.path).map_or(self.deadline, |(_, d)| *d);
             let ctx = MountContext { states: &self.states, info, body_limit: self.body_limit, deadline };
-            routes = routes.or(endpoint.mount(&ctx)?).unify().boxed();
+            let filter = endpoint.mount(&ctx)?;
+            endpoints.push((info.path, filter.clone()));
+            routes = routes.or(filter).unify().boxed();
         }
-        Ok(routes.recover(answer_rejection).unify().boxed())
+        Ok(Routes { all: routes.recover(answer_rejection).unify().boxed(), endpoints })
     }
 
     /// `GET /configuration`, checked now with the configured or a placeholder public URL.
@@ -247,7 +256,7 @@ impl Bridge {
             &mut self.limits,
             ServerLimits { shutdown_grace: Duration::ZERO, max_in_flight: 0, inbound_token: None },
         );
-        let routes = self.into_filter().map_err(ServeError::Build)?;
+        let routes = self.into_routes().map_err(ServeError::Build)?;
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
         crate::listener::start(listener, routes, limits).map_err(|source| ServeError::Bind { addr, source })
     }
@@ -278,7 +287,7 @@ fn address_from_env(bridge_addr: Option<String>, port: Option<String>) -> Result
 }
 
 /// Warp's own rejections (unknown path, wrong method, unreadable header) as JSON errors.
-async fn answer_rejection(rejection: Rejection) -> Result<Response, Infallible> {
+pub(crate) async fn answer_rejection(rejection: Rejection) -> Result<Response, Infallible> {
     let error = if rejection.is_not_found() {
         Error::new(ErrorKind::NotFound, "no endpoint answers on this path")
     } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {

@@ -1,0 +1,131 @@
+//! Micro-benchmarks of what bridge adds around serde_json: request decoding + validation, and response encoding,
+//! each against plain serde_json on the same types.
+//!
+//! `cargo bench --bench codec` (from bench/). Groups:
+//! - `decode/<endpoint>`: `bridge::decode_request` (the framework's path) against `serde_json::from_slice` of the
+//!   same `Envelope` type and of a plain `#[derive(Deserialize)]` struct with the same three fields;
+//! - `decode_invalid/interactions`: a request with four bad fields: bridge names all four, serde_json stops at the
+//!   first (the price of the better `400`, paid only by bad requests);
+//! - `encode/<endpoint>`: the `Reply` impl the generated code calls (JSON body, status, `Content-Type`) against
+//!   `serde_json::to_vec` plus the same `Response`.
+
+use bridge::contract::Reply;
+use bridge::{
+    ActionMeta, ActionOutcome, ContactSyncMeta, Envelope, Interaction, InteractionData, InteractionMeta, Secret,
+};
+use bridge_bench::{Credentials, Endpoint, NewTicket, Service};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::{Deserialize, Serialize};
+use std::hint::black_box;
+use std::time::Duration;
+use warp::http::header::{HeaderValue, CONTENT_TYPE};
+use warp::http::StatusCode;
+use warp::reply::Response;
+
+/// The plain-serde shape of a request: what one would derive without the envelope's rules (missing or `null`
+/// sections read as empty objects, duplicates refused).
+#[derive(Deserialize)]
+#[allow(dead_code)] // decoded, never read
+struct Plain<A, M, D> {
+    auth: A,
+    meta: M,
+    data: D,
+}
+
+fn bench_decode<A, M, D>(c: &mut Criterion, endpoint: Endpoint)
+where
+    A: DeserializeOwned,
+    M: DeserializeOwned,
+    D: DeserializeOwned,
+{
+    let body = endpoint.body().as_bytes();
+    assert!(bridge::decode_request::<A, M, D>(body).is_ok(), "the {} body decodes", endpoint.name());
+    let mut group = c.benchmark_group(format!("decode/{}", endpoint.name()));
+    group.bench_function("bridge::decode_request", |b| {
+        b.iter(|| bridge::decode_request::<A, M, D>(black_box(body)).expect("valid"))
+    });
+    group.bench_function("serde_json Envelope", |b| {
+        b.iter(|| serde_json::from_slice::<Envelope<A, M, D>>(black_box(body)).expect("valid"))
+    });
+    if serde_json::from_slice::<Plain<A, M, D>>(body).is_ok() {
+        group.bench_function("serde_json derived struct", |b| {
+            b.iter(|| serde_json::from_slice::<Plain<A, M, D>>(black_box(body)).expect("valid"))
+        });
+    }
+    group.finish();
+}
+
+fn decode(c: &mut Criterion) {
+    bench_decode::<Credentials, InteractionMeta, InteractionData>(c, Endpoint::Interactions);
+    bench_decode::<Credentials, ContactSyncMeta, IgnoredAny>(c, Endpoint::Contacts);
+    bench_decode::<Credentials, ActionMeta, NewTicket>(c, Endpoint::Action);
+
+    let invalid = br#"{"auth":{"username":"john.doe@example.com"},"meta":{"interaction_types":["case",7,"note",false]},"data":{"contact_emails":"jane@example.com"}}"#;
+    let err = bridge::decode_request::<Credentials, InteractionMeta, InteractionData>(invalid).unwrap_err();
+    assert_eq!(err.fields().len(), 4, "{err:?}");
+    let mut group = c.benchmark_group("decode_invalid/interactions");
+    group.bench_function("bridge::decode_request (all 4 fields)", |b| {
+        b.iter(|| bridge::decode_request::<Credentials, InteractionMeta, InteractionData>(black_box(invalid)).err())
+    });
+    group.bench_function("serde_json Envelope (first error)", |b| {
+        b.iter(|| {
+            serde_json::from_slice::<Envelope<Credentials, InteractionMeta, InteractionData>>(black_box(invalid)).err()
+        })
+    });
+    group.finish();
+}
+
+/// What hand-written code does: `serde_json::to_vec`, then the response with its status and `Content-Type`.
+fn plain_response<T: Serialize>(status: StatusCode, value: &T) -> Response {
+    let mut response = Response::new(serde_json::to_vec(value).expect("encodes").into());
+    *response.status_mut() = status;
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+fn bench_encode<T: Reply + Serialize + Clone>(c: &mut Criterion, name: &str, status: StatusCode, value: T) {
+    let size = serde_json::to_vec(&value).unwrap().len();
+    let mut group = c.benchmark_group(format!("encode/{name} ({size} bytes)"));
+    // Both routines take the value by value and drop it inside the measurement (the Reply impl consumes it).
+    group.bench_function("bridge Reply::into_response", |b| {
+        b.iter_batched(|| value.clone(), |v| v.into_response(), BatchSize::SmallInput)
+    });
+    group.bench_function("serde_json::to_vec + Response", |b| {
+        b.iter_batched(
+            || value.clone(),
+            |v| {
+                let response = plain_response(status, &v);
+                drop(v);
+                response
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+}
+
+fn encode(c: &mut Criterion) {
+    let service = Service::new();
+    let credentials =
+        Credentials { username: bridge_bench::USERNAME.into(), password: Secret::new(bridge_bench::PASSWORD) };
+    let request: Envelope<Credentials, InteractionMeta, InteractionData> =
+        serde_json::from_str(Endpoint::Interactions.body()).unwrap();
+    let interactions: Vec<Interaction> = service.interactions(&credentials, &request.meta, &request.data).unwrap();
+    bench_encode(c, "interactions", StatusCode::OK, interactions);
+
+    let meta: ContactSyncMeta = serde_json::from_str("{}").unwrap();
+    let page = service.contacts(&credentials, &meta).unwrap();
+    bench_encode(c, "contacts", StatusCode::OK, page);
+
+    let request: Envelope<Credentials, ActionMeta, NewTicket> = serde_json::from_str(Endpoint::Action.body()).unwrap();
+    let outcome: ActionOutcome = service.create_ticket(&credentials, &request.meta, &request.data).unwrap();
+    bench_encode(c, "action", StatusCode::CREATED, outcome);
+}
+
+fn config() -> Criterion {
+    Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(2))
+}
+
+criterion_group! { name = benches; config = config(); targets = decode, encode }
+criterion_main!(benches);
