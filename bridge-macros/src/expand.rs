@@ -62,7 +62,7 @@ pub(crate) fn endpoint(kind: Kind, args: TokenStream, item: TokenStream) -> Toke
     let handler = Handler::read(&item_fn);
     let valid = valid::check(kind, &handler, &errors);
     let (function, endpoint) = match (route, valid) {
-        (Some(route), Some(valid)) => (item_fn.to_token_stream(), full_endpoint(kind, &route, &valid)),
+        (Some(route), Some(valid)) => (user_function(&item_fn), full_endpoint(kind, &route, &valid)),
         _ => (function_on_error(&item_fn), placeholder_endpoint(&item_fn)),
     };
     let compile_errors = errors.into_compile_errors();
@@ -101,7 +101,42 @@ fn keyword_and_name(keyword: impl ToTokens, name: &Ident) -> TokenStream {
 fn function_on_error(item_fn: &ItemFn) -> TokenStream {
     let mut item_fn = item_fn.clone();
     item_fn.sig.constness = None;
+    user_function(&item_fn)
+}
+
+/// The user's function, token for token, but with the types of its parameters marked as passing through the macro
+/// (call-site hygiene, located on the user's tokens): rustc's own errors on them (a type that does not resolve,
+/// `Auth` without its type, `State<_>`) then point at the user's type *and* name the attribute it went through.
+/// Names resolve exactly as written: call-site hygiene is the user's own scope.
+fn user_function(item_fn: &ItemFn) -> TokenStream {
+    let mut item_fn = item_fn.clone();
+    for input in &mut item_fn.sig.inputs {
+        if let syn::FnArg::Typed(typed) = input {
+            let respanned = through_macro(typed.ty.to_token_stream());
+            if let Ok(ty) = syn::parse2::<syn::Type>(respanned) {
+                *typed.ty = ty;
+            }
+        }
+    }
     item_fn.to_token_stream()
+}
+
+/// `tokens`, each with call-site hygiene at its own location.
+fn through_macro(tokens: TokenStream) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|tree| match tree {
+            TokenTree::Group(group) => {
+                let mut respanned = Group::new(group.delimiter(), through_macro(group.stream()));
+                respanned.set_span(Span::call_site().located_at(group.span()));
+                TokenTree::Group(respanned)
+            }
+            mut other => {
+                other.set_span(Span::call_site().located_at(other.span()));
+                other
+            }
+        })
+        .collect()
 }
 
 /// The endpoint struct alone, when the handler has errors: it keeps `.endpoint(name {})` resolving, so one mistake
