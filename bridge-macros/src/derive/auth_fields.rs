@@ -23,12 +23,11 @@
 //! }
 //! ```
 
-use super::{Derive, Field, KeyKind, KeySpec};
+use super::{Derive, Field, Implements, KeyKind, KeySpec};
 use crate::errors::Errors;
 use crate::exports;
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
-use syn::DeriveInput;
 
 const DERIVE: Derive = Derive {
     name: "AuthFields",
@@ -43,51 +42,18 @@ const DERIVE: Derive = Derive {
 
 /// The whole expansion of the derive.
 pub(crate) fn derive(input: TokenStream) -> TokenStream {
-    let input = match syn::parse2::<DeriveInput>(input) {
-        Ok(input) => input,
-        Err(err) => return err.to_compile_error(),
-    };
-    let errors = Errors::default();
-    let fields = super::read(DERIVE, &input, &errors);
-    let entries: Vec<TokenStream> = fields.iter().flatten().filter_map(|field| entry(field, &errors)).collect();
     let at = Span::call_site();
-    let (trait_path, auth_field) = (exports::auth_fields_trait(at), exports::auth_field(at));
-    let body = if errors.count() == 0 {
-        quote! {
-            fn auth_fields() -> ::std::vec::Vec<#auth_field> {
-                ::std::vec![#(#entries),*]
-            }
-        }
-    } else {
-        // Errors are reported below: an empty impl keeps the type usable, so that nothing else is reported.
-        quote! {
-            fn auth_fields() -> ::std::vec::Vec<#auth_field> {
-                ::std::vec::Vec::new()
-            }
-        }
+    let implements = Implements {
+        trait_path: exports::auth_fields_trait(at),
+        function: "auth_fields",
+        entry_type: exports::auth_field(at),
     };
-    super::finish(super::impl_for(&input, trait_path, body), errors)
+    super::expand(DERIVE, input, implements, entry)
 }
 
 /// `AuthField::input("key", "Display")…` for one field.
 fn entry(field: &Field<'_>, errors: &Errors) -> Option<TokenStream> {
-    let display = match (field.attr.str("display"), &field.doc) {
-        (Some(display), _) => display.value(),
-        (None, Some(doc)) => super::doc_label(doc),
-        // A `display` with a refused value is reported already.
-        (None, _) if field.attr.written("display") => return None,
-        (None, None) => {
-            errors.at(
-                field.ident,
-                format!(
-                    "the auth field `{}` needs a label to show the user: add `#[bridge(display = \"…\")]` or a doc \
-                     comment",
-                    field.key
-                ),
-            );
-            return None;
-        }
-    };
+    let display = super::label(DERIVE, field, "display", "label", errors)?;
     let key = &field.key;
     let auth_field = exports::auth_field(Span::call_site());
     let mut tokens = quote!(#auth_field::input(#key, #display));

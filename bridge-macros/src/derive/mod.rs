@@ -16,7 +16,7 @@ mod field_attr;
 mod serde_name;
 
 use crate::errors::Errors;
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::ext::IdentExt;
 use syn::{Attribute, Data, DeriveInput, Expr, ExprLit, Fields, Ident, Lit, Meta, Type};
@@ -167,12 +167,64 @@ fn is_option(ty: &Type) -> bool {
     }
 }
 
-/// The whole expansion of a derive: the impl (empty when there are errors) and the errors.
-pub(crate) fn finish(impl_tokens: TokenStream, errors: Errors) -> TokenStream {
+/// What a derive implements: `fn #function() -> Vec<#entry_type>`, the one function of `trait_path`.
+pub(crate) struct Implements {
+    pub(crate) trait_path: TokenStream,
+    pub(crate) function: &'static str,
+    pub(crate) entry_type: TokenStream,
+}
+
+/// The whole expansion of a derive: the fields read, each turned into an entry by `entry`, and the trait's function
+/// returning them, followed by every error. With errors the function returns no entries: the impl keeps the type
+/// usable, so that nothing else is reported.
+pub(crate) fn expand(
+    derive: Derive,
+    input: TokenStream,
+    implements: Implements,
+    entry: impl Fn(&Field<'_>, &Errors) -> Option<TokenStream>,
+) -> TokenStream {
+    let input = match syn::parse2::<DeriveInput>(input) {
+        Ok(input) => input,
+        Err(err) => return err.to_compile_error(),
+    };
+    let errors = Errors::default();
+    let fields = read(derive, &input, &errors);
+    let entries: Vec<TokenStream> = fields.iter().flatten().filter_map(|field| entry(field, &errors)).collect();
+    let Implements { trait_path, function, entry_type } = implements;
+    let function = Ident::new(function, Span::call_site());
+    let returned =
+        if errors.count() == 0 { quote!(::std::vec![#(#entries),*]) } else { quote!(::std::vec::Vec::new()) };
+    let body = quote! {
+        fn #function() -> ::std::vec::Vec<#entry_type> {
+            #returned
+        }
+    };
+    let impl_tokens = impl_for(&input, trait_path, body);
     let compile_errors = errors.into_compile_errors();
     quote! {
         #impl_tokens
         #compile_errors
+    }
+}
+
+/// The text a field shows the user: its `key` attribute (`display`, `name`), else its doc comment. `None` when it
+/// has neither (reported here, on the field, as a missing `noun`) or when the attribute's value was refused
+/// (reported already).
+pub(crate) fn label(derive: Derive, field: &Field<'_>, key: &str, noun: &str, errors: &Errors) -> Option<String> {
+    match (field.attr.str(key), &field.doc) {
+        (Some(value), _) => Some(value.value()),
+        (None, Some(doc)) => Some(doc_label(doc)),
+        (None, _) if field.attr.written(key) => None,
+        (None, None) => {
+            errors.at(
+                field.ident,
+                format!(
+                    "the {} `{}` needs a {noun} to show the user: add `#[bridge({key} = \"…\")]` or a doc comment",
+                    derive.entry, field.key
+                ),
+            );
+            None
+        }
     }
 }
 
