@@ -7,23 +7,12 @@ mod minimal;
 
 mod common;
 
+use common::schemas::{assert_valid, schema};
+
 use bridge::configuration::{ActionInput, ActionInputs, ActionSpec, AuthField, AuthFields, Integration};
 use bridge::BuildError;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::sync::{Arc, Mutex};
-
-fn schema(name: &str) -> jsonschema::Validator {
-    let path = format!("{}/schemas/{name}.schema.json", env!("CARGO_MANIFEST_DIR"));
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    jsonschema::validator_for(&schema).expect("a valid JSON Schema")
-}
-
-fn assert_valid(schema_name: &str, document: &Value) {
-    let validator = schema(schema_name);
-    let errors: Vec<String> =
-        validator.iter_errors(document).map(|e| format!("{} at {}", e, e.instance_path())).collect();
-    assert!(errors.is_empty(), "{schema_name}: {errors:#?}\n{document:#}");
-}
 
 /// The two examples of configuration.md, verbatim: the schemas must accept what Talkdesk documents.
 #[test]

@@ -7,20 +7,15 @@
 #[allow(dead_code)]
 mod example;
 
+mod common;
+
+use common::schemas::assert_valid;
+
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::Command;
 
 const PUBLIC_URL: &str = "https://td-zendesk.herokuapp.com";
-
-fn assert_valid(schema_name: &str, document: &Value) {
-    let path = format!("{}/schemas/{schema_name}.schema.json", env!("CARGO_MANIFEST_DIR"));
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
-    let errors: Vec<String> =
-        validator.iter_errors(document).map(|e| format!("{} at {}", e, e.instance_path())).collect();
-    assert!(errors.is_empty(), "{schema_name}: {errors:#?}\n{document:#}");
-}
 
 /// Talkdesk's example integration (configuration.md), but for the description's stray spaces.
 fn talkdesk_integration() -> Value {

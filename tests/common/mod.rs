@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // each test file uses a different part of it
 
+pub mod schemas;
+
 use bridge::{Bridge, RunningBridge};
 use serde_json::Value;
 
