@@ -187,8 +187,12 @@ struct Account {
     organizations: BTreeMap<u64, Organization>,
     tickets: Vec<Ticket>,
     faults: VecDeque<Fault>,
-    requests: Vec<Recorded>,
+    requests: VecDeque<Recorded>,
 }
+
+/// How many of the latest requests the fake remembers: every one a test makes, while a long demo or a load test
+/// keeps its memory bounded.
+const REMEMBERED_REQUESTS: usize = 10_000;
 
 /// The fake account; clones share it.
 #[derive(Clone)]
@@ -211,7 +215,7 @@ impl Fake {
             organizations: BTreeMap::new(),
             tickets: Vec::new(),
             faults: VecDeque::new(),
-            requests: Vec::new(),
+            requests: VecDeque::new(),
         };
         let fake = Self { account: Arc::new(Mutex::new(account)) };
         {
@@ -386,9 +390,9 @@ impl Fake {
         self.lock().faults.push_back(fault);
     }
 
-    /// Every request received so far.
+    /// The requests received so far, oldest first (the latest [`REMEMBERED_REQUESTS`]).
     pub fn requests(&self) -> Vec<Recorded> {
-        self.lock().requests.clone()
+        self.lock().requests.iter().cloned().collect()
     }
 
     /// Serves the account on 127.0.0.1 (a free port) until the returned handle is dropped.
@@ -425,7 +429,14 @@ impl Fake {
         let params: Vec<(String, String)> = parse_query(&query);
         let fault = {
             let mut account = self.lock();
-            account.requests.push(Recorded { method: method.to_string(), path: path.clone(), query: params.clone() });
+            if account.requests.len() == REMEMBERED_REQUESTS {
+                account.requests.pop_front();
+            }
+            account.requests.push_back(Recorded {
+                method: method.to_string(),
+                path: path.clone(),
+                query: params.clone(),
+            });
             account.faults.pop_front()
         };
         match fault {
