@@ -8,6 +8,7 @@ mod minimal;
 mod common;
 
 use common::schemas::{assert_valid, schema};
+use common::talkdesk_examples;
 
 use bridge::configuration::{ActionInput, ActionInputs, ActionSpec, AuthField, AuthFields, Integration};
 use bridge::BuildError;
@@ -17,33 +18,9 @@ use std::sync::{Arc, Mutex};
 /// The two examples of configuration.md, verbatim: the schemas must accept what Talkdesk documents.
 #[test]
 fn the_schemas_accept_the_documented_examples() {
-    let integration = json!({
-      "name": "zendesk",
-      "display_name": "Zendesk",
-      "description": "Centralize all your customer conversations so nothing gets ignored and everything is searchable   from one place. Easily organize, prioritize and engage with others on support requests.",
-      "logo_url": "https://talkdeskapp.s3.amazonaws.com/assets/integrations/zendesk.png",
-      "icon_url": "https://talkdeskapp.s3.amazonaws.com/assets/integrations/zendesk_icon.png",
-      "authentication_type": "custom",
-      "authentication_configuration": [
-        {"account": { "source": "input", "display": "Account", "mandatory": true, "type": "input", "store": true, "format": "https://{{account}}.zendesk.com" }},
-        {"email": { "source": "input", "display": "Agent Email", "mandatory": true, "type": "input", "store": true }},
-        {"token": { "source": "input", "display": "API Token", "mandatory": true, "type": "input", "store": true, "help": "Find under Settings > Channels" }}
-      ],
-      "auth_validation_endpoint": "https://td-zendesk.herokuapp.com/auth_validation",
-      "contact_synchronization_endpoint": "https://td-zendesk.herokuapp.com/contact_sync",
-      "interaction_retrieval_endpoint": "https://td-zendesk.herokuapp.com/interaction_update",
-      "agent_synchronization_endpoint": "https://td-zendesk.herokuapp.com/agent_sync",
-      "interaction_types": ["ticket"]
-    });
+    let integration = talkdesk_examples::zendesk_integration();
     assert_valid("integration", &integration);
-    let action = json!({
-      "provider": "zendesk", "name": "create_ticket", "display": "create a ticket",
-      "description": "create a new ticket in Zendesk", "endpoint": "https://td-zendesk.herokuapp.com/actions/create_ticket",
-      "inputs": [
-        {"key": "subject", "name": "Ticket subject", "mandatory": true},
-        {"key": "description", "name": "Ticket description", "mandatory": true}
-      ]
-    });
+    let action = talkdesk_examples::zendesk_action();
     assert_valid("action", &action);
     // And they refuse what configuration.md rules out.
     let mut custom_without_fields = integration.clone();

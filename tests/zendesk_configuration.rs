@@ -10,6 +10,7 @@ mod example;
 mod common;
 
 use common::schemas::assert_valid;
+use common::talkdesk_examples;
 
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -17,42 +18,20 @@ use std::process::Command;
 
 const PUBLIC_URL: &str = "https://td-zendesk.herokuapp.com";
 
-/// Talkdesk's example integration (configuration.md), but for the description's stray spaces.
+/// Talkdesk's example integration (configuration.md), but for the stray spaces in its description.
 fn talkdesk_integration() -> Value {
-    json!({
-      "name": "zendesk",
-      "display_name": "Zendesk",
-      "description": "Centralize all your customer conversations so nothing gets ignored and everything is searchable from one place. Easily organize, prioritize and engage with others on support requests.",
-      "logo_url": "https://talkdeskapp.s3.amazonaws.com/assets/integrations/zendesk.png",
-      "icon_url": "https://talkdeskapp.s3.amazonaws.com/assets/integrations/zendesk_icon.png",
-      "authentication_type": "custom",
-      "authentication_configuration": [
-        {"account": { "source": "input", "display": "Account", "mandatory": true, "type": "input", "store": true, "format": "https://{{account}}.zendesk.com" }},
-        {"email": { "source": "input", "display": "Agent Email", "mandatory": true, "type": "input", "store": true }},
-        {"token": { "source": "input", "display": "API Token", "mandatory": true, "type": "input", "store": true, "help": "Find under Settings > Channels" }}
-      ],
-      "auth_validation_endpoint": "https://td-zendesk.herokuapp.com/auth_validation",
-      "contact_synchronization_endpoint": "https://td-zendesk.herokuapp.com/contact_sync",
-      "interaction_retrieval_endpoint": "https://td-zendesk.herokuapp.com/interaction_update",
-      "agent_synchronization_endpoint": "https://td-zendesk.herokuapp.com/agent_sync",
-      "interaction_types": ["ticket"]
-    })
+    let mut integration = talkdesk_examples::zendesk_integration();
+    let description = integration["description"].as_str().expect("a description");
+    integration["description"] = json!(description.split_whitespace().collect::<Vec<_>>().join(" "));
+    integration
 }
 
 /// Talkdesk's example action, with the example's one extra input: an optional priority.
 fn talkdesk_action() -> Value {
-    json!({
-      "provider": "zendesk",
-      "name": "create_ticket",
-      "display": "create a ticket",
-      "description": "create a new ticket in Zendesk",
-      "endpoint": "https://td-zendesk.herokuapp.com/actions/create_ticket",
-      "inputs": [
-        {"key": "subject", "name": "Ticket subject", "mandatory": true},
-        {"key": "description", "name": "Ticket description", "mandatory": true},
-        {"key": "priority", "name": "Ticket priority", "mandatory": false}
-      ]
-    })
+    let mut action = talkdesk_examples::zendesk_action();
+    let inputs = action["inputs"].as_array_mut().expect("inputs");
+    inputs.push(json!({"key": "priority", "name": "Ticket priority", "mandatory": false}));
+    action
 }
 
 fn assert_talkdesks_shape(documents: &Value) {

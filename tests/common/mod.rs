@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test file uses a different part of it
 
 pub mod schemas;
+pub mod talkdesk_examples;
 
 use bridge::{Bridge, RunningBridge};
 use serde_json::Value;
