@@ -61,7 +61,7 @@ async fn the_bridge_serves_its_configuration() {
         minimal_bridge().integration(integration().action(create_ticket)).public_url("https://bridge.example.com/"),
     )
     .await;
-    let answer = common::send(reqwest::Client::new().get(format!("{}/configuration", bridge.url()))).await;
+    let answer = common::get(&bridge, "/configuration").await;
     let documents = answer.assert_json(200);
     let integration = &documents["integration"];
     assert_valid("integration", integration);
@@ -90,8 +90,7 @@ async fn the_bridge_serves_its_configuration() {
 #[tokio::test]
 async fn without_a_public_url_the_host_is_used() {
     let bridge = common::start(minimal_bridge().integration(integration())).await;
-    let documents =
-        common::send(reqwest::Client::new().get(format!("{}/configuration", bridge.url()))).await.assert_json(200);
+    let documents = common::get(&bridge, "/configuration").await.assert_json(200);
     assert_eq!(documents["integration"]["contact_synchronization_endpoint"], format!("{}/contact_sync", bridge.url()));
     // An action nobody described still gets a valid document.
     assert_valid("action", &documents["actions"][0]);

@@ -3,7 +3,7 @@
 mod common;
 
 use bridge::{ActionOutcome, Auth, Bridge, Data, Error, Secret};
-use common::{post, start};
+use common::{post, send, start};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -107,24 +107,13 @@ async fn a_handler_error_type_converts_into_bridge_error() {
 async fn a_panicking_handler_is_a_500_and_the_next_request_is_served() {
     let bridge = start(failing_bridge()).await;
     let client = reqwest::Client::new();
+    let url = format!("{}/actions/fail", bridge.url());
+    let fail = |kind| send(client.post(&url).header("content-type", "application/json").body(request(kind)));
     for _ in 0..2 {
-        let answer = common::send(
-            client
-                .post(format!("{}/actions/fail", bridge.url()))
-                .header("content-type", "application/json")
-                .body(request("panic")),
-        )
-        .await;
+        let answer = fail("panic").await;
         assert_eq!(answer.assert_json(500)["code"], "internal_error");
         assert!(!answer.text.contains(TOKEN));
         // Same client, same keep-alive connection: still served.
-        let next = common::send(
-            client
-                .post(format!("{}/actions/fail", bridge.url()))
-                .header("content-type", "application/json")
-                .body(request("action")),
-        )
-        .await;
-        next.assert_json(400);
+        fail("action").await.assert_json(400);
     }
 }

@@ -4,11 +4,11 @@
 mod common;
 
 use bridge::{ActionOutcome, Auth, Bridge, Data, Error, Secret, State};
-use common::{post, send, start};
+use common::{get, post, send, start};
 use serde::Deserialize;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 
 #[derive(Debug, Deserialize)]
 struct Credentials {
@@ -39,6 +39,22 @@ async fn hold(_auth: Auth<Credentials>, State(gate): State<Gate>) -> Result<Acti
     Ok(ActionOutcome::message("released"))
 }
 
+/// Tells the test when a request reached its handler.
+#[derive(Clone)]
+struct Entered(Arc<Notify>);
+
+/// Says it has started, then sleeps as long as asked and succeeds.
+#[bridge::action_executor(name = "announced_sleep")]
+async fn announced_sleep(
+    _auth: Auth<Credentials>,
+    State(entered): State<Entered>,
+    Data(wait): Data<Wait>,
+) -> Result<ActionOutcome, Error> {
+    entered.0.notify_one();
+    tokio::time::sleep(Duration::from_millis(wait.millis)).await;
+    Ok(ActionOutcome::message("slept"))
+}
+
 const AUTH: &str = r#""auth": {"token": "user-token"}"#;
 
 fn sleep_request(millis: u64) -> String {
@@ -63,7 +79,7 @@ async fn request_ids_are_honoured_or_made_and_returned_everywhere() {
 
     let ok = post(&bridge, "/actions/sleep", &sleep_request(0)).await;
     ok.assert_json(201);
-    let health = send(client.get(format!("{url}/health"))).await;
+    let health = get(&bridge, "/health").await;
     assert!(ok.request_id.is_some() && health.request_id.is_some());
     assert_ne!(ok.request_id, health.request_id);
 }
@@ -73,8 +89,6 @@ async fn a_handler_past_its_deadline_is_a_504() {
     let bridge = start(
         Bridge::new()
             .endpoint(sleep {})
-            .endpoint(hold {})
-            .state(Gate(Arc::new(Semaphore::new(1))))
             .deadline(Duration::from_secs(5))
             .deadline_for("/actions/sleep", Duration::from_millis(100)),
     )
@@ -116,7 +130,7 @@ async fn past_the_in_flight_bound_requests_get_503_with_retry_after() {
 
 /// Whether a probe is refused: the probe itself is a `/health` request, which takes a slot like any other.
 async fn bridge_in_flight_is_saturated(bridge: &bridge::RunningBridge) -> bool {
-    send(reqwest::Client::new().get(format!("{}/health", bridge.url()))).await.status == 503
+    get(bridge, "/health").await.status == 503
 }
 
 #[tokio::test]
@@ -138,27 +152,22 @@ async fn the_inbound_token_guards_every_endpoint_but_health() {
     let wrong_query = send(json(client.post(format!("{url}?token=nope")))).await;
     wrong_query.assert_json(403);
     assert!(!wrong.text.contains("bridge-tok"), "{}", wrong.text);
-    let health = send(client.get(format!("{}/health", bridge.url()))).await;
+    let health = get(&bridge, "/health").await;
     health.assert_json(200);
 }
 
 #[tokio::test]
 async fn shutdown_lets_a_request_in_flight_complete() {
-    let bridge = start(Bridge::new().endpoint(sleep {})).await;
+    let entered = Entered(Arc::new(Notify::new()));
+    let bridge = start(Bridge::new().endpoint(announced_sleep {}).state(entered.clone())).await;
     let url = bridge.url();
-    let in_flight = tokio::spawn({
-        let url = url.clone();
-        async move {
-            send(
-                reqwest::Client::new()
-                    .post(format!("{url}/actions/sleep"))
-                    .header("content-type", "application/json")
-                    .body(sleep_request(300)),
-            )
-            .await
-        }
-    });
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    let in_flight = tokio::spawn(send(
+        reqwest::Client::new()
+            .post(format!("{url}/actions/announced_sleep"))
+            .header("content-type", "application/json")
+            .body(sleep_request(300)),
+    ));
+    entered.0.notified().await; // the handler runs: the request is in flight
     let stopped = tokio::spawn(bridge.shutdown());
     in_flight.await.unwrap().assert_json(201);
     stopped.await.unwrap();

@@ -7,7 +7,7 @@ mod minimal;
 
 mod common;
 
-use common::{post, send, start, Answer};
+use common::{contact_ids, get, post, send, start};
 use minimal::{Service, CONTACT_PAGE};
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -23,10 +23,6 @@ async fn sample_bridge() -> (bridge::RunningBridge, minimal::Store) {
 async fn sync_page(bridge: &bridge::RunningBridge, meta: Value) -> Value {
     let body = format!("{{{AUTH}, \"meta\": {meta}}}");
     post(bridge, "/contact_sync", &body).await.assert_json(200)
-}
-
-fn ids(page: &Value) -> Vec<String> {
-    page["contacts"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect()
 }
 
 // --- The spec's examples, one per endpoint -------------------------------------------------------------------
@@ -52,7 +48,7 @@ async fn contact_sync_spec_example_is_an_incremental_next_page() {
     )
     .await;
     let expected: Vec<String> = (3..=12).map(|n| n.to_string()).collect();
-    assert_eq!(ids(&page), expected);
+    assert_eq!(contact_ids(&page), expected);
     assert_eq!(page["next_offset"], "12");
     assert_eq!(page["synchronization_checkpoint"], "2012-11-21 00:00:12 UTC");
     assert_eq!(
@@ -152,12 +148,12 @@ async fn the_four_contact_sync_situations() {
 
     // 1. Initial sync, first page.
     let first = sync_page(&bridge, json!({})).await;
-    assert_eq!(ids(&first), (1..=10).map(|n| n.to_string()).collect::<Vec<_>>());
+    assert_eq!(contact_ids(&first), (1..=10).map(|n| n.to_string()).collect::<Vec<_>>());
     assert_eq!(first["next_offset"], "10");
     assert_eq!(first["synchronization_checkpoint"], "2012-11-21 00:00:10 UTC");
 
     // 2. Initial sync, next pages, until no next_offset: every contact once, checkpoints never moving back.
-    let mut seen: Vec<String> = ids(&first);
+    let mut seen: Vec<String> = contact_ids(&first);
     let mut checkpoint = first["synchronization_checkpoint"].as_str().unwrap().to_owned();
     let mut offset = first["next_offset"].clone();
     while !offset.is_null() {
@@ -165,7 +161,7 @@ async fn the_four_contact_sync_situations() {
         let next_checkpoint = page["synchronization_checkpoint"].as_str().unwrap().to_owned();
         assert!(next_checkpoint >= checkpoint, "checkpoint moved back: {checkpoint} -> {next_checkpoint}");
         checkpoint = next_checkpoint;
-        seen.extend(ids(&page));
+        seen.extend(contact_ids(&page));
         offset = page["next_offset"].clone();
     }
     assert_eq!(seen.len(), 25);
@@ -174,7 +170,7 @@ async fn the_four_contact_sync_situations() {
 
     // 3. Incremental sync, first page: nothing changed, then exactly what changed.
     let unchanged = sync_page(&bridge, json!({"synchronization_checkpoint": checkpoint})).await;
-    assert_eq!(ids(&unchanged), Vec::<String>::new());
+    assert_eq!(contact_ids(&unchanged), Vec::<String>::new());
     assert_eq!(unchanged["synchronization_checkpoint"], checkpoint.as_str(), "an empty page keeps the checkpoint");
     assert!(unchanged.get("next_offset").is_none());
     {
@@ -189,12 +185,12 @@ async fn the_four_contact_sync_situations() {
     let changed = sync_page(&bridge, json!({"synchronization_checkpoint": checkpoint})).await;
     let mut expected: Vec<String> = vec!["7".into(), "3".into(), "19".into()];
     expected.extend((100..107).map(|n| n.to_string()));
-    assert_eq!(ids(&changed), expected);
+    assert_eq!(contact_ids(&changed), expected);
     assert_eq!(changed["next_offset"], "10");
 
     // 4. Incremental sync, next page.
     let rest = sync_page(&bridge, json!({"synchronization_checkpoint": checkpoint, "offset": "10"})).await;
-    assert_eq!(ids(&rest), (107..110).map(|n| n.to_string()).collect::<Vec<_>>());
+    assert_eq!(contact_ids(&rest), (107..110).map(|n| n.to_string()).collect::<Vec<_>>());
     assert!(rest.get("next_offset").is_none());
     assert!(
         rest["synchronization_checkpoint"].as_str().unwrap() > changed["synchronization_checkpoint"].as_str().unwrap()
@@ -272,11 +268,11 @@ async fn a_missing_meta_or_data_reads_as_empty() {
 async fn health_unknown_paths_methods_and_media_types_answer_json() {
     let (bridge, _) = sample_bridge().await;
     let client = reqwest::Client::new();
-    let health = send(client.get(format!("{}/health", bridge.url()))).await.assert_json(200);
+    let health = get(&bridge, "/health").await.assert_json(200);
     assert_eq!(health, json!({"status": "ok"}));
-    let missing: Answer = post(&bridge, "/nope", "{}").await;
+    let missing = post(&bridge, "/nope", "{}").await;
     assert_eq!(missing.assert_json(404)["code"], "not_found");
-    let wrong_method = send(client.get(format!("{}/contact_sync", bridge.url()))).await;
+    let wrong_method = get(&bridge, "/contact_sync").await;
     assert_eq!(wrong_method.assert_json(405)["code"], "method_not_allowed");
     let form = send(
         client

@@ -4,10 +4,9 @@
 mod common;
 
 use bridge::{ActionOutcome, Auth, Bridge, Data, Error, Secret};
+use common::logs::Captured;
 use common::post;
 use serde::Deserialize;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 
 const SECRET: &str = "zq-secret-4f9c1b7e";
 
@@ -35,29 +34,9 @@ async fn echo(Auth(credentials): Auth<Credentials>, Data(order): Data<Order>) ->
     }
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn no_auth_value_in_logs_or_answers() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .init();
+    let logs = Captured::install();
 
     let bridge = common::start(Bridge::new().endpoint(echo {})).await;
     let auth = format!(r#""auth": {{"token": "{SECRET}"}}"#);
@@ -80,7 +59,7 @@ async fn no_auth_value_in_logs_or_answers() {
     }
     assert_eq!(statuses, [201, 502, 400, 500, 400, 400, 400, 400, 400]);
 
-    let captured = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    let captured = logs.text();
     assert!(captured.contains("bridge::request"), "the request logs were captured:\n{captured}");
     assert!(captured.contains("panicked"), "the panic was logged:\n{captured}");
     assert!(!captured.contains(SECRET), "the logs leak the secret:\n{captured}");

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)] // each test file uses a different part of it
 
+pub mod logs;
 pub mod schemas;
 pub mod talkdesk_examples;
 
@@ -11,6 +12,11 @@ use serde_json::Value;
 /// A bridge serving on a free loopback port.
 pub async fn start(bridge: Bridge) -> RunningBridge {
     bridge.bind("127.0.0.1:0".parse().unwrap()).await.expect("the bridge starts")
+}
+
+/// The ids of a contact-sync page's contacts, in order.
+pub fn contact_ids(page: &Value) -> Vec<String> {
+    page["contacts"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect()
 }
 
 /// What came back.
@@ -43,6 +49,11 @@ impl Answer {
         assert_eq!(self.content_type.as_deref(), Some("application/json"), "{}", self.text);
         self.json()
     }
+}
+
+/// A GET of `path`.
+pub async fn get(bridge: &RunningBridge, path: &str) -> Answer {
+    send(reqwest::Client::new().get(format!("{}{path}", bridge.url()))).await
 }
 
 /// Sends `body` as a JSON POST to `path`.
