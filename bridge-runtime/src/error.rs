@@ -208,6 +208,13 @@ impl Error {
         }
     }
 
+    /// This error as an answer: its status and its JSON body.
+    pub(crate) fn to_response(&self) -> warp::reply::Response {
+        let status =
+            warp::http::StatusCode::from_u16(self.status()).unwrap_or(warp::http::StatusCode::INTERNAL_SERVER_ERROR);
+        crate::contract::json_response(status, self.to_json())
+    }
+
     /// The JSON body of this error, with the id of the request being handled, if any.
     pub fn to_json(&self) -> Vec<u8> {
         #[derive(Serialize)]

@@ -3,12 +3,12 @@
 //! routes the request, and stamps `X-Request-Id` on every answer, whatever produced it.
 //!
 //! Routing: a request whose path is an endpoint's goes straight to that endpoint's filter (a comparison per
-//! endpoint, then one boxed filter call); any other (`/health`, `/configuration`, unknown paths) goes through the
-//! whole bridge filter of [`Bridge::into_filter`](crate::Bridge::into_filter). The answers are the same as the
-//! whole filter's: every other route rejects an endpoint's path as not found, which warp's rejection ranking
-//! always puts behind the endpoint's own rejection.
+//! endpoint, then one boxed filter call); any other (`/health`, `/configuration`, unknown paths) goes to the
+//! bridge's own routes. The answers are the same as those of the whole filter of
+//! [`Bridge::into_filter`](crate::Bridge::into_filter): there, every other route rejects an endpoint's path as not
+//! found, and every endpoint rejects any other path as not found, which warp's rejection ranking always puts
+//! behind the matching route's own rejection.
 
-use crate::contract::json_response;
 use crate::error::{Error, ErrorKind};
 use crate::request_id::{self, RequestId};
 use crate::secret::Secret;
@@ -19,7 +19,7 @@ use tokio::sync::Semaphore;
 use tower_service::Service;
 use tracing::Instrument;
 use warp::filters::BoxedFilter;
-use warp::http::{header, HeaderValue, Request, StatusCode};
+use warp::http::{header, HeaderValue, Request};
 use warp::reply::Response;
 use warp::Filter;
 
@@ -28,14 +28,14 @@ const RETRY_AFTER_SECONDS: &str = "1";
 
 /// What the gate routes to.
 pub(crate) struct Routes {
-    /// The whole bridge, as [`Bridge::into_filter`](crate::Bridge::into_filter) gives it.
-    pub(crate) all: BoxedFilter<(Response,)>,
+    /// The bridge's own routes (`GET /health`, `GET /configuration`), without the JSON answers to rejections.
+    pub(crate) others: BoxedFilter<(Response,)>,
     /// Each endpoint's own filter (as mounted, without the JSON answers to rejections), by its path.
     pub(crate) endpoints: Vec<(&'static str, BoxedFilter<(Response,)>)>,
 }
 
 pub(crate) struct Gate<E> {
-    all: BoxedFilter<(Response,)>,
+    others: E,
     endpoints: Vec<(&'static str, E)>,
     in_flight: Arc<Semaphore>,
     token: Option<Secret>,
@@ -47,12 +47,9 @@ pub(crate) fn gate(
     max_in_flight: usize,
     token: Option<Secret>,
 ) -> Gate<impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static> {
-    let endpoints = routes
-        .endpoints
-        .into_iter()
-        .map(|(path, filter)| (path, filter.recover(crate::server::answer_rejection).unify()))
-        .collect();
-    Gate { all: routes.all, endpoints, in_flight: Arc::new(Semaphore::new(max_in_flight)), token }
+    let answered = |filter: BoxedFilter<(Response,)>| filter.recover(crate::server::answer_rejection).unify();
+    let endpoints = routes.endpoints.into_iter().map(|(path, filter)| (path, answered(filter))).collect();
+    Gate { others: answered(routes.others), endpoints, in_flight: Arc::new(Semaphore::new(max_in_flight)), token }
 }
 
 impl<E> Gate<E>
@@ -78,37 +75,32 @@ where
     {
         let Ok(_permit) = self.in_flight.try_acquire() else {
             tracing::warn!(target: "bridge::request", status = 503, "overloaded: too many requests in flight");
-            let mut response = error_response(&Error::new(
-                ErrorKind::Overloaded,
-                "the bridge is at its limit of requests in flight: retry shortly",
-            ));
+            let mut response =
+                Error::new(ErrorKind::Overloaded, "the bridge is at its limit of requests in flight: retry shortly")
+                    .to_response();
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
             return response;
         };
         if let Some(token) = &self.token {
             if request.uri().path() != "/health" && !presents(&request, token) {
                 tracing::warn!(target: "bridge::request", status = 403, path = request.uri().path(), "missing or wrong inbound token");
-                return error_response(&Error::new(
+                return Error::new(
                     ErrorKind::Forbidden,
                     "this bridge requires its token: `Authorization: Bearer <token>` or `?token=<token>`",
-                ));
+                )
+                .to_response();
             }
         }
         let path = request.uri().path();
         let answered = match self.endpoints.iter().find(|(endpoint, _)| *endpoint == path) {
             Some((_, endpoint)) => warp::service(endpoint.clone()).call(request).await,
-            None => warp::service(self.all.clone()).call(request).await,
+            None => warp::service(self.others.clone()).call(request).await,
         };
         match answered {
             Ok(response) => response,
             Err(never) => match never {},
         }
     }
-}
-
-fn error_response(error: &Error) -> Response {
-    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    json_response(status, error.to_json())
 }
 
 /// Whether the request carries `token`, as a bearer token or a `token` query parameter (Talkdesk can only be

@@ -4,7 +4,7 @@
 //! Everything after the path match happens in one async block, not as chained warp filters: it is what a careful
 //! hand-written warp endpoint does, and it keeps per-request overhead to one boxed filter call.
 
-use crate::contract::{json_response, Reply};
+use crate::contract::Reply;
 use crate::decode::{auth_secrets, decode_request};
 use crate::endpoint::EndpointInfo;
 use crate::error::{Error, ErrorKind};
@@ -18,7 +18,6 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 use warp::filters::path::FullPath;
 use warp::filters::BoxedFilter;
-use warp::http::StatusCode;
 use warp::reply::Response;
 use warp::Filter;
 
@@ -96,8 +95,7 @@ impl Failure {
         if let Some(body) = &self.body {
             error.redact(&auth_secrets(body));
         }
-        let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut response = json_response(status, error.to_json());
+        let mut response = error.to_response();
         response
             .extensions_mut()
             .insert(LoggedError { code: error.kind().code(), message: error.message().to_owned() });

@@ -173,10 +173,13 @@ impl Bridge {
     /// The whole bridge as one warp filter, to embed in a larger warp application. Fails when a handler's state
     /// is missing or two endpoints share a path.
     pub fn into_filter(self) -> Result<BoxedFilter<(Response,)>, BuildError> {
-        self.into_routes().map(|routes| routes.all)
+        let routes = self.into_routes()?;
+        let all =
+            routes.endpoints.into_iter().fold(routes.others, |all, (_, endpoint)| all.or(endpoint).unify().boxed());
+        Ok(all.recover(answer_rejection).unify().boxed())
     }
 
-    /// The whole bridge as one filter, and each endpoint's own filter by its path (for the gate's routing).
+    /// The bridge's own routes, and each endpoint's filter by its path (for the gate's routing), each mounted once.
     fn into_routes(self) -> Result<Routes, BuildError> {
         let mut seen: Vec<EndpointInfo> = Vec::new();
         for info in self.endpoints() {
@@ -188,59 +191,50 @@ impl Bridge {
             }
             seen.push(info);
         }
-        let health = warp::path("health")
+        let mut others = warp::path("health")
             .and(warp::path::end())
             .and(warp::get())
             .map(|| json_response(StatusCode::OK, br#"{"status":"ok"}"#.to_vec()))
             .boxed();
-        let mut routes = health;
-        let mut endpoints = Vec::with_capacity(self.endpoints.len());
         if self.integration.is_some() {
-            routes = routes.or(self.configuration_route()?).unify().boxed();
+            others = others.or(self.configuration_route()?).unify().boxed();
         }
-        for endpoint in &self.endpoints {
-            let info = endpoint.info();
+        let mut endpoints = Vec::with_capacity(self.endpoints.len());
+        for (endpoint, info) in self.endpoints.iter().zip(seen) {
             let deadline =
                 self.deadlines.iter().rev().find(|(path, _)| path == info.path).map_or(self.deadline, |(_, d)| *d);
             let ctx = MountContext { states: &self.states, info, body_limit: self.body_limit, deadline };
-            let filter = endpoint.mount(&ctx)?;
-            endpoints.push((info.path, filter.clone()));
-            routes = routes.or(filter).unify().boxed();
+            endpoints.push((info.path, endpoint.mount(&ctx)?));
         }
-        Ok(Routes { all: routes.recover(answer_rejection).unify().boxed(), endpoints })
+        Ok(Routes { others, endpoints })
     }
 
-    /// `GET /configuration`, checked now with the configured or a placeholder public URL.
+    /// `GET /configuration`, checked now with the configured or a placeholder public URL. With a public URL, the
+    /// answer's body is built once, here.
     fn configuration_route(&self) -> Result<BoxedFilter<(Response,)>, BuildError> {
-        let public_url = self.public_url.clone().or_else(|| std::env::var("BRIDGE_PUBLIC_URL").ok());
-        let fixed = match &public_url {
-            Some(url) => Some(self.configuration(url)?),
-            None => {
-                self.configuration("http://localhost")?;
-                None
-            }
-        };
-        let integration = self.integration.clone().expect("checked by the caller");
+        let integration = self
+            .integration
+            .clone()
+            .ok_or(BuildError::Configuration(ConfigError::Missing("integration (Bridge::integration)")))?;
         let endpoints: Vec<EndpointInfo> = self.endpoints().collect();
         let described: Vec<ActionSpec> = self.endpoints.iter().filter_map(|e| e.action_spec()).collect();
+        let body = |documents: Documents| documents.to_json().to_string().into_bytes();
+        let public_url = self.public_url.clone().or_else(|| std::env::var("BRIDGE_PUBLIC_URL").ok());
+        let check_url = public_url.as_deref().unwrap_or("http://localhost");
+        let checked = integration.documents(check_url, &endpoints, &described).map_err(BuildError::Configuration)?;
+        let fixed: Option<Vec<u8>> = public_url.is_some().then(|| body(checked));
         Ok(warp::path("configuration")
             .and(warp::path::end())
             .and(warp::get())
             .and(warp::header::optional::<String>("host"))
             .map(move |host: Option<String>| {
-                let documents = match &fixed {
-                    Some(documents) => Ok(documents.clone()),
-                    None => {
-                        let base = format!("http://{}", host.as_deref().unwrap_or("localhost"));
-                        integration.documents(&base, &endpoints, &described)
-                    }
-                };
-                match documents {
-                    Ok(documents) => json_response(StatusCode::OK, documents.to_json().to_string().into_bytes()),
-                    Err(err) => {
-                        let error = Error::invalid_input(format!("no configuration for this host: {err}"));
-                        json_response(StatusCode::BAD_REQUEST, error.to_json())
-                    }
+                if let Some(fixed) = &fixed {
+                    return json_response(StatusCode::OK, fixed.clone());
+                }
+                let base = format!("http://{}", host.as_deref().unwrap_or("localhost"));
+                match integration.documents(&base, &endpoints, &described) {
+                    Ok(documents) => json_response(StatusCode::OK, body(documents)),
+                    Err(err) => Error::invalid_input(format!("no configuration for this host: {err}")).to_response(),
                 }
             })
             .boxed())
@@ -299,8 +293,7 @@ pub(crate) async fn answer_rejection(rejection: Rejection) -> Result<Response, I
         Error::internal("the request could not be handled")
     };
     tracing::warn!(target: "bridge::request", status = error.status(), code = error.kind().code(), "refused");
-    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    Ok(json_response(status, error.to_json()))
+    Ok(error.to_response())
 }
 
 /// Why a bridge cannot serve.
