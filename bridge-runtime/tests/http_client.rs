@@ -270,7 +270,7 @@ async fn an_answer_that_does_not_fit_names_the_field() {
         "/users" => {
             Reply::json(200, r#"{"users": [{"email": "a@x"}, {"email": "b@x"}, {"email": "c@x"}, {"email": null}]}"#)
         }
-        _ => Reply::new(200).header("content-type", "text/html").delay(Duration::ZERO),
+        _ => Reply::new(200).header("content-type", "text/html"),
     })
     .await;
     let client = builder().build().unwrap();
@@ -614,6 +614,11 @@ async fn credentials_never_reach_the_logs() {
             "/denied" => Reply::json(401, format!(r#"{{"error": "{echoed} {TOKEN}"}}"#)),
             "/refused" => Reply::json(422, format!(r#"{{"message": "bad key {TOKEN} in {echoed}"}}"#)),
             "/odd" => Reply::json(200, format!(r#"{{"count": "{TOKEN}"}}"#)),
+            // Echoes the credential without its scheme: the bare token, or the bare base64 of a Basic pair.
+            "/bare" => {
+                let bare = echoed.split_once(' ').map_or("", |(_, credential)| credential);
+                Reply::json(422, format!(r#"{{"message": "bad credential {bare}"}}"#))
+            }
             _ => Reply::json(500, format!(r#"{{"error": "{TOKEN}"}}"#)),
         }
     })
@@ -640,7 +645,7 @@ async fn credentials_never_reach_the_logs() {
         count: u32,
     }
     let mut errors = Vec::new();
-    for path in ["/denied", "/refused", "/broken"] {
+    for path in ["/denied", "/refused", "/broken", "/bare"] {
         errors.push(client.get(fake.url(path)).bearer(&token).send().await.unwrap_err());
         errors.push(
             client

@@ -80,7 +80,7 @@ impl RequestBuilder {
     /// Adds a header. Its name is the bridge's code (an invalid one is a `500`); its value may come from the
     /// request (an invalid one, e.g. with a newline, is a `400`). For credentials use
     /// [`secret_header`](Self::secret_header).
-    pub fn header<K, V>(self, name: K, value: V) -> Self
+    pub fn header<K, V>(mut self, name: K, value: V) -> Self
     where
         K: TryInto<HeaderName>,
         V: TryInto<HeaderValue>,
@@ -92,9 +92,8 @@ impl RequestBuilder {
             return self
                 .fail(Error::invalid_input(format!("a value of the request cannot be sent in the header {name}")));
         };
-        let mut this = self;
-        this.headers.append(name, value);
-        this
+        self.headers.append(name, value);
+        self
     }
 
     /// Adds a header that carries a credential (an API key header such as `X-Api-Key`): marked sensitive, never
@@ -104,28 +103,36 @@ impl RequestBuilder {
             return self.fail(Error::internal("a header name of the call is invalid"));
         };
         self.secrets.push(value.clone());
-        match sensitive(value.expose()) {
-            Some(value) => {
-                self.headers.insert(name, value);
-                self
-            }
-            None => self.fail(Error::invalid_input(format!(
-                "the credential for the header {name} contains characters not allowed in a header"
-            ))),
-        }
+        self.sensitive_header(name, value.expose())
     }
 
     /// HTTP Basic authentication (`Authorization: Basic …`) with `username` and `password`.
     pub fn basic_auth(mut self, username: impl fmt::Display, password: &Secret) -> Self {
-        let encoded = Secret::new(format!("Basic {}", BASE64.encode(format!("{username}:{}", password.expose()))));
+        let encoded = BASE64.encode(format!("{username}:{}", password.expose()));
+        // The encoded pair alone is remembered too: a service that echoes it without `Basic ` must not leak it.
         self.secrets.push(password.clone());
-        self.secret_header(AUTHORIZATION, &encoded)
+        self.secrets.push(Secret::new(encoded.clone()));
+        self.sensitive_header(AUTHORIZATION, &format!("Basic {encoded}"))
     }
 
     /// Bearer authentication (`Authorization: Bearer <token>`), e.g. with an OAuth access token.
     pub fn bearer(mut self, token: &Secret) -> Self {
         self.secrets.push(token.clone());
-        self.secret_header(AUTHORIZATION, &Secret::new(format!("Bearer {}", token.expose())))
+        self.sensitive_header(AUTHORIZATION, &format!("Bearer {}", token.expose()))
+    }
+
+    /// Sets header `name` to a credential (already remembered among the call's secrets), marked sensitive.
+    fn sensitive_header(mut self, name: HeaderName, value: &str) -> Self {
+        match HeaderValue::from_str(value) {
+            Ok(mut value) => {
+                value.set_sensitive(true);
+                self.headers.insert(name, value);
+                self
+            }
+            Err(_) => self.fail(Error::invalid_input(format!(
+                "the credential for the header {name} contains characters not allowed in a header"
+            ))),
+        }
     }
 
     /// Appends `name=value` to the query string, percent-encoded.
@@ -227,12 +234,6 @@ impl RequestBuilder {
     pub async fn fetch_optional<T: DeserializeOwned>(self) -> Result<Option<T>, Error> {
         self.send_optional().await?.map(|r| r.json()).transpose()
     }
-}
-
-fn sensitive(value: &str) -> Option<HeaderValue> {
-    let mut value = HeaderValue::from_str(value).ok()?;
-    value.set_sensitive(true);
-    Some(value)
 }
 
 impl fmt::Debug for RequestBuilder {
