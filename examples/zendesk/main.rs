@@ -131,13 +131,10 @@ pub fn bridge(config: Config) -> Result<Bridge, bridge::Error> {
         .user_agent(concat!("talkdesk-zendesk-bridge/", env!("CARGO_PKG_VERSION")))
         .build()?;
     let mut accounts = TenantUrl::new(zendesk::PARENT_DOMAIN);
-    if let Some(base) = config.base_url {
-        accounts = accounts.with_override(base);
+    if let Some(base) = &config.base_url {
+        accounts = accounts.with_override(base.clone());
     }
-    let mut zendesk = zendesk::Zendesk::new(client, accounts, config.call_budget);
-    zendesk.contact_page_size = config.contact_page_size;
-    zendesk.agent_page_size = config.agent_page_size;
-    zendesk.ticket_limit = config.ticket_limit;
+    let zendesk = zendesk::Zendesk::new(client, accounts, &config);
     Ok(Bridge::new()
         .state(zendesk)
         .deadline(config.deadline)

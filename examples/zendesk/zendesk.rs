@@ -17,6 +17,7 @@
 //! | [`Session::create_ticket`] | `POST /api/v2/tickets` | agents |
 //! | [`Session::staff`] | `GET /api/v2/users?role[]=agent&role[]=admin` | agents |
 
+use super::Config;
 use bridge::http::{BaseUrl, Client, RequestBuilder, Response, StatusCode, TenantUrl, Url};
 use bridge::{Error, FieldError, Secret};
 use serde::{Deserialize, Serialize};
@@ -57,9 +58,16 @@ pub struct Zendesk {
 }
 
 impl Zendesk {
-    /// `budget` bounds all the calls made for one Talkdesk request, retries and waits included.
-    pub fn new(client: Client, accounts: TenantUrl, budget: Duration) -> Self {
-        Self { client, accounts, budget, contact_page_size: 500, agent_page_size: 100, ticket_limit: 25 }
+    /// The budget of each request's calls and the page sizes come from `config`.
+    pub fn new(client: Client, accounts: TenantUrl, config: &Config) -> Self {
+        Self {
+            client,
+            accounts,
+            budget: config.call_budget,
+            contact_page_size: config.contact_page_size,
+            agent_page_size: config.agent_page_size,
+            ticket_limit: config.ticket_limit,
+        }
     }
 
     /// A session for one Talkdesk request: the account is checked (a `400` naming `auth.account` otherwise, before
@@ -187,7 +195,7 @@ impl Session {
         let url = self.base.join(["api", "v2", "tickets"])?;
         let response = self.authorized(self.client.post(url)).json(&TicketRequest { ticket }).send_unchecked().await?;
         if matches!(response.status(), StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST) {
-            return Err(Error::action_failed(format!("Zendesk refused the ticket: {}", self.rejection(&response))));
+            return Err(Error::action_failed(format!("Zendesk refused the ticket: {}", Self::rejection(&response))));
         }
         let created: TicketResponse = response.error_for_status()?.json()?;
         Ok(created.ticket)
@@ -195,7 +203,7 @@ impl Session {
 
     /// What Zendesk said about a rejected write: the `description` of each entry of `details` (which name the
     /// field), else the top-level `description` or `error`. One line, bounded, without the token.
-    fn rejection(&self, response: &Response) -> String {
+    fn rejection(response: &Response) -> String {
         let said = serde_json::from_slice::<Rejection>(response.bytes()).ok();
         let mut reasons: Vec<String> = Vec::new();
         if let Some(said) = &said {
@@ -215,14 +223,8 @@ impl Session {
         if reasons.is_empty() {
             reasons.push(format!("{} with no explanation", response.status()));
         }
-        let mut text = reasons.join("; ").split_whitespace().collect::<Vec<_>>().join(" ");
-        if !self.token.is_empty() {
-            text = text.replace(self.token.expose(), "<redacted>");
-        }
-        if text.chars().count() > 300 {
-            text = text.chars().take(300).chain(std::iter::once('…')).collect();
-        }
-        text
+        // One line, bounded, without any credential of the call, as bridge::http's own messages.
+        response.quote(&reasons.join("; "))
     }
 }
 

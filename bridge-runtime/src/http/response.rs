@@ -74,6 +74,14 @@ impl Response {
         String::from_utf8_lossy(&self.body)
     }
 
+    /// `text` taken from this answer, made fit for an error message as the client's own messages are: every
+    /// credential of the call (including an encoded Basic one) blanked out as `<redacted>`, whitespace and control
+    /// characters folded into single spaces, cut to 300 characters (with `…`). For a handler that builds its own
+    /// message from the service's explanation (a `422`'s details, say).
+    pub fn quote(&self, text: &str) -> String {
+        safe_text(text, &self.call.secrets)
+    }
+
     /// `self` if the status is `2xx`, otherwise the error it maps to (see [the mapping](super::status)).
     pub fn error_for_status(self) -> Result<Self, Error> {
         if self.status.is_success() {
