@@ -999,18 +999,12 @@ fn digits(text: &str) -> String {
     text.chars().filter(char::is_ascii_digit).collect()
 }
 
-/// `2024-06-03T12:00:00Z`.
+/// `2024-06-03T12:00:00Z`: [`TalkdeskDate`](bridge::TalkdeskDate)'s `2024-06-03 12:00:00 UTC`, in RFC 3339's
+/// spelling (the example cannot name `time`'s `Rfc3339` formatter: `time` is not one of its dependencies).
 pub fn rfc3339(seconds: i64) -> String {
-    let t = bridge::TalkdeskDate::from_unix_timestamp(seconds).expect("a date in range").as_offset_date_time();
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    let date = bridge::TalkdeskDate::from_unix_timestamp(seconds).expect("a date in range").to_string();
+    let date = date.strip_suffix(" UTC").expect("a TalkdeskDate ends with UTC");
+    format!("{}Z", date.replacen(' ', "T", 1))
 }
 
 /// The export's opaque cursor: the `(updated_at, id)` the next page starts after, in hex (Zendesk's are base64).
