@@ -1,7 +1,7 @@
 //! Parsing and checking the attribute's arguments: `path = "/…"`, and for actions `name = "…"`, `display = "…"`
 //! and `description = "…"`.
 
-use crate::errors::Errors;
+use crate::errors::{listed, Errors};
 use crate::kind::Kind;
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
@@ -120,12 +120,7 @@ fn example(kind: Kind) -> &'static str {
 }
 
 fn unknown_key_message(kind: Kind, what: &str) -> String {
-    let keys = kind.keys().iter().map(|k| format!("`{k}`")).collect::<Vec<_>>();
-    let keys = match keys.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
-        _ => keys.join(""),
-    };
-    format!("{what} is not an argument of {}: it accepts {keys}", kind.attribute())
+    format!("{what} is not an argument of {}: it accepts {}", kind.attribute(), listed(kind.keys()))
 }
 
 fn string_value(kind: Kind, meta: &Meta, key: &str, errors: &Errors) -> Option<LitStr> {
@@ -231,7 +226,7 @@ mod tests {
     fn messages(kind: Kind, args: TokenStream) -> Vec<String> {
         let errors = Errors::default();
         parse(kind, args, &errors);
-        errors.into_compile_errors().to_string().split("compile_error !").skip(1).map(|s| s.trim().to_owned()).collect()
+        errors.into_messages()
     }
 
     #[test]

@@ -32,4 +32,19 @@ impl Errors {
     pub(crate) fn into_compile_errors(self) -> TokenStream {
         self.errors.into_inner().into_iter().map(|e| e.to_compile_error()).collect()
     }
+
+    /// The messages, in order, as the `compile_error!`s print them: what unit tests compare.
+    #[cfg(test)]
+    pub(crate) fn into_messages(self) -> Vec<String> {
+        self.errors.into_inner().iter().map(ToString::to_string).collect()
+    }
+}
+
+/// "`a`, `b` and `c`": names for a message.
+pub(crate) fn listed(names: impl IntoIterator<Item = impl Display>) -> String {
+    let names: Vec<String> = names.into_iter().map(|name| format!("`{name}`")).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.join(""),
+    }
 }

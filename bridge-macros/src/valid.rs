@@ -10,7 +10,7 @@ use crate::errors::Errors;
 use crate::kind::Kind;
 use crate::signature::{Handler, Param, Role};
 use proc_macro2::TokenStream;
-use quote::{quote, ToTokens};
+use quote::ToTokens;
 use syn::{GenericArgument, ItemFn, PathArguments, Type};
 
 /// A handler that passed every check.
@@ -240,7 +240,7 @@ impl Problems {
     fn report(self, kind: Kind, errors: &Errors) {
         for (index, (tokens, message)) in self.errors.into_iter().enumerate() {
             let message = if index == 0 { format!("{message}\n\n{}", kind.usage()) } else { message };
-            errors.at(quote!(#tokens), message);
+            errors.at(tokens, message);
         }
     }
 }
@@ -255,7 +255,7 @@ mod tests {
         let valid = check(kind, &Handler::read(&item), &errors);
         let count = errors.count();
         assert!(valid.is_some() || count > 0, "a handler that is not valid has a reported problem");
-        errors.into_compile_errors().to_string().split("compile_error !").skip(1).map(|s| s.trim().to_owned()).collect()
+        errors.into_messages()
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! several, a value of the wrong type, an empty string, a key without its value) is recorded on its own token.
 
 use super::Derive;
-use crate::errors::Errors;
+use crate::errors::{listed, Errors};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitBool, LitStr, Meta, Token};
@@ -28,7 +28,6 @@ pub(crate) struct KeySpec {
 }
 
 /// A key's value, as written.
-#[derive(Clone)]
 pub(crate) enum Value {
     Str(LitStr),
     Bool(LitBool),
@@ -97,13 +96,15 @@ pub(crate) fn parse(derive: Derive, attrs: &[Attribute], errors: &Errors) -> Fie
         };
         for meta in metas {
             let path = meta.path();
-            let spec = path.get_ident().and_then(|ident| derive.keys.iter().find(|spec| ident == spec.name));
-            let Some(spec) = spec else {
-                let what = path.get_ident().map_or_else(|| "this key".to_owned(), |ident| format!("`{ident}`"));
-                errors.at(path, format!("{what} is not a key of {}: it accepts {}", derive.attribute(), keys(derive)));
+            let ident = path.get_ident();
+            let Some((ident, spec)) =
+                ident.and_then(|ident| Some((ident, derive.keys.iter().find(|spec| ident == spec.name)?)))
+            else {
+                let what = ident.map_or_else(|| "this key".to_owned(), |ident| format!("`{ident}`"));
+                let accepted = listed(derive.keys.iter().map(|spec| spec.name));
+                errors.at(path, format!("{what} is not a key of {}: it accepts {accepted}", derive.attribute()));
                 continue;
             };
-            let Some(ident) = path.get_ident() else { continue };
             parsed.written.push(spec.name);
             let Some(value) = value(derive, spec, &meta, errors) else { continue };
             if parsed.values.iter().any(|(key, _)| key == spec.name) {
@@ -155,15 +156,6 @@ fn example(derive: Derive) -> String {
     format!("#[bridge({})]", keys.join(", "))
 }
 
-/// "`display`, `help` and `store`".
-fn keys(derive: Derive) -> String {
-    let names: Vec<String> = derive.keys.iter().map(|spec| format!("`{}`", spec.name)).collect();
-    match names.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
-        _ => names.join(""),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,8 +170,7 @@ mod tests {
     fn messages(attrs: Vec<Attribute>) -> (FieldAttr, Vec<String>) {
         let errors = Errors::default();
         let parsed = parse(DERIVE, &attrs, &errors);
-        let text = errors.into_compile_errors().to_string();
-        (parsed, text.split("compile_error !").skip(1).map(|s| s.trim().to_owned()).collect())
+        (parsed, errors.into_messages())
     }
 
     #[test]

@@ -123,7 +123,7 @@ pub(crate) fn read<'a>(derive: Derive, input: &'a DeriveInput, errors: &Errors) 
 }
 
 /// The impl of `trait_path` for the user's type, with `body` as the trait's one function.
-pub(crate) fn impl_for(input: &DeriveInput, trait_path: TokenStream, body: TokenStream) -> TokenStream {
+fn impl_for(input: &DeriveInput, trait_path: TokenStream, body: TokenStream) -> TokenStream {
     let ident = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     quote! {
@@ -151,7 +151,7 @@ pub(crate) fn doc_comment(attrs: &[Attribute]) -> Option<String> {
 }
 
 /// A label from a doc comment: its first paragraph without a final period.
-pub(crate) fn doc_label(doc: &str) -> String {
+fn doc_label(doc: &str) -> String {
     doc.strip_suffix('.').filter(|rest| !rest.ends_with('.')).unwrap_or(doc).trim().to_owned()
 }
 
