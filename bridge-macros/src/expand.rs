@@ -60,10 +60,13 @@ pub(crate) fn endpoint(kind: Kind, args: TokenStream, item: TokenStream) -> Toke
         }
     };
     let handler = Handler::read(&item_fn);
-    let valid = valid::check(kind, &handler, &errors);
-    let (function, endpoint) = match (route, valid) {
-        (Some(route), Some(valid)) => (user_function(&item_fn), full_endpoint(kind, &route, &valid)),
-        _ => (function_on_error(&item_fn), placeholder_endpoint(&item_fn)),
+    let endpoint = match (route, valid::check(kind, &handler, &errors)) {
+        (Some(route), Some(valid)) => Some(full_endpoint(kind, &route, &valid)),
+        _ => None,
+    };
+    let (endpoint, function) = match endpoint {
+        Some(endpoint) => (endpoint, user_function(item_fn)),
+        None => (placeholder_endpoint(&item_fn), function_on_error(item_fn)),
     };
     let compile_errors = errors.into_compile_errors();
     quote! {
@@ -98,18 +101,16 @@ fn keyword_and_name(keyword: impl ToTokens, name: &Ident) -> TokenStream {
 /// The user's function as emitted when the handler has errors: unchanged, except for `const`, which rustc would
 /// refuse a second time (`const async fn`, or a `const fn` body that is not const), so that one mistake gives one
 /// message.
-fn function_on_error(item_fn: &ItemFn) -> TokenStream {
-    let mut item_fn = item_fn.clone();
+fn function_on_error(mut item_fn: ItemFn) -> TokenStream {
     item_fn.sig.constness = None;
-    user_function(&item_fn)
+    user_function(item_fn)
 }
 
 /// The user's function, token for token, but with the types of its parameters marked as passing through the macro
 /// (call-site hygiene, located on the user's tokens): rustc's own errors on them (a type that does not resolve,
 /// `Auth` without its type, `State<_>`) then point at the user's type *and* name the attribute it went through.
 /// Names resolve exactly as written: call-site hygiene is the user's own scope.
-fn user_function(item_fn: &ItemFn) -> TokenStream {
-    let mut item_fn = item_fn.clone();
+fn user_function(mut item_fn: ItemFn) -> TokenStream {
     for input in &mut item_fn.sig.inputs {
         if let syn::FnArg::Typed(typed) = input {
             let respanned = through_macro(typed.ty.to_token_stream());
@@ -223,6 +224,13 @@ fn last_span(tokens: &TokenStream) -> Option<Span> {
     })
 }
 
+/// `Witness::new()`, a value carrying a type of the user's, spanned over `over` so that a check on it is reported
+/// there.
+fn witness(over: &impl ToTokens) -> TokenStream {
+    let witness_type = exports::witness(Span::call_site());
+    spanned_over(quote!(#witness_type::new()), over)
+}
+
 /// An identifier of generated code (a parameter, a local), with call-site hygiene, located at `span` for messages.
 fn local(name: &str, span: Span) -> Ident {
     Ident::new(name, Span::call_site().located_at(span))
@@ -235,8 +243,6 @@ fn full_endpoint(kind: Kind, route: &Route, valid: &Valid<'_>) -> TokenStream {
     let name_text = name.to_string();
     let path = &route.path;
     let at = Span::call_site();
-    let witness_type = exports::witness(at);
-    let witness = |over: &dyn ToTokens| spanned_over(quote!(#witness_type::new()), &over.to_token_stream());
     let request = local("__request", at);
     let ctx = local("__ctx", at);
     let (auth, data, state) = (exports::auth(at), exports::data(at), exports::state_wrapper(at));
@@ -271,11 +277,14 @@ fn full_endpoint(kind: Kind, route: &Route, valid: &Valid<'_>) -> TokenStream {
         let no_data = exports::no_data(at);
         witnesses.push(match valid.inputs {
             Some(inputs) => witness(inputs),
-            None => quote!(#witness_type::<#no_data>::new()),
+            None => {
+                let witness_type = exports::witness(at);
+                quote!(#witness_type::<#no_data>::new())
+            }
         });
     }
     witnesses.push(witness(valid.output));
-    let mount_fn = exports::contract_fn(kind.mount_fn(), at);
+    let mount_fn = exports::contract_fn(&kind.mount_fn(), at);
 
     let endpoint_trait = exports::endpoint_trait(at);
     let endpoint_info = exports::endpoint_info(at);
@@ -292,10 +301,7 @@ fn full_endpoint(kind: Kind, route: &Route, valid: &Valid<'_>) -> TokenStream {
     let doc = format!(
         " The endpoint of [`{name_text}()`]: `POST {path}`. Mount it with `Bridge::new().endpoint({name_text} {{}})`."
     );
-    let action_spec = match &route.action {
-        Some(action) if kind == Kind::ActionExecutor => action_spec(action, route, valid),
-        _ => TokenStream::new(),
-    };
+    let action_spec = route.action.as_deref().map(|action| action_spec(action, route, valid));
 
     quote! {
         #[doc = #doc]
@@ -350,8 +356,7 @@ fn action_spec(action: &str, route: &Route, valid: &Valid<'_>) -> TokenStream {
             });
             let name = &valid.item.sig.ident;
             let check = spanned_over(exports::action_inputs_of(at), inputs);
-            let witness_type = exports::witness(at);
-            let witness = spanned_over(quote!(#witness_type::new()), inputs);
+            let witness = witness(inputs);
             quote!(#check(#witness, |#value| #name(#(#args),*)))
         }
         None => quote!(::std::vec::Vec::new()),

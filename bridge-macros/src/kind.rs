@@ -81,15 +81,10 @@ impl Kind {
         }
     }
 
-    /// The runtime function that mounts this kind of endpoint; its where-clause checks the return type.
-    pub(crate) fn mount_fn(self) -> &'static str {
-        match self {
-            Self::AuthValidator => "mount_auth_validator",
-            Self::ContactRetriever => "mount_contact_retriever",
-            Self::InteractionRetriever => "mount_interaction_retriever",
-            Self::ActionExecutor => "mount_action_executor",
-            Self::AgentRetriever => "mount_agent_retriever",
-        }
+    /// The runtime function that mounts this kind of endpoint (`mount_<macro name>`); its where-clause checks the
+    /// return type.
+    pub(crate) fn mount_fn(self) -> String {
+        format!("mount_{}", self.macro_name())
     }
 
     /// The signature this kind accepts, printed when a handler's signature is wrong.
