@@ -220,7 +220,7 @@ fn render(section: &str, at: &[Step]) -> String {
 }
 
 /// "a string", "an object", …: what a JSON value is, without what it says.
-pub(super) fn kind_of(value: &Value) -> &'static str {
+pub(crate) fn kind_of(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

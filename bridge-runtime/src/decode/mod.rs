@@ -4,7 +4,7 @@
 //! fails does the slow path run: it re-reads the body as a `serde_json::Value` and asks the `fields` module to find every
 //! offending field of each section, not just serde's first.
 
-mod fields;
+pub(crate) mod fields;
 
 use crate::error::{Error, ErrorKind};
 use crate::protocol::Envelope;

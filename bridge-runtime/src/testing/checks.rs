@@ -2,21 +2,10 @@
 //! look like, which dates Talkdesk reads, and how checkpoints compare. Raw JSON rather than the protocol types, so
 //! that a malformed answer is reported field by field instead of as one decoding error.
 
+pub(crate) use crate::decode::fields::kind_of as kind;
 use crate::protocol::TalkdeskDate;
 use serde_json::{Map, Value};
 use std::cmp::Ordering;
-
-/// The JSON type of `value`, with its article, for messages: `a number`, `null`.
-pub(crate) fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
 
 /// At most `max` characters of `text`, on one line, for messages.
 pub(crate) fn excerpt(text: &str, max: usize) -> String {
@@ -67,6 +56,15 @@ impl Id {
         match self {
             Self::Text(s) | Self::Number(s) => Some(s),
             Self::Missing | Self::Empty | Self::Wrong(_) => None,
+        }
+    }
+
+    /// What is wrong with a missing or empty id, for messages: ``has no `id` ``.
+    pub(crate) fn problem(&self) -> Option<&'static str> {
+        match self {
+            Self::Missing => Some("has no `id`"),
+            Self::Empty => Some("has an empty `id`"),
+            Self::Text(_) | Self::Number(_) | Self::Wrong(_) => None,
         }
     }
 
@@ -329,6 +327,17 @@ mod tests {
         assert!(f.errors.is_empty());
         assert_eq!(f.warnings.len(), 1);
         assert_eq!(action_outcome(&json!({"message": 1})).errors, ["`message` is a number, not a string"]);
+    }
+
+    #[test]
+    fn value_sets_are_the_protocol_enums() {
+        use crate::protocol::{Priority, Status};
+        for priority in PRIORITIES {
+            serde_json::from_value::<Priority>(json!(priority)).unwrap();
+        }
+        for status in STATUSES {
+            serde_json::from_value::<Status>(json!(status)).unwrap();
+        }
     }
 
     #[test]

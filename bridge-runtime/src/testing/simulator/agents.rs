@@ -2,7 +2,7 @@
 
 use super::super::checks::{self, kind, Id};
 use super::super::report::CheckId;
-use super::run::{count, page_object, Pager, Probe, Run};
+use super::run::{count, page_object, seen_before, Pager, Probe, Run};
 use super::Progress;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -48,19 +48,12 @@ impl Run<'_> {
                         };
                         let id = Id::read(agent);
                         let label = format!("{at}, {}", id.label("agent", i + 1));
-                        match &id {
-                            Id::Missing => fields.fail(format!("{label} has no `id`")),
-                            Id::Empty => fields.fail(format!("{label} has an empty `id`")),
-                            _ => {}
+                        if let Some(problem) = id.problem() {
+                            fields.fail(format!("{label} {problem}"));
                         }
                         if let Some(text) = id.text() {
-                            match seen_ids.get(text) {
-                                Some(first) => {
-                                    fields.fail(format!("agent id {text:?} on {at} was already sent on page {first}"))
-                                }
-                                None => {
-                                    seen_ids.insert(text.to_owned(), page_no);
-                                }
+                            if let Some(first) = seen_before(&mut seen_ids, text, page_no) {
+                                fields.fail(format!("agent id {text:?} on {at} was already sent on page {first}"));
                             }
                         }
                         fields.absorb(checks::agent_fields(agent, &label));

@@ -3,7 +3,7 @@
 
 use super::super::checks::{self, kind, Id};
 use super::super::report::CheckId;
-use super::run::{count, page_object, Pager, Probe, Run};
+use super::run::{count, page_object, seen_before, Pager, Probe, Run};
 use super::Progress;
 use serde_json::{Map, Value};
 use std::cmp::Ordering;
@@ -114,19 +114,12 @@ impl Run<'_> {
                         };
                         let id = Id::read(contact);
                         let label = format!("{at}, {}", id.label("contact", i + 1));
-                        match &id {
-                            Id::Missing => probes.ids.fail(format!("{label} has no `id`")),
-                            Id::Empty => probes.ids.fail(format!("{label} has an empty `id`")),
-                            _ => {}
+                        if let Some(problem) = id.problem() {
+                            probes.ids.fail(format!("{label} {problem}"));
                         }
                         if let Some(text) = id.text() {
-                            match seen_ids.get(text) {
-                                Some(first) => {
-                                    probes.ids.fail(format!("id {text:?} on {at} was already sent on page {first}"))
-                                }
-                                None => {
-                                    seen_ids.insert(text.to_owned(), page_no);
-                                }
+                            if let Some(first) = seen_before(&mut seen_ids, text, page_no) {
+                                probes.ids.fail(format!("id {text:?} on {at} was already sent on page {first}"));
                             }
                         }
                         probes.fields.absorb(checks::contact_fields(contact, &label));

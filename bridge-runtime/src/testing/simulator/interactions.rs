@@ -5,7 +5,7 @@
 use super::super::checks::{self, excerpt, kind, Findings, Id};
 use super::super::client::TestResponse;
 use super::super::report::CheckId;
-use super::run::{body_excerpt, count, unexpected, Probe, Run};
+use super::run::{count, json_answer, Probe, Run};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 
@@ -20,11 +20,10 @@ impl Run<'_> {
             CheckId::InteractionIds,
         ];
         let mut lookups: Vec<Value> = self.sim.interaction_lookups.clone();
-        for contact in contacts.iter().filter(|c| Id::read(c).text().is_some()).take(self.sim.interaction_contacts) {
+        let with_id = contacts.iter().filter_map(|c| Some((Id::read(c).text()?.to_owned(), c)));
+        for (id, contact) in with_id.take(self.sim.interaction_contacts) {
             let mut data = Map::new();
-            if let Some(id) = Id::read(contact).text() {
-                data.insert("contact_external_id".into(), Value::String(id.to_owned()));
-            }
+            data.insert("contact_external_id".into(), Value::String(id));
             if let Some(name) = contact.get("name").filter(|n| n.is_string()) {
                 data.insert("contact_name".into(), name.clone());
             }
@@ -77,10 +76,8 @@ impl Run<'_> {
                 };
                 let id = Id::read(interaction);
                 let label = format!("{what}, {}", id.label("interaction", i + 1));
-                match &id {
-                    Id::Missing => unique.fail(format!("{label} has no `id`")),
-                    Id::Empty => unique.fail(format!("{label} has an empty `id`")),
-                    _ => {}
+                if let Some(problem) = id.problem() {
+                    unique.fail(format!("{label} {problem}"));
                 }
                 if let Some(text) = id.text() {
                     if !seen.insert(text.to_owned()) {
@@ -152,18 +149,10 @@ impl Run<'_> {
 
 /// The interactions of a `200` JSON array answer; records why otherwise.
 fn interaction_list(what: &str, response: &TestResponse, answers: &mut Probe) -> Option<Vec<Value>> {
-    if response.status() != 200 {
-        answers.fail(format!("{what} {}", unexpected(response)));
-        return None;
-    }
-    match response.raw_json() {
-        Ok(Value::Array(items)) => Some(items),
-        Ok(other) => {
+    match json_answer(what, &format!("{what}: the answer"), response, answers)? {
+        Value::Array(items) => Some(items),
+        other => {
             answers.fail(format!("{what}: the answer is {}, not an array", kind(&other)));
-            None
-        }
-        Err(_) => {
-            answers.fail(format!("{what}: the answer is not JSON: {}", body_excerpt(response)));
             None
         }
     }

@@ -138,20 +138,38 @@ pub(super) fn unexpected(response: &TestResponse) -> String {
     format!("answered {status}{hint} with {}", body_excerpt(response))
 }
 
-/// The JSON object of a page, when the answer is a `200` with one; says why not in `pages`.
-pub(super) fn page_object(at: &str, response: &TestResponse, pages: &mut Probe) -> Option<Map<String, Value>> {
+/// The JSON body of a `200` answer to `what`; says why not in `probe`, naming the body `subject`.
+pub(super) fn json_answer(what: &str, subject: &str, response: &TestResponse, probe: &mut Probe) -> Option<Value> {
     if response.status() != 200 {
-        pages.fail(format!("{at} {}", unexpected(response)));
+        probe.fail(format!("{what} {}", unexpected(response)));
         return None;
     }
     match response.raw_json() {
-        Ok(Value::Object(page)) => Some(page),
-        Ok(other) => {
+        Ok(value) => Some(value),
+        Err(_) => {
+            probe.fail(format!("{subject} is not JSON: {}", body_excerpt(response)));
+            None
+        }
+    }
+}
+
+/// The JSON object of a page, when the answer is a `200` with one; says why not in `pages`.
+pub(super) fn page_object(at: &str, response: &TestResponse, pages: &mut Probe) -> Option<Map<String, Value>> {
+    match json_answer(at, at, response, pages)? {
+        Value::Object(page) => Some(page),
+        other => {
             pages.fail(format!("{at} is {}, not an object", kind(&other)));
             None
         }
-        Err(_) => {
-            pages.fail(format!("{at} is not JSON: {}", body_excerpt(response)));
+    }
+}
+
+/// The page `id` was first sent on, when it was sent before; otherwise records it as sent on `page`.
+pub(super) fn seen_before(seen: &mut HashMap<String, usize>, id: &str, page: usize) -> Option<usize> {
+    match seen.get(id) {
+        Some(&first) => Some(first),
+        None => {
+            seen.insert(id.to_owned(), page);
             None
         }
     }
