@@ -13,7 +13,7 @@
 //! WARN, FAIL or SKIP, and why. It exits with 0 when no check failed, 1 when one did, 2 on a usage error.
 
 use bridge::testing::{ActionProbe, Paths, Report, Simulator, TestClient, Transport};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -66,8 +66,12 @@ fn json(flag: &str, text: &str) -> Result<Value, String> {
 }
 
 fn object(flag: &str, text: &str) -> Result<Value, String> {
+    fields(flag, text).map(Value::Object)
+}
+
+fn fields(flag: &str, text: &str) -> Result<Map<String, Value>, String> {
     match json(flag, text)? {
-        value @ Value::Object(_) => Ok(value),
+        Value::Object(fields) => Ok(fields),
         _ => Err(format!("{flag}: expected a JSON object, got {text}")),
     }
 }
@@ -121,7 +125,7 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Command, St
                 options.actions.push(last.data(data));
             }
             "--action-meta" => {
-                let Value::Object(meta) = object("--action-meta", &value()?)? else { unreachable!() };
+                let meta = fields("--action-meta", &value()?)?;
                 let mut last = options.actions.pop().ok_or("--action-meta comes after the --action it is for")?;
                 for (key, value) in meta {
                     last = last.meta_field(key, value);
