@@ -50,8 +50,10 @@
 //! }
 //! ```
 //!
-//! Each macro generates the endpoint's warp filter: the `POST` route, body decoding with a `400` that names every
-//! offending field, the call, and the answer with the status the protocol wants. The function itself stays an
+//! Each macro generates the endpoint: the `POST` route, body decoding with a `400` that names every offending
+//! field, the call, and the answer with the status the protocol wants. Every request reaches it through one path,
+//! the bridge's [`BridgeService`] (request ids, load shedding, the inbound token, limits), whether the bridge
+//! serves itself ([`Bridge::serve`]), is mounted in another server, or is called in process by the test kit. The function itself stays an
 //! ordinary `async fn` that tests can call directly.
 //!
 //! ## Configuration generated from code
@@ -128,7 +130,23 @@ pub use bridge_macros::{
     action_executor, agent_retriever, auth_validator, contact_retriever, interaction_retriever, ActionInputs,
     AuthFields,
 };
-pub use bridge_runtime::*;
+pub use bridge_runtime::{
+    configuration, http, listen_address, ActionMeta, ActionOutcome, Agent, AgentPage, AgentSyncMeta, Auth,
+    AuthValidation, Bridge, BridgeService, BuildError, Contact, ContactPage, ContactSyncMeta, Data, DateParseError,
+    Endpoint, EndpointInfo, EndpointKind, Envelope, Error, ErrorKind, FieldError, Interaction, InteractionData,
+    InteractionMeta, NoData, NoMeta, Priority, Response, ResponseBody, ResponseFuture, RunningBridge, Secret,
+    ServeError, State, Status, SyncSituation, TalkdeskDate, DEFAULT_ADDR, DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE,
+    DEFAULT_MAX_IN_FLIGHT, DEFAULT_SHUTDOWN_GRACE,
+};
+
+/// Test a bridge the way Talkdesk uses it, without Talkdesk: an in-process and HTTP test client, and a Talkdesk
+/// simulator.
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub use bridge_runtime::testing;
+
+#[doc(hidden)]
+pub use bridge_runtime::__private;
 
 /// The README's examples, compiled as doc tests so that they cannot rot.
 #[cfg(doctest)]

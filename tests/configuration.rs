@@ -192,7 +192,7 @@ fn an_action_executor_describes_its_action() {
 
 #[test]
 fn invalid_metadata_is_refused_at_start_up() {
-    let refused = |integration: Integration| match minimal_bridge().integration(integration).into_filter() {
+    let refused = |integration: Integration| match minimal_bridge().integration(integration).into_service() {
         Err(BuildError::Configuration(err)) => err.to_string(),
         Err(other) => panic!("unexpected error {other}"),
         Ok(_) => panic!("accepted"),
@@ -227,7 +227,7 @@ fn two_mounted_actions_with_one_name_are_refused() {
     }
 
     let bridge = bridge::Bridge::new().endpoint(notify_v1 {}).endpoint(notify_v2 {}).integration(integration());
-    match bridge.into_filter() {
+    match bridge.into_service() {
         Err(BuildError::Configuration(err)) => assert_eq!(err.to_string(), "two actions are named `notify`"),
         Err(other) => panic!("unexpected error {other}"),
         Ok(_) => panic!("accepted"),

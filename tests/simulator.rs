@@ -175,7 +175,7 @@ async fn catches_missing_and_mistyped_contact_fields() {
         json!({"contacts": [{"id": "1"}, {"id": "2", "name": "Bob", "emails": "bob@example.com"}, {"name": "No id"}],
                "synchronization_checkpoint": "2024-01-01 00:00:01 UTC"})
     }));
-    let report = Simulator::new(TestClient::from_filter(bridge), auth()).run().await;
+    let report = Simulator::new(TestClient::from_service(warp::service(bridge)), auth()).run().await;
     assert_failed_exactly(&report, &[CheckId::InitialSyncFields, CheckId::InitialSyncIds]);
     report.assert_fails(CheckId::InitialSyncFields, "page 1, contact #1 (id \"1\") has no `name` (mandatory)");
     report.assert_fails(CheckId::InitialSyncFields, "contact #2 (id \"2\"): `emails` is a string, not an array");
@@ -316,7 +316,7 @@ async fn catches_bad_dates_priorities_and_statuses() {
             .unwrap()
         })
     });
-    let report = Simulator::new(TestClient::from_filter(bridge), auth()).run().await;
+    let report = Simulator::new(TestClient::from_service(warp::service(bridge)), auth()).run().await;
     assert_failed_exactly(&report, &[CheckId::InteractionFields, CheckId::InteractionValues]);
     report.assert_fails(
         CheckId::InteractionFields,
@@ -342,7 +342,7 @@ fn raw_action(status: u16, body: Value) -> impl Fn(&str, &Value) -> Option<Raw> 
 #[tokio::test]
 async fn catches_an_action_answering_200() {
     let bridge = raw_bridge(raw_action(200, json!({"message": "done"})));
-    let report = Simulator::new(TestClient::from_filter(bridge), auth()).action(ticket()).run().await;
+    let report = Simulator::new(TestClient::from_service(warp::service(bridge)), auth()).action(ticket()).run().await;
     assert_failed_exactly(&report, &[CheckId::Action, CheckId::ActionWithoutInputs]);
     report.assert_fails(CheckId::Action, "answered 200 with `{\"message\":\"done\"}`: an action that ran answers 201");
 }
@@ -350,7 +350,7 @@ async fn catches_an_action_answering_200() {
 #[tokio::test]
 async fn catches_a_400_without_a_message() {
     let bridge = raw_bridge(raw_action(400, json!({"error": "no"})));
-    let report = Simulator::new(TestClient::from_filter(bridge), auth()).action(ticket()).run().await;
+    let report = Simulator::new(TestClient::from_service(warp::service(bridge)), auth()).action(ticket()).run().await;
     assert_failed_exactly(&report, &[CheckId::Action, CheckId::ActionWithoutInputs]);
     report.assert_fails(CheckId::Action, "400 without a `message` string (`{\"error\":\"no\"}`)");
 }
@@ -358,8 +358,10 @@ async fn catches_a_400_without_a_message() {
 #[tokio::test]
 async fn catches_undocumented_types_in_a_201() {
     let bridge = raw_bridge(raw_action(201, json!({"message": ["created"], "ticket": 1})));
-    let report =
-        Simulator::new(TestClient::from_filter(bridge), auth()).action(ticket().only_with_inputs()).run().await;
+    let report = Simulator::new(TestClient::from_service(warp::service(bridge)), auth())
+        .action(ticket().only_with_inputs())
+        .run()
+        .await;
     assert_failed_exactly(&report, &[CheckId::Action]);
     report.assert_fails(CheckId::Action, "`message` is an array, not a string");
     report.assert_fails(CheckId::Action, "warning: `ticket` is not a documented field");
@@ -440,7 +442,7 @@ async fn catches_an_agent_without_email_and_sends_offsets_as_integers() {
             .unwrap()
         })
     });
-    let report = Simulator::new(TestClient::from_filter(bridge), auth()).run().await;
+    let report = Simulator::new(TestClient::from_service(warp::service(bridge)), auth()).run().await;
     assert_failed_exactly(&report, &[CheckId::AgentFields]);
     report.assert_fails(CheckId::AgentFields, "page 2, agent #1 (id \"341232\") has no `email` (mandatory)");
     assert_eq!(report.get(CheckId::AgentPages).unwrap().summary.as_deref(), Some("2 agents on 2 pages"));
@@ -504,7 +506,7 @@ async fn passes_a_validator_that_answers_200_with_fields_to_store() {
 #[tokio::test]
 async fn catches_a_validator_that_answers_200_with_a_non_object() {
     let bridge = raw_bridge(|path, _| (path == "/auth_validation").then(|| Raw::json(200, json!(["ok"])).unwrap()));
-    let report = Simulator::new(TestClient::from_filter(bridge), auth()).run().await;
+    let report = Simulator::new(TestClient::from_service(warp::service(bridge)), auth()).run().await;
     assert_failed_exactly(&report, &[CheckId::AuthAccepted]);
     report.assert_fails(CheckId::AuthAccepted, "200 with an array: fields to store are an object");
 }

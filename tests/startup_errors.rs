@@ -9,7 +9,7 @@ async fn create_ticket(_auth: Auth<String>) -> Result<ActionOutcome, Error> {
     Ok(ActionOutcome::message("created"))
 }
 
-/// A second action with the same name: each macro sees one handler, so only `into_filter` can tell.
+/// A second action with the same name: each macro sees one handler, so only `into_service` can tell.
 #[bridge::action_executor(name = "create_ticket")]
 async fn open_ticket(_auth: Auth<String>) -> Result<ActionOutcome, Error> {
     Ok(ActionOutcome::message("opened"))
@@ -25,7 +25,7 @@ async fn contacts(_auth: Auth<String>, _db: State<Database>) -> Result<ContactPa
 
 #[test]
 fn two_actions_with_one_name_do_not_start() {
-    let err = match Bridge::new().endpoint(create_ticket {}).endpoint(open_ticket {}).into_filter() {
+    let err = match Bridge::new().endpoint(create_ticket {}).endpoint(open_ticket {}).into_service() {
         Ok(_) => panic!("two handlers on one path must not start"),
         Err(err) => err,
     };
@@ -48,12 +48,12 @@ fn an_action_with_another_path_starts() {
     async fn open_ticket_elsewhere(_auth: Auth<String>) -> Result<ActionOutcome, Error> {
         Ok(ActionOutcome::message("opened"))
     }
-    assert!(Bridge::new().endpoint(create_ticket {}).endpoint(open_ticket_elsewhere {}).into_filter().is_ok());
+    assert!(Bridge::new().endpoint(create_ticket {}).endpoint(open_ticket_elsewhere {}).into_service().is_ok());
 }
 
 #[test]
 fn a_missing_state_does_not_start() {
-    let err = match Bridge::new().endpoint(contacts {}).into_filter() {
+    let err = match Bridge::new().endpoint(contacts {}).into_service() {
         Ok(_) => panic!("a handler without its state must not start"),
         Err(err) => err,
     };
@@ -70,5 +70,5 @@ fn a_missing_state_does_not_start() {
 
 #[test]
 fn the_state_given_to_the_bridge_is_found() {
-    assert!(Bridge::new().state(Database).endpoint(contacts {}).into_filter().is_ok());
+    assert!(Bridge::new().state(Database).endpoint(contacts {}).into_service().is_ok());
 }

@@ -9,7 +9,7 @@
 //! struct history {}                                                    // `.endpoint(history {})`
 //! impl Endpoint for history {
 //!     fn info(&self) -> EndpointInfo { kind, path: "/interaction_update", handler: "history", action: None }
-//!     fn mount(&self, ctx) -> Result<BoxedFilter<…>, BuildError> {
+//!     fn mount(&self, ctx) -> Mounted {                                  // Result<MountedEndpoint, BuildError>
 //!         let state_2 = state(ctx, Witness::new())?;                    // on `Client`: Clone + Send + Sync
 //!         mount_interaction_retriever(
 //!             ctx,
@@ -154,9 +154,7 @@ fn placeholder_endpoint(item_fn: &ItemFn) -> TokenStream {
     let endpoint_trait = exports::endpoint_trait(span);
     let endpoint_info = exports::endpoint_info(span);
     let mount_context = exports::mount_context(span);
-    let boxed_filter = exports::boxed_filter(span);
-    let response = exports::response(span);
-    let build_error = exports::build_error(span);
+    let mounted = exports::mounted(span);
     let did_not_compile = exports::did_not_compile(span);
     quote_spanned! {span=>
         #[allow(non_camel_case_types)]
@@ -167,7 +165,7 @@ fn placeholder_endpoint(item_fn: &ItemFn) -> TokenStream {
             fn info(&self) -> #endpoint_info {
                 #did_not_compile(#name_text)
             }
-            fn mount(&self, _: &#mount_context<'_>) -> ::core::result::Result<#boxed_filter<(#response,)>, #build_error> {
+            fn mount(&self, _: &#mount_context<'_>) -> #mounted {
                 #did_not_compile(#name_text)
             }
         }
@@ -291,9 +289,7 @@ fn full_endpoint(kind: Kind, route: &Route, valid: &Valid<'_>) -> TokenStream {
     let endpoint_kind = exports::endpoint_kind(at);
     let kind_variant = format_ident!("{}", kind.runtime_variant());
     let mount_context = exports::mount_context(at);
-    let build_error = exports::build_error(at);
-    let boxed_filter = exports::boxed_filter(at);
-    let response = exports::response(at);
+    let mounted = exports::mounted(at);
     let action = match &route.action {
         Some(action) => quote!(::core::option::Option::Some(#action)),
         None => quote!(::core::option::Option::None),
@@ -322,7 +318,7 @@ fn full_endpoint(kind: Kind, route: &Route, valid: &Valid<'_>) -> TokenStream {
             fn mount(
                 &self,
                 #ctx: &#mount_context<'_>,
-            ) -> ::core::result::Result<#boxed_filter<(#response,)>, #build_error> {
+            ) -> #mounted {
                 #(#state_lookups)*
                 #mount_fn(
                     #ctx,

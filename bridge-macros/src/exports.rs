@@ -24,12 +24,8 @@ exported_paths! {
     endpoint_kind => EndpointKind;
     /// What `mount` receives.
     mount_context => MountContext;
-    /// What `mount` fails with.
-    build_error => BuildError;
-    /// A mounted endpoint.
-    boxed_filter => BoxedFilter;
-    /// An HTTP response.
-    response => Response;
+    /// A mounted endpoint, or why it cannot be.
+    mounted => Mounted;
     /// The `data` of an action that takes no inputs.
     no_data => NoData;
     /// The body of the placeholder endpoint of a handler with errors.

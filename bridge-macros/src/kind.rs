@@ -1,6 +1,8 @@
-//! The five endpoint kinds, as the macros see them: which parameters each accepts, what it answers, its default
-//! path, and the usage message printed when a signature is wrong.
+//! The five endpoint kinds, as the macros see them: which parameters each accepts, what it answers, and the usage
+//! message printed when a signature is wrong. Their names and default paths come from the table shared with the
+//! runtime (`kinds.rs`).
 
+use crate::kinds::{KindNames, KINDS};
 use crate::signature::Role;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -13,15 +15,13 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
+    fn names(self) -> &'static KindNames {
+        &KINDS[self as usize]
+    }
+
     /// The macro's name, as users write it.
     pub(crate) fn macro_name(self) -> &'static str {
-        match self {
-            Self::AuthValidator => "auth_validator",
-            Self::ContactRetriever => "contact_retriever",
-            Self::InteractionRetriever => "interaction_retriever",
-            Self::ActionExecutor => "action_executor",
-            Self::AgentRetriever => "agent_retriever",
-        }
+        self.names().macro_name
     }
 
     /// `#[bridge::interaction_retriever]`, for messages.
@@ -31,35 +31,17 @@ impl Kind {
 
     /// "an interaction retriever", for messages.
     pub(crate) fn described(self) -> &'static str {
-        match self {
-            Self::AuthValidator => "an auth validator",
-            Self::ContactRetriever => "a contact retriever",
-            Self::InteractionRetriever => "an interaction retriever",
-            Self::ActionExecutor => "an action executor",
-            Self::AgentRetriever => "an agent retriever",
-        }
+        self.names().role_with_article
     }
 
     /// The variant of `bridge::EndpointKind`.
     pub(crate) fn runtime_variant(self) -> &'static str {
-        match self {
-            Self::AuthValidator => "AuthValidation",
-            Self::ContactRetriever => "ContactSync",
-            Self::InteractionRetriever => "InteractionRetrieval",
-            Self::ActionExecutor => "Action",
-            Self::AgentRetriever => "AgentSync",
-        }
+        self.names().variant
     }
 
     /// The path used when the attribute gives none (actions add `/<name>`).
     pub(crate) fn default_path(self) -> &'static str {
-        match self {
-            Self::AuthValidator => "/auth_validation",
-            Self::ContactRetriever => "/contact_sync",
-            Self::InteractionRetriever => "/interaction_update",
-            Self::ActionExecutor => "/actions",
-            Self::AgentRetriever => "/agent_sync",
-        }
+        self.names().default_path
     }
 
     /// The attribute keys this macro accepts.

@@ -16,6 +16,9 @@ mod errors;
 mod expand;
 mod exports;
 mod kind;
+// Shared with the runtime (a link to `bridge-runtime/src/kinds.rs`), which reads the names the macros do not.
+#[allow(dead_code)]
+mod kinds;
 mod signature;
 mod valid;
 

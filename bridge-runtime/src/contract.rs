@@ -20,105 +20,21 @@
 //!
 //! A bound is reported on the argument whose type names its parameter: the [`Witness`] that generated code
 //! spans over the user's type. Everything the server needs afterwards follows from these bounds, in generic
-//! code ([`mount_handler`]), so nothing is required (and reported) a second time; state values travel as
+//! code (`mount_handler`), so nothing is required (and reported) a second time; state values travel as
 //! [`StateHandle`]s, which are `Clone + Send + Sync` whatever the state's type, for the same reason.
 
-use crate::endpoint::{BuildError, MountContext};
 use crate::error::Error;
+use crate::mount::{BuildError, MountContext, Mounted};
 use crate::protocol::{
     ActionMeta, ActionOutcome, Agent, AgentPage, AgentSyncMeta, AuthValidation, ContactPage, ContactSyncMeta, Envelope,
     Interaction, InteractionData, InteractionMeta, NoData, NoMeta,
 };
+use crate::reply::Reply;
+use crate::witness::Witness;
 use serde::de::DeserializeOwned;
 use std::future::Future;
-use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
-use warp::filters::BoxedFilter;
-use warp::http::{header, HeaderValue, StatusCode};
-use warp::reply::Response;
-
-/// A successful answer, ready for the wire.
-pub trait Reply: Send + 'static {
-    /// The HTTP response of this answer.
-    fn into_response(self) -> Response;
-}
-
-/// A JSON response with `status`.
-pub(crate) fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
-    let mut response = Response::new(body.into());
-    *response.status_mut() = status;
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    response
-}
-
-fn json_reply<T: serde::Serialize>(status: StatusCode, value: &T) -> Response {
-    match serde_json::to_vec(value) {
-        Ok(body) => json_response(status, body),
-        Err(err) => {
-            let err = Error::internal(format!("the answer could not be encoded as JSON: {err}"));
-            json_response(StatusCode::INTERNAL_SERVER_ERROR, err.to_json())
-        }
-    }
-}
-
-impl Reply for () {
-    fn into_response(self) -> Response {
-        AuthValidation::Valid.into_response()
-    }
-}
-
-impl Reply for AuthValidation {
-    fn into_response(self) -> Response {
-        match self {
-            AuthValidation::Valid => json_response(StatusCode::NO_CONTENT, Vec::new()),
-            AuthValidation::ValidOk => json_response(StatusCode::OK, b"{}".to_vec()),
-            AuthValidation::Store(fields) => json_reply(StatusCode::OK, &fields),
-        }
-    }
-}
-
-impl Reply for ContactPage {
-    fn into_response(self) -> Response {
-        json_reply(StatusCode::OK, &self)
-    }
-}
-
-impl Reply for Vec<Interaction> {
-    fn into_response(self) -> Response {
-        json_reply(StatusCode::OK, &self)
-    }
-}
-
-impl Reply for ActionOutcome {
-    fn into_response(self) -> Response {
-        json_reply(StatusCode::CREATED, &self)
-    }
-}
-
-impl Reply for AgentPage {
-    fn into_response(self) -> Response {
-        json_reply(StatusCode::OK, &self)
-    }
-}
-
-impl Reply for Vec<Agent> {
-    fn into_response(self) -> Response {
-        AgentPage::new(self).into_response()
-    }
-}
-
-/// A type, carried as a value: generated code passes `Witness::new()`, spanned over the user's type, where a
-/// `mount_*` function checks that type, so that the check is reported there.
-pub struct Witness<T>(PhantomData<fn() -> T>);
-
-impl<T> Witness<T> {
-    /// The witness of `T` (inferred).
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Witness(PhantomData)
-    }
-}
 
 /// The body of the endpoint a macro emits for a handler with errors, so that `.endpoint(name {})` still compiles
 /// and the user sees only the macro's messages. Never run: the build stops at those messages.
@@ -260,9 +176,6 @@ pub trait AgentRetrieverResult: HandlerResult {}
 impl<E: Into<Error>> AgentRetrieverResult for Result<AgentPage, E> {}
 impl<E: Into<Error>> AgentRetrieverResult for Result<Vec<Agent>, E> {}
 
-/// A mounted endpoint, or why it cannot be.
-pub type Mounted = Result<BoxedFilter<(Response,)>, BuildError>;
-
 /// Mounts an auth validator: `auth` witnesses the `T` of `Auth<T>`, `result` the return type, and `handler` calls
 /// the user's function with one request.
 pub fn mount_auth_validator<A, R, H>(
@@ -348,7 +261,7 @@ where
 }
 
 /// Mounts any handler: each request is decoded, handed to `handler`, and its result answered.
-pub fn mount_handler<A, M, D, R, H>(ctx: &MountContext<'_>, handler: H) -> Mounted
+fn mount_handler<A, M, D, R, H>(ctx: &MountContext<'_>, handler: H) -> Mounted
 where
     A: DeserializeOwned + Send + 'static,
     M: DeserializeOwned + Send + 'static,

@@ -1,4 +1,5 @@
-//! The one error type handlers return, and how each kind maps to an HTTP status and a JSON body.
+//! The one error type handlers return, and how each kind maps to an HTTP status and a `code`. Plain data: how it
+//! becomes a JSON answer is the `reply` module's business.
 //!
 //! The mapping is the protocol's: `401` means exactly "the external service rejected these credentials" (for OAuth
 //! integrations it makes Talkdesk refresh the token and retry), so nothing else ever produces it.
@@ -108,7 +109,7 @@ pub struct FieldError {
 /// token; never for an outage or a bug.
 ///
 /// ```
-/// use bridge_runtime::{Error, ErrorKind};
+/// use bridge::{Error, ErrorKind};
 ///
 /// let err = Error::action_failed("Zendesk refused the ticket: subject is too long");
 /// assert_eq!(err.kind(), ErrorKind::ActionFailed);
@@ -207,34 +208,6 @@ impl Error {
             }
         }
     }
-
-    /// This error as an answer: its status and its JSON body.
-    pub(crate) fn to_response(&self) -> warp::reply::Response {
-        let status =
-            warp::http::StatusCode::from_u16(self.status()).unwrap_or(warp::http::StatusCode::INTERNAL_SERVER_ERROR);
-        crate::contract::json_response(status, self.to_json())
-    }
-
-    /// The JSON body of this error, with the id of the request being handled, if any.
-    pub fn to_json(&self) -> Vec<u8> {
-        #[derive(Serialize)]
-        struct Body<'a> {
-            code: &'static str,
-            message: &'a str,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            request_id: Option<&'a str>,
-            #[serde(skip_serializing_if = "<[_]>::is_empty")]
-            fields: &'a [FieldError],
-        }
-        let request_id = crate::request_id::current();
-        serde_json::to_vec(&Body {
-            code: self.kind.code(),
-            message: &self.message,
-            request_id: request_id.as_ref().map(|id| id.as_str()),
-            fields: &self.fields,
-        })
-        .expect("an error body always serializes")
-    }
 }
 
 impl fmt::Display for Error {
@@ -263,16 +236,6 @@ impl StdError for Error {
     }
 }
 
-impl From<reqwest::Error> for Error {
-    /// A failed call to the external service: `504` when it timed out, `502` otherwise. The URL is dropped from
-    /// the message (it may carry tenant names or query parameters).
-    fn from(err: reqwest::Error) -> Self {
-        let err = err.without_url();
-        let kind = if err.is_timeout() { ErrorKind::Timeout } else { ErrorKind::Upstream };
-        Self::new(kind, format!("the external service call failed: {err}")).with_source(err)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,21 +251,14 @@ mod tests {
     }
 
     #[test]
-    fn body_lists_fields_and_redacts_secrets() {
+    fn redacts_secrets_from_the_message_and_every_field() {
         let mut err = Error::invalid_fields(vec![FieldError {
             field: "auth.token".into(),
             message: "token hunter2 expired".into(),
         }]);
         err.redact(&["hunter2".into()]);
-        let body: serde_json::Value = serde_json::from_slice(&err.to_json()).unwrap();
-        assert_eq!(body["code"], "invalid_input");
-        assert_eq!(body["fields"][0]["field"], "auth.token");
-        assert!(!body.to_string().contains("hunter2"), "{body}");
-    }
-
-    #[test]
-    fn body_omits_empty_fields() {
-        let body: serde_json::Value = serde_json::from_slice(&Error::upstream("down").to_json()).unwrap();
-        assert_eq!(body, serde_json::json!({"code": "upstream_failure", "message": "down"}));
+        assert_eq!(err.fields()[0].field, "auth.token");
+        assert_eq!(err.fields()[0].message, "token <redacted> expired");
+        assert!(!err.message().contains("hunter2"), "{err}");
     }
 }

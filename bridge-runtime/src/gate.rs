@@ -1,105 +1,252 @@
-//! The gate every request passes before warp's routing: it gives the request its id, sheds load past the bound on
-//! requests in flight (`503` + `Retry-After`), checks the bridge's own inbound token when one is set (`403`),
-//! routes the request, and stamps `X-Request-Id` on every answer, whatever produced it.
+//! The one path every request takes, whoever delivers it — the bridge's own accept loop, a server the bridge is
+//! mounted in, or the in-process test client — through [`BridgeService`](crate::BridgeService):
 //!
-//! Routing: a request whose path is an endpoint's goes straight to that endpoint's filter (a comparison per
-//! endpoint, then one boxed filter call); any other (`/health`, `/configuration`, unknown paths) goes to the
-//! bridge's own routes. The answers are the same as those of the whole filter of
-//! [`Bridge::into_filter`](crate::Bridge::into_filter): there, every other route rejects an endpoint's path as not
-//! found, and every endpoint rejects any other path as not found, which warp's rejection ranking always puts
-//! behind the matching route's own rejection.
+//! 1. the request gets its id (the caller's `X-Request-Id` when sane), carried by every log line and error body;
+//! 2. past the bound on requests in flight, it is shed at once: `503` with `Retry-After`;
+//! 3. without the bridge's own inbound token (when one is set), it is refused: `403` (never `401`, which would make
+//!    Talkdesk refresh the user's OAuth token);
+//! 4. it is routed by its exact path: to an endpoint (`POST` only, a JSON body under the body limit, then the
+//!    [pipeline](crate::pipeline)), to one of the bridge's own routes (`GET /health`, `GET /configuration`), or
+//!    answered `404`;
+//! 5. its answer is stamped with `X-Request-Id` and logged, one line per request.
+//!
+//! Every refusal is a JSON error body, like the endpoints' own.
 
+use crate::endpoint::EndpointInfo;
 use crate::error::{Error, ErrorKind};
+use crate::pipeline::{logged, EndpointFn, LoggedError};
+use crate::reply::Response;
 use crate::request_id::{self, RequestId};
 use crate::secret::Secret;
-use std::convert::Infallible;
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use http::{header, HeaderMap, HeaderValue, Method, Request};
+use http_body::Body;
+use http_body_util::BodyExt;
+use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Instant;
 use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
-use tower_service::Service;
 use tracing::Instrument;
-use warp::filters::BoxedFilter;
-use warp::http::{header, HeaderValue, Request};
-use warp::reply::Response;
-use warp::Filter;
+
+/// An error of any body type, boxed.
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// How long an overloaded bridge asks callers to wait, in seconds.
 const RETRY_AFTER_SECONDS: &str = "1";
 
-/// What the gate routes to.
-pub(crate) struct Routes {
-    /// The bridge's own routes (`GET /health`, `GET /configuration`), without the JSON answers to rejections.
-    pub(crate) others: BoxedFilter<(Response,)>,
-    /// Each endpoint's own filter (as mounted, without the JSON answers to rejections), by its path.
-    pub(crate) endpoints: Vec<(&'static str, BoxedFilter<(Response,)>)>,
+/// An endpoint, by its path.
+pub(crate) struct EndpointRoute {
+    pub(crate) info: EndpointInfo,
+    pub(crate) call: EndpointFn,
 }
 
-pub(crate) struct Gate<E> {
-    others: E,
-    endpoints: Vec<(&'static str, E)>,
-    in_flight: Arc<Semaphore>,
-    token: Option<Secret>,
+/// One of the bridge's own `GET` routes: its answer, from the request's headers.
+pub(crate) struct OwnRoute {
+    pub(crate) path: &'static str,
+    pub(crate) answer: Box<dyn Fn(&HeaderMap) -> Response + Send + Sync>,
 }
 
-/// The gate in front of `routes`.
-pub(crate) fn gate(
-    routes: Routes,
-    max_in_flight: usize,
-    token: Option<Secret>,
-) -> Gate<impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static> {
-    let answered = |filter: BoxedFilter<(Response,)>| filter.recover(crate::server::answer_rejection).unify();
-    let endpoints = routes.endpoints.into_iter().map(|(path, filter)| (path, answered(filter))).collect();
-    Gate { others: answered(routes.others), endpoints, in_flight: Arc::new(Semaphore::new(max_in_flight)), token }
+/// Everything a request is checked against and routed to.
+pub(crate) struct Gate {
+    pub(crate) endpoints: Vec<EndpointRoute>,
+    pub(crate) own: Vec<OwnRoute>,
+    pub(crate) in_flight: Semaphore,
+    pub(crate) token: Option<Secret>,
+    pub(crate) body_limit: usize,
 }
 
-impl<E> Gate<E>
-where
-    E: Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static,
-{
-    pub(crate) async fn handle<B>(self: Arc<Self>, request: Request<B>) -> Result<Response, Infallible>
+impl Gate {
+    /// Answers `request`, whatever happens: every failure is an answer.
+    pub(crate) async fn handle<B>(self: Arc<Self>, request: Request<B>) -> Response
     where
-        B: http_body::Body + Send + Sync + 'static,
-        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+        B: Body,
+        B::Error: Into<BoxError>,
     {
         let id = RequestId::from_headers(request.headers());
         let span = tracing::info_span!(target: "bridge::request", "request", id = %id);
         let (mut response, id) = request_id::scope(id, self.answer(request)).instrument(span).await;
         response.headers_mut().insert(request_id::HEADER_NAME.clone(), id.into_header_value());
-        Ok(response)
+        response
     }
 
     async fn answer<B>(&self, request: Request<B>) -> Response
     where
-        B: http_body::Body + Send + Sync + 'static,
-        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+        B: Body,
+        B::Error: Into<BoxError>,
     {
         let Ok(_permit) = self.in_flight.try_acquire() else {
-            tracing::warn!(target: "bridge::request", status = 503, "overloaded: too many requests in flight");
-            let mut response =
-                Error::new(ErrorKind::Overloaded, "the bridge is at its limit of requests in flight: retry shortly")
-                    .to_response();
+            let mut response = refuse(Error::new(
+                ErrorKind::Overloaded,
+                "the bridge is at its limit of requests in flight: retry shortly",
+            ));
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
             return response;
         };
+        let path = request.uri().path();
         if let Some(token) = &self.token {
-            if request.uri().path() != "/health" && !presents(&request, token) {
-                tracing::warn!(target: "bridge::request", status = 403, path = request.uri().path(), "missing or wrong inbound token");
-                return Error::new(
+            if path != "/health" && !presents(&request, token) {
+                return refuse(Error::new(
                     ErrorKind::Forbidden,
                     "this bridge requires its token: `Authorization: Bearer <token>` or `?token=<token>`",
-                )
-                .to_response();
+                ));
             }
         }
-        let path = request.uri().path();
-        let answered = match self.endpoints.iter().find(|(endpoint, _)| *endpoint == path) {
-            Some((_, endpoint)) => warp::service(endpoint.clone()).call(request).await,
-            None => warp::service(self.others.clone()).call(request).await,
-        };
-        match answered {
-            Ok(response) => response,
-            Err(never) => match never {},
+        if let Some(route) = self.endpoints.iter().find(|route| route.info.path == path) {
+            let started = Instant::now();
+            let response = match self.body_of(request).await {
+                Ok(body) => (route.call)(body).await,
+                Err(error) => logged(&error),
+            };
+            log_request(&route.info, &response, started);
+            return response;
         }
+        match self.own.iter().find(|route| route.path == path) {
+            Some(route) if request.method() == Method::GET => (route.answer)(request.headers()),
+            Some(_) => refuse(not_allowed()),
+            None => refuse(Error::new(ErrorKind::NotFound, "no endpoint answers on this path")),
+        }
+    }
+
+    /// The body of a request to an endpoint: `POST`, declared as JSON (or not declared), under the body limit.
+    async fn body_of<B>(&self, request: Request<B>) -> Result<Bytes, Error>
+    where
+        B: Body,
+        B::Error: Into<BoxError>,
+    {
+        if request.method() != Method::POST {
+            return Err(not_allowed());
+        }
+        let headers = request.headers();
+        if let Some(value) = headers.get(header::CONTENT_TYPE) {
+            let media = value.to_str().map_err(|_| invalid_header(header::CONTENT_TYPE))?;
+            if media.parse::<MediaType>() == Ok(MediaType::Other) {
+                return Err(Error::new(
+                    ErrorKind::UnsupportedMediaType,
+                    "the request body must be JSON (`Content-Type: application/json`)",
+                ));
+            }
+        }
+        let declared = match headers.get(header::CONTENT_LENGTH) {
+            Some(value) => Some(
+                value
+                    .to_str()
+                    .ok()
+                    .and_then(|text| text.parse::<u64>().ok())
+                    .ok_or_else(|| invalid_header(header::CONTENT_LENGTH))?,
+            ),
+            None => None,
+        };
+        if declared.is_some_and(|declared| declared > self.body_limit as u64) {
+            return Err(too_large(self.body_limit));
+        }
+        read_body(request.into_body(), declared, self.body_limit).await
+    }
+}
+
+fn not_allowed() -> Error {
+    Error::new(ErrorKind::MethodNotAllowed, "this endpoint answers POST only (GET for /health)")
+}
+
+fn invalid_header(name: header::HeaderName) -> Error {
+    Error::invalid_input(format!("the `{name}` header is not valid"))
+}
+
+fn too_large(limit: usize) -> Error {
+    Error::new(ErrorKind::PayloadTooLarge, format!("the request body is larger than the limit of {limit} bytes"))
+}
+
+/// A refusal before any endpoint: logged without the path, which may be anything.
+fn refuse(error: Error) -> Response {
+    tracing::warn!(target: "bridge::request", status = error.status(), code = error.kind().code(), "refused");
+    logged(&error)
+}
+
+/// The declared `Content-Type` of a request, classified without allocating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MediaType {
+    Json,
+    Other,
+}
+
+impl FromStr for MediaType {
+    type Err = std::convert::Infallible;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        let essence = value.split(';').next().unwrap_or("").trim();
+        let json = essence.eq_ignore_ascii_case("application/json")
+            || essence.len() > 5 && essence[essence.len() - 5..].eq_ignore_ascii_case("+json");
+        Ok(if json { Self::Json } else { Self::Other })
+    }
+}
+
+/// Reads a whole body, refusing it as soon as it passes `limit`. A body in one chunk is not copied.
+async fn read_body<B>(body: B, declared: Option<u64>, limit: usize) -> Result<Bytes, Error>
+where
+    B: Body,
+    B::Error: Into<BoxError>,
+{
+    let mut body = std::pin::pin!(body);
+    let mut first: Option<Bytes> = None;
+    let mut rest = BytesMut::new();
+    let mut total = 0usize;
+    while let Some(frame) = body.as_mut().frame().await {
+        let frame = frame.map_err(|err| {
+            Error::invalid_input(format!("the request body could not be read: {}", Into::<BoxError>::into(err)))
+        })?;
+        let Ok(mut chunk) = frame.into_data() else { continue };
+        total += chunk.remaining();
+        if total > limit {
+            return Err(too_large(limit));
+        }
+        match &first {
+            None if rest.is_empty() => first = Some(chunk.copy_to_bytes(chunk.remaining())),
+            _ => {
+                if rest.is_empty() {
+                    let capacity = declared.map_or(total, |d| d as usize).max(total);
+                    rest.reserve(capacity);
+                    rest.put(first.take().unwrap_or_default());
+                }
+                rest.put(chunk);
+            }
+        }
+    }
+    Ok(if rest.is_empty() { first.unwrap_or_default() } else { rest.freeze() })
+}
+
+/// The request's log line: its endpoint, status and latency, and the error's code and (scrubbed) message.
+fn log_request(info: &EndpointInfo, response: &Response, started: Instant) {
+    let status = response.status().as_u16();
+    let latency_us = started.elapsed().as_micros() as u64;
+    match response.extensions().get::<LoggedError>() {
+        None => tracing::info!(
+            target: "bridge::request",
+            path = info.path,
+            handler = info.handler,
+            status,
+            latency_us,
+            "answered"
+        ),
+        Some(error) if status >= 500 => tracing::error!(
+            target: "bridge::request",
+            path = info.path,
+            handler = info.handler,
+            status,
+            latency_us,
+            code = error.code,
+            error = %error.message,
+            "failed"
+        ),
+        Some(error) => tracing::warn!(
+            target: "bridge::request",
+            path = info.path,
+            handler = info.handler,
+            status,
+            latency_us,
+            code = error.code,
+            error = %error.message,
+            "refused"
+        ),
     }
 }
 
@@ -152,6 +299,7 @@ fn percent_decode(text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http_body_util::StreamBody;
 
     fn request(uri: &str, authorization: Option<&str>) -> Request<()> {
         let mut builder = Request::builder().uri(uri);
@@ -178,5 +326,28 @@ mod tests {
         assert!(!presents(&request("/contact_sync?token=s3cret2", None), &token));
         assert!(!presents(&request("/contact_sync?xtoken=s3cret", None), &token));
         assert!(!presents(&request("/contact_sync?token=%zz", None), &token));
+    }
+
+    #[test]
+    fn classifies_media_types() {
+        for json in ["application/json", "Application/JSON; charset=utf-8", "application/vnd.api+json"] {
+            assert_eq!(json.parse::<MediaType>().unwrap(), MediaType::Json, "{json}");
+        }
+        for other in ["text/plain", "application/x-www-form-urlencoded", "json", ""] {
+            assert_eq!(other.parse::<MediaType>().unwrap(), MediaType::Other, "{other}");
+        }
+    }
+
+    fn chunks(parts: &[&'static [u8]]) -> impl Body<Data = Bytes, Error = std::convert::Infallible> {
+        let frames = parts.iter().map(|part| Ok(http_body::Frame::data(Bytes::from_static(part))));
+        StreamBody::new(futures_util::stream::iter(frames.collect::<Vec<_>>()))
+    }
+
+    #[tokio::test]
+    async fn reads_chunked_bodies_under_the_limit() {
+        assert_eq!(read_body(chunks(&[b"{\"a\":", b"1}"]), None, 100).await.unwrap(), &b"{\"a\":1}"[..]);
+        assert_eq!(read_body(chunks(&[b"0123456789"]), None, 10).await.unwrap(), &b"0123456789"[..]);
+        let err = read_body(chunks(&[b"01234", b"56789"]), None, 9).await.unwrap_err();
+        assert_eq!(err.status(), 413);
     }
 }

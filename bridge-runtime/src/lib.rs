@@ -1,57 +1,81 @@
-//! Runtime of the `bridge` framework: the Talkdesk protocol model, request decoding, the generated-code contract
-//! and the server. Bridge authors use it through the `talkdesk-bridge` crate (`bridge::…`).
+//! Runtime of the `bridge` framework. Bridge authors use it through the `talkdesk-bridge` crate (`bridge::…`),
+//! which re-exports its public API.
 //!
-//! Where things are:
-//! - [`protocol`]: the protocol's requests and answers, one module per endpoint;
-//! - [`error`]: the error handlers return and its statuses;
-//! - [`decode`]: body → envelope, or a `400` naming every offending field;
-//! - [`contract`]: the traits generated code relies on;
-//! - [`configuration`]: the integration's configuration documents, generated from code;
-//! - [`endpoint`] and [`server`]: mounting endpoints and serving them;
-//! - [`http`]: the client for the external service, shared by handlers as state;
-//! - `testing` (feature `testing`): an in-process test client and a Talkdesk simulator.
+//! The modules depend on each other in one direction, leaves first; read them in this order:
+//!
+//! | layer | modules | what they hold |
+//! |---|---|---|
+//! | protocol | `protocol`, `secret`, `request_id`, `kinds`, `witness` | the protocol's types; credentials that never print; request ids; the endpoint kinds' names |
+//! | data | `error`, `params`, `state`, `endpoint` | the error handlers return (plain data); `Auth`/`Data`/`State`; shared state; endpoint kinds and facts |
+//! | wire | `decode`, `reply` | body → envelope, or a `400` naming every field; answers and errors → HTTP responses |
+//! | description | [`configuration`] | the configuration documents, generated from code |
+//! | one endpoint | `pipeline`, `mount`, `contract` | decode → handler → answer; the `Endpoint` trait; the generated-code contract |
+//! | one request | `gate`, `service` | ids, load shedding, inbound token, routing, body limits, log lines; the [`BridgeService`] |
+//! | the bridge | `builder`, `serve` | the [`Bridge`] builder; the accept loop, shutdown, addresses |
+//! | on top | [`http`], `testing` | the external-service client; the test kit (feature `testing`) |
+//!
+//! Nothing in a lower layer imports from a higher one; `http` and `testing` use the core and are never used by it.
 
+mod builder;
 pub mod configuration;
-pub mod contract;
-pub mod decode;
-pub mod endpoint;
-pub mod error;
+mod contract;
+mod decode;
+mod endpoint;
+mod error;
 mod gate;
 pub mod http;
-mod listener;
+// Shared with the macros, which read the names the runtime does not (the macro names, for messages).
+#[allow(dead_code)]
+mod kinds;
+mod mount;
 mod params;
 mod pipeline;
-pub mod protocol;
-pub mod request_id;
+mod protocol;
+mod reply;
+mod request_id;
 mod secret;
-pub mod server;
+mod serve;
+mod service;
 mod state;
 #[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
+mod witness;
 
-pub use decode::decode_request;
-pub use endpoint::{BuildError, Endpoint, EndpointInfo, EndpointKind, MountContext};
+pub use builder::{Bridge, DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE, DEFAULT_MAX_IN_FLIGHT, DEFAULT_SHUTDOWN_GRACE};
+pub use endpoint::{EndpointInfo, EndpointKind};
 pub use error::{Error, ErrorKind, FieldError};
-pub use listener::RunningBridge;
+pub use mount::{BuildError, Endpoint};
 pub use params::{Auth, Data, State};
-pub use protocol::*;
+pub use protocol::{
+    ActionMeta, ActionOutcome, Agent, AgentPage, AgentSyncMeta, AuthValidation, Contact, ContactPage, ContactSyncMeta,
+    DateParseError, Envelope, Interaction, InteractionData, InteractionMeta, NoData, NoMeta, Priority, Status,
+    SyncSituation, TalkdeskDate,
+};
+pub use reply::{Response, ResponseBody};
 pub use secret::Secret;
-pub use server::{listen_address, Bridge, ServeError};
+pub use serve::{listen_address, RunningBridge, ServeError, DEFAULT_ADDR};
+pub use service::{BridgeService, ResponseFuture};
 
-/// Not public API: the paths generated code names. Stable only together with the macros of the same version.
+/// Not public API: the paths generated code names (and the framework's own benchmarks and fuzz targets). Stable
+/// only together with the macros of the same version.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::configuration::{
+    pub use crate::configuration::model::{
         action_inputs_of, never_called, ActionInput, ActionInputs as ActionInputsTrait, ActionSpec, AuthField,
         AuthFields as AuthFieldsTrait,
     };
     pub use crate::contract::{
         did_not_compile, handler_future, mount_action_executor, mount_agent_retriever, mount_auth_validator,
-        mount_contact_retriever, mount_interaction_retriever, state, Witness,
+        mount_contact_retriever, mount_interaction_retriever, state, ActionExecutorResult, AgentRetrieverResult,
+        AuthType, AuthValidatorResult, ContactRetrieverResult, HandlerFuture, HandlerResult, InputType,
+        InteractionRetrieverResult, StateHandle, StateType,
     };
-    pub use crate::endpoint::{BuildError, Endpoint, EndpointInfo, EndpointKind, MountContext};
+    pub use crate::decode::decode_request;
+    pub use crate::endpoint::{EndpointInfo, EndpointKind};
+    pub use crate::mount::{BuildError, Endpoint, MountContext, Mounted, MountedEndpoint};
     pub use crate::params::{Auth, Data, State};
-    pub use crate::protocol::{self, Envelope, NoData, NoMeta};
-    pub use warp::filters::BoxedFilter;
-    pub use warp::reply::Response;
+    pub use crate::protocol::{Envelope, NoData, NoMeta};
+    pub use crate::reply::Reply;
+    pub use crate::witness::Witness;
 }

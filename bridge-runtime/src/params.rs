@@ -39,7 +39,7 @@ wrapper! {
     /// Every handler takes one. Its `Debug` prints `Auth(<redacted>)`, whatever `T` prints.
     ///
     /// ```
-    /// use bridge_runtime::{Auth, Secret};
+    /// use bridge::{Auth, Secret};
     /// use serde::Deserialize;
     ///
     /// #[derive(Debug, Deserialize)]

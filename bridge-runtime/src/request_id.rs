@@ -1,17 +1,17 @@
 //! Request ids: each request gets one (the caller's `X-Request-Id` when it is sane, else a fresh one), returned as
 //! a header, written in error bodies and carried by every log line of the request.
 //!
-//! The id lives in a task-local for the duration of the request, so that the pipeline, the rejection handler and a
-//! panic hook can all read it without threading it through warp's filters.
+//! The id lives in a task-local for the duration of the request, so that the gate, the error answers and a
+//! panic hook can all read it without threading it through every call.
 
+use http::header::{HeaderName, HeaderValue};
+use http::HeaderMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
-use warp::http::header::{HeaderName, HeaderValue};
-use warp::http::HeaderMap;
 
 /// The header a request id travels in, both ways.
-pub const HEADER: &str = "x-request-id";
+pub(crate) const HEADER: &str = "x-request-id";
 
 /// [`HEADER`] as a header name, made once: looking a header up or inserting it by `&str` parses the name (and
 /// copies it, for a name that is not a standard one) on every request.
@@ -25,11 +25,11 @@ const MAX_LEN: usize = 128;
 /// Kept as the header value it is answered in: the caller's own value shares the request's buffer, and a fresh
 /// id is formatted once; neither is copied again to be sent back.
 #[derive(Clone, PartialEq, Eq)]
-pub struct RequestId(HeaderValue);
+pub(crate) struct RequestId(HeaderValue);
 
 impl RequestId {
     /// The id as text.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         // Only sane ids (ASCII) are ever made.
         self.0.to_str().unwrap_or_default()
     }
@@ -92,7 +92,7 @@ tokio::task_local! {
 }
 
 /// The id of the request being handled on this task, if any.
-pub fn current() -> Option<RequestId> {
+pub(crate) fn current() -> Option<RequestId> {
     CURRENT.try_with(RequestId::clone).ok()
 }
 
@@ -107,7 +107,7 @@ pub(crate) async fn scope<F: std::future::Future>(id: RequestId, future: F) -> (
 #[cfg(test)]
 mod tests {
     use super::*;
-    use warp::http::HeaderValue;
+    use http::HeaderValue;
 
     fn from(value: &str) -> RequestId {
         let mut headers = HeaderMap::new();

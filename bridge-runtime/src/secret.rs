@@ -9,7 +9,7 @@ use std::fmt;
 /// [`expose`](Secret::expose) where it is really needed, e.g. to build an `Authorization` header.
 ///
 /// ```
-/// use bridge_runtime::Secret;
+/// use bridge::Secret;
 /// use serde::Deserialize;
 ///
 /// #[derive(Debug, Deserialize)]

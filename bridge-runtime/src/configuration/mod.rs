@@ -8,7 +8,7 @@
 //! [`Bridge`](crate::Bridge) adds the URLs of the endpoints it mounts and serves the result at `GET /configuration`.
 //!
 //! ```
-//! use bridge_runtime::configuration::{AuthField, Integration};
+//! use bridge::configuration::{AuthField, Integration};
 //!
 //! let zendesk = Integration::new("zendesk", "Zendesk")
 //!     .description("Support tickets from Zendesk")
@@ -25,11 +25,9 @@
 //! ```
 
 mod documents;
-mod model;
+pub(crate) mod model;
 
 pub use documents::{ConfigError, Documents};
-#[doc(hidden)]
-pub use model::{action_inputs_of, never_called};
 pub use model::{
     ActionInput, ActionInputs, ActionSpec, AuthField, AuthFields, AuthenticationType, FieldSource, FieldType,
     Integration,

@@ -167,7 +167,7 @@ pub trait ActionInputs {
 /// `ActionInputs` is reported there, once.
 #[doc(hidden)]
 pub fn action_inputs_of<D: ActionInputs, R>(
-    inputs: crate::contract::Witness<D>,
+    inputs: crate::witness::Witness<D>,
     call: impl FnOnce(D) -> R,
 ) -> Vec<ActionInput> {
     let _ = (inputs, call);

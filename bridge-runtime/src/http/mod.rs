@@ -117,6 +117,7 @@
 mod base_url;
 mod call;
 mod client;
+mod failure;
 mod request;
 mod response;
 mod retry;

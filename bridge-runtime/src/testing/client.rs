@@ -4,23 +4,17 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {
-//! use bridge_runtime::testing::TestClient;
-//! use bridge_runtime::{Agent, AgentPage, Bridge};
-//! # use bridge_runtime::{EndpointInfo, EndpointKind, Endpoint, MountContext, BuildError, Envelope, NoMeta, NoData};
-//! # use warp::{filters::BoxedFilter, reply::Response};
-//! # struct agents;
-//! # impl Endpoint for agents {
-//! #     fn info(&self) -> EndpointInfo {
-//! #         EndpointInfo { kind: EndpointKind::AgentSync, path: "/agent_sync", handler: "agents", action: None }
-//! #     }
-//! #     fn mount(&self, ctx: &MountContext<'_>) -> Result<BoxedFilter<(Response,)>, BuildError> {
-//! #         Ok(ctx.mount(|e: Envelope<serde_json::Value, NoMeta, NoData>| async move {
-//! #             if e.auth["token"] != "t" { return Err(bridge_runtime::Error::credentials_rejected()) }
-//! #             Ok(AgentPage::new(vec![Agent::new("1", "Ann", "ann@example.com")]))
-//! #         }))
-//! #     }
-//! # }
-//! // `agents` is a `#[bridge::agent_retriever]` function.
+//! use bridge::testing::TestClient;
+//! use bridge::{Agent, AgentPage, Auth, Bridge, Error};
+//!
+//! #[bridge::agent_retriever]
+//! async fn agents(Auth(auth): Auth<serde_json::Value>) -> Result<AgentPage, Error> {
+//!     if auth["token"] != "t" {
+//!         return Err(Error::credentials_rejected());
+//!     }
+//!     Ok(AgentPage::new(vec![Agent::new("1", "Ann", "ann@example.com")]))
+//! }
+//!
 //! let client = TestClient::new(Bridge::new().endpoint(agents {})).unwrap();
 //! let answer = client.agent_sync().auth(serde_json::json!({"token": "t"})).send().await;
 //! assert_eq!(answer.status(), 200);
@@ -32,10 +26,13 @@
 //! ```
 
 use super::transport::{HttpTransport, InProcessTransport, Transport, TransportError};
-use crate::endpoint::{BuildError, EndpointKind};
+use crate::builder::Bridge;
+use crate::endpoint::EndpointKind;
+use crate::mount::BuildError;
 use crate::protocol::{ActionOutcome, AgentPage, ContactPage, Interaction};
-use crate::server::Bridge;
 use bytes::Bytes;
+use http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
+use http::{HeaderMap, Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -43,9 +40,6 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
-use warp::http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
-use warp::http::{HeaderMap, Method, StatusCode};
-use warp::Filter;
 
 /// The paths a client sends each endpoint's requests to. [`TestClient::new`] reads them from the bridge; for a
 /// bridge at a URL they are the defaults unless [`TestClient::with_paths`] says otherwise.
@@ -125,21 +119,30 @@ impl fmt::Debug for TestClient {
 }
 
 impl TestClient {
-    /// Calls `bridge` in process, without a socket. Fails as [`Bridge::into_filter`] does (a missing state, two
-    /// endpoints on one path).
+    /// Calls `bridge` in process, without a socket, through the path its requests take when it is served
+    /// (request ids, load shedding, inbound token, routing, limits). Fails as
+    /// [`Bridge::into_service`](crate::Bridge::into_service) does (a missing state, two endpoints on one path).
     pub fn new(bridge: Bridge) -> Result<Self, BuildError> {
         let paths = Paths::of(&bridge);
-        Ok(Self::with_transport(InProcessTransport::new(bridge.into_filter()?)).with_paths(paths))
+        Ok(Self::with_transport(InProcessTransport::new(bridge.into_service()?)).with_paths(paths))
     }
 
-    /// Calls any warp filter in process, with the default paths: a bridge embedded in a larger warp application,
-    /// or a deliberately broken one written by hand.
-    pub fn from_filter<F, R>(filter: F) -> Self
+    /// Calls any HTTP service in process, with the default paths: an application a bridge is mounted in, or a
+    /// deliberately broken bridge written by hand (see [`InProcessTransport::from_service`]).
+    pub fn from_service<S, B>(service: S) -> Self
     where
-        F: Filter<Extract = (R,), Error = warp::Rejection> + Clone + Send + Sync + 'static,
-        R: warp::Reply + 'static,
+        S: tower_service::Service<http::Request<http_body_util::Full<Bytes>>, Response = http::Response<B>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send,
+        S::Error: fmt::Display,
+        B: http_body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: fmt::Display,
     {
-        Self::with_transport(InProcessTransport::new(filter.map(warp::Reply::into_response).boxed()))
+        Self::with_transport(InProcessTransport::from_service(service))
     }
 
     /// Calls the bridge at `base_url` (e.g. [`RunningBridge::url`](crate::RunningBridge::url)) over HTTP, with the

@@ -19,23 +19,17 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {
-//! use bridge_runtime::testing::{Simulator, TestClient};
-//! use bridge_runtime::{Bridge, Contact, ContactPage};
-//! # use bridge_runtime::{EndpointInfo, EndpointKind, Endpoint, MountContext, BuildError, Envelope, NoData};
-//! # use warp::{filters::BoxedFilter, reply::Response};
-//! # struct contacts;
-//! # impl Endpoint for contacts {
-//! #     fn info(&self) -> EndpointInfo {
-//! #         EndpointInfo { kind: EndpointKind::ContactSync, path: "/contact_sync", handler: "contacts", action: None }
-//! #     }
-//! #     fn mount(&self, ctx: &MountContext<'_>) -> Result<BoxedFilter<(Response,)>, BuildError> {
-//! #         Ok(ctx.mount(|e: Envelope<serde_json::Value, bridge_runtime::ContactSyncMeta, NoData>| async move {
-//! #             if e.auth["token"] != "t" { return Err(bridge_runtime::Error::credentials_rejected()) }
-//! #             Ok(ContactPage::new(vec![Contact::new("1", "Jane")], "2024-01-31 09:30:00 UTC"))
-//! #         }))
-//! #     }
-//! # }
-//! // `contacts` is a `#[bridge::contact_retriever]` function.
+//! use bridge::testing::{Simulator, TestClient};
+//! use bridge::{Auth, Bridge, Contact, ContactPage, Error};
+//!
+//! #[bridge::contact_retriever]
+//! async fn contacts(Auth(auth): Auth<serde_json::Value>) -> Result<ContactPage, Error> {
+//!     if auth["token"] != "t" {
+//!         return Err(Error::credentials_rejected());
+//!     }
+//!     Ok(ContactPage::new(vec![Contact::new("1", "Jane")], "2024-01-31 09:30:00 UTC"))
+//! }
+//!
 //! let client = TestClient::new(Bridge::new().endpoint(contacts {})).unwrap();
 //!
 //! // One request, typed both ways.

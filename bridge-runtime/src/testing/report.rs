@@ -2,7 +2,7 @@
 //! passed with warnings, and why. It prints as a readable report and has assertions for tests.
 //!
 //! ```
-//! use bridge_runtime::testing::{Check, CheckId, Outcome, Report};
+//! use bridge::testing::{Check, CheckId, Outcome, Report};
 //!
 //! let mut report = Report::new("http://127.0.0.1:3000");
 //! let duplicate = "id \"7\" on page 2 was already sent on page 1";

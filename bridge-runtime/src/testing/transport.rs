@@ -1,5 +1,6 @@
-//! How a [`TestClient`](super::TestClient) reaches a bridge: [`InProcessTransport`] calls a warp filter as a
-//! service, with no socket; [`HttpTransport`] sends real requests to a bridge at a URL, written in any language. Both
+//! How a [`TestClient`](super::TestClient) reaches a bridge: [`InProcessTransport`] calls a bridge's
+//! [`BridgeService`](crate::BridgeService) (or any HTTP service) with no socket, through the same gate as a served
+//! bridge; [`HttpTransport`] sends real requests to a bridge at a URL, written in any language. Both
 //! implement [`Transport`], so the same tests and the same [`Simulator`](super::Simulator) run over either.
 
 use super::client::{TestRequest, TestResponse};
@@ -7,10 +8,9 @@ use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use http_body_util::{BodyExt, Full};
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 use tower_service::Service;
-use warp::filters::BoxedFilter;
-use warp::reply::Response;
 
 /// Sends one request to a bridge and brings back its answer.
 ///
@@ -51,46 +51,71 @@ impl fmt::Display for TransportError {
 
 impl std::error::Error for TransportError {}
 
-/// A bridge's warp filter called in process, as a service: no socket, no port, the same filter
-/// [`Bridge::serve`](crate::Bridge::serve) would serve (routing, body limit, error answers included).
+/// A request in process, as an in-process service takes it.
+type InProcessRequest = http::Request<Full<Bytes>>;
+
+/// A bridge called in process, as a service: no socket, no port, and the very path a served bridge's requests take
+/// (request ids, load shedding, the inbound token, routing, body limit, error answers).
 #[derive(Clone)]
 pub struct InProcessTransport {
-    filter: BoxedFilter<(Response,)>,
+    call: Arc<dyn Fn(InProcessRequest) -> BoxFuture<'static, Result<TestResponse, TransportError>> + Send + Sync>,
 }
 
 impl InProcessTransport {
-    /// Calls `filter`, e.g. the one of [`Bridge::into_filter`](crate::Bridge::into_filter).
-    pub fn new(filter: BoxedFilter<(Response,)>) -> Self {
-        Self { filter }
+    /// Calls `service`, e.g. the one of [`Bridge::into_service`](crate::Bridge::into_service).
+    pub fn new(service: crate::BridgeService) -> Self {
+        Self::from_service(service)
+    }
+
+    /// Calls any HTTP service in process: an application the bridge is mounted in (an axum `Router`), or a
+    /// deliberately broken bridge written by hand.
+    pub fn from_service<S, B>(service: S) -> Self
+    where
+        S: Service<InProcessRequest, Response = http::Response<B>> + Clone + Send + Sync + 'static,
+        S::Future: Send,
+        S::Error: fmt::Display,
+        B: http_body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: fmt::Display,
+    {
+        let call = move |request: InProcessRequest| -> BoxFuture<'static, Result<TestResponse, TransportError>> {
+            let mut service = service.clone();
+            Box::pin(async move {
+                futures_util::future::poll_fn(|cx| service.poll_ready(cx))
+                    .await
+                    .map_err(|err| TransportError::new(format!("the service is not ready: {err}")))?;
+                let response = service
+                    .call(request)
+                    .await
+                    .map_err(|err| TransportError::new(format!("the service failed: {err}")))?;
+                let (parts, body) = response.into_parts();
+                let body = body
+                    .collect()
+                    .await
+                    .map_err(|err| TransportError::new(format!("the answer's body could not be read: {err}")))?
+                    .to_bytes();
+                Ok(TestResponse::new(parts.status, parts.headers, body))
+            })
+        };
+        Self { call: Arc::new(call) }
     }
 }
 
 impl Transport for InProcessTransport {
     fn send(&self, request: TestRequest) -> BoxFuture<'_, Result<TestResponse, TransportError>> {
-        let mut service = warp::service(self.filter.clone());
         Box::pin(async move {
             let TestRequest { method, path, headers, body } = request;
-            let mut builder = warp::http::Request::builder().method(method).uri(path.as_str());
+            let mut builder = http::Request::builder().method(method).uri(path.as_str());
             for (name, value) in &headers {
                 builder = builder.header(name, value);
             }
-            if !headers.contains_key(warp::http::header::CONTENT_LENGTH) && !body.is_empty() {
-                builder = builder.header(warp::http::header::CONTENT_LENGTH, body.len());
+            if !headers.contains_key(http::header::CONTENT_LENGTH) && !body.is_empty() {
+                builder = builder.header(http::header::CONTENT_LENGTH, body.len());
             }
-            let http_request = builder
+            let request = builder
                 .body(Full::new(body))
                 .map_err(|err| TransportError::new(format!("`{path}` cannot be requested: {err}")))?;
-            let response = match service.call(http_request).await {
-                Ok(response) => response,
-                Err(never) => match never {},
-            };
-            let (parts, body) = response.into_parts();
-            let body = body
-                .collect()
-                .await
-                .map_err(|err| TransportError::new(format!("the answer's body could not be read: {err}")))?
-                .to_bytes();
-            Ok(TestResponse::new(parts.status, parts.headers, body))
+            (self.call)(request).await
         })
     }
 

@@ -81,5 +81,5 @@ fn main() {
     assert_eq!(create["inputs"][1]["name"], "Ticket description");
     assert_eq!(create["inputs"][2]["mandatory"], false);
     assert_eq!(documents.actions[1]["inputs"], serde_json::json!([]));
-    assert!(bridge.into_filter().is_ok());
+    assert!(bridge.into_service().is_ok());
 }

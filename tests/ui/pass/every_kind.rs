@@ -69,5 +69,5 @@ fn main() {
         paths,
         ["/auth_validation", "/contact_sync", "/interaction_update", "/actions/create_ticket", "/agent_sync"]
     );
-    assert!(bridge.into_filter().is_ok());
+    assert!(bridge.into_service().is_ok());
 }

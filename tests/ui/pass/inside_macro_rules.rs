@@ -16,5 +16,5 @@ echo_action!(hello, "hello");
 echo_action!(goodbye, "goodbye");
 
 fn main() {
-    assert!(Bridge::new().state("!").endpoint(hello {}).endpoint(goodbye {}).into_filter().is_ok());
+    assert!(Bridge::new().state("!").endpoint(hello {}).endpoint(goodbye {}).into_service().is_ok());
 }

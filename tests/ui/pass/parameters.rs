@@ -61,5 +61,5 @@ fn main() {
         .endpoint(bare_history {})
         .endpoint(ping {})
         .endpoint(agents {});
-    assert!(bridge.into_filter().is_ok());
+    assert!(bridge.into_service().is_ok());
 }

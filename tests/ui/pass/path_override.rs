@@ -25,5 +25,5 @@ fn main() {
         infos,
         [("/v2/contacts", None), ("/tickets/new", Some("create-ticket")), ("/ping", Some("ping"))]
     );
-    assert!(bridge.into_filter().is_ok());
+    assert!(bridge.into_service().is_ok());
 }

@@ -40,5 +40,5 @@ fn main() {
         .endpoint(agents {})
         .endpoint(contacts {})
         .endpoint(ping {});
-    assert!(bridge.into_filter().is_ok());
+    assert!(bridge.into_service().is_ok());
 }

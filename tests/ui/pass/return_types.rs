@@ -41,5 +41,5 @@ async fn agents(_auth: Auth<String>) -> Result<Vec<Agent>, Error> {
 
 fn main() {
     let bridge = Bridge::new().endpoint(validate {}).endpoint(validate_and_store {}).endpoint(agents {});
-    assert!(bridge.into_filter().is_ok());
+    assert!(bridge.into_service().is_ok());
 }

@@ -56,5 +56,5 @@ fn main() {
         .state("#")
         .endpoint(contacts {})
         .endpoint(create_ticket {});
-    assert!(bridge.into_filter().is_ok());
+    assert!(bridge.into_service().is_ok());
 }

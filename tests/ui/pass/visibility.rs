@@ -28,5 +28,5 @@ mod handlers {
 
 fn main() {
     let bridge = handlers::bridge().endpoint(handlers::contacts {}).endpoint(handlers::agents {});
-    assert!(bridge.into_filter().is_ok());
+    assert!(bridge.into_service().is_ok());
 }

@@ -1,21 +1,44 @@
-//! Serving a bridge: the accept loop (hyper, HTTP/1.1 keep-alive and HTTP/2), each connection's requests through
-//! the [`Gate`](crate::gate), bounded graceful shutdown, and a panic hook that keeps handler panics — whose messages
-//! may quote credentials — out of stderr.
+//! Serving a bridge: the accept loop (hyper, HTTP/1.1 keep-alive and HTTP/2) answering every connection's requests
+//! with the bridge's [`BridgeService`], bounded graceful shutdown on SIGINT/SIGTERM, the listening address from the
+//! environment, and a panic hook that keeps handler panics — whose messages may quote credentials — out of stderr.
 
-use crate::gate::{Gate, Routes};
-use crate::server::ServerLimits;
+use crate::builder::Bridge;
+use crate::mount::BuildError;
+use crate::service::BridgeService;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
+use std::fmt;
 use std::net::SocketAddr;
-use std::sync::{Arc, Once};
+use std::sync::Once;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use warp::reply::Response;
-use warp::Filter;
+
+/// The default address when neither `BRIDGE_ADDR` nor `PORT` is set.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 
 /// How long a client may take to send a request's headers (slow-loris protection).
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl Bridge {
+    /// Starts serving on `addr` (port 0 picks a free port) and returns at once; the server runs until
+    /// [`RunningBridge::shutdown`].
+    pub async fn bind(self, addr: SocketAddr) -> Result<RunningBridge, ServeError> {
+        let grace = self.shutdown_grace;
+        let service = self.into_service().map_err(ServeError::Build)?;
+        let listener = TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
+        start(listener, service, grace).map_err(|source| ServeError::Bind { addr, source })
+    }
+
+    /// Serves on `BRIDGE_ADDR` (default `127.0.0.1:3000`; with only `PORT` set, `0.0.0.0:$PORT`) until SIGINT or
+    /// SIGTERM, then stops accepting, lets requests in flight finish (up to the shutdown grace) and returns.
+    pub async fn serve(self) -> Result<(), ServeError> {
+        let running = self.bind(listen_address()?).await?;
+        tracing::info!(target: "bridge::server", addr = %running.local_addr(), "listening");
+        running.run_until_signal().await;
+        Ok(())
+    }
+}
 
 /// A bridge serving in the background.
 pub struct RunningBridge {
@@ -50,23 +73,20 @@ impl RunningBridge {
     }
 }
 
-pub(crate) fn start(listener: TcpListener, routes: Routes, limits: ServerLimits) -> std::io::Result<RunningBridge> {
+fn start(listener: TcpListener, service: BridgeService, grace: Duration) -> std::io::Result<RunningBridge> {
     install_panic_hook();
     let local_addr = listener.local_addr()?;
-    let gate = Arc::new(crate::gate::gate(routes, limits.max_in_flight, limits.inbound_token));
     let (trigger, triggered) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(accept_loop(listener, gate, triggered, limits.shutdown_grace));
+    let task = tokio::spawn(accept_loop(listener, service, triggered, grace));
     Ok(RunningBridge { local_addr, trigger, task })
 }
 
-async fn accept_loop<E>(
+async fn accept_loop(
     listener: TcpListener,
-    gate: Arc<Gate<E>>,
+    service: BridgeService,
     mut triggered: tokio::sync::oneshot::Receiver<()>,
     grace: Duration,
-) where
-    E: Filter<Extract = (Response,), Error = std::convert::Infallible> + Clone + Send + Sync + 'static,
-{
+) {
     let graceful = GracefulShutdown::new();
     loop {
         let stream = tokio::select! {
@@ -82,10 +102,9 @@ async fn accept_loop<E>(
             _ = &mut triggered => break,
         };
         let _ = stream.set_nodelay(true);
-        let gate = Arc::clone(&gate);
+        let service = service.clone();
         let watcher = graceful.watcher();
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |request| Arc::clone(&gate).handle(request));
             let mut builder = auto::Builder::new(TokioExecutor::new());
             builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);
             let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
@@ -137,4 +156,72 @@ fn install_panic_hook() {
             None => previous(info),
         }));
     });
+}
+
+/// The address [`Bridge::serve`] listens on: `BRIDGE_ADDR` (default `127.0.0.1:3000`), or `0.0.0.0:$PORT` when
+/// only `PORT` is set (the convention of most hosting platforms).
+pub fn listen_address() -> Result<SocketAddr, ServeError> {
+    address_from_env(std::env::var("BRIDGE_ADDR").ok(), std::env::var("PORT").ok())
+}
+
+fn address_from_env(bridge_addr: Option<String>, port: Option<String>) -> Result<SocketAddr, ServeError> {
+    let text = match (bridge_addr, port) {
+        (Some(addr), _) => addr,
+        (None, Some(port)) => format!("0.0.0.0:{port}"),
+        (None, None) => DEFAULT_ADDR.to_owned(),
+    };
+    text.trim().parse().map_err(|_| ServeError::BadAddress(text))
+}
+
+/// Why a bridge cannot serve.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// The endpoints do not fit together.
+    Build(BuildError),
+    /// `BRIDGE_ADDR` or `PORT` is not an address.
+    BadAddress(String),
+    /// The address cannot be listened on.
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+impl fmt::Display for ServeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Build(err) => err.fmt(f),
+            Self::BadAddress(text) => {
+                write!(f, "`{text}` is not an address to listen on (expected e.g. 127.0.0.1:3000)")
+            }
+            Self::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for ServeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Build(err) => Some(err),
+            Self::Bind { source, .. } => Some(source),
+            Self::BadAddress(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_address_from_the_environment() {
+        let addr = |a: Option<&str>, p: Option<&str>| address_from_env(a.map(Into::into), p.map(Into::into));
+        assert_eq!(addr(None, None).unwrap(), "127.0.0.1:3000".parse().unwrap());
+        assert_eq!(addr(None, Some("8080")).unwrap(), "0.0.0.0:8080".parse().unwrap());
+        assert_eq!(addr(Some("127.0.0.1:9"), Some("8080")).unwrap(), "127.0.0.1:9".parse().unwrap());
+        assert!(matches!(addr(Some("nope"), None), Err(ServeError::BadAddress(_))));
+    }
 }

@@ -1,0 +1,1 @@
+../../bridge-runtime/src/kinds.rs
