@@ -1,5 +1,5 @@
 //! The minimal example, started on 127.0.0.1:0 and driven over real HTTP with the protocol's own JSON examples
-//! (`shared/spec`), the four contact-sync situations and the request mistakes a bridge must name.
+//! (from Talkdesk's documentation), the four contact-sync situations and the request mistakes a bridge must name.
 
 #[path = "../examples/minimal.rs"]
 #[allow(dead_code)]
