@@ -265,6 +265,22 @@ async fn an_initial_sync_pages_through_every_user_in_ascending_order() {
     assert!(export[1..].iter().all(|c| c.param("cursor").is_some() && c.param("start_time").is_none()));
 }
 
+/// Five users change in the same second (a tie that a page of 3 splits), one more later, one is created, then
+/// another changes, an agent changes (not a contact) and a user is deleted (no longer a contact). The tie's ids, and
+/// the new user's.
+fn change_some_users(fake: &Fake) -> (Vec<u64>, u64) {
+    let tie: Vec<u64> = [1013, 1002, 1057, 1021, 1040].to_vec();
+    fake.update_users(&tie, |u| u.name.push_str(" (changed)"));
+    fake.update_users(&[1007], |u| u.phone = Some("+15559999999".into()));
+    fake.update_users(&[2], |u| u.name = "Ben Renamed".into());
+    let created =
+        fake.add_user(User { email: Some("new.customer@example.com".into()), ..User::end_user("New Customer") });
+    fake.advance(1);
+    fake.update_users(&[1030], |u| u.organization_id = None);
+    fake.update_users(&[1031], |u| u.active = false);
+    (tie, created)
+}
+
 #[tokio::test]
 async fn an_incremental_sync_returns_exactly_the_users_changed_since() {
     let env = setup_with(Fake::sample(60), |c| c.contact_page_size = 3).await;
@@ -276,17 +292,7 @@ async fn an_incremental_sync_returns_exactly_the_users_changed_since() {
     assert_eq!(unchanged.ids, Vec::<String>::new());
     assert_eq!(unchanged.checkpoint, initial.checkpoint);
 
-    // Five users change in the same second (a tie that a page of 3 splits), two more later, one is created, an
-    // agent changes (not a contact) and a user is deleted (no longer a contact).
-    let tie: Vec<u64> = [1013, 1002, 1057, 1021, 1040].to_vec();
-    env.fake.update_users(&tie, |u| u.name.push_str(" (changed)"));
-    env.fake.update_users(&[1007], |u| u.phone = Some("+15559999999".into()));
-    env.fake.update_users(&[2], |u| u.name = "Ben Renamed".into());
-    let created =
-        env.fake.add_user(User { email: Some("new.customer@example.com".into()), ..User::end_user("New Customer") });
-    env.fake.advance(1);
-    env.fake.update_users(&[1030], |u| u.organization_id = None);
-    env.fake.update_users(&[1031], |u| u.active = false);
+    let (tie, created) = change_some_users(&env.fake);
     env.fake.advance(61); // Zendesk exports a change once it is a minute old
 
     let incremental = env.sync(Some(&initial.checkpoint), 3).await;
@@ -471,17 +477,8 @@ async fn an_agents_incremental_sync_returns_what_changed_since() {
     assert_eq!(unchanged.checkpoint, initial.checkpoint);
     assert_eq!(env.zendesk_calls().len() - calls, 2, "who the credentials are, and one page of the list");
 
-    // The same changes as for an admin: a tie that pages of 3 split, later changes, a new user, an agent (not a
-    // contact) and a deletion (no longer listed).
-    let tie: Vec<u64> = [1013, 1002, 1057, 1021, 1040].to_vec();
-    env.fake.update_users(&tie, |u| u.name.push_str(" (changed)"));
-    env.fake.update_users(&[1007], |u| u.phone = Some("+15559999999".into()));
-    env.fake.update_users(&[2], |u| u.name = "Ben Renamed".into());
-    let created =
-        env.fake.add_user(User { email: Some("new.customer@example.com".into()), ..User::end_user("New Customer") });
-    env.fake.advance(1);
-    env.fake.update_users(&[1030], |u| u.organization_id = None);
-    env.fake.update_users(&[1031], |u| u.active = false);
+    // The same changes as for an admin (deleted users are no longer listed).
+    let (tie, created) = change_some_users(&env.fake);
 
     let incremental = env.sync_as(&agent(), Some(&initial.checkpoint), 3).await;
     let mut expected = vec!["1030".to_owned(), created.to_string(), "1007".to_owned()];
