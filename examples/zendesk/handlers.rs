@@ -298,7 +298,7 @@ async fn from_list(
     resume: Option<ListOffset>,
 ) -> Result<ContactPage, Error> {
     let list = session.end_users(resume.as_ref().map(|r| r.cursor.as_str()), zendesk.contact_page_size).await?;
-    let mut kept = Vec::with_capacity(list.users.len());
+    let mut kept: Vec<&User> = Vec::with_capacity(list.users.len());
     let mut reached_floor = false;
     let mut newest: Option<TalkdeskDate> = None;
     for (n, user) in list.users.iter().enumerate() {
@@ -308,9 +308,9 @@ async fn from_list(
             continue;
         }
         newest = newest.max(Some(updated));
-        kept.push(user.clone());
+        kept.push(user);
     }
-    let contacts = contacts_of(&kept, &list.organizations, &list.identities, session)?;
+    let contacts = contacts_of(kept, &list.organizations, &list.identities, session)?;
     let end = match &resume {
         Some(offset) => offset.end,
         None => match newest {
@@ -344,8 +344,8 @@ fn updated_at(user: &User, n: usize) -> Result<TalkdeskDate, Error> {
 }
 
 /// The contacts among `users` (end users, live), with their sideloaded organizations and identities.
-fn contacts_of(
-    users: &[User],
+fn contacts_of<'a>(
+    users: impl IntoIterator<Item = &'a User>,
     organizations: &[Organization],
     identities: &[Identity],
     session: &Session,
@@ -356,7 +356,7 @@ fn contacts_of(
         by_user.entry(identity.user_id).or_default().push(identity);
     }
     users
-        .iter()
+        .into_iter()
         .filter(|user| mapping::is_contact(user))
         .map(|user| {
             let theirs = user.id.and_then(|id| by_user.get(&id)).map_or(&[][..], Vec::as_slice);
