@@ -24,9 +24,11 @@ Drives the bridge at URL as Talkdesk does and checks the protocol on every answe
 
   --url URL                  the bridge's base URL, e.g. http://127.0.0.1:3000
   --auth JSON                the credentials Talkdesk sends as `auth`, e.g. '{\"token\": \"…\"}'
-  --invalid-auth JSON        credentials that must get 401 (default: each string of --auth + \"-invalid\")
+  --invalid-auth JSON        credentials that must get 401 (default: --auth with \"-invalid\" appended to each
+                             secret: a field named like token, password, key, secret; to every string if none is)
   --interaction-types LIST   the integration's interaction types: case,note or '[\"case\",\"note\"]' (default case,note)
-  --lookup JSON              one more interaction lookup `data`, e.g. '{\"contact_external_id\": \"1\"}' (repeatable)
+  --lookup JSON              one more interaction lookup `data`, e.g. '{\"contact_external_id\": \"1\"}' (repeatable);
+                             the first that finds interactions is also sent with the altered credentials
   --action NAME              execute the action NAME (repeatable; actions change the external service)
   --action-data JSON         the inputs (`data`) of the last --action
   --action-meta JSON         the `meta` of the last --action, e.g. '{\"contact_external_id\": \"1\"}'

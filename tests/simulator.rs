@@ -16,7 +16,7 @@ mod conformance;
 use bridge::testing::{ActionProbe, CheckId, Outcome, Report, Simulator, TestClient};
 use bridge::{
     Agent, AgentPage, AgentSyncMeta, Auth, Bridge, Contact, ContactPage, ContactSyncMeta, Data, Error, Interaction,
-    TalkdeskDate,
+    InteractionData, TalkdeskDate,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -521,6 +521,117 @@ async fn catches_an_endpoint_that_ignores_credentials() {
     let report = simulator(Bridge::new().endpoint(ignores_credentials {})).run().await;
     assert_failed_exactly(&report, &[CheckId::RejectedEverywhere]);
     report.assert_fails(CheckId::RejectedEverywhere, "POST /contact_sync with altered credentials answered 200 OK");
+}
+
+// A `401` follows when the *service* refused the credentials: the round of altered credentials must only count
+// requests that had to reach it.
+
+/// A correct bridge: with nothing to look up, it has nothing to ask its service and answers `200 []` whatever the
+/// credentials; with a contact to look up, its service (`check`) refuses bad credentials.
+#[bridge::interaction_retriever]
+async fn asks_only_with_a_lookup(Auth(token): Auth<Token>, data: InteractionData) -> Result<Vec<Interaction>, Error> {
+    if data.contact_external_id.is_none() && data.contact_emails.is_empty() && data.contact_phones.is_empty() {
+        return Ok(Vec::new());
+    }
+    check(&token)?;
+    Ok(vec![Interaction::new("1", "case", "Broken", at(0))])
+}
+
+/// A broken bridge: it turns its service's refusal into an empty list.
+#[bridge::interaction_retriever]
+async fn swallows_the_refusal(Auth(token): Auth<Token>, data: InteractionData) -> Result<Vec<Interaction>, Error> {
+    match (check(&token), data.contact_external_id) {
+        (Ok(()), Some(id)) => Ok(vec![Interaction::new(id, "case", "Broken", at(0))]),
+        _ => Ok(Vec::new()),
+    }
+}
+
+#[tokio::test]
+async fn passes_a_bridge_that_answers_200_empty_when_there_is_nothing_to_look_up() {
+    // Nothing synced and no lookup: the only request the simulator can make has nothing to ask the service.
+    let report = simulator(Bridge::new().endpoint(asks_only_with_a_lookup {})).run().await;
+    report.assert_passes();
+    let summary = report.get(CheckId::RejectedEverywhere).unwrap().summary.clone().unwrap();
+    assert!(summary.starts_with("1 endpoint asked (interaction retrieval); auth validation is the check above"));
+    assert!(summary.contains("interaction retrieval answered 200 [] without a 401, which is right when there was"));
+
+    // With a lookup, the altered credentials reach the service, and the 401 comes back.
+    let report = simulator(Bridge::new().endpoint(asks_only_with_a_lookup {}))
+        .interaction_lookup(json!({"contact_external_id": "1"}))
+        .run()
+        .await;
+    report.assert_passes();
+    let summary = report.get(CheckId::RejectedEverywhere).unwrap().summary.clone().unwrap();
+    assert_eq!(summary, "1 endpoint asked (interaction retrieval); auth validation is the check above");
+}
+
+#[tokio::test]
+async fn catches_a_bridge_that_swallows_its_services_401() {
+    let report = simulator(Bridge::new().endpoint(swallows_the_refusal {}))
+        .interaction_lookup(json!({"contact_emails": ["jane@example.com"]}))
+        .interaction_lookup(json!({"contact_external_id": "7"}))
+        .run()
+        .await;
+    assert_failed_exactly(&report, &[CheckId::RejectedEverywhere]);
+    // The lookup replayed is the one that found interactions (the second), not the first.
+    report.assert_fails(
+        CheckId::RejectedEverywhere,
+        "POST /interaction_update with altered credentials answered 200 with [] where the given credentials found \
+         interactions: the bridge swallowed its service's refusal instead of answering 401",
+    );
+}
+
+#[tokio::test]
+async fn the_conformance_command_tells_a_bridge_with_nothing_to_ask_from_one_that_swallows_a_401() {
+    let args = |url: &str, lookup: bool| {
+        let mut args = vec!["--url", url, "--auth", r#"{"token": "good"}"#, "--quiet"];
+        if lookup {
+            args.extend(["--lookup", r#"{"contact_external_id": "7"}"#]);
+        }
+        match conformance::parse_args(args.into_iter().map(str::to_owned)).unwrap() {
+            conformance::Command::Run(options) => options,
+            conformance::Command::Help => panic!("help"),
+        }
+    };
+    let correct =
+        Bridge::new().endpoint(asks_only_with_a_lookup {}).bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    for lookup in [false, true] {
+        conformance::run(&args(&correct.url(), lookup)).await.assert_passes();
+    }
+    let broken = Bridge::new().endpoint(swallows_the_refusal {}).bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let report = conformance::run(&args(&broken.url(), true)).await;
+    assert_failed_exactly(&report, &[CheckId::RejectedEverywhere]);
+    report.assert_fails(CheckId::RejectedEverywhere, "the bridge swallowed its service's refusal");
+    correct.shutdown().await;
+    broken.shutdown().await;
+}
+
+/// Refuses a ticket for a priority it does not know before asking its service anything.
+#[bridge::action_executor(name = "create_ticket")]
+async fn checks_inputs_first(
+    Auth(token): Auth<Token>,
+    Data(ticket): Data<Ticket>,
+) -> Result<bridge::ActionOutcome, Error> {
+    if ticket.subject == "critical" {
+        return Err(Error::action_failed("unknown priority: critical"));
+    }
+    check(&token)?;
+    Ok(bridge::ActionOutcome::message("created"))
+}
+
+#[tokio::test]
+async fn an_action_refused_before_asking_its_service_is_noted_not_failed() {
+    let refused = ActionProbe::new("create_ticket").data(json!({"subject": "critical"})).only_with_inputs();
+    let report = simulator(Bridge::new().endpoint(checks_inputs_first {})).action(refused).run().await;
+    report.assert_passes();
+    let summary = report.get(CheckId::RejectedEverywhere).unwrap().summary.clone().unwrap();
+    assert!(summary.contains("action `create_ticket` answered 400, not 401: not counted"), "{summary}");
+
+    // An action that went through with the given credentials must be a 401 with altered ones.
+    let accepted = ActionProbe::new("create_ticket").data(json!({"subject": "s"})).only_with_inputs();
+    let report = simulator(Bridge::new().endpoint(checks_inputs_first {})).action(accepted).run().await;
+    report.assert_passes();
+    assert!(!report.get(CheckId::RejectedEverywhere).unwrap().summary.clone().unwrap().contains("not counted"));
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@
 //! commands carry real offsets and checkpoints), then changes two users, so that the incremental command has
 //! something to find. Both stop on Ctrl-C.
 
-use super::fake::{Fake, User, ADMIN_EMAIL, API_TOKEN, FIRST_END_USER};
+use super::fake::{Fake, User, ADMIN_EMAIL, AGENT_EMAIL, API_TOKEN, FIRST_END_USER};
 use super::{bridge, Config};
 use bridge::http::BaseUrl;
 use bridge::TalkdeskDate;
@@ -58,6 +58,10 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     println!("# …and 401 for a wrong token");
     let wrong = json!({"auth": {"account": "demo", "email": ADMIN_EMAIL, "token": "not-the-token"}});
     println!("curl -si {url}/auth_validation -H 'content-type: application/json' -d '{wrong}'\n");
+    println!("# An agent's credentials are valid too (contact sync then reads the user list, newest first)");
+    let agent = json!({"auth": {"account": "demo", "email": AGENT_EMAIL, "token": API_TOKEN}});
+    println!("curl -si {url}/auth_validation -H 'content-type: application/json' -d '{agent}'\n");
+    println!("curl -s {url}/contact_sync -H 'content-type: application/json' -d '{agent}'\n");
     show("Contact sync, initial, first page: contacts and a next_offset", "/contact_sync", None, None);
     let next = json!({"offset": first["next_offset"], "context": first["context"]});
     show("Contact sync, initial, next page", "/contact_sync", Some(next), None);

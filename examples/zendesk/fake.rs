@@ -6,7 +6,8 @@
 //!
 //! - **credentials**: Basic `{email}/token:{token}`; wrong ones get `200` and the anonymous user (`"id": null`)
 //!   from `GET /api/v2/users/me`, and `401 {"error": "Couldn't authenticate you"}` everywhere else; an end user gets
-//!   `403` from agent APIs, an agent gets `403` from the incremental export (admins only);
+//!   `403` from agent APIs, an agent (light or not) gets `403` from the incremental export (admins only); a light
+//!   agent is an agent with `role_type: 1`;
 //! - **the incremental user export** (`/api/v2/incremental/users/cursor`): every role, deleted users included, in
 //!   ascending `(updated_at, id)` order; an opaque cursor that resumes exactly after the last user sent, so that a
 //!   user updated during a sync moves to the end of the stream; `end_of_stream`; no cursor when a `start_time`
@@ -14,6 +15,9 @@
 //!   `include=identities,organizations` sideloads;
 //! - **offset pagination** (`page`, `per_page`, `next_page`, `previous_page`, `count`) for user lists, user search
 //!   and a user's requested tickets; `404` for an unknown user;
+//! - **cursor pagination** of the user list (`page[size]` up to 100, `page[after]`, `sort` by `id`, `updated_at`
+//!   or `created_at`, `-` for descending; `meta.has_more`, `meta.after_cursor`, `links.next`), with a cursor that is
+//!   the position of the last user sent, and the same sideloads as the export;
 //! - **ticket creation** with Zendesk's `422 RecordInvalid` and its `details` for an unknown requester, an assignee
 //!   who is not an agent, a missing description or an unknown priority;
 //! - **faults on demand** ([`Fake::inject`]): `429` with `Retry-After`, `503`, `500`, slowness, malformed JSON, a
@@ -36,7 +40,7 @@ use warp::Filter;
 
 /// The admin whose credentials work (with [`API_TOKEN`]).
 pub const ADMIN_EMAIL: &str = "ada.admin@example.com";
-/// An agent (not an admin): her credentials authenticate, but cannot export users.
+/// An agent (not an admin): his credentials are valid, but Zendesk refuses him the incremental export.
 pub const AGENT_EMAIL: &str = "ben.agent@example.com";
 /// The account's API token.
 pub const API_TOKEN: &str = "zd-demo-6f1c2a9e4b7d";
@@ -84,6 +88,8 @@ pub struct User {
     pub other_emails: Vec<String>,
     /// Secondary phone identities.
     pub other_phones: Vec<String>,
+    /// An agent with the light agent role (`role_type` 1).
+    pub light_agent: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -103,6 +109,7 @@ impl User {
             photo_url: None,
             other_emails: Vec::new(),
             other_phones: Vec::new(),
+            light_agent: false,
             created_at: 0,
             updated_at: 0,
         }
@@ -640,6 +647,12 @@ impl Account {
             "before_url": null,
             "end_of_stream": end_of_stream,
         });
+        self.sideload(request, &page, &mut body);
+        Ok(reply(200, body))
+    }
+
+    /// The sideloads `include` asks for (`identities`, `organizations`) of the users of a page, into `body`.
+    fn sideload(&self, request: &Request, page: &[&User], body: &mut Value) {
         let include = request.param("include").unwrap_or("");
         if include.split(',').any(|s| s.trim() == "organizations") {
             let mut ids: Vec<u64> = page.iter().filter_map(|u| u.organization_id).collect();
@@ -656,10 +669,10 @@ impl Account {
             let identities: Vec<Value> = page.iter().flat_map(|u| identities_json(u, &request.base)).collect();
             body["identities"] = json!(identities);
         }
-        Ok(reply(200, body))
     }
 
-    /// `GET /api/v2/users?role=…` or `role[]=…&role[]=…`: live users by id, offset pagination.
+    /// `GET /api/v2/users?role=…` or `role[]=…&role[]=…`: live users, by id with offset pagination (`page`,
+    /// `per_page`), or in the order of `sort` with cursor pagination (`page[size]`, `page[after]`).
     fn list_users(&self, request: &Request) -> Result<Response, Refused> {
         let roles: Vec<&str> =
             request.params.iter().filter(|(n, _)| n == "role" || n == "role[]").map(|(_, v)| v.as_str()).collect();
@@ -668,7 +681,67 @@ impl Account {
             .values()
             .filter(|u| u.active && (roles.is_empty() || roles.contains(&u.role.as_str())))
             .collect();
+        if request.param("page[size]").is_some() || request.param("page[after]").is_some() {
+            return self.users_cursor_page(request, users);
+        }
         self.users_page(request, "api/v2/users", &users)
+    }
+
+    /// Cursor pagination of a user list: sorted by `sort` (`id`, `updated_at` or `created_at`, `-` first for
+    /// descending; ties by id in the same direction), `page[size]` users (at most 100) after the position
+    /// `page[after]` names. A cursor is the sort position of the last user sent, so that a user updated during a
+    /// walk through the list moves to its new place: ahead of the cursor it is met again, behind it, not.
+    fn users_cursor_page(&self, request: &Request, mut users: Vec<&User>) -> Result<Response, Refused> {
+        if request.param("page").is_some() || request.param("per_page").is_some() {
+            return Err(invalid("page[size] (cursor pagination) cannot be mixed with page or per_page").into());
+        }
+        if request.param("page[before]").is_some() {
+            return Err(invalid("page[before] is not supported by this fake").into());
+        }
+        let size = request.number("page[size]", 100, 100)? as usize;
+        let sort = request.param("sort").unwrap_or("id");
+        let (field, descending) = match sort.strip_prefix('-') {
+            Some(field) => (field, true),
+            None => (sort, false),
+        };
+        let key: fn(&User) -> (i64, u64) = match field {
+            "id" => |u| (u.id as i64, u.id),
+            "updated_at" => |u| (u.updated_at, u.id),
+            "created_at" => |u| (u.created_at, u.id),
+            other => return Err(invalid(&format!("sort {other} is not supported")).into()),
+        };
+        users.sort_by_key(|u| key(u));
+        if descending {
+            users.reverse();
+        }
+        if let Some(after) = request.param("page[after]") {
+            let position = decode_cursor(after).ok_or_else(|| Refused::from(invalid("page[after] is invalid")))?;
+            users.retain(|u| if descending { key(u) < position } else { key(u) > position });
+        }
+        let page: Vec<&User> = users.iter().take(size).copied().collect();
+        let has_more = users.len() > size;
+        let after_cursor = page.last().map(|u| encode_cursor(key(u)));
+        let before_cursor = page.first().map(|u| encode_cursor(key(u)));
+        let link = |name: &str, cursor: &Option<String>| {
+            cursor.as_ref().map(|cursor| {
+                let mut url = bridge::http::Url::parse(&format!("{}api/v2/users.json", request.base)).expect("a URL");
+                url.query_pairs_mut()
+                    .extend_pairs(request.params.iter().filter(|(n, _)| !n.starts_with("page[")))
+                    .append_pair("page[size]", &size.to_string())
+                    .append_pair(name, cursor);
+                url.to_string()
+            })
+        };
+        let mut body = json!({
+            "users": page.iter().map(|u| self.user_json(u, &request.base)).collect::<Vec<_>>(),
+            "meta": {"has_more": has_more, "after_cursor": after_cursor, "before_cursor": before_cursor},
+            "links": {
+                "next": if has_more { link("page[after]", &after_cursor) } else { None },
+                "prev": link("page[before]", &before_cursor),
+            },
+        });
+        self.sideload(request, &page, &mut body);
+        Ok(reply(200, body))
     }
 
     /// `GET /api/v2/users/search?query=…`: terms `email:…`, `phone:…`, `role:…` or words of the name or email.
@@ -849,7 +922,11 @@ impl Account {
             "signature": null,
             "details": "",
             "notes": "",
-            "role_type": if user.role == Role::Admin { json!(4) } else { Value::Null },
+            "role_type": match user.role {
+                Role::Admin => json!(4),
+                Role::Agent if user.light_agent => json!(1),
+                _ => Value::Null,
+            },
             "custom_role_id": null,
             "moderator": user.role != Role::EndUser,
             "ticket_restriction": if user.role == Role::EndUser { json!("requested") } else { Value::Null },

@@ -17,14 +17,16 @@
 //! | endpoint | path | Zendesk API |
 //! |---|---|---|
 //! | auth validation | `/auth_validation` | `GET /api/v2/users/me` |
-//! | contact synchronization | `/contact_sync` | `GET /api/v2/incremental/users/cursor` (admins) |
+//! | contact synchronization | `/contact_sync` | `GET /api/v2/incremental/users/cursor` (admins), `GET /api/v2/users?role=end-user&sort=-updated_at` (agents) |
 //! | interaction retrieval | `/interaction_update` | `GET /api/v2/users/search`, `/api/v2/users/{id}/tickets/requested` |
 //! | action `create_ticket` | `/actions/create_ticket` | `POST /api/v2/tickets` |
 //! | agent synchronization | `/agent_sync` | `GET /api/v2/users?role[]=agent&role[]=admin` |
 //!
 //! The modules, in the order a request meets them:
 //!
-//! - [`handlers`], the five endpoints, and why contacts come from the incremental user export;
+//! - [`handlers`], the five endpoints, whose credentials they accept (an agent's or an admin's, as Talkdesk's form
+//!   asks for the "Agent Email"), and how contacts are read with each (the incremental user export for an admin,
+//!   the user list for an agent) at what cost;
 //! - [`zendesk`], the Zendesk API calls and the shapes they read, over `bridge::http`;
 //! - [`mapping`], Zendesk users and tickets as Talkdesk contacts, agents and interactions;
 //! - [`fake`], a stateful fake Zendesk on 127.0.0.1, for the demo and the tests;
@@ -33,7 +35,7 @@
 //! Environment: `BRIDGE_ADDR` (default `127.0.0.1:3000`) or `PORT`, `BRIDGE_TOKEN` (see the runtime),
 //! `ZENDESK_BASE_URL` (replaces `https://<account>.zendesk.com` for every account: a proxy, a staging host, a fake;
 //! operator configuration, never request input), `ZENDESK_CONTACT_PAGE_SIZE` (users per contact page, 1–1000,
-//! default 500), `RUST_LOG`.
+//! default 500; at most 100 are asked for with an agent's credentials), `RUST_LOG`.
 
 pub mod demo;
 pub mod fake;
@@ -62,7 +64,8 @@ pub struct Config {
     pub call_budget: Duration,
     /// The bridge answers `504` to a request still running after this (Talkdesk gives up after about 30 s).
     pub deadline: Duration,
-    /// Users per page of contact synchronization (`ZENDESK_CONTACT_PAGE_SIZE`).
+    /// Users per page of contact synchronization (`ZENDESK_CONTACT_PAGE_SIZE`); at most 100 with an agent's
+    /// credentials (Zendesk's limit for the user list).
     pub contact_page_size: u32,
     /// Agents per page of agent synchronization.
     pub agent_page_size: u32,

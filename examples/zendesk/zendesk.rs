@@ -12,6 +12,7 @@
 //! |---|---|---|
 //! | [`Session::me`] | `GET /api/v2/users/me` | anyone (bad credentials get the anonymous user, with `200`) |
 //! | [`Session::export_users`] | `GET /api/v2/incremental/users/cursor` | admins; 10 requests/minute |
+//! | [`Session::end_users`] | `GET /api/v2/users?role=end-user&sort=-updated_at&page[size]=…` | agents |
 //! | [`Session::search_users`] | `GET /api/v2/users/search?query=…` | agents |
 //! | [`Session::requested_tickets`] | `GET /api/v2/users/{id}/tickets/requested` | agents |
 //! | [`Session::create_ticket`] | `POST /api/v2/tickets` | agents |
@@ -34,7 +35,7 @@ pub struct Credentials {
     /// The account's subdomain: `acme` for `https://acme.zendesk.com`.
     #[bridge(display = "Account", format = "https://{{account}}.zendesk.com")]
     pub account: String,
-    /// The email of the Zendesk user the bridge acts as (an admin: see the crate documentation).
+    /// The email of the Zendesk user the bridge acts as: an agent or an admin (see [`super::handlers`]).
     #[bridge(display = "Agent Email")]
     pub email: String,
     /// That user's API token (Admin Center › Apps and integrations › Zendesk API).
@@ -49,7 +50,8 @@ pub struct Zendesk {
     client: Client,
     accounts: TenantUrl,
     budget: Duration,
-    /// Users asked for per page of the incremental user export (Zendesk allows up to 1000).
+    /// Users asked for per page of the incremental user export (Zendesk allows up to 1000); the user list, with an
+    /// agent's credentials, asks for at most [`USERS_PAGE_MAX`].
     pub contact_page_size: u32,
     /// Agents per page of agent synchronization (Zendesk allows up to 100).
     pub agent_page_size: u32,
@@ -76,7 +78,7 @@ impl Zendesk {
         let base = self.accounts.tenant("auth.account", &auth.account)?;
         let email = auth.email.trim();
         if email.is_empty() || !email.contains('@') || email.contains(':') || email.chars().any(char::is_control) {
-            return Err(field_error("auth.email", "must be the email address of a Zendesk admin"));
+            return Err(field_error("auth.email", "must be the email address of a Zendesk agent or admin"));
         }
         Ok(Session {
             client: self.client.clone(),
@@ -97,6 +99,9 @@ pub struct Session {
     token: Secret,
     deadline: Instant,
 }
+
+/// The most users a page of `GET /api/v2/users` holds (Zendesk's limit for cursor pagination).
+pub const USERS_PAGE_MAX: u32 = 100;
 
 /// Where an incremental user export starts.
 #[derive(Debug, Clone, Copy)]
@@ -156,6 +161,22 @@ impl Session {
             ExportFrom::Cursor(cursor) => request.query("cursor", cursor),
         };
         request.query("per_page", per_page).query("include", "identities,organizations").fetch().await
+    }
+
+    /// One page of the account's end users, most recently updated first (`sort=-updated_at`), with cursor
+    /// pagination: the first page without `after`, the next ones after the `meta.after_cursor` Zendesk sent. Each
+    /// user's identities and organization are sideloaded (no extra call). Agents may call it.
+    pub async fn end_users(&self, after: Option<&str>, per_page: u32) -> Result<UsersCursorPage, Error> {
+        let mut request = self
+            .get(&["api", "v2", "users"])?
+            .query("role", "end-user")
+            .query("sort", "-updated_at")
+            .query("page[size]", per_page.clamp(1, USERS_PAGE_MAX))
+            .query("include", "identities,organizations");
+        if let Some(cursor) = after {
+            request = request.query("page[after]", cursor);
+        }
+        request.fetch().await
     }
 
     /// The users a search finds (`email:jane@example.com`, `phone:+15551234567`): the first page is enough to
@@ -251,6 +272,9 @@ pub struct User {
     /// `end-user`, `agent` or `admin`.
     #[serde(default)]
     pub role: Option<String>,
+    /// The kind of agent: `1` for a light agent, `3` for a contributor, `4` for an admin (`null` or `0` for others).
+    #[serde(default)]
+    pub role_type: Option<i64>,
     /// `false` once the user is deleted.
     #[serde(default)]
     pub active: Option<bool>,
@@ -317,6 +341,26 @@ pub struct UserExport {
     pub organizations: Vec<Organization>,
     #[serde(default)]
     pub identities: Vec<Identity>,
+}
+
+/// A page of `GET /api/v2/users` with cursor pagination (`UsersResponse`, its `meta` and sideloads).
+#[derive(Debug, Deserialize)]
+pub struct UsersCursorPage {
+    pub users: Vec<User>,
+    pub meta: CursorMeta,
+    #[serde(default)]
+    pub organizations: Vec<Organization>,
+    #[serde(default)]
+    pub identities: Vec<Identity>,
+}
+
+/// Where a cursor-paginated list stands (`meta` of the response).
+#[derive(Debug, Deserialize)]
+pub struct CursorMeta {
+    pub has_more: bool,
+    /// The cursor of the next page (`page[after]`).
+    #[serde(default)]
+    pub after_cursor: Option<String>,
 }
 
 /// A page of users with offset pagination (`UsersResponse` and its `next_page`).

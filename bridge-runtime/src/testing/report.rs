@@ -96,7 +96,8 @@ pub enum CheckId {
     AgentFields,
     /// The agent sync ends: no offset repeats, no more pages than the bound.
     AgentSyncEnds,
-    /// Altered credentials are a `401` on every endpoint.
+    /// Altered credentials are a `401` on every other endpoint, with a request that makes the bridge ask its
+    /// service (auth validation is [`CheckId::AuthRejected`]).
     RejectedEverywhere,
     /// Every answer has `Content-Type: application/json`.
     JsonContentType,
@@ -158,7 +159,7 @@ impl CheckId {
             Self::ActionWithoutInputs => "without its inputs: 400 with a message (or 201 with the documented fields)",
             Self::AgentPages => "every page answers 200 with {agents, next_offset?}",
             Self::AgentFields => "agents have a unique id, a name and an email",
-            Self::RejectedEverywhere => "altered credentials are a 401 on every endpoint",
+            Self::RejectedEverywhere => "altered credentials are a 401 on every other endpoint that asks its service",
             Self::JsonContentType => "every answer with a body has `Content-Type: application/json`",
         }
     }

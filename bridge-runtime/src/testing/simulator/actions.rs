@@ -13,7 +13,10 @@ impl Run<'_> {
     pub(super) async fn action(&mut self, action: &ActionProbe) {
         let mut with_inputs = Probe::new(CheckId::Action).subject(&action.name);
         let call = self.sim.client.action(&action.name).auth(&self.sim.auth).meta(&action.meta).data(&action.data);
-        self.action_answer(&format!("action `{}`", action.name), call, &mut with_inputs).await;
+        let status = self.action_answer(&format!("action `{}`", action.name), call, &mut with_inputs).await;
+        if status == Some(400) {
+            self.replay.refused_actions.insert(action.name.clone());
+        }
         self.push(with_inputs);
         let mut without = Probe::new(CheckId::ActionWithoutInputs).subject(&action.name);
         if action.without_inputs && action.has_inputs() {
@@ -25,14 +28,19 @@ impl Run<'_> {
         self.push(without);
     }
 
-    /// Checks one action answer: `201` with the documented fields, or `400` with a message.
-    async fn action_answer<K: CallKind>(&mut self, what: &str, call: Call<K>, probe: &mut Probe) {
+    /// Checks one action answer: `201` with the documented fields, or `400` with a message. The answer's status,
+    /// when there was an answer.
+    async fn action_answer<K: CallKind>(&mut self, what: &str, call: Call<K>, probe: &mut Probe) -> Option<u16> {
         let response = match self.send(what, call, false).await {
             Ok(response) => response,
-            Err(err) => return probe.fail(err),
+            Err(err) => {
+                probe.fail(err);
+                return None;
+            }
         };
+        let status = response.status().as_u16();
         let body = response.raw_json();
-        match response.status().as_u16() {
+        match status {
             201 => match body {
                 Ok(outcome) => {
                     let findings = checks::action_outcome(&outcome);
@@ -58,5 +66,6 @@ impl Run<'_> {
             )),
             _ => probe.fail(unexpected(&response)),
         }
+        Some(status)
     }
 }

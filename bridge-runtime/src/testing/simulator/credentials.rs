@@ -3,6 +3,7 @@
 //! for OAuth integrations a `401` is what makes Talkdesk refresh the token).
 
 use super::super::checks::kind;
+use super::super::client::TestResponse;
 use super::super::report::CheckId;
 use super::run::{body_excerpt, count, unexpected, Probe, Run};
 use serde_json::{Map, Value};
@@ -62,7 +63,14 @@ impl Run<'_> {
         self.push(rejected);
     }
 
-    /// Altered credentials on every endpoint that is served: `401` each time.
+    /// Altered credentials on every other endpoint that is served, each with a request a correct bridge must take to
+    /// its service: `401` each time. Auth validation is not asked again: [`CheckId::AuthRejected`] is that check.
+    ///
+    /// A `401` follows when the *service* refused the credentials, so only a request that had to reach the service
+    /// can prove anything. Interaction retrieval gets the lookup that found interactions with the given
+    /// credentials (else the first one sent, else an empty one); an action, its inputs. Where the bridge may
+    /// rightly have had nothing to ask (an empty lookup, or one that found nothing; an action already refused with
+    /// `400` with the given credentials), the answer that says so (`200 []`, `400`) is noted, not failed.
     pub(super) async fn rejected_everywhere(&mut self) {
         let mut probe = Probe::new(CheckId::RejectedEverywhere);
         let Some(invalid) = self.sim.invalid_auth.clone() else {
@@ -72,36 +80,123 @@ impl Run<'_> {
         let client = self.sim.client.clone();
         let paths = client.paths().clone();
         let empty = || Value::Object(Map::new());
-        // (path, meta, data) of each request.
-        let mut requests: Vec<(String, Value, Value)> = Vec::new();
+        let mut requests: Vec<Replayed> = Vec::new();
         if self.served.contact_sync {
-            requests.push((paths.contact_sync.clone(), empty(), empty()));
+            requests.push(Replayed::new("contact sync", paths.contact_sync.clone(), empty(), empty()));
         }
         if self.served.interactions {
             let meta = serde_json::json!({"interaction_types": self.sim.interaction_types});
-            requests.push((paths.interactions.clone(), meta, empty()));
+            let mut request = Replayed::new("interaction retrieval", paths.interactions.clone(), meta, empty());
+            match self.replay.lookup.clone() {
+                Some((lookup, true)) => request.data = lookup,
+                Some((lookup, false)) => {
+                    request.data = lookup;
+                    request.inconclusive = Inconclusive::EmptyList(
+                        "its lookup found no interaction with the given credentials either, so the bridge may have \
+                         had nothing to ask its service",
+                    );
+                }
+                None => {
+                    request.inconclusive = Inconclusive::EmptyList(
+                        "there was nothing to look up (no contact synced, no --lookup), so the bridge had nothing to \
+                         ask its service",
+                    )
+                }
+            }
+            requests.push(request);
         }
         for action in &self.sim.actions {
-            requests.push((paths.action(&action.name), Value::Object(action.meta.clone()), action.data.clone()));
+            let mut request = Replayed::new(
+                format!("action `{}`", action.name),
+                paths.action(&action.name),
+                Value::Object(action.meta.clone()),
+                action.data.clone(),
+            );
+            if self.replay.refused_actions.contains(&action.name) {
+                request.inconclusive = Inconclusive::Refused(
+                    "the action was refused with 400 with the given credentials too, perhaps before asking its \
+                     service",
+                );
+            }
+            requests.push(request);
         }
         if self.served.agent_sync {
-            requests.push((paths.agent_sync.clone(), empty(), empty()));
+            requests.push(Replayed::new("agent sync", paths.agent_sync.clone(), empty(), empty()));
         }
         if requests.is_empty() {
             probe.skip("no endpoint besides auth validation is served");
             return self.push(probe);
         }
-        let asked = requests.len();
-        for (path, meta, data) in requests {
-            let what = format!("POST {path} with altered credentials");
-            let call = client.post(&path).auth(&invalid).meta(meta).data(data);
-            match self.send(&what, call, false).await {
-                Err(err) => probe.fail(err),
-                Ok(response) if response.status() == 401 => {}
-                Ok(response) => probe.fail(format!("{what} {}", unexpected(&response))),
+        let asked: Vec<String> = requests.iter().map(|r| r.name.clone()).collect();
+        let mut notes: Vec<String> = Vec::new();
+        for request in requests {
+            let what = format!("POST {} with altered credentials", request.path);
+            let call = client.post(&request.path).auth(&invalid).meta(request.meta).data(request.data);
+            let response = match self.send(&what, call, false).await {
+                Ok(response) => response,
+                Err(err) => {
+                    probe.fail(err);
+                    continue;
+                }
+            };
+            let status = response.status().as_u16();
+            match (status, request.inconclusive) {
+                (401, _) => {}
+                (200, Inconclusive::EmptyList(why)) if is_empty_list(&response) => {
+                    notes.push(format!("{} answered 200 [] without a 401, which is right when {why}", request.name));
+                }
+                (400, Inconclusive::Refused(why)) => {
+                    notes.push(format!("{} answered 400, not 401: not counted, since {why}", request.name));
+                }
+                (200, Inconclusive::No) if request.path == paths.interactions && is_empty_list(&response) => probe
+                    .fail(format!(
+                        "{what} answered 200 with [] where the given credentials found interactions: the bridge \
+                     swallowed its service's refusal instead of answering 401"
+                    )),
+                _ => probe.fail(format!("{what} {}", unexpected(&response))),
             }
         }
-        probe.summary(format!("{} asked", count(asked, "endpoint")));
+        let mut summary = format!(
+            "{} asked ({}); auth validation is the check above",
+            count(asked.len(), "endpoint"),
+            asked.join(", ")
+        );
+        for note in notes {
+            summary.push_str("; ");
+            summary.push_str(&note);
+        }
+        probe.summary(summary);
         self.push(probe);
     }
+}
+
+/// When an answer other than `401` to altered credentials proves nothing.
+#[derive(Clone, Copy)]
+enum Inconclusive {
+    /// Every answer but `401` fails.
+    No,
+    /// A `200` with an empty list is right: the bridge may have had nothing to ask its service.
+    EmptyList(&'static str),
+    /// A `400` is right: the request was refused with the given credentials as well.
+    Refused(&'static str),
+}
+
+/// One request of the rejected-credentials round.
+struct Replayed {
+    name: String,
+    path: String,
+    meta: Value,
+    data: Value,
+    inconclusive: Inconclusive,
+}
+
+impl Replayed {
+    fn new(name: impl Into<String>, path: String, meta: Value, data: Value) -> Self {
+        Self { name: name.into(), path, meta, data, inconclusive: Inconclusive::No }
+    }
+}
+
+/// Whether the answer's body is the JSON `[]`.
+fn is_empty_list(response: &TestResponse) -> bool {
+    matches!(response.raw_json(), Ok(Value::Array(items)) if items.is_empty())
 }

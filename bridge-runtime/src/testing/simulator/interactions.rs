@@ -39,6 +39,9 @@ impl Run<'_> {
         let no_lookup = lookups.is_empty();
         if no_lookup {
             lookups.push(Value::Object(Map::new()));
+        } else {
+            // Until one is found that brings interactions back, the first lookup is the one to replay.
+            self.replay.lookup = Some((lookups[0].clone(), false));
         }
 
         let mut answers = Probe::new(CheckId::InteractionAnswers);
@@ -66,6 +69,9 @@ impl Run<'_> {
             }
             self.served.interactions = true;
             let Some(items) = interaction_list(&what, &response, &mut answers) else { continue };
+            if !no_lookup && !items.is_empty() && !self.replay.lookup.as_ref().is_some_and(|(_, found)| *found) {
+                self.replay.lookup = Some((lookup.clone(), true));
+            }
             let mut seen: HashSet<String> = HashSet::new();
             let mut kinds: Vec<String> = Vec::new();
             for (i, item) in items.iter().enumerate() {

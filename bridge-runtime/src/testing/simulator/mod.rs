@@ -156,8 +156,11 @@ type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
 ///    message; once with its inputs and once without;
 /// 5. an **agent sync** through every page (offsets sent back as integers, as Talkdesk does): unique ids, a name and
 ///    an email each, an end;
-/// 6. altered credentials on every served endpoint: `401` each time; and `Content-Type: application/json` on every
-///    answer with a body.
+/// 6. altered credentials on every other served endpoint, with a request that makes a bridge ask its service (the
+///    interaction lookup that found interactions, an action's inputs): `401` each time. A `200 []` to a lookup with
+///    nothing to find, or a `400` to an action refused with the given credentials too, is noted, not failed: a
+///    `401` follows when the *service* refused the credentials, and such a request may never have reached it. And
+///    `Content-Type: application/json` on every answer with a body.
 ///
 /// An endpoint that answers its first request `404` is taken as not served: its checks are skipped.
 #[derive(Clone)]
@@ -186,26 +189,33 @@ impl fmt::Debug for Simulator {
     }
 }
 
-/// Credentials that no service accepts: every string of `auth` with `-invalid` appended; `None` when `auth` has no
-/// string to alter.
+/// Names of `auth` fields that hold a secret: a password, a token, a key.
+const SECRET_HINTS: [&str; 6] = ["token", "password", "secret", "key", "pass", "credential"];
+
+/// Credentials that no service accepts: `-invalid` appended to every string of `auth` that holds a secret (by its
+/// name: a token, a password, a key…), or to every string when none does; `None` when `auth` has no string to alter.
+///
+/// Only the secret is altered when there is one: an altered account name or URL would send the request nowhere (no
+/// service answers at `acme-invalid.zendesk.com`), and a bridge rightly answers that with a `400`, not a `401`.
 fn altered(auth: &Value) -> Option<Value> {
-    let mut changed = false;
-    let altered = match auth {
-        Value::Object(fields) => Value::Object(
-            fields
-                .iter()
-                .map(|(key, value)| match value {
-                    Value::String(s) => {
-                        changed = true;
-                        (key.clone(), Value::String(format!("{s}-invalid")))
-                    }
-                    other => (key.clone(), other.clone()),
-                })
-                .collect(),
-        ),
-        _ => return None,
+    let Value::Object(fields) = auth else { return None };
+    let is_secret = |key: &str| {
+        let key = key.to_ascii_lowercase();
+        SECRET_HINTS.iter().any(|hint| key.contains(hint))
     };
-    changed.then_some(altered)
+    let secrets = fields.iter().any(|(key, value)| value.is_string() && is_secret(key));
+    let mut changed = false;
+    let altered = fields
+        .iter()
+        .map(|(key, value)| match value {
+            Value::String(s) if !secrets || is_secret(key) => {
+                changed = true;
+                (key.clone(), Value::String(format!("{s}-invalid")))
+            }
+            other => (key.clone(), other.clone()),
+        })
+        .collect();
+    changed.then_some(Value::Object(altered))
 }
 
 impl Simulator {
@@ -231,8 +241,8 @@ impl Simulator {
         }
     }
 
-    /// The credentials that must be answered `401` (default: every string of the given ones with `-invalid`
-    /// appended).
+    /// The credentials that must be answered `401` (default: `-invalid` appended to each string of the given ones
+    /// that holds a secret by its name, `token`, `password`, `api_key`…, or to every string when none does).
     ///
     /// # Panics
     ///
@@ -318,5 +328,28 @@ impl Simulator {
         run.agent_sync().await;
         run.rejected_everywhere().await;
         run.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::altered;
+    use serde_json::json;
+
+    #[test]
+    fn only_secrets_are_altered_when_there_are_some() {
+        let zendesk = json!({"account": "acme", "email": "ada@example.com", "token": "t"});
+        assert_eq!(
+            altered(&zendesk),
+            Some(json!({"account": "acme", "email": "ada@example.com", "token": "t-invalid"}))
+        );
+        let basic = json!({"username": "u", "password": "p", "port": 443});
+        assert_eq!(altered(&basic), Some(json!({"username": "u", "password": "p-invalid", "port": 443})));
+        let api_key = json!({"region": "eu", "API_Key": "k"});
+        assert_eq!(altered(&api_key), Some(json!({"region": "eu", "API_Key": "k-invalid"})));
+        // Nothing looks secret: every string is altered.
+        assert_eq!(altered(&json!({"user": "u", "n": 1})), Some(json!({"user": "u-invalid", "n": 1})));
+        assert_eq!(altered(&json!({"n": 1})), None);
+        assert_eq!(altered(&json!("token")), None);
     }
 }

@@ -7,7 +7,7 @@ use super::super::client::{Call, CallKind, TestResponse};
 use super::super::report::{Check, CheckId, Outcome, Report};
 use super::{Progress, Simulator};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The most reasons a check lists; the rest are counted.
 const MAX_REASONS: usize = 12;
@@ -183,6 +183,18 @@ pub(super) struct Served {
     pub(super) agent_sync: bool,
 }
 
+/// What the earlier phases learnt that the rejected-credentials round needs, so that it only sends requests a
+/// correct bridge must take to its service.
+#[derive(Default)]
+pub(super) struct Replay {
+    /// The interaction lookup to send again with altered credentials, and whether it found interactions with the
+    /// given ones (only then is a `200` with an empty list proof that the bridge swallowed its service's refusal).
+    pub(super) lookup: Option<(Value, bool)>,
+    /// The actions answered `400` with the given credentials: refused before anything was done, perhaps without
+    /// asking the service at all, so the same `400` with altered credentials proves nothing.
+    pub(super) refused_actions: HashSet<String>,
+}
+
 /// One run: the report being written and what the phases share.
 pub(super) struct Run<'a> {
     pub(super) sim: &'a Simulator,
@@ -190,6 +202,7 @@ pub(super) struct Run<'a> {
     content_type: Probe,
     answers: usize,
     pub(super) served: Served,
+    pub(super) replay: Replay,
 }
 
 impl<'a> Run<'a> {
@@ -200,6 +213,7 @@ impl<'a> Run<'a> {
             content_type: Probe::new(CheckId::JsonContentType),
             answers: 0,
             served: Served::default(),
+            replay: Replay::default(),
         }
     }
 
