@@ -11,6 +11,7 @@ const LAYERS: &[&[&str]] = &[
     &["error", "params", "state", "endpoint"],
     &["decode", "reply"],
     &["configuration"],
+    &["extract"],
     &["pipeline"],
     &["mount"],
     &["contract"],
@@ -18,7 +19,7 @@ const LAYERS: &[&[&str]] = &[
     &["service"],
     &["builder"],
     &["serve"],
-    &["http"],
+    &["http", "warp_filter"],
     &["testing"],
 ];
 
