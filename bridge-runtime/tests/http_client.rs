@@ -726,6 +726,11 @@ async fn credentials_never_reach_the_logs() {
     basic.send().await.unwrap();
     let header = client.get(fake.url("/ok")).secret_header("x-api-key", &token);
     header.send().await.unwrap();
+    // A token in the path (an introspection endpoint), declared: the span's path shows <redacted>.
+    let url = fake.base().join(["oauth", "v1", "access-tokens", &format!("{TOKEN}/+")]).unwrap();
+    let err = client.get(url).secret_in_path(&Secret::new(format!("{TOKEN}/+"))).send().await.unwrap_err();
+    assert_eq!(err.status(), 502);
+    assert!(logged().contains("/oauth/v1/access-tokens/<redacted>"), "{}", logged());
     assert_eq!(fake.seen.lock().unwrap()[0].headers["authorization"], format!("Bearer {TOKEN}"));
     assert_eq!(fake.seen.lock().unwrap()[2].headers["x-api-key"], TOKEN);
 

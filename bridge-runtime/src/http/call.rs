@@ -44,7 +44,7 @@ pub(crate) async fn execute(inner: &Inner, mut call: Prepared) -> Result<Respons
         service: config.service.clone(),
         method: call.method.clone(),
         host,
-        path: call.url.path().to_owned(),
+        path: redacted_path(call.url.path(), &call.secrets),
         secrets: std::mem::take(&mut call.secrets),
     });
     let span = tracing::info_span!(
@@ -254,6 +254,21 @@ async fn attempt(inner: &Inner, call: &Prepared, timeout: Duration) -> Outcome {
     };
     // reqwest applies the timeout too; this one makes sure it covers the whole body whatever reqwest does.
     tokio::time::timeout(timeout, exchange).await.unwrap_or(Outcome::TimedOut)
+}
+
+/// `path` with every credential of the call (as it is, and percent-encoded) replaced by `<redacted>`: a path can
+/// carry one ([`secret_in_path`](super::RequestBuilder::secret_in_path)), and spans record paths.
+fn redacted_path(path: &str, secrets: &[Secret]) -> String {
+    let mut path = path.to_owned();
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        let mut as_segment = Url::parse("http://segment/").expect("a valid URL");
+        if let Ok(mut segments) = as_segment.path_segments_mut() {
+            segments.push(secret.expose());
+        }
+        let encoded = &as_segment.path()[1..];
+        path = path.replace(secret.expose(), "<redacted>").replace(encoded, "<redacted>");
+    }
+    path
 }
 
 /// `, after 3 attempts` (nothing after a single one), to end a give-up message.
