@@ -8,6 +8,10 @@
 #[allow(dead_code)]
 mod example;
 
+#[path = "../examples/conformance.rs"]
+#[allow(dead_code)]
+mod conformance;
+
 mod common;
 
 use bridge::http::{Backoff, BaseUrl};
@@ -797,7 +801,8 @@ fn the_configuration_is_oauth2_with_six_interaction_types_and_two_actions() {
 #[tokio::test]
 async fn every_command_the_demo_prints_answers_as_it_says() {
     let any = "127.0.0.1:0".parse().unwrap();
-    let demo = example::demo::start(any, any, Duration::from_secs(600), None).await.expect("the demo starts");
+    let tokens = example::demo::Tokens { lifetime: Duration::from_secs(600), uses: None };
+    let demo = example::demo::start(any, any, tokens, 100).await.expect("the demo starts");
     let http = reqwest::Client::new();
     assert!(demo.commands.len() >= 14);
     for command in &demo.commands {
@@ -811,4 +816,98 @@ async fn every_command_the_demo_prints_answers_as_it_says() {
         assert_eq!(status, command.status, "{}\n{}\n{text}", command.title, command.curl());
         assert!(command.curl().starts_with("curl "), "{}", command.curl());
     }
+}
+
+// --- Talkdesk's side of OAuth: the simulator and the conformance tool --------------------------------------------
+
+/// The conformance tool, with the OAuth flags the demo prints, against the demo whose tokens die after 15 HubSpot
+/// calls (contacts 20 a page): a token expires in the middle of the initial contact sync, is refreshed, and
+/// everything passes.
+#[tokio::test]
+async fn the_conformance_tool_passes_against_the_demo_with_tokens_expiring_mid_sync() {
+    use bridge::testing::{CheckId, Outcome};
+
+    let any = "127.0.0.1:0".parse().unwrap();
+    let tokens = example::demo::Tokens { lifetime: Duration::from_secs(600), uses: Some(15) };
+    let demo = example::demo::start(any, any, tokens, 20).await.expect("the demo starts");
+    let mut args = demo.conformance.clone();
+    args.push("--quiet".into());
+    let options = match conformance::parse_args(args).expect("the printed arguments parse") {
+        conformance::Command::Run(options) => options,
+        conformance::Command::Help => panic!("help"),
+    };
+    assert!(options.oauth.is_some());
+    let report = conformance::run(&options).await;
+    report.assert_passes();
+    let refresh = report.checks().iter().find(|c| c.id == CheckId::OAuthRefresh).expect("the OAuth check ran");
+    assert_eq!(refresh.outcome, Outcome::Pass, "{report}");
+    let summary = refresh.summary.as_deref().unwrap_or_default();
+    assert!(summary.contains("after initial contact sync page"), "a token expired mid-sync: {summary}");
+}
+
+/// A bridge that answers `401` to a HubSpot `429`: the real bridge, made to give up on rate limits at once, behind
+/// a front that turns its "rate-limiting" `502` into a `401` (as a bridge mapping every HubSpot 4xx to `401`
+/// would). Talkdesk refreshes the token for nothing, and the request fails again.
+async fn broken_front(bridge_url: String) -> (String, tokio::sync::oneshot::Sender<()>) {
+    use warp::Filter;
+    let http = reqwest::Client::new();
+    let routes = warp::path::full().and(warp::body::bytes()).then(
+        move |path: warp::path::FullPath, body: warp::hyper::body::Bytes| {
+            let (http, url) = (http.clone(), format!("{bridge_url}{}", path.as_str()));
+            async move {
+                let answer =
+                    http.post(url).header("content-type", "application/json").body(body.to_vec()).send().await.unwrap();
+                let status = answer.status().as_u16();
+                let text = answer.text().await.unwrap();
+                let (status, text) = if status == 502 && text.contains("rate-limiting") {
+                    (401, r#"{"code": "credentials_rejected", "message": "HubSpot said no"}"#.to_owned())
+                } else {
+                    (status, text)
+                };
+                warp::http::Response::builder()
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .body(text)
+                    .unwrap()
+            }
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = warp::serve(routes).incoming(listener).graceful(async {
+        let _ = stopped.await;
+    });
+    tokio::spawn(server.run());
+    (format!("http://{addr}"), stop)
+}
+
+#[tokio::test]
+async fn the_simulator_catches_a_bridge_that_answers_401_to_a_429() {
+    use bridge::testing::{CheckId, OAuth, Simulator, TestClient};
+
+    let simulate = |url: String, server: &RunningFake, token: String| {
+        let oauth = OAuth::new(format!("{}/oauth/v1/token", server.url()), CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN);
+        Simulator::new(TestClient::http(url), json!({ "access_token": token }))
+            .interaction_types(["note", "task", "ticket"])
+            .oauth(oauth)
+    };
+
+    // The real bridge waits the two 429s out: nothing about OAuth fails.
+    let good = setup(Fake::sample(40)).await;
+    good.fake.inject(Fault::RateLimited("SECONDLY"));
+    good.fake.inject(Fault::RateLimited("SECONDLY"));
+    let token = good.fake.issue_token(&ALL_SCOPES);
+    let report = simulate(good.bridge.url(), &good.server, token).run().await;
+    report.assert_passes();
+
+    // The broken one answers 401; the simulator refreshes, repeats, gets 401 again: caught.
+    let broken = setup_with(Fake::sample(40), |c| c.max_retry_after = Duration::from_millis(1)).await;
+    let (front, _stop) = broken_front(broken.bridge.url()).await;
+    broken.fake.inject(Fault::RateLimited("SECONDLY"));
+    broken.fake.inject(Fault::RateLimited("SECONDLY"));
+    let token = broken.fake.issue_token(&ALL_SCOPES);
+    let report = simulate(front, &broken.server, token).run().await;
+    report.assert_fails(CheckId::OAuthOnlyRejected, "answered 401 again right after the token was refreshed");
+    report.assert_fails(CheckId::OAuthRefresh, "initial contact sync page 1");
 }

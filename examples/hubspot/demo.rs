@@ -6,7 +6,9 @@
 //! override an operator uses (`HUBSPOT_BASE_URL`); the bridge listens on `BRIDGE_ADDR` (default `127.0.0.1:3000`).
 //! Access tokens live `HUBSPOT_DEMO_TOKEN_SECONDS` (default 600) and, when `HUBSPOT_DEMO_TOKEN_USES` is set, only
 //! that many HubSpot calls each, so that tokens expire in the middle of a contact sync and a Talkdesk (or the
-//! conformance tool, with the printed `--oauth-…` flags) must refresh them. Before printing, the demo runs one full
+//! conformance tool, with the printed `--oauth-…` flags) must refresh them: `HUBSPOT_DEMO_TOKEN_USES=15
+//! HUBSPOT_CONTACT_PAGE_SIZE=20` expires one in the middle of the initial sync (an interaction lookup of all six
+//! types takes 13 HubSpot calls, so fewer uses than that leave no token able to answer one). Before printing, the demo runs one full
 //! contact synchronization (so that the next-page and incremental commands carry a real offset and checkpoint),
 //! then changes two contacts, so that the incremental command has something to find. Ctrl-C stops both.
 
@@ -63,6 +65,17 @@ pub struct Demo {
     pub bridge: RunningBridge,
     pub access_token: String,
     pub commands: Vec<Command>,
+    /// The arguments of the conformance tool, as Talkdesk with OAuth, against this demo.
+    pub conformance: Vec<String>,
+}
+
+/// `arg` as one shell word.
+fn quoted(arg: &str) -> String {
+    if arg.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,".contains(c)) {
+        arg.to_owned()
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
+    }
 }
 
 /// Runs the demo until SIGINT or SIGTERM.
@@ -73,8 +86,12 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     };
     let seconds = env_number("HUBSPOT_DEMO_TOKEN_SECONDS")?.unwrap_or(600);
     let uses = env_number("HUBSPOT_DEMO_TOKEN_USES")?.map(|n| n as u32);
-    let demo = start(fake_addr, bridge::listen_address()?, Duration::from_secs(seconds), uses).await?;
-    let token_url = format!("{}/oauth/v1/token", demo.server.url());
+    let page_size = match std::env::var_os("HUBSPOT_CONTACT_PAGE_SIZE") {
+        Some(_) => Config::from_env()?.contact_page_size,
+        None => 100, // a few pages, to show pagination
+    };
+    let tokens = Tokens { lifetime: Duration::from_secs(seconds), uses };
+    let demo = start(fake_addr, bridge::listen_address()?, tokens, page_size).await?;
     println!(
         "\nA fake HubSpot with {DEMO_CONTACTS} contacts, their engagements and tickets, and an OAuth token endpoint \
          is listening on {}.",
@@ -94,10 +111,8 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("# The conformance tool, as Talkdesk with OAuth (refreshing on 401):");
     println!(
-        "cargo run --example conformance -- {} --auth '{{\"access_token\": \"{}\"}}' --oauth-token-url {token_url} \
-         --oauth-client-id {CLIENT_ID} --oauth-client-secret {CLIENT_SECRET} --oauth-refresh-token {REFRESH_TOKEN}\n",
-        demo.bridge.url(),
-        demo.access_token
+        "cargo run --example conformance -- {}\n",
+        demo.conformance.iter().map(|arg| quoted(arg)).collect::<Vec<_>>().join(" ")
     );
     demo.bridge.run_until_signal().await;
     drop(demo.server);
@@ -111,23 +126,29 @@ fn env_number(name: &str) -> Result<Option<u64>, String> {
     }
 }
 
-/// Starts the fake on `fake_addr` and the bridge on `bridge_addr`, runs one contact synchronization, changes two
-/// contacts, and lists the commands. Tokens live `lifetime`, and `uses` calls each when given.
+/// How long the fake's access tokens live.
+#[derive(Debug, Clone, Copy)]
+pub struct Tokens {
+    pub lifetime: Duration,
+    /// HubSpot calls each, when limited.
+    pub uses: Option<u32>,
+}
+
+/// Starts the fake on `fake_addr` and the bridge on `bridge_addr` (`contact_page_size` contacts a page), runs one
+/// contact synchronization, changes two contacts, and lists the commands.
 pub async fn start(
     fake_addr: SocketAddr,
     bridge_addr: SocketAddr,
-    lifetime: Duration,
-    uses: Option<u32>,
+    tokens: Tokens,
+    contact_page_size: u32,
 ) -> Result<Demo, Box<dyn std::error::Error>> {
     let fake = Fake::sample(DEMO_CONTACTS);
-    fake.token_lifetime(lifetime);
+    fake.token_lifetime(tokens.lifetime);
     fake.search_rate(Some(5)); // HubSpot's search API: a few requests a second, then 429 without Retry-After
     let server = fake.start_on(fake_addr).await?;
     let mut config = Config::from_env()?;
     config.base_url = Some(BaseUrl::parse(&server.url())?);
-    if std::env::var_os("HUBSPOT_CONTACT_PAGE_SIZE").is_none() {
-        config.contact_page_size = 100; // a few pages, to show pagination
-    }
+    config.contact_page_size = contact_page_size;
     config.agent_page_size = 3;
     config.search_lag = Duration::ZERO; // the fake's search index never lags
     let running = bridge(config)?.bind(bridge_addr).await?;
@@ -138,7 +159,7 @@ pub async fn start(
     let (first, checkpoint) = full_sync(&url, &own).await?;
     let changed = [FIRST_CONTACT + 5, FIRST_CONTACT + 42];
     fake.update_contacts(&changed, |c| c.jobtitle = Some("Head of Purchasing (changed)".into()));
-    fake.token_uses(uses);
+    fake.token_uses(tokens.uses);
     let token = fake.issue_token(&ALL_SCOPES);
     let expired = fake.issue_token_for(&ALL_SCOPES, Duration::ZERO);
     let narrow = fake.issue_token(&["crm.objects.contacts.read"]);
@@ -271,7 +292,40 @@ pub async fn start(
         None,
     ));
     commands.push(call("Agent sync, next page", 200, "/agent_sync", Some(json!({"offset": "MTA3"})), None));
-    Ok(Demo { fake, server, bridge: running, access_token: token, commands })
+    let meta = json!({"contact_external_id": by_id.id.to_string(), "agent_external_id": "502"}).to_string();
+    let conformance = [
+        "--url",
+        &url,
+        "--auth",
+        &json!({ "access_token": token }).to_string(),
+        "--interaction-types",
+        "note,task,call,email,meeting,ticket",
+        "--lookup",
+        &json!({"contact_emails": [by_email.email]}).to_string(),
+        "--action",
+        "create_task",
+        "--action-meta",
+        &meta,
+        "--action-data",
+        r#"{"subject": "Call back", "priority": "high"}"#,
+        "--action",
+        "log_note",
+        "--action-meta",
+        &meta,
+        "--action-data",
+        r#"{"body": "Called from Talkdesk"}"#,
+        "--oauth-token-url",
+        &format!("{}/oauth/v1/token", server.url()),
+        "--oauth-client-id",
+        CLIENT_ID,
+        "--oauth-client-secret",
+        CLIENT_SECRET,
+        "--oauth-refresh-token",
+        REFRESH_TOKEN,
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    Ok(Demo { fake, server, bridge: running, access_token: token, commands, conformance })
 }
 
 /// A whole initial contact synchronization through the bridge: its first page, and the checkpoint of its last.
