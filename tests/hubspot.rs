@@ -901,13 +901,57 @@ async fn the_simulator_catches_a_bridge_that_answers_401_to_a_429() {
     let report = simulate(good.bridge.url(), &good.server, token).run().await;
     report.assert_passes();
 
-    // The broken one answers 401; the simulator refreshes, repeats, gets 401 again: caught.
+    // The broken one answers 401; the conformance tool refreshes, repeats, gets 401 again: caught.
     let broken = setup_with(Fake::sample(40), |c| c.max_retry_after = Duration::from_millis(1)).await;
     let (front, _stop) = broken_front(broken.bridge.url()).await;
     broken.fake.inject(Fault::RateLimited("SECONDLY"));
     broken.fake.inject(Fault::RateLimited("SECONDLY"));
     let token = broken.fake.issue_token(&ALL_SCOPES);
-    let report = simulate(front, &broken.server, token).run().await;
+    let args = [
+        "--url",
+        &front,
+        "--auth",
+        &json!({ "access_token": token }).to_string(),
+        "--interaction-types",
+        "note,task,ticket",
+        "--oauth-token-url",
+        &format!("{}/oauth/v1/token", broken.server.url()),
+        "--oauth-client-id",
+        CLIENT_ID,
+        "--oauth-client-secret",
+        CLIENT_SECRET,
+        "--oauth-refresh-token",
+        REFRESH_TOKEN,
+        "--quiet",
+    ];
+    let options = match conformance::parse_args(args.map(str::to_owned)).unwrap() {
+        conformance::Command::Run(options) => options,
+        conformance::Command::Help => panic!("help"),
+    };
+    let report = conformance::run(&options).await;
     report.assert_fails(CheckId::OAuthOnlyRejected, "answered 401 again right after the token was refreshed");
     report.assert_fails(CheckId::OAuthRefresh, "initial contact sync page 1");
+}
+
+#[tokio::test]
+async fn the_token_never_appears_in_a_log_line_or_an_answer() {
+    // Global, so that every test of this file logs here too.
+    let logs = common::logs::Captured::install();
+    let env = setup_with(Fake::sample(5), |c| c.timeout = Duration::from_millis(300)).await;
+    let token = env.token.lock().unwrap().clone();
+    let mut answers = String::new();
+    for fault in [None, Some(Fault::ServerError), Some(Fault::Slow(Duration::from_secs(1)))] {
+        for (path, body) in every_endpoint() {
+            if let Some(fault) = fault.clone() {
+                env.fake.inject(fault);
+            }
+            answers.push_str(&env.call(path, body).await.text);
+        }
+    }
+    let logs = logs.text();
+    assert!(logs.contains("/oauth/v1/access-tokens/<redacted>"), "the introspection was logged, redacted");
+    for (what, text) in [("a log line", &logs), ("an answer", &answers)] {
+        assert!(!text.contains(&token), "the token appears in {what}");
+        assert!(!text.contains("Bearer "), "an Authorization header appears in {what}");
+    }
 }

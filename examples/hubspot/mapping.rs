@@ -292,22 +292,28 @@ fn capitalized(word: &str) -> String {
     chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
 }
 
-/// HubSpot's rich text (`<p>Called <b>Ann</b></p>`) as plain text.
+/// HubSpot's rich text (`<p>Called <b>Ann</b></p>`) as plain text: block tags (`p`, `div`, `br`, `li`…) become
+/// spaces, inline ones (`b`, `a`, `span`…) vanish, the usual entities are decoded.
 fn strip_html(text: &str) -> String {
+    const BLOCKS: [&str; 10] = ["p", "div", "br", "li", "ul", "ol", "tr", "td", "h1", "h2"];
     let mut out = String::with_capacity(text.len());
-    let mut in_tag = false;
-    for c in text.chars() {
-        match c {
-            '<' => {
-                in_tag = true;
-                out.push(' ');
-            }
-            '>' if in_tag => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
+    let mut rest = text;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find('>') else {
+            out.push_str(&rest[start..]);
+            rest = "";
+            break;
+        };
+        let tag = rest[start + 1..start + end].trim_start_matches('/');
+        let name: String = tag.chars().take_while(char::is_ascii_alphanumeric).collect::<String>().to_ascii_lowercase();
+        if BLOCKS.contains(&name.as_str()) {
+            out.push(' ');
         }
+        rest = &rest[start + end + 1..];
     }
-    out.replace("&nbsp;", " ").replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+    out.push_str(rest);
+    out.replace("&nbsp;", " ").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&amp;", "&")
 }
 
 fn first_words(text: &str, chars: usize) -> String {
