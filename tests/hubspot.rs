@@ -40,6 +40,7 @@ fn test_config() -> Config {
         deadline: Duration::from_secs(8),
         contact_page_size: 200,
         agent_page_size: 2,
+        owners_per_call: 3,
         interaction_limit: 25,
         search_lag: Duration::ZERO,
     }
@@ -658,12 +659,24 @@ async fn owners_come_a_page_at_a_time_people_only() {
             None => break,
         }
     }
-    assert_eq!(pages, 3, "six live owners, two a page");
+    assert_eq!(pages, 3, "six live owners (a queue among them), two a page");
     let ids: Vec<&str> = agents.iter().map(|a| a["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["501", "502", "503", "505", "507"], "no archived owner, no queue");
     assert_eq!(agents[1], json!({"id": "502", "name": "Paul Seller", "email": "paul.seller@example.com"}));
+    // HubSpot's own pages (three owners a call) were followed with its `after` cursor.
+    let afters: BTreeSet<String> = env
+        .hubspot_calls()
+        .iter()
+        .filter(|r| r.path.starts_with("/crm/v3/owners"))
+        .filter_map(|r| r.query.iter().find(|(n, _)| n == "after").map(|(_, v)| v.clone()))
+        .collect();
+    assert!(!afters.is_empty(), "HubSpot's cursor was followed");
+    // Talkdesk sends the offset back as an integer.
+    let second = env.call("/agent_sync", json!({"meta": {"offset": 2}})).await.assert_json(200);
+    assert_eq!(second["agents"][0]["id"], "503");
     let bad = env.call("/agent_sync", json!({"meta": {"offset": "not a cursor"}})).await;
     bad.assert_json(400);
+    assert_eq!(bad.fields(), ["meta.offset"]);
 }
 
 // --- The fake against HubSpot's schemas, and the bridge's requests too ---------------------------------------------

@@ -291,7 +291,7 @@ pub async fn start(
         None,
         None,
     ));
-    commands.push(call("Agent sync, next page", 200, "/agent_sync", Some(json!({"offset": "MTA3"})), None));
+    commands.push(call("Agent sync, next page", 200, "/agent_sync", Some(json!({"offset": 3})), None));
     let meta = json!({"contact_external_id": by_id.id.to_string(), "agent_external_id": "502"}).to_string();
     let conformance = [
         "--url",

@@ -24,8 +24,10 @@ use std::collections::BTreeMap;
 /// HubSpot's association type ids: a note, a task → its contact.
 const NOTE_TO_CONTACT: u32 = 202;
 const TASK_TO_CONTACT: u32 = 204;
-/// How many associated records of each kind are read (one page of associations, one batch read).
-const ASSOCIATIONS_READ: u32 = 100;
+/// How many associations of each kind are listed (one call: HubSpot's most per page), and how many of those
+/// records are read (one batch read: HubSpot's most per batch): the newest, HubSpot's ids growing with time.
+const ASSOCIATIONS_LISTED: u32 = 500;
+const RECORDS_READ: usize = 100;
 /// How many emails, then phone numbers, of a contact are looked up before giving up.
 const MAX_LOOKUPS: usize = 3;
 
@@ -104,6 +106,10 @@ pub async fn contacts(
             Ok((contact.id.clone(), modified))
         })
         .collect::<Result<Vec<_>, Error>>()?;
+    if results.windows(2).any(|pair| pair[1].1 < pair[0].1) {
+        // Moving the window past contacts not yet sent would lose them: better fail loudly.
+        return Err(Error::upstream("HubSpot's contact search did not sort by lastmodifieddate, as asked"));
+    }
     let step = window.step(&results, page.next_after());
     let contacts = step.send.iter().map(|&n| mapping::contact(&page.results[n])).collect();
 
@@ -153,7 +159,9 @@ pub async fn interactions(
     };
     let mut all = Vec::new();
     for kind in kinds {
-        let ids = session.associated(&id, kind.object_type, ASSOCIATIONS_READ).await?;
+        let mut ids = session.associated(&id, kind.object_type, ASSOCIATIONS_LISTED).await?;
+        ids.sort_by_key(|id| std::cmp::Reverse((id.len(), id.clone()))); // numeric order, newest first
+        ids.truncate(RECORDS_READ);
         let records = session.read_batch(kind.object_type, &ids, kind.properties).await?;
         let mut these =
             records.iter().map(|record| mapping::interaction(kind, record)).collect::<Result<Vec<_>, Error>>()?;
@@ -348,8 +356,11 @@ fn ids_of(problems: &mut Vec<FieldError>, meta: &ActionMeta) -> (Option<String>,
     (contact, owner)
 }
 
-/// HubSpot owners (people, not queues; archived ones left out), a page at a time: `next_offset` is HubSpot's
-/// `after` cursor.
+/// HubSpot owners (people, not queues; archived ones left out), a page at a time. Talkdesk sends an agent
+/// sync's offset back as an integer, and HubSpot's owner cursor is an opaque string, so `next_offset` is a position
+/// among HubSpot's owners: a page reads HubSpot's owners from the start in calls of
+/// [`owners_per_call`](super::Config::owners_per_call) (500, HubSpot's most) until it reaches that position, one
+/// call for an account's first 500 owners.
 #[bridge::agent_retriever]
 pub async fn agents(
     Auth(auth): Auth<Credentials>,
@@ -357,15 +368,31 @@ pub async fn agents(
     State(hubspot): State<HubSpot>,
 ) -> Result<AgentPage, Error> {
     let session = hubspot.session(&auth)?;
-    let after = meta.offset.as_deref().map(str::trim).filter(|a| !a.is_empty());
-    if after.is_some_and(|a| a.len() > 200 || a.chars().any(|c| c.is_whitespace() || c.is_control())) {
-        return Err(field_error("meta.offset", "expected the next_offset this bridge answered"));
-    }
-    let page = session.owners(after, hubspot.agent_page_size).await?;
-    let mut answer = AgentPage::new(page.results.iter().filter_map(mapping::agent).collect());
-    let next = page.paging.and_then(|p| p.next).map(|n| n.after).filter(|a| !a.is_empty());
-    if let Some(next) = next.filter(|next| Some(next.as_str()) != after) {
-        answer = answer.next_offset(next);
+    let offset = match meta.offset.as_deref().map(str::trim) {
+        None | Some("") => 0,
+        Some(text) => text
+            .parse::<usize>()
+            .map_err(|_| field_error("meta.offset", "expected the next_offset this bridge answered (a number)"))?,
+    };
+    let size = hubspot.agent_page_size as usize;
+    let mut owners = Vec::new();
+    let mut after: Option<String> = None;
+    let more = loop {
+        let page = session.owners(after.as_deref(), hubspot.owners_per_call).await?;
+        owners.extend(page.results);
+        let next = page.paging.and_then(|p| p.next).map(|n| n.after).filter(|a| !a.is_empty());
+        if next.is_some() && next == after {
+            return Err(Error::upstream("HubSpot's owner list did not move past its cursor"));
+        }
+        after = next;
+        if after.is_none() || owners.len() > offset + size {
+            break after.is_some() || owners.len() > offset + size;
+        }
+    };
+    let page = owners.iter().skip(offset).take(size).filter_map(mapping::agent).collect();
+    let mut answer = AgentPage::new(page);
+    if more {
+        answer = answer.next_offset((offset + size).to_string());
     }
     Ok(answer)
 }

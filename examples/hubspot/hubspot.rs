@@ -59,8 +59,10 @@ pub struct HubSpot {
     budget: Duration,
     /// Contacts per search page (HubSpot allows up to 200).
     pub contact_page_size: u32,
-    /// Owners per page (HubSpot allows up to 500).
+    /// Owners per page of agent synchronization.
     pub agent_page_size: u32,
+    /// Owners per HubSpot call (HubSpot allows up to 500).
+    pub owners_per_call: u32,
     /// The most recent interactions returned per type.
     pub interaction_limit: usize,
     /// How far behind its checkpoint an incremental sync starts, for HubSpot's search index to catch up.
@@ -76,6 +78,7 @@ impl HubSpot {
             budget: config.call_budget,
             contact_page_size: config.contact_page_size,
             agent_page_size: config.agent_page_size,
+            owners_per_call: config.owners_per_call,
             interaction_limit: config.interaction_limit,
             search_lag: config.search_lag,
         }

@@ -71,6 +71,8 @@ pub struct Config {
     pub contact_page_size: u32,
     /// Owners per page of agent synchronization.
     pub agent_page_size: u32,
+    /// Owners per HubSpot call (HubSpot allows 500).
+    pub owners_per_call: u32,
     /// The most recent interactions of each kind returned for a contact.
     pub interaction_limit: usize,
     /// How far behind the checkpoint an incremental sync starts: HubSpot's search index trails its writes.
@@ -90,6 +92,7 @@ impl Default for Config {
             deadline: Duration::from_secs(25),
             contact_page_size: 200,
             agent_page_size: 100,
+            owners_per_call: 500,
             interaction_limit: 25,
             search_lag: Duration::from_secs(5),
         }
