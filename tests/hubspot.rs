@@ -286,6 +286,8 @@ async fn contact_sync_refuses_what_it_cannot_use() {
         (json!({"synchronization_checkpoint": "last tuesday"}), "meta.synchronization_checkpoint"),
         (json!({"offset": "page-two"}), "meta.offset"),
         (json!({"offset": "12+"}), "meta.offset"),
+        (json!({"offset": "99999999999999999"}), "meta.offset"),
+        (json!({"synchronization_checkpoint": "99999999999999999"}), "meta.synchronization_checkpoint"),
     ] {
         let answer = env.call("/contact_sync", json!({ "meta": meta })).await;
         answer.assert_json(400);

@@ -128,7 +128,9 @@ pub async fn contacts(
 
 /// A checkpoint as this bridge writes them (RFC 3339), or in Talkdesk's date format, in Unix milliseconds.
 fn checkpoint_millis(text: &str) -> Option<i64> {
-    mapping::millis(text).or_else(|| Some(text.trim().parse::<TalkdeskDate>().ok()?.unix_timestamp() * 1000))
+    mapping::millis(text)
+        .or_else(|| Some(text.trim().parse::<TalkdeskDate>().ok()?.unix_timestamp() * 1000))
+        .filter(|ms| (0..=mapping::MAX_MILLIS).contains(ms))
 }
 
 /// The contact's notes, tasks, calls, emails, meetings and tickets, each kind only when requested, newest first

@@ -263,14 +263,20 @@ pub fn hubspot_task_priority(input: Option<&str>) -> Result<Option<&'static str>
     }
 }
 
-/// A HubSpot date (RFC 3339, or Unix milliseconds) in Unix milliseconds; `None` when unreadable.
+/// The last millisecond of year 9999: later dates are not dates this bridge reads or writes.
+pub const MAX_MILLIS: i64 = 253_402_300_799_999;
+
+/// A HubSpot date (RFC 3339, or Unix milliseconds) in Unix milliseconds; `None` when unreadable, before 1970 or
+/// after 9999.
 pub fn millis(text: &str) -> Option<i64> {
     let text = text.trim();
-    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-        return text.parse().ok();
-    }
-    let date = TalkdeskDate::parse_rfc3339(text).ok()?;
-    i64::try_from(date.as_offset_date_time().unix_timestamp_nanos() / 1_000_000).ok()
+    let ms = if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        text.parse().ok()?
+    } else {
+        let date = TalkdeskDate::parse_rfc3339(text).ok()?;
+        i64::try_from(date.as_offset_date_time().unix_timestamp_nanos() / 1_000_000).ok()?
+    };
+    (0..=MAX_MILLIS).contains(&ms).then_some(ms)
 }
 
 /// A HubSpot date as Talkdesk's; an unreadable one is HubSpot's fault (`502`), named by `field`.
@@ -282,6 +288,7 @@ pub fn date(text: &str, field: &str) -> Result<TalkdeskDate, Error> {
 
 /// Unix milliseconds as RFC 3339 with milliseconds, as HubSpot writes dates: `2024-06-03T12:00:00.123Z`.
 pub fn iso_millis(ms: i64) -> String {
+    let ms = ms.clamp(0, MAX_MILLIS);
     let date = TalkdeskDate::from_unix_timestamp(ms.div_euclid(1000)).expect("a date in range").to_string();
     let date = date.strip_suffix(" UTC").expect("a TalkdeskDate ends with UTC");
     format!("{}.{:03}Z", date.replacen(' ', "T", 1), ms.rem_euclid(1000))
@@ -361,6 +368,9 @@ mod tests {
         assert_eq!(millis("1717416000123"), Some(ms));
         assert_eq!(millis("2024-06-03T12:00:00Z"), Some(1_717_416_000_000));
         assert_eq!(millis("yesterday"), None);
+        assert_eq!(millis("99999999999999999"), None);
+        assert_eq!(millis("1969-12-31T23:59:59Z"), None);
+        assert_eq!(iso_millis(i64::MAX), "9999-12-31T23:59:59.999Z");
         assert_eq!(date("2024-06-03T12:00:00.999Z", "x").unwrap().to_string(), "2024-06-03 12:00:00 UTC");
     }
 

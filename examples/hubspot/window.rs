@@ -63,7 +63,7 @@ impl Window {
             Some(_) => return None,
             None => (offset.trim(), None),
         };
-        let from: i64 = from.parse().ok().filter(|ms| *ms >= 0)?;
+        let from: i64 = from.parse().ok().filter(|ms| (0..=super::mapping::MAX_MILLIS).contains(ms))?;
         // The seen ids belong to the window they were written with; another window's are ignored.
         let seen = context
             .filter(|c| c.get("from").and_then(Value::as_i64) == Some(from))
@@ -154,7 +154,7 @@ mod tests {
         // Another window's context is not this one's.
         let other = Window::resume("1717416000999", Some(&window.context())).unwrap();
         assert!(other.seen.is_empty());
-        for bad in ["", "x", "-5", "12+", "1.5"] {
+        for bad in ["", "x", "-5", "12+", "1.5", "99999999999999999"] {
             assert_eq!(Window::resume(bad, None), None, "{bad:?}");
         }
     }
