@@ -280,6 +280,77 @@ async fn tokens_expiring_in_the_middle_of_a_sync_are_refreshed_and_nothing_is_lo
 }
 
 #[tokio::test]
+async fn a_search_answer_out_of_order_is_a_502_never_a_silent_loss() {
+    let env = setup(Fake::sample(10)).await;
+    env.fake.inject(Fault::Reversed);
+    let answer = env.call("/contact_sync", json!({})).await.assert_json(502);
+    assert!(answer["message"].as_str().unwrap().contains("did not sort by lastmodifieddate"), "{answer}");
+    env.call("/contact_sync", json!({})).await.assert_json(200);
+}
+
+/// Whatever Talkdesk (or anyone) puts in `meta`, the answer is a `200` or a `400` naming the field: never a `5xx`.
+#[tokio::test]
+async fn any_offset_checkpoint_or_context_is_a_200_or_a_400() {
+    let env = setup(Fake::sample(30)).await;
+    let mut values = vec![
+        json!(null),
+        json!(""),
+        json!(" "),
+        json!(0),
+        json!(-1),
+        json!(1.5),
+        json!(true),
+        json!([]),
+        json!({}),
+        json!("0+0"),
+        json!("+"),
+        json!("1+"),
+        json!("+1"),
+        json!("-0"),
+        json!("١٢٣"),
+        json!("9223372036854775807"),
+        json!("9223372036854775808"),
+        json!("253402300799999"),
+        json!("253402300800000"),
+        json!("1e3"),
+        json!("2024-06-03T12:00:00.000Z"),
+        json!("2024-06-03 12:00:00 UTC"),
+        json!("0000-01-01T00:00:00Z"),
+        json!("\u{0}"),
+        json!("a".repeat(5000)),
+        json!("1717412400033+99999"),
+    ];
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..40 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let alphabet = b"0123456789+-.:TZ aA\\\"{}";
+        let text: String =
+            (0..(seed % 24)).map(|i| alphabet[((seed >> (i % 50)) % alphabet.len() as u64) as usize] as char).collect();
+        values.push(json!(text));
+    }
+    for value in &values {
+        for meta in [
+            json!({ "offset": value }),
+            json!({ "synchronization_checkpoint": value }),
+            json!({ "offset": "1717412400000", "context": value }),
+            json!({ "offset": value, "synchronization_checkpoint": value, "context": {"from": value, "seen": value} }),
+        ] {
+            let answer = env.call("/contact_sync", json!({ "meta": meta })).await;
+            assert!(answer.status == 200 || answer.status == 400, "{meta}: {} {}", answer.status, answer.text);
+        }
+        let answer = env.call("/agent_sync", json!({"meta": {"offset": value}})).await;
+        assert!(
+            answer.status == 200 || answer.status == 400,
+            "agent offset {value}: {} {}",
+            answer.status,
+            answer.text
+        );
+    }
+}
+
+#[tokio::test]
 async fn contact_sync_refuses_what_it_cannot_use() {
     let env = setup(Fake::sample(10)).await;
     for (meta, field) in [

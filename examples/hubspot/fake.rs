@@ -21,7 +21,8 @@
 //! - **creating notes and tasks**, with HubSpot's `400 VALIDATION_ERROR` for an unknown owner, an unknown contact,
 //!   a wrong association type, a missing `hs_timestamp` or a status or priority outside HubSpot's sets;
 //! - **owners**, paged by an `after` cursor;
-//! - **faults on demand** ([`Fake::inject`]): `429`s of each policy, `503`, `500`, slowness.
+//! - **faults on demand** ([`Fake::inject`]): `429`s of each policy, `503`, `500`, slowness, a search that
+//!   ignores its sort.
 //!
 //! The data's time is the fake's own clock in Unix milliseconds ([`Fake::now`], [`Fake::advance`]); token
 //! lifetimes are real time.
@@ -122,6 +123,8 @@ pub enum Fault {
     Unavailable,
     ServerError,
     Slow(Duration),
+    /// The next search answers its results in reverse order (a sort not honoured).
+    Reversed,
 }
 
 /// A request the fake received.
@@ -157,6 +160,7 @@ struct Account {
     token_uses: Option<u32>,
     issued: u64,
     search_rate: Option<(u32, Instant, u32)>,
+    reverse_search: bool,
     faults: VecDeque<Fault>,
     requests: VecDeque<Recorded>,
 }
@@ -219,6 +223,7 @@ impl Fake {
             token_uses: None,
             issued: 0,
             search_rate: None,
+            reverse_search: false,
             faults: VecDeque::new(),
             requests: VecDeque::new(),
         };
@@ -456,6 +461,11 @@ impl Fake {
             Some(Fault::Slow(delay)) => {
                 tokio::time::sleep(delay).await;
                 self.lock().answer(&method, &path, &params, &headers, &body, json_body.as_ref())
+            }
+            Some(Fault::Reversed) => {
+                let mut account = self.lock();
+                account.reverse_search = true;
+                account.answer(&method, &path, &params, &headers, &body, json_body.as_ref())
             }
             None => self.lock().answer(&method, &path, &params, &headers, &body, json_body.as_ref()),
         };
@@ -818,7 +828,10 @@ impl Account {
                 (all.into_iter().skip(offset).collect(), total)
             }
         };
-        let results: Vec<Value> = page.iter().map(|c| contact_json(c, &properties)).collect();
+        let mut results: Vec<Value> = page.iter().map(|c| contact_json(c, &properties)).collect();
+        if std::mem::take(&mut self.reverse_search) {
+            results.reverse();
+        }
         let mut answer = json!({"total": total, "results": results});
         if want < total {
             answer["paging"] = json!({"next": {"after": want.to_string(), "link": format!("?after={want}")}});
