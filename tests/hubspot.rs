@@ -874,6 +874,8 @@ fn the_configuration_is_oauth2_with_six_interaction_types_and_two_actions() {
     let documents = example::configuration("https://hubspot-bridge.example.com").unwrap().to_json();
     let integration = &documents["integration"];
     assert_eq!(integration["authentication_type"], "oauth2");
+    let fields = integration["authentication_configuration"].as_array().expect("the token's key is declared");
+    assert_eq!((fields.len(), &fields[0]["access_token"]["type"]), (1, &json!("oauth")));
     assert_eq!(integration["interaction_types"], json!(["note", "task", "call", "email", "meeting", "ticket"]));
     common::schemas::assert_valid("integration", integration);
     let actions: Vec<&str> =

@@ -42,7 +42,7 @@ pub mod hubspot;
 pub mod mapping;
 pub mod window;
 
-use bridge::configuration::{AuthenticationType, Documents, Integration};
+use bridge::configuration::{AuthField, AuthenticationType, Documents, FieldType, Integration};
 use bridge::http::{Backoff, BaseUrl, Client};
 use bridge::Bridge;
 use std::time::Duration;
@@ -125,7 +125,11 @@ pub fn integration() -> Integration {
         )
         .logo_url("https://talkdeskapp.s3.amazonaws.com/assets/integrations/hubspot.png")
         .icon_url("https://talkdeskapp.s3.amazonaws.com/assets/integrations/hubspot_icon.png")
-        .authentication(AuthenticationType::OAuth2, Vec::new())
+        // The key Talkdesk passes the access token under, declared as provided by the OAuth 2.0 authority.
+        .authentication(
+            AuthenticationType::OAuth2,
+            vec![AuthField::input("access_token", "HubSpot access token").kind(FieldType::OAuth)],
+        )
         .interaction_types(mapping::KINDS.iter().map(|kind| kind.interaction_type))
 }
 
