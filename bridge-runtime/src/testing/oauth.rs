@@ -247,6 +247,92 @@ mod tests {
         assert_eq!(oauth.field(), "token");
     }
 
+    use warp::Filter;
+
+    /// A token endpoint on 127.0.0.1 that issues `fresh-<n>` for the refresh token `r1` (and rotates it to `r2`),
+    /// and refuses anything else.
+    async fn token_endpoint() -> String {
+        let issued = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let route = warp::post().and(warp::body::form()).map(move |form: std::collections::HashMap<String, String>| {
+            let ok = form.get("grant_type").map(String::as_str) == Some("refresh_token")
+                && form.get("client_id").map(String::as_str) == Some("id")
+                && form.get("client_secret").map(String::as_str) == Some("shh")
+                && matches!(form.get("refresh_token").map(String::as_str), Some("r1" | "r2"));
+            if !ok {
+                let body = warp::reply::json(&serde_json::json!({"error": "invalid_grant"}));
+                return warp::reply::with_status(body, warp::http::StatusCode::BAD_REQUEST);
+            }
+            let n = issued.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let body =
+                serde_json::json!({"access_token": format!("fresh-{n}"), "refresh_token": "r2", "expires_in": 60});
+            warp::reply::with_status(warp::reply::json(&body), warp::http::StatusCode::OK)
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(warp::serve(route).incoming(listener).run());
+        format!("http://{addr}/oauth/token")
+    }
+
+    /// A bridge that accepts only tokens starting with `fresh-`, or (`broken`) answers 401 to everything.
+    fn bridge(broken: bool) -> TestClient {
+        let filter = warp::body::json().map(move |envelope: Value| {
+            let token = envelope["auth"]["access_token"].as_str().unwrap_or_default();
+            let status = if !broken && token.starts_with("fresh-") { 200 } else { 401 };
+            let status = warp::http::StatusCode::from_u16(status).unwrap();
+            warp::reply::with_status(warp::reply::json(&serde_json::json!({"agents": []})), status)
+        });
+        TestClient::from_filter(filter)
+    }
+
+    #[tokio::test]
+    async fn a_401_is_refreshed_and_repeated_once_with_the_new_token() {
+        let oauth = OAuth::new(token_endpoint().await, "id", "shh", "r1");
+        let client = bridge(false);
+        let mut session = OAuthSession::new(&oauth, &serde_json::json!({"access_token": "expired", "other": 1}));
+        let answer = session.send(&client, "agent sync page 1", client.agent_sync()).await.unwrap();
+        assert_eq!(answer.status(), 200);
+        assert_eq!(session.auth, serde_json::json!({"access_token": "fresh-0", "other": 1}));
+        assert_eq!(session.refresh_token.expose(), "r2", "a rotated refresh token is kept");
+        // The fresh token keeps working: no second refresh.
+        let answer = session.send(&client, "agent sync page 2", client.agent_sync()).await.unwrap();
+        assert_eq!(answer.status(), 200);
+        let [refresh, only] = session.checks();
+        assert_eq!((refresh.outcome, only.outcome), (Outcome::Pass, Outcome::Pass));
+        assert!(refresh.summary.unwrap().starts_with("1 refresh, each followed by success: after agent sync page 1"));
+    }
+
+    #[tokio::test]
+    async fn a_401_to_a_fresh_token_is_caught_and_a_failed_refresh_reported() {
+        let oauth = OAuth::new(token_endpoint().await, "id", "shh", "r1");
+        let client = bridge(true);
+        let mut session = OAuthSession::new(&oauth, &serde_json::json!({"access_token": "expired"}));
+        let answer = session.send(&client, "contact sync page 3", client.agent_sync()).await.unwrap();
+        assert_eq!(answer.status(), 401);
+        let [refresh, only] = session.checks();
+        assert_eq!((refresh.outcome, only.outcome), (Outcome::Fail, Outcome::Fail));
+        assert!(
+            only.reasons[0].starts_with("contact sync page 3 answered 401 again right after the token was refreshed")
+        );
+
+        let wrong = OAuth::new(token_endpoint().await, "id", "wrong-secret", "r1");
+        let mut session = OAuthSession::new(&wrong, &serde_json::json!({"access_token": "expired"}));
+        session.send(&client, "auth validation", client.auth_validation()).await.unwrap();
+        let [refresh, only] = session.checks();
+        assert_eq!((refresh.outcome, only.outcome), (Outcome::Fail, Outcome::Pass));
+        assert!(
+            refresh.reasons[0].contains("refreshing the token failed: the token endpoint answered 400"),
+            "{:?}",
+            refresh.reasons
+        );
+        assert!(!refresh.reasons[0].contains("wrong-secret"));
+
+        // No 401 at all: nothing to say about refreshing.
+        let mut session = OAuthSession::new(&oauth, &serde_json::json!({"access_token": "fresh-x"}));
+        let working = bridge(false);
+        session.send(&working, "x", working.agent_sync()).await.unwrap();
+        assert_eq!(session.checks()[0].outcome, Outcome::Skip);
+    }
+
     #[tokio::test]
     async fn an_unreachable_token_endpoint_says_so() {
         let oauth = OAuth::new("http://127.0.0.1:9/token", "id", "very-secret", "refresh-me");
