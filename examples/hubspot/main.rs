@@ -174,7 +174,10 @@ const USAGE: &str = "usage: hubspot [--demo | configuration --public-url <URL>]
                  print the configuration documents of the bridge served at <URL> and exit
 
 environment: BRIDGE_ADDR (default 127.0.0.1:3000) or PORT, BRIDGE_TOKEN, HUBSPOT_BASE_URL,
-             HUBSPOT_CONTACT_PAGE_SIZE (1-200, default 200), RUST_LOG";
+             HUBSPOT_CONTACT_PAGE_SIZE (1-200, default 200), RUST_LOG
+demo only:   HUBSPOT_DEMO_TOKEN_SECONDS (access token lifetime, default 600), HUBSPOT_DEMO_TOKEN_USES (HubSpot
+             calls per access token; with HUBSPOT_CONTACT_PAGE_SIZE=20, 15 expires one mid-sync),
+             HUBSPOT_DEMO_FAKE_ADDR (where the fake HubSpot listens, default a free port)";
 
 #[allow(dead_code)] // the integration tests include this file as a module and start the bridge themselves
 #[tokio::main]
