@@ -76,7 +76,7 @@ pub struct NewTicket {
     pub priority: Option<Priority>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Interaction {
     pub id: String,
     pub subject: String,
@@ -99,13 +99,13 @@ pub struct Contact {
     pub url: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ContactPage {
     pub contacts: Vec<Contact>,
     pub synchronization_checkpoint: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
     pub message: String,
     pub external_id: String,
