@@ -209,7 +209,7 @@ impl Contact {
 
 /// One page of a contact synchronization: what a contact retriever returns.
 ///
-/// The checkpoint is mandatory (PROTOCOL.md: Talkdesk would otherwise re-sync everything every time); return it on
+/// The checkpoint is mandatory (Talkdesk would otherwise re-sync everything every time); return it on
 /// every page and never move it backwards. `next_offset` means "there are more pages"; `context` is sent back with
 /// the next page's request.
 ///
