@@ -105,7 +105,9 @@ fn json_post() -> impl Filter<Extract = (Bytes,), Error = Rejection> + Copy {
         .and(warp::body::bytes())
 }
 
-fn routes<M: Model>(service: Arc<M>) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone {
+/// The three endpoints, `/health` and the JSON rejections, on the model `M`: the filter `bench-warp` serves
+/// behind the hardening and `bench-warp-plain` without it.
+pub fn routes<M: Model>(service: Arc<M>) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone {
     let health = warp::path("health")
         .and(warp::path::end())
         .and(warp::get())
