@@ -104,9 +104,7 @@
 //! lost.
 
 use super::mapping::{self, TICKET};
-use super::zendesk::{
-    field_error, Comment, ExportFrom, Identity, NewTicket, Organization, Session, Ticket, User, Zendesk,
-};
+use super::zendesk::{Comment, ExportFrom, Identity, NewTicket, Organization, Session, Ticket, User, Zendesk};
 use bridge::http::{upstream_status, StatusCode, UpstreamStatus};
 use bridge::{
     ActionMeta, ActionOutcome, AgentPage, AgentSyncMeta, Contact, ContactPage, ContactSyncMeta, Data, Error, ErrorKind,
@@ -187,7 +185,7 @@ pub async fn contacts(
 ) -> Result<ContactPage, Error> {
     let floor = match meta.situation.checkpoint() {
         Some(text) => text.trim().parse::<TalkdeskDate>().map_err(|e| {
-            field_error("meta.synchronization_checkpoint", format!("{e}, as this bridge answers checkpoints"))
+            Error::invalid_field("meta.synchronization_checkpoint", format!("{e}, as this bridge answers checkpoints"))
         })?,
         None => epoch(),
     };
@@ -277,7 +275,7 @@ impl ListOffset {
             let cursor = parts.next().filter(|c| !c.is_empty())?.to_owned();
             Some(Self { floor, end, cursor })
         })();
-        parsed.ok_or_else(|| field_error("meta.offset", "not a next_offset this bridge answered"))
+        parsed.ok_or_else(|| Error::invalid_field("meta.offset", "not a next_offset this bridge answered"))
     }
 
     fn to_offset(&self) -> String {
@@ -533,7 +531,7 @@ pub async fn agents(session: Session, meta: AgentSyncMeta, State(zendesk): State
     let page = match meta.offset.as_deref() {
         None => 1,
         Some(text) => text.trim().parse::<u32>().ok().filter(|page| *page >= 1).ok_or_else(|| {
-            field_error("meta.offset", "expected the page number this bridge answered as next_offset")
+            Error::invalid_field("meta.offset", "expected the page number this bridge answered as next_offset")
         })?,
     };
     let staff = session.staff(page, zendesk.agent_page_size).await?;

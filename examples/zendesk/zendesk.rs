@@ -20,7 +20,7 @@
 
 use super::Config;
 use bridge::http::{BaseUrl, Client, RequestBuilder, Response, StatusCode, TenantUrl, Url};
-use bridge::{Error, FieldError, FromRequest, RequestParts, Secret};
+use bridge::{Error, FromRequest, RequestParts, Secret};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -78,7 +78,7 @@ impl Zendesk {
         let base = self.accounts.tenant("auth.account", &auth.account)?;
         let email = auth.email.trim();
         if email.is_empty() || !email.contains('@') || email.contains(':') || email.chars().any(char::is_control) {
-            return Err(field_error("auth.email", "must be the email address of a Zendesk agent or admin"));
+            return Err(Error::invalid_field("auth.email", "must be the email address of a Zendesk agent or admin"));
         }
         Ok(Session {
             client: self.client.clone(),
@@ -153,7 +153,7 @@ impl Session {
     /// `auth.account` when no account answers there.
     pub async fn authenticated(&self) -> Result<User, Error> {
         let Some(me) = self.me().await? else {
-            return Err(field_error("auth.account", "no Zendesk account answers at this address"));
+            return Err(Error::invalid_field("auth.account", "no Zendesk account answers at this address"));
         };
         if me.id.is_none() {
             return Err(Error::credentials_rejected()); // Zendesk's anonymous user: it did not recognise them
@@ -256,11 +256,6 @@ impl Session {
         // One line, bounded, without any credential of the call, as bridge::http's own messages.
         response.quote(&reasons.join("; "))
     }
-}
-
-/// A `400` naming one request field.
-pub fn field_error(field: &str, message: impl Into<String>) -> Error {
-    Error::invalid_fields(vec![FieldError { field: field.to_owned(), message: message.into() }])
 }
 
 // --- What Zendesk sends ------------------------------------------------------------------------------------------
