@@ -136,7 +136,7 @@ pub use bridge_runtime::{
     Endpoint, EndpointInfo, EndpointKind, Envelope, Error, ErrorKind, FieldError, Interaction, InteractionData,
     InteractionMeta, NoData, NoMeta, Priority, Response, ResponseBody, ResponseFuture, RunningBridge, Secret,
     ServeError, State, Status, SyncSituation, TalkdeskDate, DEFAULT_ADDR, DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE,
-    DEFAULT_MAX_IN_FLIGHT, DEFAULT_SHUTDOWN_GRACE,
+    DEFAULT_DRAIN_DELAY, DEFAULT_MAX_IN_FLIGHT, DEFAULT_SHUTDOWN_GRACE,
 };
 
 /// Test a bridge the way Talkdesk uses it, without Talkdesk: an in-process and HTTP test client, and a Talkdesk

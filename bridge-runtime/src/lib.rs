@@ -9,9 +9,10 @@
 //! | data | `error`, `params`, `state`, `endpoint` | the error handlers return (plain data); `Auth`/`Data`/`State`; shared state; endpoint kinds and facts |
 //! | wire | `decode`, `reply` | body → envelope, or a `400` naming every field; answers and errors → HTTP responses |
 //! | description | [`configuration`] | the configuration documents, generated from code |
+//! | telemetry | `telemetry` | the metrics and their per-endpoint handles; the W3C trace context of a request |
 //! | one endpoint | `pipeline`, `mount`, `contract` | decode → handler → answer; the `Endpoint` trait; the generated-code contract |
 //! | one request | `gate`, `service` | ids, load shedding, inbound token, routing, body limits, log lines; the [`BridgeService`] |
-//! | the bridge | `builder`, `serve` | the [`Bridge`] builder; the accept loop, shutdown, addresses |
+//! | the bridge | `builder`, `logs`, `serve` | the [`Bridge`] builder; the default logs; the accept loop, draining, shutdown, addresses |
 //! | on top | [`http`], `testing` | the external-service client; the test kit (feature `testing`) |
 //!
 //! Nothing in a lower layer imports from a higher one; `http` and `testing` use the core and are never used by it.
@@ -27,6 +28,7 @@ pub mod http;
 // Shared with the macros, which read the names the runtime does not (the macro names, for messages).
 #[allow(dead_code)]
 mod kinds;
+mod logs;
 mod mount;
 mod params;
 mod pipeline;
@@ -37,12 +39,15 @@ mod secret;
 mod serve;
 mod service;
 mod state;
+mod telemetry;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 mod witness;
 
-pub use builder::{Bridge, DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE, DEFAULT_MAX_IN_FLIGHT, DEFAULT_SHUTDOWN_GRACE};
+pub use builder::{
+    Bridge, DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE, DEFAULT_DRAIN_DELAY, DEFAULT_MAX_IN_FLIGHT, DEFAULT_SHUTDOWN_GRACE,
+};
 pub use endpoint::{EndpointInfo, EndpointKind};
 pub use error::{Error, ErrorKind, FieldError};
 pub use mount::{BuildError, Endpoint};

@@ -26,6 +26,8 @@ pub(crate) type EndpointFn = Arc<dyn Fn(Bytes) -> BoxFuture<'static, Response> +
 pub(crate) struct LoggedError {
     pub(crate) code: &'static str,
     pub(crate) message: String,
+    /// The handler ran past the endpoint's deadline (a `504` of the bridge's own, not the external service's).
+    pub(crate) deadline_expired: bool,
 }
 
 /// The endpoint that answers with `handler`: it decodes the envelope `Envelope<A, M, D>`, calls `handler` (for at
@@ -62,7 +64,7 @@ where
         Ok(Ok(Ok(out))) => Ok(out.into_response()),
         Ok(Ok(Err(error))) => Err(Failure::Scrub(error)),
         Ok(Err(_panic)) => Err(Failure::Plain(Error::internal("the bridge failed while handling this request"))),
-        Err(_elapsed) => Err(Failure::Plain(Error::timeout(format!(
+        Err(_elapsed) => Err(Failure::Expired(Error::timeout(format!(
             "the bridge did not answer within its deadline of {} ms",
             deadline.as_millis()
         )))),
@@ -74,6 +76,8 @@ where
 enum Failure {
     Scrub(Error),
     Plain(Error),
+    /// The handler's deadline passed.
+    Expired(Error),
 }
 
 impl Failure {
@@ -84,6 +88,13 @@ impl Failure {
                 error
             }
             Failure::Plain(error) => error,
+            Failure::Expired(error) => {
+                let mut response = logged(&error);
+                if let Some(logged) = response.extensions_mut().get_mut::<LoggedError>() {
+                    logged.deadline_expired = true;
+                }
+                return response;
+            }
         };
         logged(&error)
     }
@@ -92,6 +103,10 @@ impl Failure {
 /// `error`'s answer, carrying what the request's log line says of it.
 pub(crate) fn logged(error: &Error) -> Response {
     let mut response = error_response(error);
-    response.extensions_mut().insert(LoggedError { code: error.kind().code(), message: error.message().to_owned() });
+    response.extensions_mut().insert(LoggedError {
+        code: error.kind().code(),
+        message: error.message().to_owned(),
+        deadline_expired: false,
+    });
     response
 }
