@@ -82,7 +82,7 @@ impl Gate {
         let trace = TraceContext::from_headers(request.headers());
         let span = tracing::info_span!(target: "bridge::request", "request", id = %id, trace_id = Empty);
         if let Some(trace) = &trace {
-            span.record("trace_id", trace.trace_id());
+            span.record("trace_id", tracing::field::display(trace.trace_id()));
         }
         let scope = RequestScope { trace, metrics: Arc::clone(&self.metrics) };
         let answer = telemetry::scope(scope, self.answer(request));
