@@ -4,9 +4,9 @@
 //! 1. the request gets its id (the caller's `X-Request-Id` when sane), carried by every log line and error body;
 //! 2. past the bound on requests in flight, it is shed at once: `503` with `Retry-After`;
 //! 3. without the bridge's own inbound token (when one is set), it is refused: `403` (never `401`, which would make
-//!    Talkdesk refresh the user's OAuth token);
+//!    Talkdesk refresh the user's OAuth token), except on the probes' paths (`/health`, `/ready`);
 //! 4. it is routed by its exact path: to an endpoint (`POST` only, a JSON body under the body limit, then the
-//!    [pipeline](crate::pipeline)), to one of the bridge's own routes (`GET /health`, `GET /configuration`), or
+//!    [pipeline](crate::pipeline)), to one of the bridge's own routes (`GET /health`, `/ready`, `/metrics`, `/configuration`), or
 //!    answered `404`;
 //! 5. its answer is stamped with `X-Request-Id` and logged, one line per request, and counted in the bridge's
 //!    [metrics](crate::telemetry::metrics) (a few atomic additions).
