@@ -27,9 +27,11 @@ tokio::task_local! {
     static CURRENT: RequestScope;
 }
 
-/// Runs `future` within the request's scope.
-pub(crate) async fn scope<F: Future>(scope: RequestScope, future: F) -> F::Output {
-    CURRENT.scope(scope, future).await
+/// Runs `future` within the request's scope. A plain function returning the task-local future, not an `async fn`:
+/// an `async fn` that awaits a future it was given holds that future twice in its state (the argument, then the
+/// awaited value), and the request's future is moved into a box whole (its size is copied on every request).
+pub(crate) fn scope<F: Future>(scope: RequestScope, future: F) -> impl Future<Output = F::Output> {
+    CURRENT.scope(scope, future)
 }
 
 /// Adds the current request's trace context, if any, to an external call's headers.
