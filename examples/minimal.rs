@@ -253,9 +253,6 @@ pub fn bridge(store: Store) -> Bridge {
 #[allow(dead_code)] // the integration tests include this file as a module and start the bridge themselves
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .init();
     let store = Arc::new(Mutex::new(Service::sample(25)));
     let running = bridge(store).bind(bridge::listen_address()?).await?;
     println!("bridge listening on {}", running.url());

@@ -8,11 +8,15 @@ use crate::error::Error;
 use crate::gate::{EndpointRoute, Gate, OwnRoute};
 use crate::mount::{BuildError, Endpoint, MountContext};
 use crate::reply::{error_response, json_response};
+use crate::reply::{Response, ResponseBody};
 use crate::secret::Secret;
 use crate::service::BridgeService;
 use crate::state::StateMap;
+use crate::telemetry::{Metrics, OTHER};
 use bytes::Bytes;
-use http::{header, HeaderMap, StatusCode};
+use http::{header, HeaderMap, HeaderValue, StatusCode};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
@@ -31,6 +35,16 @@ pub const DEFAULT_MAX_IN_FLIGHT: usize = 1024;
 /// The default time a shutdown waits for requests in flight.
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
+/// The default time between SIGTERM and the end of accepting, while `GET /ready` answers `503` and requests are
+/// still served: load balancers (a Kubernetes Service's endpoints, a cloud load balancer) take a few seconds to
+/// stop sending.
+pub const DEFAULT_DRAIN_DELAY: Duration = Duration::from_secs(5);
+
+/// The paths a bridge answers itself, which no endpoint may take.
+const RESERVED: [&str; 3] = ["/health", "/ready", "/metrics"];
+
+/// The media type of `GET /metrics`: the OpenMetrics text format, which Prometheus reads.
+const METRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 /// A bridge: its endpoints, their shared state and the server's settings.
 ///
 /// ```no_run
@@ -57,6 +71,7 @@ pub struct Bridge {
     inbound_token: Option<Secret>,
     pub(crate) shutdown_grace: Duration,
     pub(crate) max_header_bytes: usize,
+    pub(crate) drain_delay: Option<Duration>,
 }
 
 impl Default for Bridge {
@@ -80,6 +95,7 @@ impl Bridge {
             inbound_token: None,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
+            drain_delay: None,
         }
     }
 
@@ -113,6 +129,15 @@ impl Bridge {
     /// How long a shutdown waits for requests in flight (default 30 s).
     pub fn shutdown_grace(mut self, grace: Duration) -> Self {
         self.shutdown_grace = grace;
+        self
+    }
+
+    /// How long a bridge stays up after SIGTERM before it stops accepting, answering `GET /ready` with `503` while
+    /// it still serves every request, so that its load balancer stops sending first. When not called, the
+    /// `BRIDGE_DRAIN_DELAY` environment variable (seconds: `5`, `2.5`, `500ms`), else 5 s
+    /// ([`DEFAULT_DRAIN_DELAY`]). `Duration::ZERO` stops accepting at once.
+    pub fn drain_delay(mut self, delay: Duration) -> Self {
+        self.drain_delay = Some(delay);
         self
     }
 
@@ -175,7 +200,7 @@ impl Bridge {
     pub fn into_service(self) -> Result<BridgeService, BuildError> {
         let mut seen: Vec<EndpointInfo> = Vec::new();
         for info in self.endpoints() {
-            if info.path == "/health" || (info.path == "/configuration" && self.integration.is_some()) {
+            if RESERVED.contains(&info.path) || (info.path == "/configuration" && self.integration.is_some()) {
                 return Err(BuildError::ReservedPath { path: info.path, handler: info.handler });
             }
             if let Some(first) = seen.iter().find(|s| s.path == info.path) {
@@ -183,10 +208,18 @@ impl Bridge {
             }
             seen.push(info);
         }
-        let mut own = vec![OwnRoute {
-            path: "/health",
-            answer: Box::new(|_: &HeaderMap| json_response(StatusCode::OK, Bytes::from_static(br#"{"status":"ok"}"#))),
-        }];
+        let metrics = Arc::new(Metrics::default());
+        let draining = Arc::new(AtomicBool::new(false));
+        let mut own = vec![
+            OwnRoute {
+                path: "/health",
+                answer: Box::new(|_: &HeaderMap| {
+                    json_response(StatusCode::OK, Bytes::from_static(br#"{"status":"ok"}"#))
+                }),
+            },
+            ready_route(Arc::clone(&draining)),
+            metrics_route(Arc::clone(&metrics)),
+        ];
         if self.integration.is_some() {
             own.push(self.configuration_route()?);
         }
@@ -196,7 +229,9 @@ impl Bridge {
             let deadline =
                 self.deadlines.iter().rev().find(|(path, _)| path == info.path).map_or(self.deadline, |(_, d)| *d);
             let ctx = MountContext { states: &states, info, deadline };
-            endpoints.push(EndpointRoute { info, call: endpoint.mount(&ctx)?.0 });
+            let call = endpoint.mount(&ctx)?.0;
+            let endpoint_metrics = metrics.endpoint(info.path, info.kind == crate::endpoint::EndpointKind::ContactSync);
+            endpoints.push(EndpointRoute { info, call, metrics: endpoint_metrics });
         }
         let token = self
             .inbound_token
@@ -208,6 +243,9 @@ impl Bridge {
             token,
             body_limit: self.body_limit,
             max_header_bytes: self.max_header_bytes,
+            other: metrics.endpoint(OTHER, false),
+            metrics,
+            draining,
         }))
     }
 
@@ -237,6 +275,31 @@ impl Bridge {
         };
         Ok(OwnRoute { path: "/configuration", answer: Box::new(answer) })
     }
+}
+
+/// `GET /ready`: `200` while the bridge takes requests, `503` once it drains (after SIGTERM).
+fn ready_route(draining: Arc<AtomicBool>) -> OwnRoute {
+    OwnRoute {
+        path: "/ready",
+        answer: Box::new(move |_: &HeaderMap| {
+            if draining.load(Ordering::Relaxed) {
+                json_response(StatusCode::SERVICE_UNAVAILABLE, Bytes::from_static(br#"{"status":"draining"}"#))
+            } else {
+                json_response(StatusCode::OK, Bytes::from_static(br#"{"status":"ready"}"#))
+            }
+        }),
+    }
+}
+
+/// `GET /metrics`: the bridge's metrics in the OpenMetrics text format.
+fn metrics_route(metrics: Arc<Metrics>) -> OwnRoute {
+    OwnRoute { path: "/metrics", answer: Box::new(move |_: &HeaderMap| metrics_response(&metrics)) }
+}
+
+pub(crate) fn metrics_response(metrics: &Metrics) -> Response {
+    let mut response = Response::new(ResponseBody::new(Bytes::from(metrics.encode())));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(METRICS_CONTENT_TYPE));
+    response
 }
 
 fn missing_integration() -> BuildError {

@@ -4,20 +4,25 @@
 //! 1. the request gets its id (the caller's `X-Request-Id` when sane), carried by every log line and error body;
 //! 2. past the bound on requests in flight, it is shed at once: `503` with `Retry-After`;
 //! 3. without the bridge's own inbound token (when one is set), it is refused: `403` (never `401`, which would make
-//!    Talkdesk refresh the user's OAuth token);
+//!    Talkdesk refresh the user's OAuth token), except on the probes' paths (`/health`, `/ready`);
 //! 4. it is routed by its exact path: to an endpoint (`POST` only, a JSON body under the body limit, then the
-//!    [pipeline](crate::pipeline)), to one of the bridge's own routes (`GET /health`, `GET /configuration`), or
+//!    [pipeline](crate::pipeline)), to one of the bridge's own routes (`GET /health`, `/ready`, `/metrics`, `/configuration`), or
 //!    answered `404`;
-//! 5. its answer is stamped with `X-Request-Id` and logged, one line per request.
+//! 5. its answer is stamped with `X-Request-Id` and logged, one line per request, and counted in the bridge's
+//!    [metrics](crate::telemetry::metrics) (a few atomic additions).
+//!
+//! A valid W3C `traceparent` is kept for the request's [scope](crate::telemetry), so that the external calls it
+//! makes carry it on; its trace id joins the request id on the request's log lines.
 //!
 //! Every refusal is a JSON error body, like the endpoints' own.
 
-use crate::endpoint::EndpointInfo;
+use crate::endpoint::{EndpointInfo, EndpointKind};
 use crate::error::{Error, ErrorKind};
 use crate::pipeline::{logged, EndpointFn, LoggedError};
-use crate::reply::Response;
+use crate::reply::{PageContacts, Response};
 use crate::request_id::{self, RequestId};
 use crate::secret::Secret;
+use crate::telemetry::{self, EndpointMetrics, Metrics, RequestScope, TraceContext};
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use http::{header, HeaderMap, HeaderValue, Method, Request};
 use http_body::Body;
@@ -27,6 +32,7 @@ use std::sync::Arc;
 use std::time::Instant;
 use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
+use tracing::field::Empty;
 use tracing::Instrument;
 
 /// An error of any body type, boxed.
@@ -39,6 +45,7 @@ const RETRY_AFTER_SECONDS: &str = "1";
 pub(crate) struct EndpointRoute {
     pub(crate) info: EndpointInfo,
     pub(crate) call: EndpointFn,
+    pub(crate) metrics: EndpointMetrics,
 }
 
 /// One of the bridge's own `GET` routes: its answer, from the request's headers.
@@ -55,7 +62,15 @@ pub(crate) struct Gate {
     pub(crate) token: Option<Secret>,
     pub(crate) body_limit: usize,
     pub(crate) max_header_bytes: usize,
+    pub(crate) metrics: Arc<Metrics>,
+    /// The metrics of requests on any other path (`endpoint="other"`).
+    pub(crate) other: EndpointMetrics,
+    /// Set when the bridge drains before shutting down: `GET /ready` answers `503`.
+    pub(crate) draining: Arc<std::sync::atomic::AtomicBool>,
 }
+
+/// The paths that answer without the inbound token: the probes of an orchestrator, which cannot be given one.
+const OPEN_PATHS: [&str; 2] = ["/health", "/ready"];
 
 impl Gate {
     /// Answers `request`, whatever happens: every failure is an answer.
@@ -65,8 +80,14 @@ impl Gate {
         B::Error: Into<BoxError>,
     {
         let id = RequestId::from_headers(request.headers());
-        let span = tracing::info_span!(target: "bridge::request", "request", id = %id);
-        let (mut response, id) = request_id::scope(id, self.answer(request)).instrument(span).await;
+        let trace = TraceContext::from_headers(request.headers());
+        let span = tracing::info_span!(target: "bridge::request", "request", id = %id, trace_id = Empty);
+        if let Some(trace) = &trace {
+            span.record("trace_id", tracing::field::display(trace.trace_id()));
+        }
+        let scope = RequestScope { trace, metrics: Arc::clone(&self.metrics) };
+        let answer = telemetry::scope(scope, self.answer(request));
+        let (mut response, id) = request_id::scope(id, answer).instrument(span).await;
         response.headers_mut().insert(request_id::HEADER_NAME.clone(), id.into_header_value());
         response
     }
@@ -76,14 +97,40 @@ impl Gate {
         B: Body,
         B::Error: Into<BoxError>,
     {
+        let started = Instant::now();
+        let path = request.uri().path();
+        let route = self.endpoints.iter().find(|route| route.info.path == path);
+        let metrics = route.map_or(&self.other, |route| &route.metrics);
         let Ok(_permit) = self.in_flight.try_acquire() else {
             let mut response = refuse(Error::new(
                 ErrorKind::Overloaded,
                 "the bridge is at its limit of requests in flight: retry shortly",
             ));
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+            metrics.shed(response.status().as_u16(), ErrorKind::Overloaded.code());
             return response;
         };
+        let _in_flight = metrics.start();
+        let response = self.route(request, route, started).await;
+        let error = response.extensions().get::<LoggedError>();
+        metrics.answered(response.status().as_u16(), error.map(|error| error.code), started.elapsed());
+        if error.is_some_and(|error| error.deadline_expired) {
+            metrics.deadline_expired();
+        }
+        if route.is_some_and(|route| route.info.kind == EndpointKind::ContactSync) {
+            if let Some(PageContacts(contacts)) = response.extensions().get::<PageContacts>() {
+                metrics.contacts(*contacts);
+            }
+        }
+        response
+    }
+
+    /// The answer of an admitted request: refused without the token, else from its endpoint or own route.
+    async fn route<B>(&self, request: Request<B>, route: Option<&EndpointRoute>, started: Instant) -> Response
+    where
+        B: Body,
+        B::Error: Into<BoxError>,
+    {
         if head_size(&request) > self.max_header_bytes {
             return refuse(Error::new(
                 ErrorKind::HeadersTooLarge,
@@ -92,15 +139,14 @@ impl Gate {
         }
         let path = request.uri().path();
         if let Some(token) = &self.token {
-            if path != "/health" && !presents(&request, token) {
+            if !OPEN_PATHS.contains(&path) && !presents(&request, token) {
                 return refuse(Error::new(
                     ErrorKind::Forbidden,
                     "this bridge requires its token: `Authorization: Bearer <token>` or `?token=<token>`",
                 ));
             }
         }
-        if let Some(route) = self.endpoints.iter().find(|route| route.info.path == path) {
-            let started = Instant::now();
+        if let Some(route) = route {
             let response = match self.body_of(request).await {
                 Ok((headers, body)) => (route.call)(headers, body).await,
                 Err(error) => logged(&error),

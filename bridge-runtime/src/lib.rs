@@ -10,9 +10,10 @@
 //! | wire | `decode`, `reply` | body → envelope, or a `400` naming every field; answers and errors → HTTP responses |
 //! | description | [`configuration`] | the configuration documents, generated from code |
 //! | parameters | `extract` | the author's own handler parameters ([`FromRequest`]) |
+//! | telemetry | `telemetry` | the metrics and their per-endpoint handles; the W3C trace context of a request |
 //! | one endpoint | `pipeline`, `mount`, `contract` | decode → handler → answer; the `Endpoint` trait; the generated-code contract |
 //! | one request | `gate`, `service` | ids, load shedding, inbound token, routing, body limits, log lines; the [`BridgeService`] |
-//! | the bridge | `builder`, `serve` | the [`Bridge`] builder; the accept loop, shutdown, addresses |
+//! | the bridge | `builder`, `logs`, `serve` | the [`Bridge`] builder; the default logs; the accept loop, draining, shutdown, addresses |
 //! | on top | [`http`], `testing`, `warp_filter` | the external-service client (feature `client`, on by default); the test kit (feature `testing`); a warp filter (feature `warp`) |
 //!
 //! Nothing in a lower layer imports from a higher one; `http` and `testing` use the core and are never used by it.
@@ -31,6 +32,7 @@ pub mod http;
 // Shared with the macros, which read the names the runtime does not (the macro names, for messages).
 #[allow(dead_code)]
 mod kinds;
+mod logs;
 mod mount;
 mod params;
 mod pipeline;
@@ -41,6 +43,7 @@ mod secret;
 mod serve;
 mod service;
 mod state;
+mod telemetry;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
@@ -49,7 +52,7 @@ mod warp_filter;
 mod witness;
 
 pub use builder::{
-    Bridge, DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_IN_FLIGHT,
+    Bridge, DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE, DEFAULT_DRAIN_DELAY, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_IN_FLIGHT,
     DEFAULT_SHUTDOWN_GRACE,
 };
 pub use endpoint::{EndpointInfo, EndpointKind};

@@ -30,6 +30,8 @@ pub(crate) type EndpointFn = Arc<dyn Fn(HeaderMap, Bytes) -> BoxFuture<'static, 
 pub(crate) struct LoggedError {
     pub(crate) code: &'static str,
     pub(crate) message: String,
+    /// The handler ran past the endpoint's deadline (a `504` of the bridge's own, not the external service's).
+    pub(crate) deadline_expired: bool,
 }
 
 /// What an endpoint is mounted with, besides its handler.
@@ -76,7 +78,7 @@ where
         Ok(Ok(Ok(out))) => Ok(out.into_response()),
         Ok(Ok(Err(error))) => Err(Failure::Scrub(error)),
         Ok(Err(_panic)) => Err(Failure::Plain(Error::internal("the bridge failed while handling this request"))),
-        Err(_elapsed) => Err(Failure::Plain(Error::timeout(format!(
+        Err(_elapsed) => Err(Failure::Expired(Error::timeout(format!(
             "the bridge did not answer within its deadline of {} ms",
             deadline.as_millis()
         )))),
@@ -88,6 +90,8 @@ where
 enum Failure {
     Scrub(Error),
     Plain(Error),
+    /// The handler's deadline passed.
+    Expired(Error),
 }
 
 impl Failure {
@@ -98,6 +102,13 @@ impl Failure {
                 error
             }
             Failure::Plain(error) => error,
+            Failure::Expired(error) => {
+                let mut response = logged(&error);
+                if let Some(logged) = response.extensions_mut().get_mut::<LoggedError>() {
+                    logged.deadline_expired = true;
+                }
+                return response;
+            }
         };
         logged(&error)
     }
@@ -106,6 +117,10 @@ impl Failure {
 /// `error`'s answer, carrying what the request's log line says of it.
 pub(crate) fn logged(error: &Error) -> Response {
     let mut response = error_response(error);
-    response.extensions_mut().insert(LoggedError { code: error.kind().code(), message: error.message().to_owned() });
+    response.extensions_mut().insert(LoggedError {
+        code: error.kind().code(),
+        message: error.message().to_owned(),
+        deadline_expired: false,
+    });
     response
 }

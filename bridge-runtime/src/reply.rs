@@ -118,9 +118,15 @@ impl Reply for AuthValidation {
     }
 }
 
+/// How many contacts a contact sync answer holds, for the bridge's metrics.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PageContacts(pub(crate) usize);
+
 impl Reply for ContactPage {
     fn into_response(self) -> Response {
-        json_reply(StatusCode::OK, &self)
+        let mut response = json_reply(StatusCode::OK, &self);
+        response.extensions_mut().insert(PageContacts(self.contacts.len()));
+        response
     }
 }
 

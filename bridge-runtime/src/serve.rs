@@ -1,16 +1,25 @@
 //! Serving a bridge: the accept loop (hyper, HTTP/1.1 keep-alive and HTTP/2) answering every connection's requests
-//! with the bridge's [`BridgeService`], bounded graceful shutdown on SIGINT/SIGTERM, the listening address from the
-//! environment, and a panic hook that keeps handler panics — whose messages may quote credentials — out of stderr.
+//! with the bridge's [`BridgeService`], draining then bounded graceful shutdown on SIGINT/SIGTERM, the listening
+//! addresses from the environment (the bridge's, and an optional separate one for `GET /metrics`), and a panic hook
+//! that keeps handler panics — whose messages may quote credentials — out of stderr.
+//!
+//! On SIGTERM a bridge behind a load balancer must not drop a call: it first stops being ready (`GET /ready`
+//! answers `503`) while it still serves everything for the drain delay, so that the load balancer stops sending;
+//! then it stops accepting, and finishes what is in flight within the shutdown grace.
 
-use crate::builder::Bridge;
+use crate::builder::{metrics_response, Bridge, DEFAULT_DRAIN_DELAY};
+use crate::error::{Error, ErrorKind};
 use crate::mount::BuildError;
+use crate::reply::error_response;
 use crate::service::BridgeService;
+use crate::telemetry::Metrics;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
+use std::convert::Infallible;
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::Once;
+use std::sync::{Arc, Once};
 use std::time::Duration;
 use tokio::net::TcpListener;
 
@@ -23,18 +32,40 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 impl Bridge {
     /// Starts serving on `addr` (port 0 picks a free port) and returns at once; the server runs until
     /// [`RunningBridge::shutdown`].
+    ///
+    /// With `BRIDGE_METRICS_ADDR` set, `GET /metrics` is also served there, without the inbound token: a port for
+    /// Prometheus inside the cluster, not to be exposed to the internet.
     pub async fn bind(self, addr: SocketAddr) -> Result<RunningBridge, ServeError> {
         let limits = Limits { grace: self.shutdown_grace, max_header_bytes: self.max_header_bytes };
+        let drain_delay = match self.drain_delay {
+            Some(delay) => delay,
+            None => drain_delay_from_env(std::env::var("BRIDGE_DRAIN_DELAY").ok())?,
+        };
+        let metrics_addr = match std::env::var("BRIDGE_METRICS_ADDR") {
+            Ok(text) if !text.trim().is_empty() => {
+                Some(text.trim().parse::<SocketAddr>().map_err(|_| ServeError::BadAddress(text))?)
+            }
+            _ => None,
+        };
         let service = self.into_service().map_err(ServeError::Build)?;
         let listener = TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
-        start(listener, service, limits).map_err(|source| ServeError::Bind { addr, source })
+        let mut running =
+            start(listener, service, limits, drain_delay).map_err(|source| ServeError::Bind { addr, source })?;
+        if let Some(addr) = metrics_addr {
+            let listener = TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
+            let local = listener.local_addr().map_err(|source| ServeError::Bind { addr, source })?;
+            running.metrics =
+                Some((local, tokio::spawn(serve_metrics(listener, Arc::clone(running.service.metrics())))));
+        }
+        Ok(running)
     }
 
     /// Serves on `BRIDGE_ADDR` (default `127.0.0.1:3000`; with only `PORT` set, `0.0.0.0:$PORT`) until SIGINT or
-    /// SIGTERM, then stops accepting, lets requests in flight finish (up to the shutdown grace) and returns.
+    /// SIGTERM, then drains (see [`RunningBridge::run_until_signal`]) and returns.
+    ///
+    /// Without a `tracing` subscriber of the author's, it logs to stderr (see [`RunningBridge::run_until_signal`]).
     pub async fn serve(self) -> Result<(), ServeError> {
         let running = self.bind(listen_address()?).await?;
-        tracing::info!(target: "bridge::server", addr = %running.local_addr(), "listening");
         running.run_until_signal().await;
         Ok(())
     }
@@ -43,6 +74,9 @@ impl Bridge {
 /// A bridge serving in the background.
 pub struct RunningBridge {
     local_addr: SocketAddr,
+    service: BridgeService,
+    drain_delay: Duration,
+    metrics: Option<(SocketAddr, tokio::task::JoinHandle<()>)>,
     trigger: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -58,9 +92,35 @@ impl RunningBridge {
         format!("http://{}", self.local_addr)
     }
 
-    /// Serves until SIGINT or SIGTERM, then shuts down gracefully.
+    /// The address `GET /metrics` is served on apart, when `BRIDGE_METRICS_ADDR` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|(addr, _)| *addr)
+    }
+
+    /// Serves until SIGINT or SIGTERM, then drains: `GET /ready` answers `503` at once while every request is
+    /// still served for the drain delay ([`Bridge::drain_delay`]; a second signal cuts it short), then the bridge
+    /// stops accepting and lets requests in flight finish (up to the shutdown grace).
+    ///
+    /// Unless a global `tracing` subscriber is already installed, it installs one first: the listening address and
+    /// a line per request on stderr, filtered by `RUST_LOG` (default `info`), coloured only on a terminal, as JSON
+    /// lines with `BRIDGE_LOG_FORMAT=json`.
     pub async fn run_until_signal(self) {
+        crate::logs::install_default();
+        tracing::info!(target: "bridge::server", addr = %self.local_addr, "listening");
+        if let Some(addr) = self.metrics_addr() {
+            tracing::info!(target: "bridge::server", addr = %addr, "serving GET /metrics");
+        }
         shutdown_signal().await;
+        self.service.start_draining();
+        tracing::info!(
+            target: "bridge::server",
+            drain_ms = u64::try_from(self.drain_delay.as_millis()).unwrap_or(u64::MAX),
+            "draining: /ready answers 503, requests are still served until the drain delay is over"
+        );
+        tokio::select! {
+            () = tokio::time::sleep(self.drain_delay) => {}
+            () = shutdown_signal() => {}
+        }
         tracing::info!(target: "bridge::server", "shutting down");
         self.shutdown().await;
     }
@@ -68,8 +128,12 @@ impl RunningBridge {
     /// Stops accepting connections, lets requests in flight finish (up to the shutdown grace), and returns when
     /// the server is gone.
     pub async fn shutdown(self) {
+        self.service.start_draining();
         let _ = self.trigger.send(());
         let _ = self.task.await;
+        if let Some((_, task)) = self.metrics {
+            task.abort();
+        }
     }
 }
 
@@ -79,12 +143,62 @@ struct Limits {
     max_header_bytes: usize,
 }
 
-fn start(listener: TcpListener, service: BridgeService, limits: Limits) -> std::io::Result<RunningBridge> {
+fn start(
+    listener: TcpListener,
+    service: BridgeService,
+    limits: Limits,
+    drain_delay: Duration,
+) -> std::io::Result<RunningBridge> {
     install_panic_hook();
     let local_addr = listener.local_addr()?;
     let (trigger, triggered) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(accept_loop(listener, service, triggered, limits));
-    Ok(RunningBridge { local_addr, trigger, task })
+    let task = tokio::spawn(accept_loop(listener, service.clone(), triggered, limits));
+    Ok(RunningBridge { local_addr, service, drain_delay, metrics: None, trigger, task })
+}
+
+/// `GET /metrics` on its own listener (and `404` for anything else).
+async fn serve_metrics(listener: TcpListener, metrics: Arc<Metrics>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        let metrics = Arc::clone(&metrics);
+        tokio::spawn(async move {
+            let answer = hyper::service::service_fn(move |request: http::Request<hyper::body::Incoming>| {
+                let response = if request.uri().path() == "/metrics" && request.method() == http::Method::GET {
+                    metrics_response(&metrics)
+                } else {
+                    error_response(&Error::new(ErrorKind::NotFound, "this port serves GET /metrics only"))
+                };
+                std::future::ready(Ok::<_, Infallible>(response))
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), answer)
+                .await;
+        });
+    }
+}
+
+/// `BRIDGE_DRAIN_DELAY`: seconds (`5`, `2.5`, `5s`) or milliseconds (`500ms`); unset or empty, the default.
+fn drain_delay_from_env(value: Option<String>) -> Result<Duration, ServeError> {
+    let Some(text) = value.filter(|text| !text.trim().is_empty()) else {
+        return Ok(DEFAULT_DRAIN_DELAY);
+    };
+    let trimmed = text.trim();
+    let parsed = match trimmed.strip_suffix("ms") {
+        Some(ms) => ms.trim().parse::<u64>().ok().map(Duration::from_millis),
+        None => trimmed
+            .strip_suffix('s')
+            .unwrap_or(trimmed)
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok()),
+    };
+    parsed.ok_or(ServeError::BadDrainDelay(text))
 }
 
 async fn accept_loop(
@@ -189,8 +303,10 @@ fn address_from_env(bridge_addr: Option<String>, port: Option<String>) -> Result
 pub enum ServeError {
     /// The endpoints do not fit together.
     Build(BuildError),
-    /// `BRIDGE_ADDR` or `PORT` is not an address.
+    /// `BRIDGE_ADDR`, `PORT` or `BRIDGE_METRICS_ADDR` is not an address.
     BadAddress(String),
+    /// `BRIDGE_DRAIN_DELAY` is not a duration.
+    BadDrainDelay(String),
     /// The address cannot be listened on.
     Bind {
         /// The address.
@@ -207,6 +323,9 @@ impl fmt::Display for ServeError {
             Self::BadAddress(text) => {
                 write!(f, "`{text}` is not an address to listen on (expected e.g. 127.0.0.1:3000)")
             }
+            Self::BadDrainDelay(text) => {
+                write!(f, "BRIDGE_DRAIN_DELAY=`{text}` is not a duration (expected seconds, e.g. 5 or 2.5, or 500ms)")
+            }
             Self::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
         }
     }
@@ -217,7 +336,7 @@ impl std::error::Error for ServeError {
         match self {
             Self::Build(err) => Some(err),
             Self::Bind { source, .. } => Some(source),
-            Self::BadAddress(_) => None,
+            Self::BadAddress(_) | Self::BadDrainDelay(_) => None,
         }
     }
 }
@@ -233,5 +352,20 @@ mod tests {
         assert_eq!(addr(None, Some("8080")).unwrap(), "0.0.0.0:8080".parse().unwrap());
         assert_eq!(addr(Some("127.0.0.1:9"), Some("8080")).unwrap(), "127.0.0.1:9".parse().unwrap());
         assert!(matches!(addr(Some("nope"), None), Err(ServeError::BadAddress(_))));
+    }
+
+    #[test]
+    fn reads_the_drain_delay_from_the_environment() {
+        let delay = |text: Option<&str>| drain_delay_from_env(text.map(Into::into));
+        assert_eq!(delay(None).unwrap(), DEFAULT_DRAIN_DELAY);
+        assert_eq!(delay(Some(" ")).unwrap(), DEFAULT_DRAIN_DELAY);
+        assert_eq!(delay(Some("7")).unwrap(), Duration::from_secs(7));
+        assert_eq!(delay(Some("2.5")).unwrap(), Duration::from_millis(2500));
+        assert_eq!(delay(Some("3s")).unwrap(), Duration::from_secs(3));
+        assert_eq!(delay(Some("0")).unwrap(), Duration::ZERO);
+        assert_eq!(delay(Some("250ms")).unwrap(), Duration::from_millis(250));
+        for bad in ["soon", "-1", "5m", "1e400", "ms"] {
+            assert!(matches!(delay(Some(bad)), Err(ServeError::BadDrainDelay(_))), "{bad}");
+        }
     }
 }

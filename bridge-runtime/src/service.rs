@@ -46,6 +46,16 @@ impl BridgeService {
         Self { gate: Arc::new(gate) }
     }
 
+    /// Marks the bridge as draining: from now on `GET /ready` answers `503` (every other request is still served).
+    pub(crate) fn start_draining(&self) {
+        self.gate.draining.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The bridge's metrics.
+    pub(crate) fn metrics(&self) -> &Arc<crate::telemetry::Metrics> {
+        &self.gate.metrics
+    }
+
     /// Answers one request.
     pub fn answer<B>(&self, request: Request<B>) -> ResponseFuture
     where

@@ -178,6 +178,8 @@ pub struct Recorded {
     pub path: String,
     /// Decoded query parameters, in order.
     pub query: Vec<(String, String)>,
+    /// The W3C `traceparent` the call carried, if any.
+    pub traceparent: Option<String>,
 }
 
 impl Recorded {
@@ -444,6 +446,7 @@ impl Fake {
                 method: method.to_string(),
                 path: path.clone(),
                 query: params.clone(),
+                traceparent: headers.get("traceparent").and_then(|v| v.to_str().ok()).map(str::to_owned),
             });
             account.faults.pop_front()
         };

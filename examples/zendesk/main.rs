@@ -153,24 +153,24 @@ const USAGE: &str = "usage: zendesk [--demo | configuration --public-url <URL>]
 
   (no argument)  serve the bridge against https://<account>.zendesk.com, or ZENDESK_BASE_URL
   --demo         start a fake Zendesk with sample data, serve the bridge against it, print curl commands
+  healthcheck    exit 0 when the bridge on this machine (BRIDGE_ADDR or PORT) answers GET /health (the container
+                 image's HEALTHCHECK: the image has no shell and no curl)
   configuration --public-url <URL>
                  print the configuration documents of the bridge served at <URL> (the integration's and one per
                  action, as JSON: {\"integration\": ..., \"actions\": [...]}) and exit
 
-environment: BRIDGE_ADDR (default 127.0.0.1:3000) or PORT, BRIDGE_TOKEN, ZENDESK_BASE_URL,
-             ZENDESK_CONTACT_PAGE_SIZE (1-1000, default 500), RUST_LOG";
+environment: BRIDGE_ADDR (default 127.0.0.1:3000) or PORT, BRIDGE_TOKEN, BRIDGE_PUBLIC_URL, ZENDESK_BASE_URL,
+             ZENDESK_CONTACT_PAGE_SIZE (1-1000, default 500), BRIDGE_DRAIN_DELAY (default 5 s),
+             BRIDGE_METRICS_ADDR, RUST_LOG, BRIDGE_LOG_FORMAT (text or json; logs go to stderr)";
 
 #[allow(dead_code)] // the integration tests include this file as a module and start the bridge themselves
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .with_writer(std::io::stderr) // logs never mix with what stdout prints (the configuration documents)
-        .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let outcome = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         [] => serve().await,
         ["--demo"] => demo::run().await,
+        ["healthcheck"] => healthcheck().await,
         ["configuration", "--public-url", url] => print_configuration(url),
         ["configuration", flag] if flag.starts_with("--public-url=") => {
             print_configuration(&flag["--public-url=".len()..])
@@ -188,6 +188,23 @@ async fn main() {
         eprintln!("zendesk bridge: {err}");
         std::process::exit(1);
     }
+}
+
+/// `zendesk healthcheck`: `GET /health` on the address the bridge listens on, from the same machine.
+async fn healthcheck() -> Result<(), Box<dyn std::error::Error>> {
+    let mut addr = bridge::listen_address()?;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(2)).build()?;
+    let status = client.get(format!("http://{addr}/health")).send().await?.status();
+    if status != 200 {
+        return Err(format!("GET http://{addr}/health answered {status}").into());
+    }
+    Ok(())
 }
 
 /// Prints the configuration documents, pretty-printed JSON, on stdout.

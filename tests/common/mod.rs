@@ -2,6 +2,7 @@
 
 #![allow(dead_code)] // each test file uses a different part of it
 
+pub mod child;
 pub mod logs;
 pub mod schemas;
 pub mod talkdesk_examples;

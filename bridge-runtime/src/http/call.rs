@@ -74,6 +74,11 @@ pub(crate) async fn execute(inner: &Inner, mut call: Prepared) -> Result<Respons
             tracing::warn!(parent: &span, error = %err, "external call failed");
         }
     }
+    let status = match &result {
+        Ok(response) => Some(response.status().as_u16()),
+        Err(err) => upstream_status(err).map(|status| status.as_u16()),
+    };
+    crate::telemetry::upstream_call(&config.service, status, started.elapsed(), attempts.saturating_sub(1));
     result
 }
 
@@ -201,6 +206,7 @@ async fn attempt_until_done(
             cause = %retry,
             "retrying the external call",
         );
+        crate::telemetry::upstream_wait(&config.service, wait);
         tokio::time::sleep(wait).await;
     }
 }
@@ -232,6 +238,7 @@ impl From<reqwest::Error> for Outcome {
 async fn attempt(inner: &Inner, call: &Prepared, timeout: Duration) -> Outcome {
     let mut request = reqwest::Request::new(call.method.clone(), call.url.clone());
     *request.headers_mut() = call.headers.clone();
+    crate::telemetry::propagate_trace(request.headers_mut());
     *request.body_mut() = call.body.clone().map(Into::into);
     *request.timeout_mut() = Some(timeout);
     let limit = inner.config.max_response_bytes;

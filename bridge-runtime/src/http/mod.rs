@@ -22,7 +22,9 @@
 //! - **answers that do not fit say where**: [`Response::json`] names the offending field
 //!   (`results[3].created_at: invalid type: null, expected a string`);
 //! - **one span per call** (`http_call`) with `service`, `method`, `host`, `path` (never the query string),
-//!   `status`, `attempts` and `latency_ms`.
+//!   `status`, `attempts` and `latency_ms`;
+//! - **seen by the operator**: within a request, each call carries the request's W3C `traceparent` and is counted
+//!   in the bridge's `GET /metrics` (calls by service and status, retries, back-off waited, latency).
 //!
 //! # A complete handler
 //!

@@ -1,0 +1,350 @@
+//! The bridge's Prometheus metrics: one registry per bridge, its families, and the per-endpoint handles the gate
+//! updates on every request.
+//!
+//! The request path pays a few atomic additions per request and nothing else: each endpoint's handles (its success
+//! counter, latency histogram, in-flight gauge…) are registered when the bridge is built, an error code's counter
+//! the first time it is used; no label is formatted and no map is searched per request. Labels are bounded by
+//! construction: an endpoint's path as mounted (a request on any other path is `endpoint="other"`), a status
+//! class, an error `code`, the external service's configured name — never an id, a raw path or an auth value.
+
+use super::histogram::Histogram;
+use crate::error::ErrorKind;
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+use std::fmt::Write as _;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+/// The `endpoint` label of requests on a path no endpoint answers (the bridge's own routes included).
+pub(crate) const OTHER: &str = "other";
+
+/// Latency buckets, in microseconds: fine below a second (an interaction lookup while the phone rings), then
+/// around the bridge's 25 s deadline and Talkdesk's 30 s limit.
+const LATENCY_US: &[u64] = &[
+    5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_000_000, 3_000_000, 5_000_000, 8_000_000,
+    10_000_000, 15_000_000, 20_000_000, 25_000_000, 30_000_000,
+];
+
+/// Contacts per contact sync page.
+const CONTACTS: &[u64] = &[0, 1, 10, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000];
+
+/// Every error kind, for the per-endpoint table of error counters.
+const KINDS: [ErrorKind; 14] = [
+    ErrorKind::CredentialsRejected,
+    ErrorKind::InvalidInput,
+    ErrorKind::MalformedJson,
+    ErrorKind::ActionFailed,
+    ErrorKind::Upstream,
+    ErrorKind::Timeout,
+    ErrorKind::Internal,
+    ErrorKind::NotFound,
+    ErrorKind::MethodNotAllowed,
+    ErrorKind::PayloadTooLarge,
+    ErrorKind::UnsupportedMediaType,
+    ErrorKind::Forbidden,
+    ErrorKind::Overloaded,
+    ErrorKind::HeadersTooLarge,
+];
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    endpoint: &'static str,
+    status: &'static str,
+    code: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct EndpointLabels {
+    endpoint: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ServiceLabels {
+    service: Arc<str>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CallLabels {
+    service: Arc<str>,
+    status: CallStatus,
+}
+
+/// The external service's status, or `none` when it did not answer (a timeout, a failed connection).
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+struct CallStatus(Option<u16>);
+
+impl EncodeLabelValue for CallStatus {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        match self.0 {
+            Some(status) => write!(encoder, "{status}"),
+            None => encoder.write_str("none"),
+        }
+    }
+}
+
+type HistogramFamily<S> = Family<S, Histogram, fn() -> Histogram>;
+
+fn latency() -> Histogram {
+    Histogram::new(LATENCY_US, 1e-6)
+}
+
+fn contacts() -> Histogram {
+    Histogram::new(CONTACTS, 1.0)
+}
+
+/// A bridge's metrics, exposed at `GET /metrics`.
+pub(crate) struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    duration: HistogramFamily<EndpointLabels>,
+    in_flight: Family<EndpointLabels, Gauge>,
+    shed: Family<EndpointLabels, Counter>,
+    deadline_expired: Family<EndpointLabels, Counter>,
+    contacts: HistogramFamily<EndpointLabels>,
+    upstream_calls: Family<CallLabels, Counter>,
+    upstream_retries: Family<ServiceLabels, Counter>,
+    upstream_backoff: Family<ServiceLabels, Counter<f64, AtomicU64>>,
+    upstream_duration: HistogramFamily<ServiceLabels>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let metrics = Self {
+            registry: Registry::default(),
+            requests: Family::default(),
+            duration: Family::new_with_constructor(latency),
+            in_flight: Family::default(),
+            shed: Family::default(),
+            deadline_expired: Family::default(),
+            contacts: Family::new_with_constructor(contacts),
+            upstream_calls: Family::default(),
+            upstream_retries: Family::default(),
+            upstream_backoff: Family::default(),
+            upstream_duration: Family::new_with_constructor(latency),
+        };
+        let mut registry = Registry::default();
+        let r = &mut registry;
+        r.register(
+            "bridge_requests",
+            "Requests answered, by endpoint, status class and error code",
+            metrics.requests.clone(),
+        );
+        r.register(
+            "bridge_request_duration_seconds",
+            "Time to answer a request, by endpoint",
+            metrics.duration.clone(),
+        );
+        r.register("bridge_requests_in_flight", "Requests being answered, by endpoint", metrics.in_flight.clone());
+        r.register("bridge_requests_shed", "Requests refused with 503 at the in-flight bound", metrics.shed.clone());
+        r.register(
+            "bridge_deadline_expired",
+            "Requests answered 504 at the endpoint's deadline",
+            metrics.deadline_expired.clone(),
+        );
+        r.register("bridge_contact_sync_page_contacts", "Contacts per contact sync page", metrics.contacts.clone());
+        r.register(
+            "bridge_upstream_calls",
+            "Calls to the external service, by service and final status",
+            metrics.upstream_calls.clone(),
+        );
+        r.register(
+            "bridge_upstream_retries",
+            "Attempts repeated after a 429, a 503 or a failed connection",
+            metrics.upstream_retries.clone(),
+        );
+        r.register(
+            "bridge_upstream_backoff_seconds",
+            "Time spent waiting between attempts",
+            metrics.upstream_backoff.clone(),
+        );
+        r.register(
+            "bridge_upstream_call_duration_seconds",
+            "Time a call took, its retries included",
+            metrics.upstream_duration.clone(),
+        );
+        Self { registry, ..metrics }
+    }
+}
+
+impl Metrics {
+    /// The handles of the endpoint on `path`, registered now (its series show from the start, at zero).
+    pub(crate) fn endpoint(&self, path: &'static str, contact_sync: bool) -> EndpointMetrics {
+        let labels = EndpointLabels { endpoint: path };
+        let ok = RequestLabels { endpoint: path, status: "2xx", code: "ok" };
+        EndpointMetrics {
+            endpoint: path,
+            requests: self.requests.clone(),
+            ok: self.requests.get_or_create_owned(&ok),
+            errors: Default::default(),
+            duration: self.duration.get_or_create_owned(&labels),
+            in_flight: self.in_flight.get_or_create_owned(&labels),
+            shed: self.shed.get_or_create_owned(&labels),
+            deadline_expired: self.deadline_expired.get_or_create_owned(&labels),
+            contacts: contact_sync.then(|| self.contacts.get_or_create_owned(&labels)),
+        }
+    }
+
+    /// The exposition: the OpenMetrics text format, which Prometheus reads.
+    pub(crate) fn encode(&self) -> String {
+        let mut text = String::with_capacity(8 * 1024);
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
+        text
+    }
+
+    /// A finished call to the external service `service`: its final status (`None`: no answer), its duration,
+    /// retries included, and how many attempts were repeats.
+    pub(crate) fn upstream_call(&self, service: &Arc<str>, status: Option<u16>, took: Duration, retries: u32) {
+        let labels = ServiceLabels { service: Arc::clone(service) };
+        self.upstream_calls
+            .get_or_create(&CallLabels { service: Arc::clone(service), status: CallStatus(status) })
+            .inc();
+        self.upstream_duration.get_or_create(&labels).observe(micros(took));
+        if retries > 0 {
+            self.upstream_retries.get_or_create(&labels).inc_by(u64::from(retries));
+        }
+    }
+
+    /// A wait before another attempt at a call to `service`.
+    pub(crate) fn upstream_wait(&self, service: &Arc<str>, wait: Duration) {
+        self.upstream_backoff.get_or_create(&ServiceLabels { service: Arc::clone(service) }).inc_by(wait.as_secs_f64());
+    }
+}
+
+fn micros(duration: Duration) -> u64 {
+    u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
+}
+
+fn status_class(status: u16) -> &'static str {
+    match status {
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    }
+}
+
+/// One endpoint's metrics, registered when the bridge is built.
+pub(crate) struct EndpointMetrics {
+    endpoint: &'static str,
+    requests: Family<RequestLabels, Counter>,
+    ok: Counter,
+    errors: [OnceLock<Counter>; KINDS.len()],
+    duration: Histogram,
+    in_flight: Gauge,
+    shed: Counter,
+    deadline_expired: Counter,
+    contacts: Option<Histogram>,
+}
+
+/// A request in flight on an endpoint: counted in its gauge until dropped.
+pub(crate) struct InFlight<'a>(&'a Gauge);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+impl EndpointMetrics {
+    /// The request is being answered until the guard is dropped.
+    pub(crate) fn start(&self) -> InFlight<'_> {
+        self.in_flight.inc();
+        InFlight(&self.in_flight)
+    }
+
+    /// A request answered with `status`, and the error `code` when it failed.
+    pub(crate) fn answered(&self, status: u16, code: Option<&'static str>, took: Duration) {
+        self.duration.observe(micros(took));
+        match code {
+            None => self.ok.inc(),
+            Some(code) => self.error(status, code).inc(),
+        };
+    }
+
+    fn error(&self, status: u16, code: &'static str) -> Counter {
+        let labels = || RequestLabels { endpoint: self.endpoint, status: status_class(status), code };
+        match KINDS.iter().position(|kind| kind.code() == code) {
+            Some(i) => self.errors[i].get_or_init(|| self.requests.get_or_create_owned(&labels())).clone(),
+            None => self.requests.get_or_create_owned(&labels()),
+        }
+    }
+
+    /// A request refused at the in-flight bound (`503`).
+    pub(crate) fn shed(&self, status: u16, code: &'static str) {
+        self.shed.inc();
+        self.error(status, code).inc();
+    }
+
+    /// A request answered `504` because its handler ran past the endpoint's deadline.
+    pub(crate) fn deadline_expired(&self) {
+        self.deadline_expired.inc();
+    }
+
+    /// A contact sync page of `contacts` contacts.
+    pub(crate) fn contacts(&self, contacts: usize) {
+        if let Some(histogram) = &self.contacts {
+            histogram.observe(contacts as u64);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_kind_has_its_counter_slot() {
+        // Exhaustive: a new kind fails to compile here until it is added to `KINDS`.
+        let index = |kind: ErrorKind| match kind {
+            ErrorKind::CredentialsRejected
+            | ErrorKind::InvalidInput
+            | ErrorKind::MalformedJson
+            | ErrorKind::ActionFailed
+            | ErrorKind::Upstream
+            | ErrorKind::Timeout
+            | ErrorKind::Internal
+            | ErrorKind::NotFound
+            | ErrorKind::MethodNotAllowed
+            | ErrorKind::PayloadTooLarge
+            | ErrorKind::UnsupportedMediaType
+            | ErrorKind::Forbidden
+            | ErrorKind::Overloaded
+            | ErrorKind::HeadersTooLarge => KINDS.iter().position(|k| *k == kind),
+        };
+        assert!(KINDS.iter().all(|kind| index(*kind).is_some()));
+    }
+
+    #[test]
+    fn counts_answers_by_status_class_and_code() {
+        let metrics = Metrics::default();
+        let endpoint = metrics.endpoint("/contact_sync", true);
+        {
+            let _guard = endpoint.start();
+            assert!(metrics.encode().contains("bridge_requests_in_flight{endpoint=\"/contact_sync\"} 1\n"));
+        }
+        endpoint.answered(200, None, Duration::from_millis(3));
+        endpoint.answered(400, Some("invalid_input"), Duration::from_millis(30));
+        endpoint.answered(400, Some("invalid_input"), Duration::from_millis(30));
+        endpoint.shed(503, "overloaded");
+        endpoint.contacts(42);
+        let text = metrics.encode();
+        for line in [
+            "bridge_requests_total{endpoint=\"/contact_sync\",status=\"2xx\",code=\"ok\"} 1\n",
+            "bridge_requests_total{endpoint=\"/contact_sync\",status=\"4xx\",code=\"invalid_input\"} 2\n",
+            "bridge_requests_total{endpoint=\"/contact_sync\",status=\"5xx\",code=\"overloaded\"} 1\n",
+            "bridge_requests_shed_total{endpoint=\"/contact_sync\"} 1\n",
+            "bridge_requests_in_flight{endpoint=\"/contact_sync\"} 0\n",
+            "bridge_request_duration_seconds_count{endpoint=\"/contact_sync\"} 3\n",
+            "bridge_request_duration_seconds_bucket{le=\"0.005\",endpoint=\"/contact_sync\"} 1\n",
+            "bridge_contact_sync_page_contacts_sum{endpoint=\"/contact_sync\"} 42.0\n",
+        ] {
+            assert!(text.contains(line), "{line} not in\n{text}");
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! The example binaries as child processes, as an operator runs them: their stderr read line by line, signals sent
+//! with `kill`.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The example binary `name`, as `cargo test` builds it (beside the test binaries' `deps/`).
+pub fn example_binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let path = exe.parent().unwrap().parent().unwrap().join("examples").join(name);
+    assert!(path.exists(), "{} is missing: `cargo test` builds it (or `cargo build --example {name}`)", path.display());
+    path
+}
+
+/// A running child, its stderr collected line by line.
+pub struct Running {
+    pub child: Child,
+    /// Read so that the child never blocks on a full pipe.
+    _stdout: Arc<Mutex<Vec<String>>>,
+    stderr: Arc<Mutex<Vec<String>>>,
+}
+
+fn collect(pipe: impl std::io::Read + Send + 'static) -> Arc<Mutex<Vec<String>>> {
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&lines);
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            sink.lock().unwrap().push(line);
+        }
+    });
+    lines
+}
+
+impl Running {
+    /// Starts `binary` with `args` and exactly the environment `env` (plus `PATH`).
+    pub fn start(binary: &PathBuf, args: &[&str], env: &[(&str, &str)]) -> Running {
+        let mut command = Command::new(binary);
+        command.args(args).env_clear().stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        if let Ok(path) = std::env::var("PATH") {
+            command.env("PATH", path);
+        }
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().expect("the example starts");
+        let stdout = collect(child.stdout.take().unwrap());
+        let stderr = collect(child.stderr.take().unwrap());
+        Running { child, _stdout: stdout, stderr }
+    }
+
+    pub fn stderr(&self) -> Vec<String> {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// The first stderr line `matches` accepts, waiting up to 20 s for it.
+    pub fn wait_stderr<T>(&self, what: &str, matches: impl Fn(&str) -> Option<T>) -> T {
+        let started = Instant::now();
+        loop {
+            if let Some(found) = self.stderr().iter().find_map(|line| matches(line)) {
+                return found;
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "no {what} on stderr: {:#?}", self.stderr());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Sends SIGTERM and waits for the exit (at most 20 s); the exit code.
+    pub fn terminate(&mut self) -> Option<i32> {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "still running after SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
