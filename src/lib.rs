@@ -131,7 +131,7 @@ pub use bridge_macros::{
     AuthFields,
 };
 pub use bridge_runtime::{
-    configuration, http, listen_address, ActionMeta, ActionOutcome, Agent, AgentPage, AgentSyncMeta, Auth,
+    cli, configuration, http, listen_address, ActionMeta, ActionOutcome, Agent, AgentPage, AgentSyncMeta, Auth,
     AuthValidation, Bridge, BridgeService, BuildError, Contact, ContactPage, ContactSyncMeta, Data, DateParseError,
     Endpoint, EndpointInfo, EndpointKind, Envelope, Error, ErrorKind, FieldError, Interaction, InteractionData,
     InteractionMeta, NoData, NoMeta, Priority, Response, ResponseBody, ResponseFuture, RunningBridge, Secret,

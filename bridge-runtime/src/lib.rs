@@ -12,11 +12,13 @@
 //! | one endpoint | `pipeline`, `mount`, `contract` | decode → handler → answer; the `Endpoint` trait; the generated-code contract |
 //! | one request | `gate`, `service` | ids, load shedding, inbound token, routing, body limits, log lines; the [`BridgeService`] |
 //! | the bridge | `builder`, `serve` | the [`Bridge`] builder; the accept loop, shutdown, addresses |
+//! | command line | [`mod@cli`] | serve, print the configuration documents, `--help`, `--version`: one call from `main` |
 //! | on top | [`http`], `testing` | the external-service client; the test kit (feature `testing`) |
 //!
 //! Nothing in a lower layer imports from a higher one; `http` and `testing` use the core and are never used by it.
 
 mod builder;
+pub mod cli;
 pub mod configuration;
 mod contract;
 mod decode;

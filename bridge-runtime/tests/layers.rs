@@ -18,6 +18,7 @@ const LAYERS: &[&[&str]] = &[
     &["service"],
     &["builder"],
     &["serve"],
+    &["cli"],
     &["http"],
     &["testing"],
 ];
