@@ -17,7 +17,7 @@ status=0
 for entry in "talkdesk-bridge:bridge" "bridge-runtime:bridge_runtime"; do
   package=${entry%%:*}
   crate=${entry##*:}
-  RUSTC_BOOTSTRAP=1 cargo rustdoc --quiet -p "$package" --lib --features testing -- \
+  RUSTC_BOOTSTRAP=1 cargo rustdoc --quiet -p "$package" --lib --all-features -- \
     -Z unstable-options --output-format json
   snapshot="public-api/$package.txt"
   current=$(mktemp)

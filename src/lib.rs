@@ -131,13 +131,18 @@ pub use bridge_macros::{
     AuthFields,
 };
 pub use bridge_runtime::{
-    cli, configuration, http, listen_address, ActionMeta, ActionOutcome, Agent, AgentPage, AgentSyncMeta, Auth,
+    cli, configuration, listen_address, ActionMeta, ActionOutcome, Agent, AgentPage, AgentSyncMeta, Auth,
     AuthValidation, Bridge, BridgeService, BuildError, Contact, ContactPage, ContactSyncMeta, Data, DateParseError,
-    Endpoint, EndpointInfo, EndpointKind, Envelope, Error, ErrorKind, FieldError, Interaction, InteractionData,
-    InteractionMeta, NoData, NoMeta, Priority, Response, ResponseBody, ResponseFuture, RunningBridge, Secret,
-    ServeError, State, Status, SyncSituation, TalkdeskDate, DEFAULT_ADDR, DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE,
-    DEFAULT_MAX_IN_FLIGHT, DEFAULT_SHUTDOWN_GRACE,
+    Endpoint, EndpointInfo, EndpointKind, Envelope, Error, ErrorKind, FieldError, FromRequest, Interaction,
+    InteractionData, InteractionMeta, NoData, NoMeta, Priority, RequestParts, Response, ResponseBody, ResponseFuture,
+    ResultExt, RunningBridge, Secret, ServeError, State, Status, SyncSituation, TalkdeskDate, DEFAULT_ADDR,
+    DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE, DEFAULT_MAX_IN_FLIGHT, DEFAULT_SHUTDOWN_GRACE,
 };
+
+/// The client for the external service a bridge adapts (feature `client`, on by default).
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+pub use bridge_runtime::http;
 
 /// Test a bridge the way Talkdesk uses it, without Talkdesk: an in-process and HTTP test client, and a Talkdesk
 /// simulator.

@@ -1,5 +1,5 @@
 //! One request path: a bridge answers through the same gate whoever delivers its requests — the in-process test
-//! client, axum (mounted under a prefix with `nest_service`) or a plain hyper server — so request ids, load
+//! client, axum (mounted under a prefix with `nest_service`), warp (`into_warp_filter`) or a plain hyper server — so request ids, load
 //! shedding and the inbound token hold everywhere, and the Talkdesk simulator passes through each.
 
 #[path = "../examples/minimal.rs"]
@@ -155,4 +155,23 @@ async fn served_by_plain_hyper_the_simulator_passes() {
     });
     let report = Simulator::new(TestClient::http(&url), minimal_auth()).action(ticket()).run().await;
     report.assert_passes();
+}
+
+#[tokio::test]
+async fn mounted_in_warp_under_a_prefix_the_simulator_passes() {
+    use warp::Filter;
+    let talkdesk = warp::path("talkdesk").and(minimal_bridge().into_service().unwrap().into_warp_filter());
+    let app = warp::path("hello").map(|| "the host application").or(talkdesk);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(warp::serve(app).incoming(listener).run());
+
+    let report =
+        Simulator::new(TestClient::http(format!("{url}/talkdesk")), minimal_auth()).action(ticket()).run().await;
+    report.assert_passes();
+    let host = reqwest::get(format!("{url}/hello")).await.unwrap();
+    assert_eq!(host.text().await.unwrap(), "the host application");
+    let refused = reqwest::Client::new().post(format!("{url}/talkdesk/nope?x=1")).body("{}").send().await.unwrap();
+    assert_eq!(refused.status(), 404);
+    assert!(refused.headers().contains_key("x-request-id"), "the bridge's gate answered");
 }

@@ -245,8 +245,12 @@ fn full_endpoint(kind: Kind, route: &Route, valid: &Valid<'_>) -> TokenStream {
     let ctx = local("__ctx", at);
     let (auth, data, state) = (exports::auth(at), exports::data(at), exports::state_wrapper(at));
 
-    // One argument per parameter, in the user's order; state is looked up once, at start-up.
+    // One argument per parameter, in the user's order; state is looked up once, at start-up; the author's own
+    // parameters are built first, each from the request's parts.
+    let parts = local("__parts", at);
     let mut state_lookups = Vec::new();
+    let mut state_vars = Vec::new();
+    let mut extractions = Vec::new();
     let mut call_args = Vec::new();
     for (index, param) in valid.params.iter().enumerate() {
         call_args.push(match param {
@@ -259,7 +263,15 @@ fn full_endpoint(kind: Kind, route: &Route, valid: &Valid<'_>) -> TokenStream {
                 let lookup = spanned_over(exports::state(at), inner);
                 let witness = witness(inner);
                 state_lookups.push(quote!(let #var = #lookup(#ctx, #witness)?;));
+                state_vars.push(var.clone());
                 spanned_over(quote!(#state(#var.get())), ty)
+            }
+            ValidParam::Custom { ty } => {
+                let var = local(&format!("__param_{index}"), ty.span());
+                let extract = spanned_over(exports::extract(at), ty);
+                let witness = witness(ty);
+                extractions.push(quote!(let #var = #extract(&#parts, #witness).await?;));
+                quote!(#var)
             }
         });
     }
@@ -269,16 +281,33 @@ fn full_endpoint(kind: Kind, route: &Route, valid: &Valid<'_>) -> TokenStream {
     args.set_span(Span::call_site().located_at(name.span()));
     let callee = spanned_over(name.to_token_stream(), name);
     let call = quote!(#callee #args);
+    let handler = if extractions.is_empty() {
+        let ready = exports::ready(at);
+        quote!(move |#request, _| #ready(#handler_future(#call)))
+    } else {
+        let extracting = exports::extracting(at);
+        // The state handles are cloned for the request's future (a reference count each).
+        quote! {
+            move |#request, #parts| {
+                #(let #state_vars = #state_vars.clone();)*
+                #extracting(async move {
+                    #(#extractions)*
+                    ::core::result::Result::Ok(#handler_future(#call))
+                })
+            }
+        }
+    };
 
-    let mut witnesses = vec![witness(valid.auth)];
+    let no_data = exports::no_data(at);
+    let witness_type = exports::witness(at);
+    let mut witnesses = vec![match valid.auth {
+        Some(auth) => witness(auth),
+        None => quote!(#witness_type::<#no_data>::new()),
+    }];
     if kind == Kind::ActionExecutor {
-        let no_data = exports::no_data(at);
         witnesses.push(match valid.inputs {
             Some(inputs) => witness(inputs),
-            None => {
-                let witness_type = exports::witness(at);
-                quote!(#witness_type::<#no_data>::new())
-            }
+            None => quote!(#witness_type::<#no_data>::new()),
         });
     }
     witnesses.push(witness(valid.output));
@@ -323,7 +352,7 @@ fn full_endpoint(kind: Kind, route: &Route, valid: &Valid<'_>) -> TokenStream {
                 #mount_fn(
                     #ctx,
                     #(#witnesses,)*
-                    move |#request| #handler_future(#call),
+                    #handler,
                 )
             }
 
@@ -408,6 +437,25 @@ pub(crate) mod snapshots {
             quote! {
                 pub async fn validate(Auth(creds): Auth<Credentials>) -> Result<(), Error> {
                     creds.check()
+                }
+            },
+        );
+    }
+
+    #[test]
+    fn snapshot_own_parameters() {
+        check(
+            "own_parameters",
+            Kind::ContactRetriever,
+            quote!(),
+            quote! {
+                async fn contacts(
+                    session: Session,
+                    meta: ContactSyncMeta,
+                    State(client): State<Client>,
+                    tenant: Tenant<Crm>,
+                ) -> Result<ContactPage, Error> {
+                    client.contacts(session, tenant, meta).await
                 }
             },
         );

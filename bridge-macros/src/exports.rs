@@ -34,6 +34,11 @@ exported_paths! {
     witness => Witness;
     /// Boxes a handler's future, checking that it is `Send`.
     handler_future => handler_future;
+    /// The handler's future, at once or once the author's own parameters are built.
+    ready => ready;
+    extracting => extracting;
+    /// Builds one parameter of the author's own, checking that its type implements `FromRequest`.
+    extract => extract;
     /// Looks a piece of shared state up, checking its type.
     state => state;
     /// The configuration traits the derives implement, and what they return.

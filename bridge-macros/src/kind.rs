@@ -89,7 +89,8 @@ impl Kind {
         format!(
             "{} must have this signature (parameters in any order, those in [] optional):\n    \
              async fn handler(\n        auth: bridge::Auth<YourAuthType>,\n{params}        \
-             [state: bridge::State<YourStateType>, ...]\n    ) -> Result<{ok}, bridge::Error>",
+             [state: bridge::State<YourStateType>, ...]\n        \
+             [yours: YourType, ...]   (types that implement bridge::FromRequest)\n    ) -> Result<{ok}, bridge::Error>",
             capitalized(self.described())
         )
     }

@@ -19,8 +19,9 @@ pub(crate) struct Valid<'a> {
     pub(crate) item: &'a ItemFn,
     /// Its parameters, in order.
     pub(crate) params: Vec<ValidParam<'a>>,
-    /// The type to report auth type errors on: the `T` of `Auth<T>` (or the whole type, for an alias).
-    pub(crate) auth: &'a Type,
+    /// The type to report auth type errors on: the `T` of `Auth<T>` (or the whole type, for an alias); `None` for a
+    /// handler that reads the credentials through parameters of its own only.
+    pub(crate) auth: Option<&'a Type>,
     /// The same for an action's `Data<T>`, when it takes one.
     pub(crate) inputs: Option<&'a Type>,
     /// Its return type.
@@ -40,6 +41,8 @@ pub(crate) enum ValidParam<'a> {
     Meta { ty: &'a Type },
     /// The interaction retriever's `InteractionData`.
     InteractionData { ty: &'a Type },
+    /// A parameter of the author's own, built by its `bridge::FromRequest` impl.
+    Custom { ty: &'a Type },
 }
 
 /// Records every problem of `handler` for `kind`; returns the valid handler when there is none. Every `None`
@@ -95,11 +98,13 @@ pub(crate) fn check<'a>(kind: Kind, handler: &Handler<'a>, errors: &Errors) -> O
     }
 
     let has_receiver = handler.params.iter().any(|p| p.ty.is_none());
-    if handler.param(Role::Auth).is_none() && !has_receiver && !problems.left_to_rustc {
+    let has_custom = params.iter().any(|p| matches!(p, ValidParam::Custom { .. }));
+    if handler.param(Role::Auth).is_none() && !has_custom && !has_receiver && !problems.left_to_rustc {
         problems.at(
             &sig.ident,
             format!(
-                "{} must take the request's credentials: add a parameter `auth: bridge::Auth<YourAuthType>`",
+                "{} must take the request's credentials: add a parameter `auth: bridge::Auth<YourAuthType>` \
+                 (or one of your own that reads them, through `bridge::FromRequest`)",
                 kind.described()
             ),
         );
@@ -128,8 +133,8 @@ pub(crate) fn check<'a>(kind: Kind, handler: &Handler<'a>, errors: &Errors) -> O
 
     let usable = problems.is_empty();
     problems.report(kind, errors);
-    match (auth, output) {
-        (Some(auth), Some(output)) if usable => Some(Valid { item: handler.item, params, auth, inputs, output }),
+    match output {
+        Some(output) if usable => Some(Valid { item: handler.item, params, auth, inputs, output }),
         _ => None,
     }
 }
@@ -155,17 +160,10 @@ fn check_param<'a>(
         problems.at(ty, format!("{attribute}: {problem}"));
         return None;
     }
+    // Any other type is a parameter of the author's own: its `bridge::FromRequest` impl (checked by rustc, on
+    // this type) builds it.
     let Some(role) = param.role else {
-        let ty_text = type_text(ty);
-        problems.at(
-            ty,
-            format!(
-                "{} cannot provide a parameter of type `{ty_text}`: to share a value with handlers, take \
-                 `bridge::State<{ty_text}>` and give the value to `Bridge::state`",
-                kind.described()
-            ),
-        );
-        return None;
+        return Some((ValidParam::Custom { ty }, None));
     };
     if !kind.accepts(role) {
         problems.at(ty, format!("{} does not receive {}", kind.described(), role.described()));
@@ -200,14 +198,6 @@ fn wrapped_type<'a>(param: &Param<'a>) -> Option<&'a Type> {
         Some(GenericArgument::Type(inner)) if args.args.len() == 1 => Some(inner),
         _ => None,
     }
-}
-
-/// A type as the user wrote it, near enough: `Vec<u8>` rather than the token stream's `Vec < u8 >`.
-fn type_text(ty: &Type) -> String {
-    let text = ty.to_token_stream().to_string();
-    [(" < ", "<"), ("< ", "<"), (" <", "<"), (" >", ">"), (" :: ", "::"), (":: ", "::"), (" ,", ","), ("& ", "&")]
-        .iter()
-        .fold(text, |text, (from, to)| text.replace(from, to))
 }
 
 /// Why a parameter type cannot be received at all, whatever its role.
@@ -275,7 +265,9 @@ mod tests {
             fn f<T>(&self, m: InteractionMeta, x: u8, a: Auth<C>, b: Auth<C>, i: impl Send) {}
         };
         let found = problems(Kind::ContactRetriever, item);
-        assert_eq!(found.len(), 8, "{found:#?}");
+        // `x: u8` is a parameter of the author's own as far as the macro can tell: rustc reports that `u8` does
+        // not implement `bridge::FromRequest`, once the signature is otherwise right.
+        assert_eq!(found.len(), 7, "{found:#?}");
         assert!(found[0].contains("add `async`") && found[0].contains("must have this signature"));
         assert!(!found[1].contains("must have this signature"));
     }
@@ -307,9 +299,13 @@ mod tests {
     }
 
     #[test]
-    fn types_are_printed_as_written() {
-        let ty: Type = parse_quote!(std::collections::HashMap<String, Vec<u8>>);
-        assert_eq!(type_text(&ty), "std::collections::HashMap<String, Vec<u8>>");
+    fn any_other_type_is_a_parameter_of_the_authors_own() {
+        let item: ItemFn = parse_quote! { async fn f(s: Session, m: ContactSyncMeta) -> Result<ContactPage, Error> {} };
+        let errors = Errors::default();
+        let valid = check(Kind::ContactRetriever, &Handler::read(&item), &errors).expect("valid without `Auth<T>`");
+        assert!(matches!(valid.params[0], ValidParam::Custom { .. }));
+        assert!(valid.auth.is_none());
+        assert_eq!(errors.count(), 0);
     }
 
     #[test]

@@ -178,10 +178,11 @@ impl Bridge {
             own.push(self.configuration_route()?);
         }
         let mut endpoints = Vec::with_capacity(self.endpoints.len());
+        let states = std::sync::Arc::new(self.states);
         for (endpoint, info) in self.endpoints.iter().zip(seen) {
             let deadline =
                 self.deadlines.iter().rev().find(|(path, _)| path == info.path).map_or(self.deadline, |(_, d)| *d);
-            let ctx = MountContext { states: &self.states, info, deadline };
+            let ctx = MountContext { states: &states, info, deadline };
             endpoints.push(EndpointRoute { info, call: endpoint.mount(&ctx)?.0 });
         }
         let token = self

@@ -2,7 +2,8 @@
 //!
 //! For a handler `contacts`, a macro emits the function unchanged, a struct `contacts {}`, and an impl of
 //! [`Endpoint`](crate::Endpoint) for that struct, whose `mount` calls the kind's `mount_*` function (e.g.
-//! [`mount_contact_retriever`]) with a closure that calls the handler. Generated code names all of this through
+//! [`mount_contact_retriever`]) with a closure that calls the handler: at once ([`ready`]), or once the parameters
+//! of the author's own are built ([`extracting`], [`extract`]). Generated code names all of this through
 //! `bridge::__private`.
 //!
 //! Generated code never names the user's types: they are inferred from the handler's signature, so that a type
@@ -17,6 +18,7 @@
 //! | the return type is the endpoint's `Result`               | `<Kind>Result` bound of `mount_<kind>`         | the return type     |
 //! | the `T` of `State<T>` is `Clone + Send + Sync + 'static` | [`StateType`] bound of [`state`]               | that `T`            |
 //! | the handler's future is `Send`                           | [`handler_future`]                             | the function's name |
+//! | any other parameter type implements `FromRequest`        | [`FromRequest`] bound of [`extract`]           | that type           |
 //!
 //! A bound is reported on the argument whose type names its parameter: the [`Witness`] that generated code
 //! spans over the user's type. Everything the server needs afterwards follows from these bounds, in generic
@@ -24,6 +26,7 @@
 //! [`StateHandle`]s, which are `Clone + Send + Sync` whatever the state's type, for the same reason.
 
 use crate::error::Error;
+use crate::extract::{FromRequest, RequestParts};
 use crate::mount::{BuildError, MountContext, Mounted};
 use crate::protocol::{
     ActionMeta, ActionOutcome, Agent, AgentPage, AgentSyncMeta, AuthValidation, ContactPage, ContactSyncMeta, Envelope,
@@ -44,6 +47,38 @@ pub fn did_not_compile(handler: &str) -> ! {
 
 /// A handler's future, boxed.
 pub type HandlerFuture<R> = Pin<Box<dyn Future<Output = R> + Send>>;
+
+/// What generated code hands the pipeline for one request: the handler's future, at once when the handler takes
+/// no parameter of the author's own, else once those are built (or the error that building one failed with).
+pub enum Extraction<R> {
+    /// The handler's future.
+    Ready(HandlerFuture<R>),
+    /// The author's parameters being built, then the handler's future.
+    Extracting(Pin<Box<dyn Future<Output = Result<HandlerFuture<R>, Error>> + Send>>),
+}
+
+/// The handler's future, for a handler without parameters of the author's own.
+pub fn ready<R>(future: HandlerFuture<R>) -> Extraction<R> {
+    Extraction::Ready(future)
+}
+
+/// Builds the author's parameters (`extracting`), then calls the handler.
+pub fn extracting<R, F>(extracting: F) -> Extraction<R>
+where
+    F: Future<Output = Result<HandlerFuture<R>, Error>> + Send + 'static,
+{
+    Extraction::Extracting(Box::pin(extracting))
+}
+
+/// Builds one parameter of the author's own, of the type `parameter` witnesses (spanned over it, so that a type
+/// that does not implement [`FromRequest`] is reported there).
+pub fn extract<T: FromRequest>(
+    request: &RequestParts,
+    parameter: Witness<T>,
+) -> impl Future<Output = Result<T, Error>> + Send + '_ {
+    let _ = parameter;
+    T::from_request(request)
+}
 
 /// The type of the request's `auth`, as the bridge declares it (the `T` of `bridge::Auth<T>`).
 ///
@@ -72,7 +107,8 @@ impl<T: DeserializeOwned + Send + 'static> InputType for T {}
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be shared state",
     label = "the `T` of `bridge::State<T>` must be `Clone + Send + Sync + 'static`",
-    note = "shared state is cloned for every request: derive `Clone`, or share it as `Arc<{Self}>`"
+    note = "shared state is cloned for every request and used from any thread: derive `Clone`, or share it as `Arc<{Self}>`",
+    note = "a value that is not `Sync` (a database connection) goes behind a lock, as `Arc<std::sync::Mutex<{Self}>>` (or `tokio::sync::Mutex`), or in a connection pool"
 )]
 pub trait StateType: Clone + Send + Sync + 'static {}
 
@@ -187,7 +223,7 @@ pub fn mount_auth_validator<A, R, H>(
 where
     A: AuthType,
     R: AuthValidatorResult + 'static,
-    H: Fn(Envelope<A, NoMeta, NoData>) -> HandlerFuture<R> + Send + Sync + 'static,
+    H: Fn(Envelope<A, NoMeta, NoData>, RequestParts) -> Extraction<R> + Send + Sync + 'static,
 {
     let _ = (auth, result);
     mount_handler(ctx, handler)
@@ -203,7 +239,7 @@ pub fn mount_contact_retriever<A, R, H>(
 where
     A: AuthType,
     R: ContactRetrieverResult + 'static,
-    H: Fn(Envelope<A, ContactSyncMeta, NoData>) -> HandlerFuture<R> + Send + Sync + 'static,
+    H: Fn(Envelope<A, ContactSyncMeta, NoData>, RequestParts) -> Extraction<R> + Send + Sync + 'static,
 {
     let _ = (auth, result);
     mount_handler(ctx, handler)
@@ -219,7 +255,7 @@ pub fn mount_interaction_retriever<A, R, H>(
 where
     A: AuthType,
     R: InteractionRetrieverResult + 'static,
-    H: Fn(Envelope<A, InteractionMeta, InteractionData>) -> HandlerFuture<R> + Send + Sync + 'static,
+    H: Fn(Envelope<A, InteractionMeta, InteractionData>, RequestParts) -> Extraction<R> + Send + Sync + 'static,
 {
     let _ = (auth, result);
     mount_handler(ctx, handler)
@@ -238,7 +274,7 @@ where
     A: AuthType,
     D: InputType,
     R: ActionExecutorResult + 'static,
-    H: Fn(Envelope<A, ActionMeta, D>) -> HandlerFuture<R> + Send + Sync + 'static,
+    H: Fn(Envelope<A, ActionMeta, D>, RequestParts) -> Extraction<R> + Send + Sync + 'static,
 {
     let _ = (auth, inputs, result);
     mount_handler(ctx, handler)
@@ -254,7 +290,7 @@ pub fn mount_agent_retriever<A, R, H>(
 where
     A: AuthType,
     R: AgentRetrieverResult + 'static,
-    H: Fn(Envelope<A, AgentSyncMeta, NoData>) -> HandlerFuture<R> + Send + Sync + 'static,
+    H: Fn(Envelope<A, AgentSyncMeta, NoData>, RequestParts) -> Extraction<R> + Send + Sync + 'static,
 {
     let _ = (auth, result);
     mount_handler(ctx, handler)
@@ -267,10 +303,16 @@ where
     M: DeserializeOwned + Send + 'static,
     D: DeserializeOwned + Send + 'static,
     R: HandlerResult + 'static,
-    H: Fn(Envelope<A, M, D>) -> HandlerFuture<R> + Send + Sync + 'static,
+    H: Fn(Envelope<A, M, D>, RequestParts) -> Extraction<R> + Send + Sync + 'static,
 {
-    Ok(ctx.mount(move |request: Envelope<A, M, D>| {
-        let future = handler(request);
-        async move { future.await.into_result() }
+    Ok(ctx.mount(move |request: Envelope<A, M, D>, parts: RequestParts| {
+        let extraction = handler(request, parts);
+        async move {
+            let future = match extraction {
+                Extraction::Ready(future) => future,
+                Extraction::Extracting(extracting) => extracting.await?,
+            };
+            future.await.into_result()
+        }
     }))
 }

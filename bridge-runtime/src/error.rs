@@ -159,6 +159,18 @@ impl Error {
         Self::new(ErrorKind::Internal, message)
     }
 
+    /// A `400` naming one offending field of the request (its path from the top of the body, e.g.
+    /// `data.subject`) and what is wrong with it.
+    ///
+    /// ```
+    /// let err = bridge::Error::invalid_field("data.subject", "is longer than 150 characters");
+    /// assert_eq!(err.status(), 400);
+    /// assert_eq!(err.fields()[0].field, "data.subject");
+    /// ```
+    pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::invalid_fields(vec![FieldError { field: field.into(), message: message.into() }])
+    }
+
     /// A `400` listing every offending field of a request.
     pub fn invalid_fields(fields: Vec<FieldError>) -> Self {
         let summary = fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ");
@@ -210,6 +222,80 @@ impl Error {
     }
 }
 
+/// `?` on any library's error, with the status decided where the call is made: `.upstream("loading the
+/// contact")?` turns a `rusqlite::Error`, an `std::io::Error` or any other error into a [`bridge::Error`](Error) of
+/// the kind it names, with the context first and the error's own text after it (`loading the contact: database is
+/// locked`); the error is kept as the source, for logs.
+///
+/// Implemented for every `Result<T, E>` whose `E` is an error (`std::error::Error + Send + Sync + 'static`). Bring it
+/// into scope with `use bridge::ResultExt;`.
+///
+/// ```
+/// use bridge::{Error, ErrorKind, ResultExt};
+///
+/// fn load(id: &str) -> Result<u32, Error> {
+///     let n: u32 = id.parse().invalid_field("data.contact_id", "is not a number")?;
+///     let row = std::fs::read_to_string(format!("/nonexistent/{n}")).upstream("loading the contact")?;
+///     Ok(row.len() as u32)
+/// }
+///
+/// assert_eq!(load("x").unwrap_err().fields()[0].field, "data.contact_id");
+/// let err = load("7").unwrap_err();
+/// assert_eq!((err.kind(), err.status()), (ErrorKind::Upstream, 502));
+/// assert!(err.message().starts_with("loading the contact: "));
+/// ```
+///
+/// An error type of the bridge's own converts once, with `impl From<MyError> for bridge::Error`, choosing a status
+/// per variant; then `?` needs nothing at all, and a handler may return `Result<_, MyError>`:
+///
+/// ```
+/// enum StoreError {
+///     NotFound(String),
+///     Unavailable(std::io::Error),
+/// }
+///
+/// impl From<StoreError> for bridge::Error {
+///     fn from(err: StoreError) -> Self {
+///         match err {
+///             StoreError::NotFound(id) => bridge::Error::invalid_field("data.contact_id", format!("no contact {id}")),
+///             StoreError::Unavailable(io) => bridge::Error::upstream("the store is unavailable").with_source(io),
+///         }
+///     }
+/// }
+/// # let _ = bridge::Error::from(StoreError::NotFound("1".into()));
+/// ```
+pub trait ResultExt<T> {
+    /// The external service (a database, an API) failed: `502`, with `context` (what was being done).
+    fn upstream(self, context: &str) -> Result<T, Error>;
+
+    /// A bug in the bridge, or a state it cannot be in: `500`, with `context`.
+    fn internal(self, context: &str) -> Result<T, Error>;
+
+    /// The action could not be carried out, for a reason the user can act on: `400`, with `context`.
+    fn action_failed(self, context: &str) -> Result<T, Error>;
+
+    /// The request's `field` (e.g. `data.subject`) cannot be used: `400` naming it, with `message`.
+    fn invalid_field(self, field: &str, message: &str) -> Result<T, Error>;
+}
+
+impl<T, E: StdError + Send + Sync + 'static> ResultExt<T> for Result<T, E> {
+    fn upstream(self, context: &str) -> Result<T, Error> {
+        self.map_err(|err| Error::upstream(format!("{context}: {err}")).with_source(err))
+    }
+
+    fn internal(self, context: &str) -> Result<T, Error> {
+        self.map_err(|err| Error::internal(format!("{context}: {err}")).with_source(err))
+    }
+
+    fn action_failed(self, context: &str) -> Result<T, Error> {
+        self.map_err(|err| Error::action_failed(format!("{context}: {err}")).with_source(err))
+    }
+
+    fn invalid_field(self, field: &str, message: &str) -> Result<T, Error> {
+        self.map_err(|err| Error::invalid_field(field, message).with_source(err))
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
@@ -239,6 +325,22 @@ impl StdError for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn result_ext_keeps_the_context_the_status_and_the_source() {
+        let failed: Result<(), std::io::Error> = Err(std::io::Error::other("disk on fire"));
+        let err = failed.upstream("loading").unwrap_err();
+        assert_eq!((err.status(), err.message()), (502, "loading: disk on fire"));
+        assert_eq!(StdError::source(&err).map(|s| s.to_string()).as_deref(), Some("disk on fire"));
+        let failed: Result<(), std::io::Error> = Err(std::io::Error::other("x"));
+        assert_eq!(failed.internal("c").unwrap_err().status(), 500);
+        let failed: Result<(), std::io::Error> = Err(std::io::Error::other("x"));
+        assert_eq!(failed.action_failed("c").unwrap_err().status(), 400);
+        let failed: Result<(), std::io::Error> = Err(std::io::Error::other("x"));
+        let err = failed.invalid_field("data.subject", "too long").unwrap_err();
+        assert_eq!((err.status(), err.fields()[0].field.as_str()), (400, "data.subject"));
+        assert!(Ok::<u8, std::io::Error>(1).upstream("c").is_ok());
+    }
 
     #[test]
     fn each_kind_has_its_status() {

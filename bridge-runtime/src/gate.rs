@@ -95,7 +95,7 @@ impl Gate {
         if let Some(route) = self.endpoints.iter().find(|route| route.info.path == path) {
             let started = Instant::now();
             let response = match self.body_of(request).await {
-                Ok(body) => (route.call)(body).await,
+                Ok((headers, body)) => (route.call)(headers, body).await,
                 Err(error) => logged(&error),
             };
             log_request(&route.info, &response, started);
@@ -108,8 +108,9 @@ impl Gate {
         }
     }
 
-    /// The body of a request to an endpoint: `POST`, declared as JSON (or not declared), under the body limit.
-    async fn body_of<B>(&self, request: Request<B>) -> Result<Bytes, Error>
+    /// The headers and body of a request to an endpoint: `POST`, declared as JSON (or not declared), under the
+    /// body limit.
+    async fn body_of<B>(&self, request: Request<B>) -> Result<(HeaderMap, Bytes), Error>
     where
         B: Body,
         B::Error: Into<BoxError>,
@@ -140,7 +141,8 @@ impl Gate {
         if declared.is_some_and(|declared| declared > self.body_limit as u64) {
             return Err(too_large(self.body_limit));
         }
-        read_body(request.into_body(), declared, self.body_limit).await
+        let (parts, body) = request.into_parts();
+        Ok((parts.headers, read_body(body, declared, self.body_limit).await?))
     }
 }
 

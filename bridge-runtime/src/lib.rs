@@ -9,11 +9,12 @@
 //! | data | `error`, `params`, `state`, `endpoint` | the error handlers return (plain data); `Auth`/`Data`/`State`; shared state; endpoint kinds and facts |
 //! | wire | `decode`, `reply` | body → envelope, or a `400` naming every field; answers and errors → HTTP responses |
 //! | description | [`configuration`] | the configuration documents, generated from code |
+//! | parameters | `extract` | the author's own handler parameters ([`FromRequest`]) |
 //! | one endpoint | `pipeline`, `mount`, `contract` | decode → handler → answer; the `Endpoint` trait; the generated-code contract |
 //! | one request | `gate`, `service` | ids, load shedding, inbound token, routing, body limits, log lines; the [`BridgeService`] |
 //! | the bridge | `builder`, `serve` | the [`Bridge`] builder; the accept loop, shutdown, addresses |
 //! | command line | [`mod@cli`] | serve, print the configuration documents, `--help`, `--version`: one call from `main` |
-//! | on top | [`http`], `testing` | the external-service client; the test kit (feature `testing`) |
+//! | on top | [`http`], `testing`, `warp_filter` | the external-service client (feature `client`, on by default); the test kit (feature `testing`); a warp filter (feature `warp`) |
 //!
 //! Nothing in a lower layer imports from a higher one; `http` and `testing` use the core and are never used by it.
 
@@ -24,7 +25,10 @@ mod contract;
 mod decode;
 mod endpoint;
 mod error;
+mod extract;
 mod gate;
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod http;
 // Shared with the macros, which read the names the runtime does not (the macro names, for messages).
 #[allow(dead_code)]
@@ -42,11 +46,14 @@ mod state;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
+#[cfg(feature = "warp")]
+mod warp_filter;
 mod witness;
 
 pub use builder::{Bridge, DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE, DEFAULT_MAX_IN_FLIGHT, DEFAULT_SHUTDOWN_GRACE};
 pub use endpoint::{EndpointInfo, EndpointKind};
-pub use error::{Error, ErrorKind, FieldError};
+pub use error::{Error, ErrorKind, FieldError, ResultExt};
+pub use extract::{FromRequest, RequestParts};
 pub use mount::{BuildError, Endpoint};
 pub use params::{Auth, Data, State};
 pub use protocol::{
@@ -68,10 +75,10 @@ pub mod __private {
         AuthFields as AuthFieldsTrait,
     };
     pub use crate::contract::{
-        did_not_compile, handler_future, mount_action_executor, mount_agent_retriever, mount_auth_validator,
-        mount_contact_retriever, mount_interaction_retriever, state, ActionExecutorResult, AgentRetrieverResult,
-        AuthType, AuthValidatorResult, ContactRetrieverResult, HandlerFuture, HandlerResult, InputType,
-        InteractionRetrieverResult, StateHandle, StateType,
+        did_not_compile, extract, extracting, handler_future, mount_action_executor, mount_agent_retriever,
+        mount_auth_validator, mount_contact_retriever, mount_interaction_retriever, ready, state, ActionExecutorResult,
+        AgentRetrieverResult, AuthType, AuthValidatorResult, ContactRetrieverResult, Extraction, HandlerFuture,
+        HandlerResult, InputType, InteractionRetrieverResult, StateHandle, StateType,
     };
     pub use crate::decode::decode_request;
     pub use crate::endpoint::{EndpointInfo, EndpointKind};

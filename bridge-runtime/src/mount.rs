@@ -4,18 +4,25 @@
 use crate::configuration::{ActionSpec, ConfigError};
 use crate::endpoint::EndpointInfo;
 use crate::error::Error;
-use crate::pipeline::{self, EndpointFn};
+use crate::extract::RequestParts;
+use crate::pipeline::{self, EndpointFn, Mounting};
 use crate::protocol::Envelope;
 use crate::reply::Reply;
 use crate::state::StateMap;
 use serde::de::DeserializeOwned;
 use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// An endpoint a [`Bridge`](crate::Bridge) can mount. The `#[bridge::…]` macros implement it for a struct named
 /// after the handler function, so `.endpoint(create_ticket {})` mounts the handler `create_ticket`; it is not
 /// meant to be implemented by hand (mounting goes through the checks the macros generate).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an endpoint",
+    label = "`.endpoint(…)` takes the struct that a `#[bridge::…]` macro generates for a function",
+    note = "for a function `validate` annotated with `#[bridge::auth_validator]` (or any `#[bridge::…]` macro), write `.endpoint(validate {{}})`: the macro generates a struct named after the function"
+)]
 pub trait Endpoint: Send + Sync + 'static {
     /// What the endpoint is.
     fn info(&self) -> EndpointInfo;
@@ -39,7 +46,7 @@ pub struct MountedEndpoint(pub(crate) EndpointFn);
 
 /// What an endpoint is mounted with: the bridge's shared state and the endpoint's deadline.
 pub struct MountContext<'a> {
-    pub(crate) states: &'a StateMap,
+    pub(crate) states: &'a Arc<StateMap>,
     pub(crate) info: EndpointInfo,
     pub(crate) deadline: Duration,
 }
@@ -60,10 +67,11 @@ impl MountContext<'_> {
         M: DeserializeOwned + Send + 'static,
         D: DeserializeOwned + Send + 'static,
         Out: Reply,
-        H: Fn(Envelope<A, M, D>) -> Fut + Send + Sync + 'static,
+        H: Fn(Envelope<A, M, D>, RequestParts) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Out, Error>> + Send + 'static,
     {
-        MountedEndpoint(pipeline::endpoint(self.deadline, handler))
+        let mounting = Mounting { info: self.info, states: Arc::clone(self.states), deadline: self.deadline };
+        MountedEndpoint(pipeline::endpoint(mounting, handler))
     }
 }
 

@@ -6,20 +6,24 @@
 //! function from the body to the answer, so that the gate, which does everything else, is written once.
 
 use crate::decode::{auth_secrets, decode_request};
+use crate::endpoint::EndpointInfo;
 use crate::error::Error;
+use crate::extract::RequestParts;
 use crate::protocol::Envelope;
 use crate::reply::{error_response, Reply, Response};
+use crate::state::StateMap;
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
+use http::HeaderMap;
 use serde::de::DeserializeOwned;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A mounted endpoint: the request's body in, the answer out.
-pub(crate) type EndpointFn = Arc<dyn Fn(Bytes) -> BoxFuture<'static, Response> + Send + Sync>;
+/// A mounted endpoint: the request's headers and body in, the answer out.
+pub(crate) type EndpointFn = Arc<dyn Fn(HeaderMap, Bytes) -> BoxFuture<'static, Response> + Send + Sync>;
 
 /// The error behind an answer (already scrubbed of auth values), for the request's log line.
 #[derive(Clone)]
@@ -28,37 +32,47 @@ pub(crate) struct LoggedError {
     pub(crate) message: String,
 }
 
-/// The endpoint that answers with `handler`: it decodes the envelope `Envelope<A, M, D>`, calls `handler` (for at
-/// most `deadline`), and encodes its answer or error.
-pub(crate) fn endpoint<A, M, D, Out, H, Fut>(deadline: Duration, handler: H) -> EndpointFn
+/// What an endpoint is mounted with, besides its handler.
+pub(crate) struct Mounting {
+    pub(crate) info: EndpointInfo,
+    pub(crate) states: Arc<StateMap>,
+    pub(crate) deadline: Duration,
+}
+
+/// The endpoint that answers with `handler`: it decodes the envelope `Envelope<A, M, D>`, calls `handler` with it
+/// and the request's parts (for at most the deadline, building the author's own parameters included), and encodes
+/// its answer or error.
+pub(crate) fn endpoint<A, M, D, Out, H, Fut>(mounting: Mounting, handler: H) -> EndpointFn
 where
     A: DeserializeOwned + Send + 'static,
     M: DeserializeOwned + Send + 'static,
     D: DeserializeOwned + Send + 'static,
     Out: Reply,
-    H: Fn(Envelope<A, M, D>) -> Fut + Send + Sync + 'static,
+    H: Fn(Envelope<A, M, D>, RequestParts) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<Out, Error>> + Send + 'static,
 {
     let handler = Arc::new(handler);
-    Arc::new(move |body: Bytes| {
+    let Mounting { info, states, deadline } = mounting;
+    Arc::new(move |headers: HeaderMap, body: Bytes| {
         let handler = Arc::clone(&handler);
+        let parts = RequestParts { headers, body: body.clone(), states: Arc::clone(&states), endpoint: info };
         Box::pin(
-            async move { answer(deadline, &body, &*handler).await.unwrap_or_else(|failure| failure.answer(&body)) },
+            async move { answer(deadline, parts, &*handler).await.unwrap_or_else(|failure| failure.answer(&body)) },
         )
     })
 }
 
-async fn answer<A, M, D, Out, H, Fut>(deadline: Duration, body: &[u8], handler: &H) -> Result<Response, Failure>
+async fn answer<A, M, D, Out, H, Fut>(deadline: Duration, parts: RequestParts, handler: &H) -> Result<Response, Failure>
 where
     A: DeserializeOwned,
     M: DeserializeOwned,
     D: DeserializeOwned,
     Out: Reply,
-    H: Fn(Envelope<A, M, D>) -> Fut,
+    H: Fn(Envelope<A, M, D>, RequestParts) -> Fut,
     Fut: Future<Output = Result<Out, Error>>,
 {
-    let envelope = decode_request::<A, M, D>(body).map_err(Failure::Scrub)?;
-    match tokio::time::timeout(deadline, AssertUnwindSafe(handler(envelope)).catch_unwind()).await {
+    let envelope = decode_request::<A, M, D>(&parts.body).map_err(Failure::Scrub)?;
+    match tokio::time::timeout(deadline, AssertUnwindSafe(handler(envelope, parts)).catch_unwind()).await {
         Ok(Ok(Ok(out))) => Ok(out.into_response()),
         Ok(Ok(Err(error))) => Err(Failure::Scrub(error)),
         Ok(Err(_panic)) => Err(Failure::Plain(Error::internal("the bridge failed while handling this request"))),

@@ -32,6 +32,11 @@ impl ResponseBody {
     pub fn empty() -> Self {
         Self(None)
     }
+
+    /// The whole body.
+    pub fn into_bytes(self) -> Bytes {
+        self.0.unwrap_or_default()
+    }
 }
 
 impl http_body::Body for ResponseBody {

@@ -11,6 +11,7 @@ const LAYERS: &[&[&str]] = &[
     &["error", "params", "state", "endpoint"],
     &["decode", "reply"],
     &["configuration"],
+    &["extract"],
     &["pipeline"],
     &["mount"],
     &["contract"],
@@ -19,7 +20,7 @@ const LAYERS: &[&[&str]] = &[
     &["builder"],
     &["serve"],
     &["cli"],
-    &["http"],
+    &["http", "warp_filter"],
     &["testing"],
 ];
 

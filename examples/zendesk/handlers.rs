@@ -1,6 +1,7 @@
 //! The five endpoints: what each asks Zendesk, and what it answers Talkdesk.
 //!
-//! Every handler starts with [`Zendesk::session`], which checks `auth.account` as one DNS label before any URL
+//! Every handler takes a [`Session`], built from the request's credentials before the handler runs
+//! (`bridge::FromRequest`, through [`Zendesk::session`]), which checks `auth.account` as one DNS label before any URL
 //! exists: `evil.com/`, `a@b`, `x.y`, `..` or a 64-character label are a `400` naming `auth.account`, and nothing
 //! is sent anywhere.
 //!
@@ -104,12 +105,12 @@
 
 use super::mapping::{self, TICKET};
 use super::zendesk::{
-    field_error, Comment, Credentials, ExportFrom, Identity, NewTicket, Organization, Session, Ticket, User, Zendesk,
+    field_error, Comment, ExportFrom, Identity, NewTicket, Organization, Session, Ticket, User, Zendesk,
 };
 use bridge::http::{upstream_status, StatusCode, UpstreamStatus};
 use bridge::{
-    ActionMeta, ActionOutcome, AgentPage, AgentSyncMeta, Auth, Contact, ContactPage, ContactSyncMeta, Data, Error,
-    ErrorKind, FieldError, Interaction, InteractionData, InteractionMeta, State, TalkdeskDate,
+    ActionMeta, ActionOutcome, AgentPage, AgentSyncMeta, Contact, ContactPage, ContactSyncMeta, Data, Error, ErrorKind,
+    FieldError, Interaction, InteractionData, InteractionMeta, State, TalkdeskDate,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -125,8 +126,8 @@ const MAX_LOOKUPS: usize = 3;
 /// there; `502`/`504` when Zendesk fails or is slow, never `401`. See the module documentation for why a refused
 /// role is a `401`.
 #[bridge::auth_validator]
-pub async fn validate(Auth(auth): Auth<Credentials>, State(zendesk): State<Zendesk>) -> Result<(), Error> {
-    let me = zendesk.session(&auth)?.authenticated().await?;
+pub async fn validate(session: Session) -> Result<(), Error> {
+    let me = session.authenticated().await?;
     staff(&me).map(|_| ())
 }
 
@@ -180,11 +181,10 @@ const LIST_OFFSET: &str = "users:";
 /// user list with an agent's (see the module documentation).
 #[bridge::contact_retriever]
 pub async fn contacts(
-    Auth(auth): Auth<Credentials>,
+    session: Session,
     meta: ContactSyncMeta,
     State(zendesk): State<Zendesk>,
 ) -> Result<ContactPage, Error> {
-    let session = zendesk.session(&auth)?;
     let floor = match meta.situation.checkpoint() {
         Some(text) => text.trim().parse::<TalkdeskDate>().map_err(|e| {
             field_error("meta.synchronization_checkpoint", format!("{e}, as this bridge answers checkpoints"))
@@ -392,12 +392,11 @@ fn newest_from_context(context: &Value) -> Option<TalkdeskDate> {
 /// here as everywhere, rather than an empty list.
 #[bridge::interaction_retriever]
 pub async fn interactions(
-    Auth(auth): Auth<Credentials>,
+    session: Session,
     meta: InteractionMeta,
     data: InteractionData,
     State(zendesk): State<Zendesk>,
 ) -> Result<Vec<Interaction>, Error> {
-    let session = zendesk.session(&auth)?;
     let lookup = match meta.wants(TICKET) {
         true => find_tickets(&session, &data, zendesk.ticket_limit).await?,
         false => Lookup::NothingToAsk,
@@ -488,12 +487,10 @@ pub struct TicketInputs {
     description = "create a new ticket in Zendesk"
 )]
 pub async fn create_ticket(
-    Auth(auth): Auth<Credentials>,
+    session: Session,
     meta: ActionMeta,
     Data(inputs): Data<TicketInputs>,
-    State(zendesk): State<Zendesk>,
 ) -> Result<ActionOutcome, Error> {
-    let session = zendesk.session(&auth)?;
     let mut problems = Vec::new();
     let priority = mapping::zendesk_priority(inputs.priority.as_deref())
         .map_err(|message| problems.push(FieldError { field: "data.priority".into(), message }))
@@ -532,12 +529,7 @@ fn zendesk_id(problems: &mut Vec<FieldError>, field: &str, value: Option<&str>) 
 /// Zendesk's agents and admins, a page at a time: `next_offset` is the next page number (Talkdesk sends it back as
 /// an integer).
 #[bridge::agent_retriever]
-pub async fn agents(
-    Auth(auth): Auth<Credentials>,
-    meta: AgentSyncMeta,
-    State(zendesk): State<Zendesk>,
-) -> Result<AgentPage, Error> {
-    let session = zendesk.session(&auth)?;
+pub async fn agents(session: Session, meta: AgentSyncMeta, State(zendesk): State<Zendesk>) -> Result<AgentPage, Error> {
     let page = match meta.offset.as_deref() {
         None => 1,
         Some(text) => text.trim().parse::<u32>().ok().filter(|page| *page >= 1).ok_or_else(|| {

@@ -20,7 +20,7 @@
 
 use super::Config;
 use bridge::http::{BaseUrl, Client, RequestBuilder, Response, StatusCode, TenantUrl, Url};
-use bridge::{Error, FieldError, Secret};
+use bridge::{Error, FieldError, FromRequest, RequestParts, Secret};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -110,6 +110,15 @@ pub enum ExportFrom<'a> {
     Time(i64),
     /// The page after this cursor (an `after_cursor` Zendesk sent).
     Cursor(&'a str),
+}
+
+/// Every handler's session: the request's credentials, checked and bound to their account, with the request's time
+/// budget.
+impl FromRequest for Session {
+    async fn from_request(request: &RequestParts) -> Result<Self, Error> {
+        let zendesk: Zendesk = request.state()?;
+        zendesk.session(&request.auth::<Credentials>()?)
+    }
 }
 
 impl Session {
