@@ -8,7 +8,7 @@
 //! database (each connection to `:memory:` is a database of its own). A server database (PostgreSQL, MySQL) wants
 //! a pool of connections instead, or an async driver; `docs/guide.md` says when.
 
-use bridge::Error;
+use bridge::{Error, ResultExt};
 use rusqlite::Connection;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -138,12 +138,9 @@ impl Db {
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     {
         let db = self.clone();
-        match tokio::task::spawn_blocking(move || query(&mut db.lock())).await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(err)) => Err(database_error(err)),
-            // The closure panicked: the gate answers a handler panic with a 500, and so do we.
-            Err(join) => Err(Error::internal("a database query panicked").with_source(join)),
-        }
+        // A closure that panicked is a bug: a 500, as the gate answers a handler's panic.
+        let answer = tokio::task::spawn_blocking(move || query(&mut db.lock())).await.internal("a database query")?;
+        answer.map_err(database_error)
     }
 
     /// The connection, for this module and for tests that change the data as another writer would.

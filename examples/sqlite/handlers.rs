@@ -1,10 +1,11 @@
-//! The five endpoints over the database. Each one checks the credentials against `agents` (the database is the
-//! external service here: a wrong API key is its refusal, a `401`), then runs its queries through [`Db::call`].
+//! The five endpoints over the database. Every handler takes a [`Caller`]: the agent whose credentials came with
+//! the request, checked against the `agents` table before the handler runs (the database is the external service
+//! here: a wrong API key is its refusal, a `401`). Then each runs its queries through [`Db::call`].
 
 use super::db::Db;
 use bridge::{
-    ActionMeta, ActionOutcome, Agent, AgentPage, AgentSyncMeta, Auth, Contact, ContactPage, ContactSyncMeta, Data,
-    Error, FieldError, Interaction, InteractionData, InteractionMeta, Priority, Secret, State, Status, SyncSituation,
+    ActionMeta, ActionOutcome, Agent, AgentPage, AgentSyncMeta, Contact, ContactPage, ContactSyncMeta, Data, Error,
+    FromRequest, Interaction, InteractionData, InteractionMeta, Priority, RequestParts, Secret, Status, SyncSituation,
     TalkdeskDate,
 };
 use rusqlite::{params, Connection, OptionalExtension};
@@ -37,25 +38,30 @@ fn agent_of(connection: &Connection, credentials: &Credentials) -> rusqlite::Res
         .optional()
 }
 
-/// Runs `query` for the agent the credentials belong to (its id is the query's second argument), in the same
-/// blocking call as the credentials check; a `401` when they belong to no agent.
-async fn as_agent<T, F>(db: &Db, credentials: Credentials, query: F) -> Result<T, Error>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut Connection, i64) -> rusqlite::Result<T> + Send + 'static,
-{
-    let answer = db
-        .call(move |c: &mut Connection| match agent_of(c, &credentials)? {
-            Some(agent) => query(c, agent).map(Some),
-            None => Ok(None),
-        })
-        .await?;
-    answer.ok_or_else(Error::credentials_rejected)
+/// The agent the request's credentials belong to, and the database: what every handler starts from.
+pub struct Caller {
+    /// The agent's id in `agents`.
+    pub agent: i64,
+    /// The database.
+    pub db: Db,
+}
+
+impl FromRequest for Caller {
+    /// A `400` naming `auth.api_key` when the credentials do not fit [`Credentials`], a `401` when they belong to
+    /// no agent; the handler runs only for an agent.
+    async fn from_request(request: &RequestParts) -> Result<Self, Error> {
+        let credentials: Credentials = request.auth()?;
+        let db: Db = request.state()?;
+        match db.call(move |c| agent_of(c, &credentials)).await? {
+            Some(agent) => Ok(Caller { agent, db }),
+            None => Err(Error::credentials_rejected()),
+        }
+    }
 }
 
 #[bridge::auth_validator]
-pub async fn validate(Auth(credentials): Auth<Credentials>, State(db): State<Db>) -> Result<(), Error> {
-    as_agent(&db, credentials, |_, _| Ok(())).await
+pub async fn validate(_caller: Caller) -> Result<(), Error> {
+    Ok(()) // the credentials are an agent's: building the `Caller` checked them
 }
 
 /// Customers in `revision` order, `CONTACT_PAGE_SIZE` a page. The offset and the checkpoint are both revisions:
@@ -64,11 +70,7 @@ pub async fn validate(Auth(credentials): Auth<Credentials>, State(db): State<Db>
 /// last customer as the checkpoint (the revision the sync started from when the page is empty), so the
 /// checkpoint never moves backwards and the next sync starts exactly after what this one sent.
 #[bridge::contact_retriever]
-pub async fn contacts(
-    Auth(credentials): Auth<Credentials>,
-    meta: ContactSyncMeta,
-    State(db): State<Db>,
-) -> Result<ContactPage, Error> {
+pub async fn contacts(caller: Caller, meta: ContactSyncMeta) -> Result<ContactPage, Error> {
     let after = match &meta.situation {
         SyncSituation::Initial => 0,
         SyncSituation::Incremental { checkpoint } => revision("meta.synchronization_checkpoint", checkpoint)?,
@@ -76,28 +78,30 @@ pub async fn contacts(
             revision("meta.offset", offset)?
         }
     };
-    let (rows, more) = as_agent(&db, credentials, move |c, _| {
-        let mut statement = c.prepare_cached(
-            "SELECT id, name, email, phone, company, revision FROM customers WHERE revision > ?1 \
+    let (rows, more) = caller
+        .db
+        .call(move |c| {
+            let mut statement = c.prepare_cached(
+                "SELECT id, name, email, phone, company, revision FROM customers WHERE revision > ?1 \
                  ORDER BY revision LIMIT ?2",
-        )?;
-        let mut rows = statement
-            .query_map(params![after, CONTACT_PAGE_SIZE + 1], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                    r.get::<_, i64>(5)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let more = rows.len() > CONTACT_PAGE_SIZE as usize;
-        rows.truncate(CONTACT_PAGE_SIZE as usize);
-        Ok((rows, more))
-    })
-    .await?;
+            )?;
+            let mut rows = statement
+                .query_map(params![after, CONTACT_PAGE_SIZE + 1], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                        r.get::<_, i64>(5)?,
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let more = rows.len() > CONTACT_PAGE_SIZE as usize;
+            rows.truncate(CONTACT_PAGE_SIZE as usize);
+            Ok((rows, more))
+        })
+        .await?;
     let last = rows.last().map_or(after, |row| row.5);
     let contacts = rows
         .into_iter()
@@ -122,44 +126,41 @@ pub async fn contacts(
 /// A revision sent back by Talkdesk: a number this bridge wrote, or a `400` naming the field.
 fn revision(field: &str, text: &str) -> Result<i64, Error> {
     text.trim().parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-        Error::invalid_fields(vec![FieldError {
-            field: field.to_owned(),
-            message: format!("`{text}` is not a revision this bridge wrote (a whole number)"),
-        }])
+        Error::invalid_field(field, format!("`{text}` is not a revision this bridge wrote (a whole number)"))
     })
 }
 
 /// The contact's cases, newest first: found by `contact_external_id`, else by email, else by phone.
 #[bridge::interaction_retriever]
 pub async fn interactions(
-    Auth(credentials): Auth<Credentials>,
+    caller: Caller,
     meta: InteractionMeta,
     data: InteractionData,
-    State(db): State<Db>,
 ) -> Result<Vec<Interaction>, Error> {
-    let wants_cases = meta.wants("case");
-    let rows = as_agent(&db, credentials, move |c, _| {
-        if !wants_cases {
-            return Ok(Vec::new());
-        }
-        let Some(customer) = find_customer(c, &data)? else { return Ok(Vec::new()) };
-        let mut statement = c.prepare_cached(
-            "SELECT id, subject, description, status, priority, created_at FROM cases WHERE customer_id = ?1 \
+    if !meta.wants("case") {
+        return Ok(Vec::new()); // the only type this bridge has
+    }
+    let rows = caller
+        .db
+        .call(move |c| {
+            let Some(customer) = find_customer(c, &data)? else { return Ok(Vec::new()) };
+            let mut statement = c.prepare_cached(
+                "SELECT id, subject, description, status, priority, created_at FROM cases WHERE customer_id = ?1 \
                  ORDER BY created_at DESC, id DESC LIMIT ?2",
-        )?;
-        let rows = statement.query_map(params![customer, CASE_LIMIT], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, Option<String>>(4)?,
-                r.get::<_, i64>(5)?,
-            ))
-        })?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-    })
-    .await?;
+            )?;
+            let rows = statement.query_map(params![customer, CASE_LIMIT], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, i64>(5)?,
+                ))
+            })?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .await?;
     rows.into_iter()
         .map(|(id, subject, description, status, priority, created_at)| {
             let date = TalkdeskDate::from_unix_timestamp(created_at)
@@ -236,17 +237,12 @@ pub struct NewCase {
 
 /// open a case for the contact
 #[bridge::action_executor(name = "create_case", display = "create a case")]
-pub async fn create_case(
-    Auth(credentials): Auth<Credentials>,
-    meta: ActionMeta,
-    Data(case): Data<NewCase>,
-    State(db): State<Db>,
-) -> Result<ActionOutcome, Error> {
+pub async fn create_case(caller: Caller, meta: ActionMeta, Data(case): Data<NewCase>) -> Result<ActionOutcome, Error> {
     let Some(customer) = meta.contact_external_id.as_deref().map(str::trim).filter(|id| !id.is_empty()) else {
-        return Err(Error::invalid_fields(vec![FieldError {
-            field: "meta.contact_external_id".into(),
-            message: "a case is opened for a contact: run the action on a synchronized contact".into(),
-        }]));
+        return Err(Error::invalid_field(
+            "meta.contact_external_id",
+            "a case is opened for a contact: run the action on a synchronized contact",
+        ));
     };
     let Ok(customer) = customer.parse::<i64>() else {
         return Err(Error::action_failed(format!("there is no customer {customer}")));
@@ -259,27 +255,30 @@ pub async fn create_case(
         Some(Priority::Urgent) => Some("urgent"),
     };
     let agent = meta.agent_external_id.and_then(|id| id.trim().parse::<i64>().ok());
-    let created = as_agent(&db, credentials, move |c, caller| {
-        let tx = c.transaction()?;
-        if tx.query_row("SELECT 1 FROM customers WHERE id = ?1", [customer], |_| Ok(())).optional()?.is_none() {
-            return Ok(None);
-        }
-        // The agent who ran the action when Talkdesk knows them, else the one whose credentials these are.
-        let assignee = match agent {
-            Some(id) => {
-                tx.query_row("SELECT id FROM agents WHERE id = ?1", [id], |r| r.get(0)).optional()?.unwrap_or(caller)
+    let Caller { agent: caller, db } = caller;
+    let created = db
+        .call(move |c| {
+            let tx = c.transaction()?;
+            if tx.query_row("SELECT 1 FROM customers WHERE id = ?1", [customer], |_| Ok(())).optional()?.is_none() {
+                return Ok(None);
             }
-            None => caller,
-        };
-        tx.execute(
-            "INSERT INTO cases (customer_id, agent_id, subject, description, priority) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![customer, assignee, case.subject, case.description, priority],
-        )?;
-        let id = tx.last_insert_rowid();
-        tx.commit()?;
-        Ok(Some(id))
-    })
-    .await?;
+            // The agent who ran the action when Talkdesk knows them, else the one whose credentials these are.
+            let assignee = match agent {
+                Some(id) => tx
+                    .query_row("SELECT id FROM agents WHERE id = ?1", [id], |r| r.get(0))
+                    .optional()?
+                    .unwrap_or(caller),
+                None => caller,
+            };
+            tx.execute(
+                "INSERT INTO cases (customer_id, agent_id, subject, description, priority) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![customer, assignee, case.subject, case.description, priority],
+            )?;
+            let id = tx.last_insert_rowid();
+            tx.commit()?;
+            Ok(Some(id))
+        })
+        .await?;
     match created {
         Some(id) => Ok(ActionOutcome::message(format!("Case {id} created")).external_id(id.to_string())),
         None => Err(Error::action_failed(format!("there is no customer {customer}"))),
@@ -288,28 +287,26 @@ pub async fn create_case(
 
 /// Agents in id order, `AGENT_PAGE_SIZE` a page; `next_offset` is the last id sent.
 #[bridge::agent_retriever]
-pub async fn agents(
-    Auth(credentials): Auth<Credentials>,
-    meta: AgentSyncMeta,
-    State(db): State<Db>,
-) -> Result<AgentPage, Error> {
+pub async fn agents(caller: Caller, meta: AgentSyncMeta) -> Result<AgentPage, Error> {
     let after = match meta.offset.as_deref() {
         Some(offset) => revision("meta.offset", offset)?,
         None => 0,
     };
-    let (agents, more) = as_agent(&db, credentials, move |c, _| {
-        let mut statement =
-            c.prepare_cached("SELECT id, name, email FROM agents WHERE id > ?1 ORDER BY id LIMIT ?2")?;
-        let mut rows = statement
-            .query_map(params![after, AGENT_PAGE_SIZE + 1], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let more = rows.len() > AGENT_PAGE_SIZE as usize;
-        rows.truncate(AGENT_PAGE_SIZE as usize);
-        Ok((rows, more))
-    })
-    .await?;
+    let (agents, more) = caller
+        .db
+        .call(move |c| {
+            let mut statement =
+                c.prepare_cached("SELECT id, name, email FROM agents WHERE id > ?1 ORDER BY id LIMIT ?2")?;
+            let mut rows = statement
+                .query_map(params![after, AGENT_PAGE_SIZE + 1], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let more = rows.len() > AGENT_PAGE_SIZE as usize;
+            rows.truncate(AGENT_PAGE_SIZE as usize);
+            Ok((rows, more))
+        })
+        .await?;
     let last = agents.last().map(|a| a.0);
     let page =
         AgentPage::new(agents.into_iter().map(|(id, name, email)| Agent::new(id.to_string(), name, email)).collect());
