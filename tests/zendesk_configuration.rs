@@ -1,7 +1,7 @@
 //! The Zendesk example's configuration documents, generated from its code, against Talkdesk's own Zendesk example
-//! in `talkdesk-docs/configuration.md`: the same auth fields, the same endpoints (at the bridge's public URL, only
-//! those it mounts), the same `create_ticket` action and inputs, valid against the project's JSON Schemas. Both
-//! in-process and through the real binary's `configuration` subcommand.
+//! in its configuration reference (`docs/configuration.md`): the same auth fields, the same endpoints (at the
+//! bridge's public URL, only those it mounts), the same `create_ticket` action and inputs, valid against the
+//! project's JSON Schemas. Both in-process and through the real binary's `configuration` subcommand.
 
 #[path = "../examples/zendesk/main.rs"]
 #[allow(dead_code)]

@@ -18,6 +18,8 @@
 //!
 //! Nothing in a lower layer imports from a higher one; `http` and `testing` use the core and are never used by it.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod builder;
 pub mod cli;
 pub mod configuration;
