@@ -13,11 +13,11 @@ pub type NoData = de::IgnoredAny;
 /// One request to a bridge endpoint: the user's credentials (`auth`, the bridge's own type), the endpoint's `meta`
 /// and its `data`.
 ///
-/// Decoding follows PROTOCOL.md: a missing or `null` section is read as an empty object (so a section whose fields
+/// Decoding follows `bridge::docs::protocol`: a missing or `null` section is read as an empty object (so a section whose fields
 /// are all optional may be left out), unknown top-level keys are ignored, and a section given twice is an error.
 ///
 /// ```
-/// use bridge_runtime::{Envelope, InteractionData, InteractionMeta};
+/// use bridge::{Envelope, InteractionData, InteractionMeta};
 /// use serde::Deserialize;
 ///
 /// #[derive(Deserialize)]
