@@ -9,10 +9,19 @@
 //!     --action-data '{"subject": "Call missed", "description": "A call from Jane Doe was missed."}'
 //! ```
 //!
+//! For an `oauth2` integration, give it what Talkdesk holds and it refreshes the token as Talkdesk does, then
+//! repeats a request answered `401` (once), and reports it:
+//!
+//! ```text
+//! cargo run --example conformance -- --url http://127.0.0.1:3000 --auth '{"access_token": "…"}' \
+//!     --oauth-token-url https://api.hubapi.com/oauth/v1/token --oauth-client-id … \
+//!     --oauth-client-secret … --oauth-refresh-token …
+//! ```
+//!
 //! It prints a progress line per page of each sync (on stderr), then the report (on stdout): each check, PASS,
 //! WARN, FAIL or SKIP, and why. It exits with 0 when no check failed, 1 when one did, 2 on a usage error.
 
-use bridge::testing::{ActionProbe, Paths, Report, Simulator, TestClient, Transport};
+use bridge::testing::{ActionProbe, OAuth, Paths, Report, Simulator, TestClient, Transport};
 use serde_json::{Map, Value};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -37,6 +46,12 @@ Drives the bridge at URL as Talkdesk does and checks the protocol on every answe
                              action:NAME (defaults: /auth_validation, /contact_sync, /interaction_update,
                              /agent_sync, /actions/NAME)
   --timeout SECONDS          how long to wait for each answer (default 30)
+  --oauth-token-url URL      OAuth 2.0, as Talkdesk does it: on a 401, refresh the access token at URL and repeat
+                             the request once (needs the three flags below)
+  --oauth-client-id ID       the integration's OAuth client id
+  --oauth-client-secret S    its client secret
+  --oauth-refresh-token T    the refresh token Talkdesk holds
+  --oauth-token-field KEY    the key of --auth that carries the access token (default access_token)
   --quiet                    no progress lines
   --help                     this help
 ";
@@ -54,6 +69,28 @@ pub struct Options {
     pub paths: Paths,
     pub timeout: Duration,
     pub quiet: bool,
+    pub oauth: Option<OAuthFlags>,
+}
+
+/// The `--oauth-…` flags: where and how to refresh the access token.
+#[derive(Clone, PartialEq, Default)]
+pub struct OAuthFlags {
+    pub token_url: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub refresh_token: String,
+    pub token_field: Option<String>,
+}
+
+impl std::fmt::Debug for OAuthFlags {
+    /// The client secret and the refresh token are credentials: never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthFlags")
+            .field("token_url", &self.token_url)
+            .field("client_id", &self.client_id)
+            .field("token_field", &self.token_field)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What the command line means: options to run, or a request for help.
@@ -93,7 +130,9 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Command, St
         paths: Paths::default(),
         timeout: bridge::testing::DEFAULT_TIMEOUT,
         quiet: false,
+        oauth: None,
     };
+    let mut oauth = OAuthFlags::default();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
             Some((flag, value)) if flag.starts_with("--") => (flag.to_owned(), Some(value.to_owned())),
@@ -167,6 +206,11 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Command, St
                     },
                 }
             }
+            "--oauth-token-url" => oauth.token_url = value()?,
+            "--oauth-client-id" => oauth.client_id = value()?,
+            "--oauth-client-secret" => oauth.client_secret = value()?,
+            "--oauth-refresh-token" => oauth.refresh_token = value()?,
+            "--oauth-token-field" => oauth.token_field = Some(value()?),
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
@@ -175,6 +219,22 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Command, St
         return Err(format!("--url: expected http://… or https://…, got {}", options.url));
     }
     options.auth = auth.ok_or("--auth is required (use '{}' for a bridge without credentials)")?;
+    if oauth != OAuthFlags::default() {
+        let missing: Vec<&str> = [
+            ("--oauth-token-url", &oauth.token_url),
+            ("--oauth-client-id", &oauth.client_id),
+            ("--oauth-client-secret", &oauth.client_secret),
+            ("--oauth-refresh-token", &oauth.refresh_token),
+        ]
+        .into_iter()
+        .filter(|(_, value)| value.is_empty())
+        .map(|(flag, _)| flag)
+        .collect();
+        if !missing.is_empty() {
+            return Err(format!("OAuth needs {} too", missing.join(", ")));
+        }
+        options.oauth = Some(oauth);
+    }
     Ok(Command::Run(Box::new(options)))
 }
 
@@ -196,6 +256,13 @@ pub fn simulator(options: &Options, transport: impl Transport) -> Simulator {
     }
     if let Some(pages) = options.max_pages {
         simulator = simulator.max_pages(pages);
+    }
+    if let Some(flags) = &options.oauth {
+        let mut oauth = OAuth::new(&flags.token_url, &flags.client_id, &flags.client_secret, &flags.refresh_token);
+        if let Some(field) = &flags.token_field {
+            oauth = oauth.token_field(field);
+        }
+        simulator = simulator.oauth(oauth);
     }
     if !options.quiet {
         simulator = simulator.on_progress(|progress| eprintln!("  … {progress}"));
@@ -301,5 +368,27 @@ mod tests {
         assert_eq!(parse(&["--bogus"]), Err("unknown argument `--bogus`".into()));
         assert_eq!(parse(&["--url"]), Err("--url needs a value".into()));
         assert!(parse(&["--url", "http://x", "--auth", "{}", "--max-pages", "0"]).is_err());
+        assert_eq!(
+            parse(&["--url", "http://x", "--auth", "{}", "--oauth-token-url", "http://t", "--oauth-client-id", "c"]),
+            Err("OAuth needs --oauth-client-secret, --oauth-refresh-token too".into())
+        );
+    }
+
+    #[test]
+    fn reads_the_oauth_flags() {
+        let o = options(&[
+            "--url=http://x",
+            "--auth={\"access_token\": \"a\"}",
+            "--oauth-token-url=http://127.0.0.1:9/oauth/v1/token",
+            "--oauth-client-id=client",
+            "--oauth-client-secret=shh",
+            "--oauth-refresh-token=again",
+        ]);
+        let flags = o.oauth.clone().unwrap();
+        assert_eq!(
+            (flags.token_url.as_str(), flags.refresh_token.as_str()),
+            ("http://127.0.0.1:9/oauth/v1/token", "again")
+        );
+        assert!(!format!("{o:?}").contains("shh") && !format!("{o:?}").contains("again"));
     }
 }

@@ -147,7 +147,7 @@ pub use bridge_runtime::{
     Endpoint, EndpointInfo, EndpointKind, Envelope, Error, ErrorKind, FieldError, FromRequest, Interaction,
     InteractionData, InteractionMeta, NoData, NoMeta, Priority, RequestParts, Response, ResponseBody, ResponseFuture,
     ResultExt, RunningBridge, Secret, ServeError, State, Status, SyncSituation, TalkdeskDate, DEFAULT_ADDR,
-    DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE, DEFAULT_MAX_IN_FLIGHT, DEFAULT_SHUTDOWN_GRACE,
+    DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_IN_FLIGHT, DEFAULT_SHUTDOWN_GRACE,
 };
 
 /// The client for the external service a bridge adapts (feature `client`, on by default).

@@ -173,3 +173,53 @@ async fn shutdown_lets_a_request_in_flight_complete() {
     stopped.await.unwrap();
     assert!(reqwest::Client::new().get(format!("{url}/health")).send().await.is_err(), "still accepting");
 }
+
+/// Sends `head` (a request's head, without its final blank line) on a raw connection and reads the whole answer.
+async fn raw_exchange(url: &str, head: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(url.trim_start_matches("http://")).await.unwrap();
+    let request = format!("{head}\r\nconnection: close\r\ncontent-length: 2\r\n\r\n{{}}");
+    // The server may answer and close before reading everything: a write error is not the test's concern.
+    let _ = stream.write_all(request.as_bytes()).await;
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn a_head_past_the_limit_is_a_431() {
+    let bridge = start(Bridge::new().endpoint(sleep {})).await;
+    let url = bridge.url();
+    let head = |filler: usize| format!("POST /actions/sleep HTTP/1.1\r\nhost: x\r\nx-filler: {}", "a".repeat(filler));
+
+    // 100 KiB of headers (the default limit is 64 KiB): the gate answers, in JSON.
+    let answer = raw_exchange(&url, &head(100 * 1024)).await;
+    assert!(answer.starts_with("HTTP/1.1 431"), "{}", &answer[..answer.len().min(200)]);
+    assert!(answer.contains(r#""code":"headers_too_large""#), "{answer}");
+    assert!(answer.to_ascii_lowercase().contains("x-request-id"), "{answer}");
+
+    // Past twice the limit, the connection's buffer is full: hyper answers 431 itself, before any request exists.
+    let answer = raw_exchange(&url, &head(200 * 1024)).await;
+    assert!(answer.starts_with("HTTP/1.1 431"), "{}", &answer[..answer.len().min(200)]);
+
+    // Under the limit, served as usual.
+    let answer = raw_exchange(&url, &format!("{}\r\ncontent-type: application/json", head(32 * 1024))).await;
+    assert!(answer.starts_with("HTTP/1.1 400"), "{}", &answer[..answer.len().min(200)]);
+    // `{}` lacks `auth`
+}
+
+#[tokio::test]
+async fn the_head_limit_holds_in_process_and_can_be_set() {
+    let client = bridge::testing::TestClient::new(Bridge::new().endpoint(sleep {}).max_header_bytes(1024)).unwrap();
+    let refused =
+        client.action("sleep").auth(serde_json::json!({"token": "t"})).header("x-big", &"b".repeat(2000)).send().await;
+    refused.assert_status(431);
+    assert_eq!(refused.raw_json().unwrap()["code"], "headers_too_large");
+    let fine = client
+        .action("sleep")
+        .auth(serde_json::json!({"token": "t"}))
+        .data(serde_json::json!({"millis": 0}))
+        .send()
+        .await;
+    fine.assert_status(201);
+}

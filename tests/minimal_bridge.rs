@@ -305,3 +305,26 @@ async fn shutdown_stops_the_server() {
     bridge.shutdown().await;
     assert!(reqwest::Client::new().get(format!("{url}/health")).send().await.is_err());
 }
+
+#[tokio::test]
+async fn a_section_that_is_not_an_object_is_a_400_naming_it() {
+    let (bridge, store) = sample_bridge().await;
+    let tickets_before = store.lock().unwrap().interactions.len();
+    let auth = r#""auth": {"username": "john.doe@example.com", "password": "605b32dd"}"#;
+    // An array for `data`: serde would read the ticket's fields from it positionally.
+    let body = format!(r#"{{{auth}, "meta": {{"contact_external_id": "1"}}, "data": ["subject", "description"]}}"#);
+    let refused = post(&bridge, "/actions/create_ticket", &body).await;
+    assert_eq!(
+        refused.assert_json(400)["fields"],
+        json!([{"field": "data", "message": "expected an object, found an array"}])
+    );
+    assert_eq!(store.lock().unwrap().interactions.len(), tickets_before, "no ticket was created");
+    // A string for `meta`, where the endpoint reads no `meta` at all.
+    let refused = post(&bridge, "/auth_validation", &format!(r#"{{{auth}, "meta": "meta"}}"#)).await;
+    assert_eq!(refused.assert_json(400)["fields"][0]["message"], "expected an object, found a string");
+    // `auth` as an array.
+    let refused = post(&bridge, "/contact_sync", r#"{"auth": ["john.doe@example.com", "605b32dd"]}"#).await;
+    assert_eq!(refused.fields(), ["auth"]);
+    // `null` and absent sections are still empty objects.
+    assert_eq!(post(&bridge, "/auth_validation", &format!(r#"{{{auth}, "meta": null}}"#)).await.status, 204);
+}

@@ -101,8 +101,34 @@ fn envelope() -> impl Strategy<Value = Value> {
         .prop_map(|(auth, noise, meta, data)| json!({"auth": auth, "meta": meta, "data": data, "extra": noise}))
 }
 
+/// Any JSON value but an object or `null`: what no section may be.
+fn not_an_object() -> impl Strategy<Value = Value> {
+    any_json().prop_filter("not an object or null", |v| !v.is_object() && !v.is_null())
+}
+
+/// A request whose `section` is `value`, the others valid, is a `400` that names the section.
+fn check_section_refused(path: &str, section: &str, value: Value) -> Result<(), TestCaseError> {
+    let mut body =
+        json!({"auth": {"username": "john.doe@example.com", "password": "605b32dd"}, "meta": {}, "data": {}});
+    body[section] = value;
+    let (runtime, running) = bridge();
+    let answer = runtime.block_on(common::post(running, path, &body.to_string()));
+    prop_assert_eq!(answer.status, 400, "{} answered {} to {}: {}", path, answer.status, body, answer.text);
+    prop_assert!(answer.fields().contains(&section.to_owned()), "{}", answer.text);
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 160, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_section_that_is_not_an_object_is_a_400_naming_it(
+        path in prop::sample::select(PATHS.to_vec()),
+        section in prop::sample::select(vec!["auth", "meta", "data"]),
+        value in not_an_object(),
+    ) {
+        check_section_refused(path, section, value)?;
+    }
 
     #[test]
     fn random_envelopes_never_get_a_5xx(path in prop::sample::select(PATHS.to_vec()), body in envelope()) {

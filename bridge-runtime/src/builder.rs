@@ -22,6 +22,9 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 /// The default deadline of a handler: Talkdesk gives up on a bridge after about 30 s.
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(25);
 
+/// The default limit on a request's head (its request line and headers): 64 KiB.
+pub const DEFAULT_MAX_HEADER_BYTES: usize = 64 * 1024;
+
 /// The default bound on requests in flight.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 1024;
 
@@ -53,6 +56,7 @@ pub struct Bridge {
     max_in_flight: usize,
     inbound_token: Option<Secret>,
     pub(crate) shutdown_grace: Duration,
+    pub(crate) max_header_bytes: usize,
 }
 
 impl Default for Bridge {
@@ -75,6 +79,7 @@ impl Bridge {
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             inbound_token: None,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
         }
     }
 
@@ -94,6 +99,14 @@ impl Bridge {
     /// The largest request body accepted (default 1 MiB); larger ones get `413`.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
+        self
+    }
+
+    /// The largest request head accepted: request line and headers (default 64 KiB, plenty for Talkdesk's
+    /// requests); larger ones get `431` with a JSON body. Served by the bridge itself, a connection never buffers
+    /// more than twice this (or 8 KiB) for a head: past that, the HTTP layer answers `431` without a body.
+    pub fn max_header_bytes(mut self, bytes: usize) -> Self {
+        self.max_header_bytes = bytes;
         self
     }
 
@@ -194,6 +207,7 @@ impl Bridge {
             in_flight: Semaphore::new(self.max_in_flight),
             token,
             body_limit: self.body_limit,
+            max_header_bytes: self.max_header_bytes,
         }))
     }
 

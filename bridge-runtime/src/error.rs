@@ -40,6 +40,8 @@ pub enum ErrorKind {
     Forbidden,
     /// The bridge has as many requests in flight as it accepts: `503`, with `Retry-After`.
     Overloaded,
+    /// The request's head (its headers) is larger than the bridge accepts: `431`.
+    HeadersTooLarge,
 }
 
 impl ErrorKind {
@@ -57,6 +59,7 @@ impl ErrorKind {
             Self::UnsupportedMediaType => 415,
             Self::Forbidden => 403,
             Self::Overloaded => 503,
+            Self::HeadersTooLarge => 431,
         }
     }
 
@@ -76,6 +79,7 @@ impl ErrorKind {
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::Forbidden => "forbidden",
             Self::Overloaded => "overloaded",
+            Self::HeadersTooLarge => "headers_too_large",
         }
     }
 }

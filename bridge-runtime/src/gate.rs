@@ -54,6 +54,7 @@ pub(crate) struct Gate {
     pub(crate) in_flight: Semaphore,
     pub(crate) token: Option<Secret>,
     pub(crate) body_limit: usize,
+    pub(crate) max_header_bytes: usize,
 }
 
 impl Gate {
@@ -83,6 +84,12 @@ impl Gate {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
             return response;
         };
+        if head_size(&request) > self.max_header_bytes {
+            return refuse(Error::new(
+                ErrorKind::HeadersTooLarge,
+                format!("the request's headers are larger than the limit of {} bytes", self.max_header_bytes),
+            ));
+        }
         let path = request.uri().path();
         if let Some(token) = &self.token {
             if path != "/health" && !presents(&request, token) {
@@ -144,6 +151,13 @@ impl Gate {
         let (parts, body) = request.into_parts();
         Ok((parts.headers, read_body(body, declared, self.body_limit).await?))
     }
+}
+
+/// The size of a request's head as it came on the wire (HTTP/1.1): request line, and each header as
+/// `name: value\r\n`.
+fn head_size<B>(request: &Request<B>) -> usize {
+    let line = request.method().as_str().len() + request.uri().to_string().len() + 12;
+    request.headers().iter().fold(line, |total, (name, value)| total + name.as_str().len() + value.len() + 4)
 }
 
 fn not_allowed() -> Error {
@@ -328,6 +342,13 @@ mod tests {
         assert!(!presents(&request("/contact_sync?token=s3cret2", None), &token));
         assert!(!presents(&request("/contact_sync?xtoken=s3cret", None), &token));
         assert!(!presents(&request("/contact_sync?token=%zz", None), &token));
+    }
+
+    #[test]
+    fn measures_the_head_as_sent() {
+        let request = Request::builder().method("POST").uri("/a").header("x-a", "bc").body(()).unwrap();
+        // "POST /a HTTP/1.1\r\n" + "x-a: bc\r\n"
+        assert_eq!(head_size(&request), 4 + 2 + 12 + 3 + 2 + 4);
     }
 
     #[test]

@@ -52,7 +52,10 @@ pub mod testing;
 mod warp_filter;
 mod witness;
 
-pub use builder::{Bridge, DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE, DEFAULT_MAX_IN_FLIGHT, DEFAULT_SHUTDOWN_GRACE};
+pub use builder::{
+    Bridge, DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_IN_FLIGHT,
+    DEFAULT_SHUTDOWN_GRACE,
+};
 pub use endpoint::{EndpointInfo, EndpointKind};
 pub use error::{Error, ErrorKind, FieldError, ResultExt};
 pub use extract::{FromRequest, RequestParts};

@@ -24,10 +24,10 @@ impl Bridge {
     /// Starts serving on `addr` (port 0 picks a free port) and returns at once; the server runs until
     /// [`RunningBridge::shutdown`].
     pub async fn bind(self, addr: SocketAddr) -> Result<RunningBridge, ServeError> {
-        let grace = self.shutdown_grace;
+        let limits = Limits { grace: self.shutdown_grace, max_header_bytes: self.max_header_bytes };
         let service = self.into_service().map_err(ServeError::Build)?;
         let listener = TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
-        start(listener, service, grace).map_err(|source| ServeError::Bind { addr, source })
+        start(listener, service, limits).map_err(|source| ServeError::Bind { addr, source })
     }
 
     /// Serves on `BRIDGE_ADDR` (default `127.0.0.1:3000`; with only `PORT` set, `0.0.0.0:$PORT`) until SIGINT or
@@ -73,11 +73,17 @@ impl RunningBridge {
     }
 }
 
-fn start(listener: TcpListener, service: BridgeService, grace: Duration) -> std::io::Result<RunningBridge> {
+/// What the accept loop enforces itself.
+struct Limits {
+    grace: Duration,
+    max_header_bytes: usize,
+}
+
+fn start(listener: TcpListener, service: BridgeService, limits: Limits) -> std::io::Result<RunningBridge> {
     install_panic_hook();
     let local_addr = listener.local_addr()?;
     let (trigger, triggered) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(accept_loop(listener, service, triggered, grace));
+    let task = tokio::spawn(accept_loop(listener, service, triggered, limits));
     Ok(RunningBridge { local_addr, trigger, task })
 }
 
@@ -85,8 +91,11 @@ async fn accept_loop(
     listener: TcpListener,
     service: BridgeService,
     mut triggered: tokio::sync::oneshot::Receiver<()>,
-    grace: Duration,
+    limits: Limits,
 ) {
+    // The gate answers a head past the limit with a JSON `431`; a connection buffers at most twice the limit (hyper's
+    // floor is 8 KiB) before hyper answers `431` itself, without a body.
+    let buffer = (limits.max_header_bytes.saturating_mul(2)).max(8192);
     let graceful = GracefulShutdown::new();
     loop {
         let stream = tokio::select! {
@@ -106,7 +115,8 @@ async fn accept_loop(
         let watcher = graceful.watcher();
         tokio::spawn(async move {
             let mut builder = auto::Builder::new(TokioExecutor::new());
-            builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);
+            builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT).max_buf_size(buffer);
+            builder.http2().max_header_list_size(u32::try_from(buffer).unwrap_or(u32::MAX));
             let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
             if let Err(err) = watcher.watch(connection).await {
                 tracing::debug!(target: "bridge::server", error = %err, "connection ended with an error");
@@ -114,7 +124,7 @@ async fn accept_loop(
         });
     }
     drop(listener);
-    if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
+    if tokio::time::timeout(limits.grace, graceful.shutdown()).await.is_err() {
         tracing::warn!(target: "bridge::server", "requests still in flight after the shutdown grace were dropped");
     }
 }

@@ -1,6 +1,8 @@
 //! The external-service client against a fake upstream on 127.0.0.1: real HTTP, real connections, counted.
 
-use bridge_runtime::http::{upstream_status, Backoff, BaseUrl, Client, ClientBuilder, StatusCode, TenantUrl, Url};
+use bridge_runtime::http::{
+    upstream_status, Backoff, BaseUrl, Client, ClientBuilder, RateLimit, RateLimitHint, StatusCode, TenantUrl, Url,
+};
 use bridge_runtime::{Error, ErrorKind, Secret};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
@@ -405,6 +407,94 @@ async fn retries_stop_at_the_bound() {
     assert!(err.message().contains("asks to wait 3600s"), "{}", err.message());
 }
 
+/// HubSpot's way: `429` without `Retry-After`, the policy named in the body and the window in a header.
+fn hubspot_429(policy: &str) -> Reply {
+    Reply::json(429, format!(r#"{{"status": "error", "errorType": "RATE_LIMIT", "policyName": "{policy}"}}"#))
+        .header("x-hubspot-ratelimit-interval-milliseconds", "10000")
+}
+
+/// Reads HubSpot's 429s as the example bridge does: a secondly policy frees up within a second, a daily one not today.
+fn hubspot_rate_limit() -> RateLimit {
+    RateLimit::new(Backoff::new(Duration::from_millis(40), Duration::from_millis(40))).max_retries(5).hint(|_, body| {
+        let body = String::from_utf8_lossy(body);
+        if body.contains("\"DAILY\"") {
+            RateLimitHint::GiveUp("its daily limit is spent".into())
+        } else if body.contains("\"SECONDLY\"") {
+            RateLimitHint::Wait(Duration::from_millis(300))
+        } else {
+            RateLimitHint::Backoff
+        }
+    })
+}
+
+#[tokio::test]
+async fn a_429_without_retry_after_is_waited_out_by_the_rate_limit() {
+    // No RateLimit: such a 429 is retried like a 503, within max_retries.
+    let limited =
+        Fake::start(|n, _| if n < 3 { hubspot_429("TEN_SECONDLY_ROLLING") } else { Reply::json(200, "{}") }).await;
+    let err = builder().max_retries(1).build().unwrap().get(limited.url("/t")).send().await.unwrap_err();
+    assert_eq!((limited.requests(), err.status()), (2, 502));
+
+    // With one: its own count (max_retries(0) does not stop it), its own backoff (40 ms, not 1-5 ms).
+    let limited =
+        Fake::start(|n, _| if n < 3 { hubspot_429("TEN_SECONDLY_ROLLING") } else { Reply::json(200, "{}") }).await;
+    let client = builder().max_retries(0).rate_limit(hubspot_rate_limit()).build().unwrap();
+    let started = Instant::now();
+    let answer = client.post(limited.url("/search")).json(&"q").send().await.unwrap();
+    assert_eq!((answer.status().as_u16(), limited.requests()), (200, 4));
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(60), "three waits of 20..=40 ms: {waited:?}");
+
+    // The hint's wait is honoured.
+    let secondly = Fake::start(|n, _| if n == 0 { hubspot_429("SECONDLY") } else { Reply::json(200, "{}") }).await;
+    let started = Instant::now();
+    client.get(secondly.url("/t")).send().await.unwrap();
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(300) && waited < Duration::from_millis(1500), "{waited:?}");
+
+    // A spent daily quota is given up at once, saying why.
+    let daily = Fake::always(hubspot_429("DAILY")).await;
+    let err = client.get(daily.url("/t")).send().await.unwrap_err();
+    assert_eq!((daily.requests(), err.status()), (1, 502));
+    assert_eq!(err.message(), "Fakedesk is rate-limiting the bridge (429 Too Many Requests): its daily limit is spent");
+
+    // Its own bound: 5 retries, then a 502.
+    let always = Fake::always(hubspot_429("TEN_SECONDLY_ROLLING")).await;
+    let err = client.get(always.url("/t")).send().await.unwrap_err();
+    assert_eq!(always.requests(), 6);
+    assert_eq!(err.message(), "Fakedesk is rate-limiting the bridge (429 Too Many Requests), after 6 attempts");
+
+    // The deadline bounds it: a wait that does not fit is not started.
+    let always = Fake::always(hubspot_429("SECONDLY")).await;
+    let started = Instant::now();
+    let err = client.get(always.url("/t")).deadline(started + Duration::from_millis(200)).send().await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_millis(200));
+    assert_eq!((always.requests(), err.status()), (1, 502));
+    assert!(err.message().contains("would run past the call's deadline"), "{}", err.message());
+
+    // A hint longer than max_retry_after gives up at once.
+    let long = RateLimit::new(Backoff::default()).hint(|_, _| RateLimitHint::Wait(Duration::from_secs(60)));
+    let client = builder().rate_limit(long).build().unwrap();
+    let always = Fake::always(hubspot_429("TEN_SECONDLY_ROLLING")).await;
+    let err = client.get(always.url("/t")).send().await.unwrap_err();
+    assert_eq!(always.requests(), 1);
+    assert!(err.message().contains("frees up in 60s, longer than the bridge waits"), "{}", err.message());
+
+    // Retry-After still wins over the hint (and counts among the client's own retries), and a 503 is not the rate
+    // limit's business.
+    let asked = Fake::start(|n, _| match n {
+        0 => hubspot_429("SECONDLY").header("retry-after", "0"),
+        1 => Reply::json(503, "{}"),
+        _ => Reply::json(200, "{}"),
+    })
+    .await;
+    let client = builder().max_retries(2).rate_limit(hubspot_rate_limit()).build().unwrap();
+    let started = Instant::now();
+    client.get(asked.url("/t")).send().await.unwrap();
+    assert!(started.elapsed() < Duration::from_millis(250), "{:?}", started.elapsed());
+    assert_eq!(asked.requests(), 3);
+}
+
 #[tokio::test]
 async fn retries_stop_at_the_deadline() {
     // Waits of 100..=200 ms, endless retries: the deadline is what stops them.
@@ -636,6 +726,11 @@ async fn credentials_never_reach_the_logs() {
     basic.send().await.unwrap();
     let header = client.get(fake.url("/ok")).secret_header("x-api-key", &token);
     header.send().await.unwrap();
+    // A token in the path (an introspection endpoint), declared: the span's path shows <redacted>.
+    let url = fake.base().join(["oauth", "v1", "access-tokens", &format!("{TOKEN}/+")]).unwrap();
+    let err = client.get(url).secret_in_path(&Secret::new(format!("{TOKEN}/+"))).send().await.unwrap_err();
+    assert_eq!(err.status(), 502);
+    assert!(logged().contains("/oauth/v1/access-tokens/<redacted>"), "{}", logged());
     assert_eq!(fake.seen.lock().unwrap()[0].headers["authorization"], format!("Bearer {TOKEN}"));
     assert_eq!(fake.seen.lock().unwrap()[2].headers["x-api-key"], TOKEN);
 

@@ -6,7 +6,7 @@
 
 pub(crate) mod fields;
 
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, FieldError};
 use crate::protocol::Envelope;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -65,9 +65,22 @@ where
         ));
     };
     let mut found = Vec::new();
-    fields::collect::<A>("auth", take_section(&mut sections, "auth"), true, &mut found);
-    fields::collect::<M>("meta", take_section(&mut sections, "meta"), false, &mut found);
-    fields::collect::<D>("data", take_section(&mut sections, "data"), false, &mut found);
+    for (name, value) in [
+        ("auth", take_section(&mut sections, "auth")),
+        ("meta", take_section(&mut sections, "meta")),
+        ("data", take_section(&mut sections, "data")),
+    ] {
+        if !value.is_object() {
+            let message = format!("expected an object, found {}", fields::kind_of(&value));
+            found.push(FieldError { field: name.to_owned(), message });
+            continue;
+        }
+        match name {
+            "auth" => fields::collect::<A>(name, value, true, &mut found),
+            "meta" => fields::collect::<M>(name, value, false, &mut found),
+            _ => fields::collect::<D>(name, value, false, &mut found),
+        }
+    }
     if found.is_empty() {
         // The sections are fine one by one; what failed is the whole (a section given twice, say).
         let reason = fields::describe(&first.to_string(), None, true);

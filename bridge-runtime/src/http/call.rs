@@ -6,6 +6,7 @@
 //! its method, host, path (never the query string), final status, attempts and latency.
 
 use super::client::{Config, Inner};
+use super::rate_limit::RateLimitHint;
 use super::response::{CallInfo, Response};
 use super::retry::parse_retry_after;
 use super::status::{upstream_status, UpstreamStatus};
@@ -43,7 +44,7 @@ pub(crate) async fn execute(inner: &Inner, mut call: Prepared) -> Result<Respons
         service: config.service.clone(),
         method: call.method.clone(),
         host,
-        path: call.url.path().to_owned(),
+        path: redacted_path(call.url.path(), &call.secrets),
         secrets: std::mem::take(&mut call.secrets),
     });
     let span = tracing::info_span!(
@@ -99,6 +100,8 @@ async fn attempt_until_done(
     attempts: &mut u32,
 ) -> Result<Response, Error> {
     let config = &inner.config;
+    // Retries so far: of 429s without Retry-After when the client has a RateLimit for them, and of the rest.
+    let (mut limited_retries, mut other_retries) = (0u32, 0u32);
     loop {
         let mut timeout = config.timeout;
         let mut cut_by_deadline = false;
@@ -113,7 +116,7 @@ async fn attempt_until_done(
             }
         }
         *attempts += 1;
-        let (retry, asked_wait) = match attempt(inner, call, timeout).await {
+        let (retry, wait) = match attempt(inner, call, timeout).await {
             Outcome::Answer(status, headers, body) => {
                 if status != StatusCode::TOO_MANY_REQUESTS && status != StatusCode::SERVICE_UNAVAILABLE {
                     return Ok(Response::new(status, headers, body, info.clone()));
@@ -122,7 +125,40 @@ async fn attempt_until_done(
                     .get(RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| parse_retry_after(v, SystemTime::now()));
-                (Retry::Status(status), asked)
+                let retry = Retry::Status(status);
+                match (&config.rate_limit, asked) {
+                    (Some(rate_limit), None) if status == StatusCode::TOO_MANY_REQUESTS => {
+                        if limited_retries >= rate_limit.max_retries {
+                            return Err(give_up(config, retry, &after_attempts(*attempts)));
+                        }
+                        let wait = match rate_limit.wait(&headers, &body, limited_retries) {
+                            RateLimitHint::GiveUp(why) => return Err(give_up(config, retry, &format!(": {why}"))),
+                            RateLimitHint::Wait(wait) if wait > config.max_retry_after => {
+                                let why = format!(", and its limit frees up in {wait:?}, longer than the bridge waits");
+                                return Err(give_up(config, retry, &why));
+                            }
+                            RateLimitHint::Wait(wait) => wait,
+                            RateLimitHint::Backoff => rate_limit.backoff.delay(limited_retries),
+                        };
+                        limited_retries += 1;
+                        (retry, wait)
+                    }
+                    (_, asked) => {
+                        if other_retries >= config.max_retries {
+                            return Err(give_up(config, retry, &after_attempts(*attempts)));
+                        }
+                        let wait = match asked {
+                            Some(asked) if asked > config.max_retry_after => {
+                                let why = format!(", and asks to wait {asked:?}, longer than the bridge waits");
+                                return Err(give_up(config, retry, &why));
+                            }
+                            Some(asked) => asked,
+                            None => config.backoff.delay(other_retries),
+                        };
+                        other_retries += 1;
+                        (retry, wait)
+                    }
+                }
             }
             Outcome::TimedOut if cut_by_deadline => return Err(deadline_passed(config)),
             Outcome::TimedOut => {
@@ -138,24 +174,16 @@ async fn attempt_until_done(
                 return Err(Error::internal(format!("the call to {} cannot be sent", config.service)).with_source(err))
             }
             // A connection that could not be made carried nothing: safe to retry whatever the method.
-            Outcome::Failed(err) if err.is_connect() || call.idempotent => (Retry::Transport(err), None),
-            Outcome::Failed(err) => return Err(give_up(config, Retry::Transport(err), "")),
-        };
-        let retry_index = *attempts - 1;
-        if retry_index >= config.max_retries {
-            let after = match *attempts {
-                1 => String::new(),
-                n => format!(", after {n} attempts"),
-            };
-            return Err(give_up(config, retry, &after));
-        }
-        let wait = match asked_wait {
-            Some(asked) if asked > config.max_retry_after => {
-                let why = format!(", and asks to wait {asked:?}, longer than the bridge waits");
-                return Err(give_up(config, retry, &why));
+            Outcome::Failed(err) if err.is_connect() || call.idempotent => {
+                let retry = Retry::Transport(err);
+                if other_retries >= config.max_retries {
+                    return Err(give_up(config, retry, &after_attempts(*attempts)));
+                }
+                let wait = config.backoff.delay(other_retries);
+                other_retries += 1;
+                (retry, wait)
             }
-            Some(asked) => asked,
-            None => config.backoff.delay(retry_index),
+            Outcome::Failed(err) => return Err(give_up(config, Retry::Transport(err), "")),
         };
         if let Some(deadline) = call.deadline {
             let now = Instant::now();
@@ -226,6 +254,29 @@ async fn attempt(inner: &Inner, call: &Prepared, timeout: Duration) -> Outcome {
     };
     // reqwest applies the timeout too; this one makes sure it covers the whole body whatever reqwest does.
     tokio::time::timeout(timeout, exchange).await.unwrap_or(Outcome::TimedOut)
+}
+
+/// `path` with every credential of the call (as it is, and percent-encoded) replaced by `<redacted>`: a path can
+/// carry one ([`secret_in_path`](super::RequestBuilder::secret_in_path)), and spans record paths.
+fn redacted_path(path: &str, secrets: &[Secret]) -> String {
+    let mut path = path.to_owned();
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        let mut as_segment = Url::parse("http://segment/").expect("a valid URL");
+        if let Ok(mut segments) = as_segment.path_segments_mut() {
+            segments.push(secret.expose());
+        }
+        let encoded = &as_segment.path()[1..];
+        path = path.replace(secret.expose(), "<redacted>").replace(encoded, "<redacted>");
+    }
+    path
+}
+
+/// `, after 3 attempts` (nothing after a single one), to end a give-up message.
+fn after_attempts(attempts: u32) -> String {
+    match attempts {
+        1 => String::new(),
+        n => format!(", after {n} attempts"),
+    }
 }
 
 fn deadline_passed(config: &Config) -> Error {

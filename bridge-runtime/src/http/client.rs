@@ -4,6 +4,7 @@
 //! of kept-alive connections instead of paying a TCP and TLS handshake per call: build it once at start-up, give
 //! it to [`Bridge::state`](crate::Bridge::state), take it as `State<Client>` in handlers.
 
+use super::rate_limit::RateLimit;
 use super::request::RequestBuilder;
 use super::retry::Backoff;
 use crate::Error;
@@ -55,6 +56,7 @@ pub(crate) struct Config {
     pub(crate) backoff: Backoff,
     pub(crate) max_retry_after: Duration,
     pub(crate) max_response_bytes: usize,
+    pub(crate) rate_limit: Option<RateLimit>,
 }
 
 impl Client {
@@ -118,6 +120,7 @@ impl fmt::Debug for Client {
 /// | [`backoff`](Self::backoff) | [`Backoff::default`]: 100 ms doubling up to 2 s, with jitter |
 /// | [`max_retry_after`](Self::max_retry_after) | 10 s |
 /// | [`max_response_bytes`](Self::max_response_bytes) | 16 MiB |
+/// | [`rate_limit`](Self::rate_limit): a `429` without `Retry-After` | retried like a `503` |
 /// | [`user_agent`](Self::user_agent) | `talkdesk-bridge/<version>` |
 /// | redirects | never followed (a `3xx` is a `502`) |
 /// | idle connections kept | 90 s, with TCP keep-alive |
@@ -141,6 +144,7 @@ impl Default for ClientBuilder {
                 backoff: Backoff::default(),
                 max_retry_after: Duration::from_secs(10),
                 max_response_bytes: 16 * 1024 * 1024,
+                rate_limit: None,
             },
             connect_timeout: Duration::from_secs(5),
             user_agent: concat!("talkdesk-bridge/", env!("CARGO_PKG_VERSION")).to_owned(),
@@ -183,6 +187,14 @@ impl ClientBuilder {
     /// The longest `Retry-After` the client waits for; a service asking for more gets a `502` at once.
     pub fn max_retry_after(mut self, longest: Duration) -> Self {
         self.config.max_retry_after = longest;
+        self
+    }
+
+    /// How `429` answers without `Retry-After` are waited out: a service-specific hint, a backoff on the scale of
+    /// the service's rate-limit windows, and a retry count of their own, all within the call's deadline (see
+    /// [`RateLimit`]). Without it, such a `429` is retried like a `503`.
+    pub fn rate_limit(mut self, rate_limit: RateLimit) -> Self {
+        self.config.rate_limit = Some(rate_limit);
         self
     }
 

@@ -8,7 +8,9 @@
 //! - **bounded time**: every attempt has a timeout, a call can carry a [`deadline`](RequestBuilder::deadline)
 //!   that no retry or wait runs past;
 //! - **bounded retries**: `429` and `503` (and failed connections, or broken ones for idempotent methods) are
-//!   retried with jittered exponential [`Backoff`], honouring `Retry-After` in seconds or as a date;
+//!   retried with jittered exponential [`Backoff`], honouring `Retry-After` in seconds or as a date; a service
+//!   that answers `429` without `Retry-After` (HubSpot) gets a [`RateLimit`]: its own hint, backoff and count,
+//!   still within the call's deadline;
 //! - **no surprises in where calls go**: redirects are never followed, a request chooses a tenant only through a
 //!   checked DNS label ([`TenantUrl`]), path segments are percent-encoded ([`BaseUrl::join`]);
 //! - **the protocol's statuses**: the service's `401`/`403` becomes the bridge's `401`, other `4xx` a `400`
@@ -118,6 +120,7 @@ mod base_url;
 mod call;
 mod client;
 mod failure;
+mod rate_limit;
 mod request;
 mod response;
 mod retry;
@@ -126,6 +129,7 @@ pub mod status;
 
 pub use base_url::{BaseUrl, BaseUrlError, TenantUrl};
 pub use client::{Client, ClientBuilder};
+pub use rate_limit::{RateLimit, RateLimitHint};
 pub use request::RequestBuilder;
 pub use response::Response;
 pub use retry::Backoff;

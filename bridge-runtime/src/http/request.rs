@@ -135,6 +135,25 @@ impl RequestBuilder {
         }
     }
 
+    /// Declares a credential the URL already carries in its path (an introspection endpoint such as
+    /// `GET /oauth/v1/access-tokens/{token}`): the call's span and logs show `<redacted>` in its place, and it is
+    /// blanked out of anything quoted from the answer. Prefer a header where the service allows it.
+    ///
+    /// ```no_run
+    /// # async fn example(client: bridge_runtime::http::Client, base: bridge_runtime::http::BaseUrl,
+    /// #     token: bridge_runtime::Secret) -> Result<(), bridge_runtime::Error> {
+    /// let info = client
+    ///     .get(base.join(["oauth", "v1", "access-tokens", token.expose()])?)
+    ///     .secret_in_path(&token) // the span's `path` is /oauth/v1/access-tokens/<redacted>
+    ///     .send()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn secret_in_path(mut self, secret: &Secret) -> Self {
+        self.secrets.push(secret.clone());
+        self
+    }
+
     /// Appends `name=value` to the query string, percent-encoded.
     pub fn query(mut self, name: &str, value: impl fmt::Display) -> Self {
         self.url.query_pairs_mut().append_pair(name, &value.to_string());

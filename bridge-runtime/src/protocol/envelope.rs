@@ -1,6 +1,7 @@
 //! The `{auth, meta, data}` envelope every Talkdesk request carries.
 
-use serde::de::{self, value::MapDeserializer, Deserialize, Deserializer, MapAccess, Visitor};
+use serde::de::value::{MapAccessDeserializer, MapDeserializer};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -13,8 +14,9 @@ pub type NoData = de::IgnoredAny;
 /// One request to a bridge endpoint: the user's credentials (`auth`, the bridge's own type), the endpoint's `meta`
 /// and its `data`.
 ///
-/// Decoding follows `bridge::docs::protocol`: a missing or `null` section is read as an empty object (so a section whose fields
-/// are all optional may be left out), unknown top-level keys are ignored, and a section given twice is an error.
+/// Decoding (`bridge::docs::protocol`): a section must be a JSON object (an array, a string or a number is refused, whatever the section's type
+/// would make of it); a missing or `null` section is read as an empty object (so a section whose fields are all
+/// optional may be left out); unknown top-level keys are ignored; a section given twice is an error.
 ///
 /// ```
 /// use bridge::{Envelope, InteractionData, InteractionMeta};
@@ -39,8 +41,24 @@ pub struct Envelope<A, M, D> {
     pub data: D,
 }
 
-/// Deserializes `T` from the value, or from an empty object when the value is `null`.
+/// Deserializes `T` from the value, which must be an object, or from an empty object when the value is `null`.
 struct OrEmpty<T>(T);
+
+/// `T` from a JSON object, and from nothing else: serde's derive would also read a struct from an array,
+/// positionally, and `IgnoredAny` takes anything.
+struct ObjectOnly<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectOnly<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<V: MapAccess<'de>>(self, map: V) -> Result<T, V::Error> {
+        T::deserialize(MapAccessDeserializer::new(map))
+    }
+}
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for OrEmpty<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -62,7 +80,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OrEmpty<T> {
             }
 
             fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-                T::deserialize(d).map(OrEmpty)
+                d.deserialize_any(ObjectOnly(PhantomData)).map(OrEmpty)
             }
         }
 
@@ -188,6 +206,27 @@ mod tests {
         assert_eq!(r.auth.token, "t");
         let err = serde_json::from_str::<Request>(r#"{"auth": {"token": "t"}, "auth": {"token": "u"}}"#).unwrap_err();
         assert!(err.to_string().contains("duplicate field `auth`"), "{err}");
+    }
+
+    #[test]
+    fn a_section_that_is_not_an_object_is_refused() {
+        for body in [
+            r#"{"auth": ["t"]}"#,
+            r#"{"auth": {"token": "t"}, "data": ["a note"]}"#,
+            r#"{"auth": {"token": "t"}, "meta": "meta"}"#,
+            r#"{"auth": {"token": "t"}, "meta": 1}"#,
+            r#"{"auth": "t"}"#,
+        ] {
+            let err = serde_json::from_str::<Request>(body).unwrap_err();
+            assert!(err.to_string().contains("expected an object"), "{body}: {err}");
+        }
+        // Even where the section's type takes anything.
+        let err = serde_json::from_str::<Envelope<Auth, NoMeta, NoData>>(r#"{"auth": {"token": "t"}, "meta": []}"#);
+        assert!(err.is_err());
+        assert!(serde_json::from_str::<Envelope<Auth, NoMeta, NoData>>(
+            r#"{"auth": {"token": "t"}, "meta": {"x": [1]}}"#
+        )
+        .is_ok());
     }
 
     #[test]

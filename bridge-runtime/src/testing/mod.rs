@@ -6,7 +6,8 @@
 //!   ([`TestResponse::raw_json`]).
 //! - [`Simulator`] drives a bridge as Talkdesk does (every page of an initial and an incremental contact sync,
 //!   interaction lookups, actions, every page of an agent sync, rejected credentials) and checks the protocol's
-//!   invariants on every answer. It returns a [`Report`]: each check, pass or fail, and why.
+//!   invariants on every answer. It returns a [`Report`]: each check, pass or fail, and why. Given an [`OAuth`]
+//!   ([`Simulator::oauth`]), it refreshes the token and repeats a request answered `401`, as Talkdesk does.
 //!
 //! The same simulator runs against any bridge at a URL, in any language: `cargo run --example conformance -- --url
 //! http://127.0.0.1:3000 --auth '{"username": "…", "password": "…"}'`.
@@ -43,6 +44,7 @@
 
 mod checks;
 mod client;
+mod oauth;
 mod report;
 mod simulator;
 mod transport;
@@ -52,6 +54,7 @@ pub use client::{
     ActionCall, AgentSyncCall, AuthValidationCall, Call, CallKind, ContactSyncCall, InteractionCall, Paths, RawCall,
     TestClient, TestRequest, TestResponse,
 };
+pub use oauth::{OAuth, Refreshed};
 pub use report::{Check, CheckId, Outcome, Report, Section};
 pub use simulator::{ActionProbe, Progress, Simulator, DEFAULT_MAX_PAGES};
 pub use transport::{HttpTransport, InProcessTransport, Transport, TransportError, DEFAULT_TIMEOUT};

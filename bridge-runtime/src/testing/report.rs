@@ -101,6 +101,10 @@ pub enum CheckId {
     RejectedEverywhere,
     /// Every answer has `Content-Type: application/json`.
     JsonContentType,
+    /// With OAuth: a `401` to the given credentials is followed by success once the token is refreshed.
+    OAuthRefresh,
+    /// With OAuth: a freshly refreshed token is never answered `401` (a `401` means rejected credentials only).
+    OAuthOnlyRejected,
 }
 
 impl CheckId {
@@ -125,7 +129,9 @@ impl CheckId {
             | Self::InteractionIds => Section::Interactions,
             Self::Action | Self::ActionWithoutInputs => Section::Actions,
             Self::AgentPages | Self::AgentFields | Self::AgentSyncEnds => Section::Agents,
-            Self::RejectedEverywhere | Self::JsonContentType => Section::EveryEndpoint,
+            Self::RejectedEverywhere | Self::JsonContentType | Self::OAuthRefresh | Self::OAuthOnlyRejected => {
+                Section::EveryEndpoint
+            }
         }
     }
 
@@ -161,6 +167,10 @@ impl CheckId {
             Self::AgentFields => "agents have a unique id, a name and an email",
             Self::RejectedEverywhere => "altered credentials are a 401 on every other endpoint that asks its service",
             Self::JsonContentType => "every answer with a body has `Content-Type: application/json`",
+            Self::OAuthRefresh => "OAuth: a 401 is followed by success once Talkdesk refreshed the token",
+            Self::OAuthOnlyRejected => {
+                "OAuth: a fresh token is never answered 401 (401 means rejected credentials only)"
+            }
         }
     }
 }

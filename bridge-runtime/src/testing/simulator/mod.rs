@@ -36,6 +36,7 @@ mod run;
 
 use super::checks::CheckpointOrder;
 use super::client::TestClient;
+use super::oauth::OAuth;
 use super::report::Report;
 use contacts::SyncPhase;
 use run::Run;
@@ -175,6 +176,7 @@ pub struct Simulator {
     actions: Vec<ActionProbe>,
     checkpoint_order: CheckpointOrder,
     progress: Option<ProgressFn>,
+    oauth: Option<OAuth>,
 }
 
 impl fmt::Debug for Simulator {
@@ -238,6 +240,7 @@ impl Simulator {
             actions: Vec::new(),
             checkpoint_order: CheckpointOrder::Auto,
             progress: None,
+            oauth: None,
         }
     }
 
@@ -294,6 +297,15 @@ impl Simulator {
     /// How checkpoints are compared (default [`CheckpointOrder::Auto`]).
     pub fn checkpoint_order(mut self, order: CheckpointOrder) -> Self {
         self.checkpoint_order = order;
+        self
+    }
+
+    /// Talkdesk's OAuth 2.0: a request with the given credentials answered `401` makes the simulator refresh the
+    /// access token with `oauth` and repeat it, once, as Talkdesk does; the report gains
+    /// [`CheckId::OAuthRefresh`](super::CheckId::OAuthRefresh) and
+    /// [`CheckId::OAuthOnlyRejected`](super::CheckId::OAuthOnlyRejected) (see [`OAuth`]).
+    pub fn oauth(mut self, oauth: OAuth) -> Self {
+        self.oauth = Some(oauth);
         self
     }
 

@@ -4,6 +4,7 @@
 
 use super::super::checks::{excerpt, kind, Findings};
 use super::super::client::{Call, CallKind, TestResponse};
+use super::super::oauth::OAuthSession;
 use super::super::report::{Check, CheckId, Outcome, Report};
 use super::{Progress, Simulator};
 use serde_json::{Map, Value};
@@ -203,6 +204,7 @@ pub(super) struct Run<'a> {
     answers: usize,
     pub(super) served: Served,
     pub(super) replay: Replay,
+    oauth: Option<OAuthSession>,
 }
 
 impl<'a> Run<'a> {
@@ -214,6 +216,7 @@ impl<'a> Run<'a> {
             answers: 0,
             served: Served::default(),
             replay: Replay::default(),
+            oauth: sim.oauth.as_ref().map(|oauth| OAuthSession::new(oauth, &sim.auth)),
         }
     }
 
@@ -231,7 +234,13 @@ impl<'a> Run<'a> {
         call: Call<K>,
         may_be_absent: bool,
     ) -> Result<TestResponse, String> {
-        let response = call.try_send().await.map_err(|err| format!("{what}: no answer: {err}"))?.cast::<Value>();
+        let response = match self.oauth.as_mut() {
+            // With OAuth, the given credentials are the ones in use (refreshed along the way), as Talkdesk's.
+            Some(oauth) if call.envelope().get("auth") == Some(&self.sim.auth) => {
+                oauth.send(&self.sim.client, what, call).await?
+            }
+            _ => call.try_send().await.map_err(|err| format!("{what}: no answer: {err}"))?.cast::<Value>(),
+        };
         let absent = may_be_absent && response.status() == 404;
         let bodiless = response.status() == 204 && response.body().is_empty();
         if !absent && !bodiless {
@@ -256,6 +265,9 @@ impl<'a> Run<'a> {
 
     /// The report, with the content-type check last.
     pub(super) fn finish(mut self) -> Report {
+        for check in self.oauth.as_ref().map(OAuthSession::checks).into_iter().flatten() {
+            self.report.push(check);
+        }
         let mut content_type = std::mem::replace(&mut self.content_type, Probe::new(CheckId::JsonContentType));
         content_type.summary(format!("{} with a body", count(self.answers, "answer")));
         self.push(content_type);

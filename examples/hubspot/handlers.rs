@@ -1,0 +1,400 @@
+//! The endpoints: what each asks HubSpot, and what it answers Talkdesk.
+//!
+//! Every handler starts with [`HubSpot::session`], which refuses an `auth.access_token` that cannot be a token
+//! (`400`) before anything is sent. From there, a HubSpot `401` (the token expired or was revoked) is the bridge's
+//! `401`, and Talkdesk refreshes the token and repeats the request; nothing else is ever a `401` (a scope the
+//! token lacks is a `400` naming it, HubSpot failing a `502`, HubSpot slow a `504`).
+//!
+//! Contacts come from the search API, a new query windowed on `lastmodifieddate` for every page: see
+//! [`window`](super::window) for why and how nothing is lost past HubSpot's 10,000 results per query.
+
+use super::hubspot::{
+    field_error, Credentials, Filter, FilterGroup, HubSpot, NewAssociation, NewObject, Search, Session, SCOPES,
+};
+use super::mapping::{self, Kind, CONTACT_PROPERTIES, KINDS};
+use super::window::Window;
+use bridge::{
+    ActionMeta, ActionOutcome, AgentPage, AgentSyncMeta, Auth, ContactPage, ContactSyncMeta, Data, Error, FieldError,
+    Interaction, InteractionData, InteractionMeta, State, TalkdeskDate,
+};
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// HubSpot's association type ids: a note, a task → its contact.
+const NOTE_TO_CONTACT: u32 = 202;
+const TASK_TO_CONTACT: u32 = 204;
+/// How many associations of each kind are listed (one call: HubSpot's most per page), and how many of those
+/// records are read (one batch read: HubSpot's most per batch): the newest, HubSpot's ids growing with time.
+const ASSOCIATIONS_LISTED: u32 = 500;
+const RECORDS_READ: usize = 100;
+/// How many emails, then phone numbers, of a contact are looked up before giving up.
+const MAX_LOOKUPS: usize = 3;
+
+/// Checks the token and its scopes with HubSpot's token introspection: `204` when HubSpot knows the token and
+/// granted every scope the bridge needs; `401` when HubSpot does not know it (expired, revoked, never issued), so
+/// that Talkdesk refreshes it; `400` naming `auth.access_token` and each missing scope (a refreshed token would
+/// have the same scopes: the integration must be reinstalled); `502`/`504` when HubSpot fails or is slow.
+#[bridge::auth_validator]
+pub async fn validate(Auth(auth): Auth<Credentials>, State(hubspot): State<HubSpot>) -> Result<(), Error> {
+    let info = hubspot.session(&auth)?.token_info().await?.ok_or_else(Error::credentials_rejected)?;
+    let missing: Vec<String> = SCOPES
+        .iter()
+        .filter(|(scope, _)| !info.scopes.iter().any(|granted| granted == scope))
+        .map(|(scope, what)| format!("`{scope}` (for {what})"))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(field_error(
+        "auth.access_token",
+        format!(
+            "HubSpot did not grant this token {}; reinstall the integration in HubSpot account {} granting {}",
+            missing.join(", "),
+            info.hub_id,
+            if missing.len() == 1 { "it" } else { "them" }
+        ),
+    ))
+}
+
+/// HubSpot contacts, modified at or after the checkpoint, oldest first, a window of the search API per page (see
+/// [`window`](super::window)). `next_offset` is the next window (`<ms>` or `<ms>+<after>`), `context` the ids
+/// already sent at its start, the checkpoint the newest `lastmodifieddate` sent (RFC 3339, milliseconds).
+#[bridge::contact_retriever]
+pub async fn contacts(
+    Auth(auth): Auth<Credentials>,
+    meta: ContactSyncMeta,
+    State(hubspot): State<HubSpot>,
+) -> Result<ContactPage, Error> {
+    let session = hubspot.session(&auth)?;
+    let checkpoint = match meta.situation.checkpoint() {
+        None => 0,
+        Some(text) => checkpoint_millis(text).ok_or_else(|| {
+            field_error(
+                "meta.synchronization_checkpoint",
+                "expected a date, as this bridge answers checkpoints (2024-06-03T12:00:00.000Z)",
+            )
+        })?,
+    };
+    let window = match meta.situation.offset() {
+        None => {
+            let lag = i64::try_from(hubspot.search_lag.as_millis()).unwrap_or(i64::MAX);
+            Window::starting(checkpoint.saturating_sub(lag).max(0))
+        }
+        Some(offset) => Window::resume(offset, meta.context.as_ref())
+            .ok_or_else(|| field_error("meta.offset", "expected the next_offset this bridge answered"))?,
+    };
+    let search = Search {
+        filter_groups: vec![FilterGroup {
+            filters: vec![Filter::new("lastmodifieddate", "GTE", window.from.to_string())],
+        }],
+        sorts: vec![json!({"propertyName": "lastmodifieddate", "direction": "ASCENDING"})],
+        properties: CONTACT_PROPERTIES.to_vec(),
+        limit: hubspot.contact_page_size,
+        after: window.after.clone(),
+    };
+    let page = session.search_contacts(&search).await?;
+    let results = page
+        .results
+        .iter()
+        .enumerate()
+        .map(|(n, contact)| {
+            let text = contact.property("lastmodifieddate").unwrap_or(&contact.updated_at);
+            let modified = mapping::millis(text).ok_or_else(|| {
+                Error::upstream(format!("HubSpot sent an unreadable results[{n}].properties.lastmodifieddate"))
+            })?;
+            Ok((contact.id.clone(), modified))
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    if results.windows(2).any(|pair| pair[1].1 < pair[0].1) {
+        // Moving the window past contacts not yet sent would lose them: better fail loudly.
+        return Err(Error::upstream("HubSpot's contact search did not sort by lastmodifieddate, as asked"));
+    }
+    let step = window.step(&results, page.next_after());
+    let contacts = step.send.iter().map(|&n| mapping::contact(&page.results[n])).collect();
+
+    // The newest time sent so far: the request's checkpoint, the window's start on a later page, this page's.
+    let newest_sent = if meta.situation.offset().is_some() { window.from } else { 0 };
+    let newest = checkpoint.max(newest_sent).max(step.newest.unwrap_or(0));
+    let mut answer = ContactPage::new(contacts, mapping::iso_millis(newest));
+    if let Some(next) = step.next {
+        if next == window {
+            return Err(Error::upstream("HubSpot's contact search did not move past its cursor"));
+        }
+        answer = answer.next_offset(next.offset()).context(next.context());
+    }
+    Ok(answer)
+}
+
+/// A checkpoint as this bridge writes them (RFC 3339), or in Talkdesk's date format, in Unix milliseconds.
+fn checkpoint_millis(text: &str) -> Option<i64> {
+    mapping::millis(text)
+        .or_else(|| Some(text.trim().parse::<TalkdeskDate>().ok()?.unix_timestamp() * 1000))
+        .filter(|ms| (0..=mapping::MAX_MILLIS).contains(ms))
+}
+
+/// The contact's notes, tasks, calls, emails, meetings and tickets, each kind only when requested, newest first
+/// (at most [`interaction_limit`](super::Config::interaction_limit) of each). The contact is found by
+/// `contact_external_id` (the HubSpot id contacts are synced with), else by the first email, else the first phone
+/// or mobile phone number HubSpot finds. A contact HubSpot does not know has no interactions; when there is
+/// nothing to look up, the token is still checked, so that a dead one is a `401` here as everywhere.
+#[bridge::interaction_retriever]
+pub async fn interactions(
+    Auth(auth): Auth<Credentials>,
+    meta: InteractionMeta,
+    data: InteractionData,
+    State(hubspot): State<HubSpot>,
+) -> Result<Vec<Interaction>, Error> {
+    let session = hubspot.session(&auth)?;
+    let kinds: Vec<&Kind> = KINDS.iter().filter(|kind| meta.wants(kind.interaction_type)).collect();
+    let contact = match kinds.is_empty() {
+        true => Lookup::NothingToAsk,
+        false => find_contact(&session, &data).await?,
+    };
+    let id = match contact {
+        Lookup::Found(id) => id,
+        Lookup::Unknown => return Ok(Vec::new()),
+        Lookup::NothingToAsk => {
+            session.token_info().await?.ok_or_else(Error::credentials_rejected)?;
+            return Ok(Vec::new());
+        }
+    };
+    let mut all = Vec::new();
+    for kind in kinds {
+        let mut ids = session.associated(&id, kind.object_type, ASSOCIATIONS_LISTED).await?;
+        ids.sort_by_key(|id| std::cmp::Reverse((id.len(), id.clone()))); // numeric order, newest first
+        ids.truncate(RECORDS_READ);
+        let records = session.read_batch(kind.object_type, &ids, kind.properties).await?;
+        let mut these =
+            records.iter().map(|record| mapping::interaction(kind, record)).collect::<Result<Vec<_>, Error>>()?;
+        these.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| b.id.cmp(&a.id)));
+        these.truncate(hubspot.interaction_limit);
+        all.extend(these);
+    }
+    all.sort_by_key(|interaction| std::cmp::Reverse(interaction.date));
+    Ok(all)
+}
+
+/// What looking a contact up in HubSpot gave.
+enum Lookup {
+    /// The HubSpot id of the contact.
+    Found(String),
+    /// HubSpot knows no such contact.
+    Unknown,
+    /// The request carries nothing to look up: HubSpot was not asked.
+    NothingToAsk,
+}
+
+async fn find_contact(session: &Session, data: &InteractionData) -> Result<Lookup, Error> {
+    let mut asked = false;
+    // Contacts synced through this bridge carry their HubSpot id; an id from elsewhere is not a number.
+    if let Some(id) = data.contact_external_id.as_deref().map(str::trim).filter(|id| is_hubspot_id(id)) {
+        return Ok(Lookup::Found(id.to_owned()));
+    }
+    let emails = data.contact_emails.iter().map(|e| e.trim()).filter(|e| e.contains('@')).take(MAX_LOOKUPS);
+    for email in emails {
+        asked = true;
+        if let Some(id) = search_one(session, vec![vec![Filter::new("email", "EQ", email)]]).await? {
+            return Ok(Lookup::Found(id));
+        }
+    }
+    let phones = data.contact_phones.iter().map(|p| p.trim()).filter(|p| p.chars().any(|c| c.is_ascii_digit()));
+    for phone in phones.take(MAX_LOOKUPS) {
+        asked = true;
+        let either = vec![vec![Filter::new("phone", "EQ", phone)], vec![Filter::new("mobilephone", "EQ", phone)]];
+        if let Some(id) = search_one(session, either).await? {
+            return Ok(Lookup::Found(id));
+        }
+    }
+    Ok(if asked { Lookup::Unknown } else { Lookup::NothingToAsk })
+}
+
+/// The id of the first contact matching any of `groups`.
+async fn search_one(session: &Session, groups: Vec<Vec<Filter>>) -> Result<Option<String>, Error> {
+    let search = Search {
+        filter_groups: groups.into_iter().map(|filters| FilterGroup { filters }).collect(),
+        sorts: Vec::new(),
+        properties: vec!["hs_object_id"],
+        limit: 1,
+        after: None,
+    };
+    Ok(session.search_contacts(&search).await?.results.into_iter().next().map(|contact| contact.id))
+}
+
+fn is_hubspot_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 20 && id.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The inputs of the `create_task` action, as its generated configuration lists them.
+#[derive(Debug, Deserialize, bridge::ActionInputs)]
+pub struct TaskInputs {
+    #[bridge(name = "Task title")]
+    pub subject: String,
+    #[bridge(name = "Task notes")]
+    #[serde(default)]
+    pub body: Option<String>,
+    /// When the task is due: `2024-06-04 09:00:00 UTC` or RFC 3339; a day from now when absent.
+    #[bridge(name = "Due date")]
+    #[serde(default)]
+    pub due: Option<String>,
+    /// `low`, `normal` (or `medium`), `high`; `none` or absent for none.
+    #[bridge(name = "Task priority")]
+    #[serde(default)]
+    pub priority: Option<String>,
+}
+
+/// Creates a follow-up task on the contact (`meta.contact_external_id`), assigned to the HubSpot owner behind
+/// `meta.agent_external_id` (agents are synced as owners), `NOT_STARTED`. `201` with the task's id; `400` with
+/// HubSpot's reason when it refuses the task (an unknown owner or contact), or naming the request fields that
+/// cannot be used.
+#[bridge::action_executor(
+    name = "create_task",
+    display = "create a follow-up task",
+    description = "create a follow-up task on the contact in HubSpot, assigned to the agent"
+)]
+pub async fn create_task(
+    Auth(auth): Auth<Credentials>,
+    meta: ActionMeta,
+    Data(inputs): Data<TaskInputs>,
+    State(hubspot): State<HubSpot>,
+) -> Result<ActionOutcome, Error> {
+    let session = hubspot.session(&auth)?;
+    let mut problems = Vec::new();
+    let subject = inputs.subject.trim();
+    if subject.is_empty() {
+        problems.push(FieldError { field: "data.subject".into(), message: "must not be empty".into() });
+    }
+    let priority = mapping::hubspot_task_priority(inputs.priority.as_deref())
+        .map_err(|message| problems.push(FieldError { field: "data.priority".into(), message }))
+        .unwrap_or(None);
+    let due = match inputs.due.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        None => Some(TalkdeskDate::now().unix_timestamp() * 1000 + 24 * 3600 * 1000),
+        Some(text) => checkpoint_millis(text).or_else(|| {
+            let message = "expected a date: 2024-06-04 09:00:00 UTC, or RFC 3339".to_owned();
+            problems.push(FieldError { field: "data.due".into(), message });
+            None
+        }),
+    };
+    let (contact, owner) = ids_of(&mut problems, &meta);
+    if !problems.is_empty() {
+        return Err(Error::invalid_fields(problems));
+    }
+    let mut properties = BTreeMap::from([
+        ("hs_task_subject", subject.to_owned()),
+        ("hs_task_status", "NOT_STARTED".to_owned()),
+        ("hs_task_type", "TODO".to_owned()),
+        ("hs_timestamp", mapping::iso_millis(due.unwrap_or_default())),
+    ]);
+    properties.extend(inputs.body.filter(|b| !b.trim().is_empty()).map(|body| ("hs_task_body", body)));
+    properties.extend(priority.map(|p| ("hs_task_priority", p.to_owned())));
+    properties.extend(owner.map(|owner| ("hubspot_owner_id", owner)));
+    let associations = contact.iter().map(|id| NewAssociation::contact(id, TASK_TO_CONTACT)).collect();
+    let task =
+        session.create("tasks", &NewObject { properties, associations }).await.map_err(|err| refused("task", err))?;
+    Ok(ActionOutcome::message(format!("HubSpot task {} created", task.id)).external_id(task.id))
+}
+
+/// The inputs of the `log_note` action.
+#[derive(Debug, Deserialize, bridge::ActionInputs)]
+pub struct NoteInputs {
+    #[bridge(name = "Note")]
+    pub body: String,
+}
+
+/// Logs a note on the contact (`meta.contact_external_id`), by the owner behind `meta.agent_external_id`, dated
+/// now. `201` with the note's id; `400` with HubSpot's reason, or naming the fields that cannot be used.
+#[bridge::action_executor(
+    name = "log_note",
+    display = "log a note",
+    description = "log a note on the contact's HubSpot timeline"
+)]
+pub async fn log_note(
+    Auth(auth): Auth<Credentials>,
+    meta: ActionMeta,
+    Data(inputs): Data<NoteInputs>,
+    State(hubspot): State<HubSpot>,
+) -> Result<ActionOutcome, Error> {
+    let session = hubspot.session(&auth)?;
+    let mut problems = Vec::new();
+    if inputs.body.trim().is_empty() {
+        problems.push(FieldError { field: "data.body".into(), message: "must not be empty".into() });
+    }
+    let (contact, owner) = ids_of(&mut problems, &meta);
+    if !problems.is_empty() {
+        return Err(Error::invalid_fields(problems));
+    }
+    let mut properties = BTreeMap::from([
+        ("hs_note_body", inputs.body),
+        ("hs_timestamp", mapping::iso_millis(TalkdeskDate::now().unix_timestamp() * 1000)),
+    ]);
+    properties.extend(owner.map(|owner| ("hubspot_owner_id", owner)));
+    let associations = contact.iter().map(|id| NewAssociation::contact(id, NOTE_TO_CONTACT)).collect();
+    let note =
+        session.create("notes", &NewObject { properties, associations }).await.map_err(|err| refused("note", err))?;
+    Ok(ActionOutcome::message(format!("HubSpot note {} logged", note.id)).external_id(note.id))
+}
+
+/// `HubSpot refused it: …` as `HubSpot refused the task: …`.
+fn refused(what: &str, err: Error) -> Error {
+    match err.message().strip_prefix("HubSpot refused it: ") {
+        Some(reason) => Error::action_failed(format!("HubSpot refused the {what}: {reason}")),
+        None => err,
+    }
+}
+
+/// The contact and owner ids of an action's `meta` (each optional), or a problem with the field.
+fn ids_of(problems: &mut Vec<FieldError>, meta: &ActionMeta) -> (Option<String>, Option<String>) {
+    let mut id = |field: &str, value: Option<&str>, what: &str| {
+        let value = value.map(str::trim).filter(|v| !v.is_empty())?;
+        if is_hubspot_id(value) {
+            return Some(value.to_owned());
+        }
+        let message = format!("expected a HubSpot {what} id (a number), as this bridge synchronizes them");
+        problems.push(FieldError { field: field.to_owned(), message });
+        None
+    };
+    let contact = id("meta.contact_external_id", meta.contact_external_id.as_deref(), "contact");
+    let owner = id("meta.agent_external_id", meta.agent_external_id.as_deref(), "owner");
+    (contact, owner)
+}
+
+/// HubSpot owners (people, not queues; archived ones left out), a page at a time. Talkdesk sends an agent
+/// sync's offset back as an integer, and HubSpot's owner cursor is an opaque string, so `next_offset` is a position
+/// among HubSpot's owners: a page reads HubSpot's owners from the start in calls of
+/// [`owners_per_call`](super::Config::owners_per_call) (500, HubSpot's most) until it reaches that position, one
+/// call for an account's first 500 owners.
+#[bridge::agent_retriever]
+pub async fn agents(
+    Auth(auth): Auth<Credentials>,
+    meta: AgentSyncMeta,
+    State(hubspot): State<HubSpot>,
+) -> Result<AgentPage, Error> {
+    let session = hubspot.session(&auth)?;
+    let offset = match meta.offset.as_deref().map(str::trim) {
+        None | Some("") => 0,
+        Some(text) => text
+            .parse::<usize>()
+            .map_err(|_| field_error("meta.offset", "expected the next_offset this bridge answered (a number)"))?,
+    };
+    let size = hubspot.agent_page_size as usize;
+    let mut owners = Vec::new();
+    let mut after: Option<String> = None;
+    let more = loop {
+        let page = session.owners(after.as_deref(), hubspot.owners_per_call).await?;
+        owners.extend(page.results);
+        let next = page.paging.and_then(|p| p.next).map(|n| n.after).filter(|a| !a.is_empty());
+        if next.is_some() && next == after {
+            return Err(Error::upstream("HubSpot's owner list did not move past its cursor"));
+        }
+        after = next;
+        if after.is_none() || owners.len() > offset + size {
+            break after.is_some() || owners.len() > offset + size;
+        }
+    };
+    let page = owners.iter().skip(offset).take(size).filter_map(mapping::agent).collect();
+    let mut answer = AgentPage::new(page);
+    if more {
+        answer = answer.next_offset((offset + size).to_string());
+    }
+    Ok(answer)
+}

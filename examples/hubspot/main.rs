@@ -1,0 +1,229 @@
+//! A complete HubSpot CRM bridge over OAuth 2.0: Talkdesk runs HubSpot's authorization-code flow, sends the access
+//! token in `auth.access_token`, and refreshes it whenever the bridge answers `401`.
+//!
+//! ```text
+//! cargo run --example hubspot -- --demo   # against a built-in fake HubSpot (with its OAuth token endpoint)
+//! cargo run --example hubspot             # against https://api.hubapi.com (or HUBSPOT_BASE_URL)
+//! cargo run --example hubspot -- configuration --public-url https://hubspot-bridge.example.com
+//! ```
+//!
+//! | endpoint | path | HubSpot API |
+//! |---|---|---|
+//! | auth validation | `/auth_validation` | `GET /oauth/v1/access-tokens/{token}` (the token's scopes) |
+//! | contact synchronization | `/contact_sync` | `POST /crm/v3/objects/contacts/search`, windowed on `lastmodifieddate` |
+//! | interaction retrieval | `/interaction_update` | contact search, `GET /crm/v4/objects/contacts/{id}/associations/{type}`, `POST /crm/v3/objects/{type}/batch/read` |
+//! | action `create_task` | `/actions/create_task` | `POST /crm/v3/objects/tasks` |
+//! | action `log_note` | `/actions/log_note` | `POST /crm/v3/objects/notes` |
+//! | agent synchronization | `/agent_sync` | `GET /crm/v3/owners/` |
+//!
+//! How it differs from the Zendesk example, and why it is a second flagship: OAuth 2.0 instead of an API token
+//! (`401` is the signal to refresh, so it must mean exactly "HubSpot refused the token"); a search API capped at
+//! 10,000 results per query instead of an export stream ([`window`]); `429`s without `Retry-After`
+//! ([`hubspot::rate_limit`], over `bridge::http`'s `RateLimit`); six kinds of interactions reached through
+//! associations; two actions.
+//!
+//! The modules, in the order a request meets them:
+//!
+//! - [`handlers`], the endpoints;
+//! - [`window`], contact synchronization past the search API's 10,000 results;
+//! - [`hubspot`], the HubSpot API calls and the shapes they read, over `bridge::http`;
+//! - [`mapping`], HubSpot records as Talkdesk contacts, agents and interactions;
+//! - [`fake`], a stateful fake HubSpot on 127.0.0.1 (with an OAuth token endpoint), for the demo and the tests;
+//! - [`demo`], `--demo`.
+//!
+//! Environment: `BRIDGE_ADDR` (default `127.0.0.1:3000`) or `PORT`, `BRIDGE_TOKEN` (see the runtime),
+//! `HUBSPOT_BASE_URL` (replaces `https://api.hubapi.com/`: a proxy, a fake; operator configuration, never request
+//! input), `HUBSPOT_CONTACT_PAGE_SIZE` (contacts per page, 1–200, default 200), `RUST_LOG`.
+
+pub mod demo;
+pub mod fake;
+pub mod handlers;
+pub mod hubspot;
+pub mod mapping;
+pub mod window;
+
+use bridge::configuration::{AuthField, AuthenticationType, Documents, FieldType, Integration};
+use bridge::http::{Backoff, BaseUrl, Client};
+use bridge::Bridge;
+use std::time::Duration;
+
+/// How the bridge calls HubSpot. [`Config::default`] suits production; [`Config::from_env`] reads the operator's
+/// settings on top of it.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Replaces `https://api.hubapi.com/` (`HUBSPOT_BASE_URL`).
+    pub base_url: Option<BaseUrl>,
+    /// The longest one attempt of one call may take.
+    pub timeout: Duration,
+    /// How many times a call is repeated after a `503` or a failed connection (or a `429` with `Retry-After`).
+    pub max_retries: u32,
+    /// The longest wait for a rate limit to free up; more is a `502` at once.
+    pub max_retry_after: Duration,
+    /// The waits after a `429` whose policy HubSpot does not time (its ten-second rolling window).
+    pub rate_limit_backoff: Backoff,
+    /// The wait after a `429` of a secondly policy (the search API's).
+    pub secondly_wait: Duration,
+    /// All the HubSpot calls of one Talkdesk request, retries and waits included, end within this.
+    pub call_budget: Duration,
+    /// The bridge answers `504` to a request still running after this (Talkdesk gives up after about 30 s).
+    pub deadline: Duration,
+    /// Contacts per page of contact synchronization (`HUBSPOT_CONTACT_PAGE_SIZE`, HubSpot's search allows 200).
+    pub contact_page_size: u32,
+    /// Owners per page of agent synchronization.
+    pub agent_page_size: u32,
+    /// Owners per HubSpot call (HubSpot allows 500).
+    pub owners_per_call: u32,
+    /// The most recent interactions of each kind returned for a contact.
+    pub interaction_limit: usize,
+    /// How far behind the checkpoint an incremental sync starts: HubSpot's search index trails its writes.
+    pub search_lag: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            base_url: None,
+            timeout: Duration::from_secs(10),
+            max_retries: 2,
+            max_retry_after: Duration::from_secs(12),
+            rate_limit_backoff: Backoff::new(Duration::from_secs(1), Duration::from_secs(4)),
+            secondly_wait: Duration::from_millis(1100),
+            call_budget: Duration::from_secs(22),
+            deadline: Duration::from_secs(25),
+            contact_page_size: 200,
+            agent_page_size: 100,
+            owners_per_call: 500,
+            interaction_limit: 25,
+            search_lag: Duration::from_secs(5),
+        }
+    }
+}
+
+impl Config {
+    /// The defaults, with `HUBSPOT_BASE_URL` and `HUBSPOT_CONTACT_PAGE_SIZE` when set.
+    pub fn from_env() -> Result<Self, String> {
+        let mut config =
+            Self { base_url: BaseUrl::from_env("HUBSPOT_BASE_URL").map_err(|e| e.to_string())?, ..Self::default() };
+        if let Some(size) = std::env::var("HUBSPOT_CONTACT_PAGE_SIZE").ok().filter(|s| !s.trim().is_empty()) {
+            config.contact_page_size = size
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| (1..=200).contains(n))
+                .ok_or_else(|| format!("HUBSPOT_CONTACT_PAGE_SIZE: `{size}` is not a number from 1 to 200"))?;
+        }
+        Ok(config)
+    }
+}
+
+/// What only the author knows of the integration: the rest of its configuration comes from the code.
+pub fn integration() -> Integration {
+    Integration::new("hubspot", "HubSpot")
+        .description(
+            "See your HubSpot contacts, their notes, tasks, calls, emails, meetings and tickets beside every \
+             conversation, and log notes and follow-up tasks without leaving Talkdesk.",
+        )
+        .logo_url("https://talkdeskapp.s3.amazonaws.com/assets/integrations/hubspot.png")
+        .icon_url("https://talkdeskapp.s3.amazonaws.com/assets/integrations/hubspot_icon.png")
+        // The key Talkdesk passes the access token under, declared as provided by the OAuth 2.0 authority.
+        .authentication(
+            AuthenticationType::OAuth2,
+            vec![AuthField::input("access_token", "HubSpot access token").kind(FieldType::OAuth)],
+        )
+        .interaction_types(mapping::KINDS.iter().map(|kind| kind.interaction_type))
+}
+
+/// The configuration documents of the bridge reachable at `public_url`.
+pub fn configuration(public_url: &str) -> Result<Documents, Box<dyn std::error::Error>> {
+    Ok(bridge(Config::default())?.configuration(public_url)?)
+}
+
+/// The bridge: its endpoints, sharing one HubSpot client (one connection pool).
+pub fn bridge(config: Config) -> Result<Bridge, bridge::Error> {
+    let client = Client::builder()
+        .service_name("HubSpot")
+        .timeout(config.timeout)
+        .max_retries(config.max_retries)
+        .max_retry_after(config.max_retry_after)
+        .rate_limit(hubspot::rate_limit(config.secondly_wait, config.rate_limit_backoff))
+        .user_agent(concat!("talkdesk-hubspot-bridge/", env!("CARGO_PKG_VERSION")))
+        .build()?;
+    let base = match &config.base_url {
+        Some(base) => base.clone(),
+        None => BaseUrl::parse(hubspot::API_BASE).map_err(|e| bridge::Error::internal(e.to_string()))?,
+    };
+    let hubspot = hubspot::HubSpot::new(client, base, &config);
+    Ok(Bridge::new()
+        .state(hubspot)
+        .deadline(config.deadline)
+        .integration(integration())
+        .endpoint(handlers::validate {})
+        .endpoint(handlers::contacts {})
+        .endpoint(handlers::interactions {})
+        .endpoint(handlers::create_task {})
+        .endpoint(handlers::log_note {})
+        .endpoint(handlers::agents {}))
+}
+
+const USAGE: &str = "usage: hubspot [--demo | configuration --public-url <URL>]
+
+  (no argument)  serve the bridge against https://api.hubapi.com, or HUBSPOT_BASE_URL
+  --demo         start a fake HubSpot (contacts, engagements, owners, an OAuth token endpoint), serve the bridge
+                 against it, print curl commands
+  configuration --public-url <URL>
+                 print the configuration documents of the bridge served at <URL> and exit
+
+environment: BRIDGE_ADDR (default 127.0.0.1:3000) or PORT, BRIDGE_TOKEN, HUBSPOT_BASE_URL,
+             HUBSPOT_CONTACT_PAGE_SIZE (1-200, default 200), RUST_LOG
+demo only:   HUBSPOT_DEMO_TOKEN_SECONDS (access token lifetime, default 600), HUBSPOT_DEMO_TOKEN_USES (HubSpot
+             calls per access token; with HUBSPOT_CONTACT_PAGE_SIZE=20, 15 expires one mid-sync),
+             HUBSPOT_DEMO_FAKE_ADDR (where the fake HubSpot listens, default a free port)";
+
+#[allow(dead_code)] // the integration tests include this file as a module and start the bridge themselves
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let outcome = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        [] => serve().await,
+        ["--demo"] => demo::run().await,
+        ["configuration", "--public-url", url] => print_configuration(url),
+        ["configuration", flag] if flag.starts_with("--public-url=") => {
+            print_configuration(&flag["--public-url=".len()..])
+        }
+        ["--help" | "-h"] => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    if let Err(err) = outcome {
+        eprintln!("hubspot bridge: {err}");
+        std::process::exit(1);
+    }
+}
+
+fn print_configuration(public_url: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let documents = configuration(public_url)?;
+    println!("{}", serde_json::to_string_pretty(&documents.to_json())?);
+    Ok(())
+}
+
+/// Serves the bridge against HubSpot (or `HUBSPOT_BASE_URL`) until SIGINT or SIGTERM.
+async fn serve() -> Result<(), Box<dyn std::error::Error>> {
+    let config = Config::from_env()?;
+    match &config.base_url {
+        Some(base) => println!("calling HubSpot at {base} (HUBSPOT_BASE_URL)"),
+        None => println!("calling HubSpot at {}", hubspot::API_BASE),
+    }
+    let running = bridge(config)?.bind(bridge::listen_address()?).await?;
+    println!("HubSpot bridge listening on {}", running.url());
+    running.run_until_signal().await;
+    Ok(())
+}
