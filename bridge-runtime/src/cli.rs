@@ -305,14 +305,30 @@ fn write_configuration(
     Ok(())
 }
 
-/// Two columns: names, then what they are (on the next line when the name is long).
+/// Two columns: names, then what they are (on the next line when the name is long), wrapped at 100 columns.
 fn list(text: &mut String, rows: &[(&str, &str)]) {
     const WIDTH: usize = 20;
+    const LINE: usize = 100 - 2 - WIDTH;
     for (name, help) in rows {
+        let mut lines = Vec::new();
+        let mut line = String::new();
+        for word in help.split_whitespace() {
+            if !line.is_empty() && line.len() + 1 + word.len() > LINE {
+                lines.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        lines.push(line);
         if name.len() < WIDTH {
-            let _ = writeln!(text, "  {name:<WIDTH$}{help}");
+            let _ = writeln!(text, "  {name:<WIDTH$}{}", lines[0]);
         } else {
-            let _ = writeln!(text, "  {name}\n  {:<WIDTH$}{help}", "");
+            let _ = writeln!(text, "  {name}\n  {:<WIDTH$}{}", "", lines[0]);
+        }
+        for line in &lines[1..] {
+            let _ = writeln!(text, "  {:<WIDTH$}{line}", "");
         }
     }
 }
@@ -403,6 +419,17 @@ mod tests {
     fn the_environment_the_author_reads_is_in_the_help() {
         let text = cli().env("CRM_URL", "the CRM's base URL").usage();
         assert!(text.contains("  CRM_URL             the CRM's base URL\n"), "{text}");
+    }
+
+    #[test]
+    fn long_help_is_wrapped_under_its_column() {
+        let long: &'static str = "word ".repeat(40).leak().trim();
+        let text = cli().env("A_VARIABLE_WITH_A_LONG_NAME", long).usage();
+        assert!(text.lines().all(|line| line.len() <= 100), "{text}");
+        let at = text.find("  A_VARIABLE_WITH_A_LONG_NAME\n").expect("the name on a line of its own");
+        let rest: Vec<&str> = text[at..].lines().skip(1).take(3).collect();
+        assert!(rest.iter().all(|line| line.starts_with(&" ".repeat(22)) && line.trim_start().starts_with("word")));
+        assert_eq!(rest.iter().map(|l| l.split_whitespace().count()).sum::<usize>(), 40);
     }
 
     #[test]
