@@ -42,7 +42,7 @@ Drives the bridge at URL as Talkdesk does and checks the protocol on every answe
   --action-data JSON         the inputs (`data`) of the last --action
   --action-meta JSON         the `meta` of the last --action, e.g. '{\"contact_external_id\": \"1\"}'
   --max-pages N              the most pages a sync may have before it is called endless (default 1000)
-  --path ENDPOINT=PATH       another path for auth_validation, contact_sync, interactions, agent_sync or
+  --path ENDPOINT=PATH       another path for auth_validation, contact_sync, interaction_retrieval, agent_sync or
                              action:NAME (defaults: /auth_validation, /contact_sync, /interaction_update,
                              /agent_sync, /actions/NAME)
   --timeout SECONDS          how long to wait for each answer (default 30)
@@ -196,7 +196,9 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Command, St
                 match endpoint {
                     "auth_validation" => options.paths.auth_validation = path,
                     "contact_sync" => options.paths.contact_sync = path,
-                    "interactions" | "interaction_update" => options.paths.interactions = path,
+                    "interaction_retrieval" | "interactions" | "interaction_update" => {
+                        options.paths.interaction_retrieval = path
+                    }
                     "agent_sync" => options.paths.agent_sync = path,
                     other => match other.strip_prefix("action:") {
                         Some(name) if !name.is_empty() => {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The benchmarks of issue 7: the same three endpoints written with bridge's macros (bench-bridge), as a hand-written
-# warp filter (bench-warp) and with hyper alone (bench-hyper), measured side by side in one run; bench-warp-plain is
-# bench-warp without bridge's per-request hardening (request ids, deadline, in-flight bound). See BENCHMARKS.md.
+# The benchmarks of issues 7 and 15: the same three endpoints written with bridge's macros (bench-bridge), as a
+# hand-written warp filter (bench-warp) and with hyper alone (bench-hyper), both on bridge's protocol types, and the
+# same two on plain serde structs (bench-warp-strings, bench-hyper-strings: String dates, &'static str enums),
+# measured side by side in one run; bench-warp-plain is bench-warp without bridge's per-request hardening (request
+# ids, deadline, in-flight bound). See BENCHMARKS.md.
 #
 #   scripts/bench.sh                 # everything (about 20 minutes on 2 cores, after the first build)
 #   scripts/bench.sh --update-doc    # … and write the results into BENCHMARKS.md (between its markers)
@@ -10,7 +12,8 @@
 # Stages (each can be skipped: BENCH_SKIP="compile criterion wrk callgrind"):
 #   1. tools      valgrind + wrk from Debian's packages when missing (apt-get update first), as root
 #   2. build      bench/ in release mode, once
-#   3. answers    every variant must answer every endpoint with the same status and the same bytes
+#   3. answers    every variant (the plain-types servers included) must answer every endpoint with the same status
+#                 and the same bytes as bench-bridge
 #   4. callgrind  instructions per request: each server under callgrind for N1 then N2 keep-alive requests,
 #                 (I2 − I1) / (N2 − N1); per-function profiles kept for callgrind_annotate
 #   5. wrk        requests per second, variants alternated over BENCH_ROUNDS rounds, medians
@@ -35,7 +38,7 @@ for arg in "$@"; do
     esac
 done
 
-VARIANTS=(bridge warp hyper warp-plain)
+VARIANTS=(bridge warp hyper warp-plain warp-strings hyper-strings)
 ENDPOINTS=(interactions contacts action)
 if [[ $QUICK == 1 ]]; then
     N_interactions=(20 40); N_action=(20 40); N_contacts=(2 4)
@@ -121,7 +124,7 @@ stop_server() {
 
 # ---------------------------------------------------------------------------------------------------------------
 # 3. answers: same status, same bytes
-log "checking that the four servers give the same answers"
+log "checking that the ${#VARIANTS[@]} servers give the same answers"
 for v in "${VARIANTS[@]}"; do
     next_port
     start_server "$OUT/logs/answers-$v.log" "$BIN/bench-$v" "127.0.0.1:$PORT" --threads 1
@@ -177,8 +180,11 @@ cg_per_request() {
         sort -t$'\t' -k1,1gr >"$OUT/callgrind/$v-$e.per-request.tsv"
 }
 
-# cg_delta E : "bridge − warp<TAB>bridge<TAB>warp<TAB>function", by how much more bridge spends
+# cg_delta E BASE : "bridge − BASE<TAB>bridge<TAB>BASE<TAB>function", by how much more bridge spends, into
+# delta-E.tsv (BASE warp) or delta-BASE-E.tsv
 cg_delta() {
+    local target=$OUT/callgrind/delta-$1.tsv
+    [[ $2 == warp ]] || target=$OUT/callgrind/delta-$2-$1.tsv
     awk -F'\t' '
         FNR == NR { w[$2] = $1; next }
         { b[$2] = $1 }
@@ -186,8 +192,8 @@ cg_delta() {
             for (f in b) d[f] = b[f] - w[f]
             for (f in w) if (!(f in b)) d[f] = -w[f]
             for (f in d) printf "%d\t%d\t%d\t%s\n", d[f], b[f], w[f], f
-        }' "$OUT/callgrind/warp-$1.per-request.tsv" "$OUT/callgrind/bridge-$1.per-request.tsv" |
-        sort -t$'\t' -k1,1gr >"$OUT/callgrind/delta-$1.tsv"
+        }' "$OUT/callgrind/$2-$1.per-request.tsv" "$OUT/callgrind/bridge-$1.per-request.tsv" |
+        sort -t$'\t' -k1,1gr >"$target"
 }
 
 declare -A IPR # instructions per request, by "variant endpoint"
@@ -203,7 +209,8 @@ if ! skipped callgrind; then
             log "callgrind $e $v: ${IPR[$v $e]} instructions/request ($n1 → $n2 requests: $i1 → $i2, $(elapsed "$t") s)"
             cg_per_request "$v" "$e" "$n1" "$n2"
         done
-        cg_delta "$e"
+        cg_delta "$e" warp
+        cg_delta "$e" warp-strings
         unset -n counts
     done
 fi
@@ -316,7 +323,7 @@ if ! skipped compile; then
         touch_handler "$WS/bench/src/bin/bench-$v.rs" "$k"
         t=$(now)
         (cd "$WS/bench" && cargo build --bin "bench-$v") >>"$OUT/logs/compile-bench.log" 2>&1 || die "rebuild of bench-$v failed"
-        COMPILE_ROWS+=("\`bench-$v\` (3 endpoints): rebuild after editing its interaction handler|$(elapsed "$t") s")
+        COMPILE_ROWS+=("\`bench-$v\` (3 endpoints): rebuild after editing \`bench/src/bin/bench-$v.rs\`|$(elapsed "$t") s")
     done
     unset CARGO_TARGET_DIR
     rm -rf "$(dirname "$WS")"
@@ -339,7 +346,7 @@ label() { case $1 in interactions) echo "interactions (20 per answer, 200)" ;; c
     echo "| tools | $(valgrind --version), wrk $(wrk --version 2>&1 | awk 'NR == 1 { print $2 }') |"
     echo "| source | $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && [[ -n $(git status --porcelain -- bridge-runtime bridge-macros src 2>/dev/null) ]] && echo ' + uncommitted changes') |"
     echo
-    echo "Answers: the four servers answered each endpoint with the same status and the same bytes" \
+    echo "Answers: the ${#VARIANTS[@]} servers (${VARIANTS[*]}) answered each endpoint with the same status and the same bytes" \
         "(${ANSWER_BYTES[0]}, ${ANSWER_BYTES[1]} and ${ANSWER_BYTES[2]} bytes)."
     if ! skipped callgrind; then
         echo
@@ -352,26 +359,43 @@ label() { case $1 in interactions) echo "interactions (20 per answer, 200)" ;; c
             echo "| $(label "$e") | ${counts[0]} → ${counts[1]} | $(fmt_int "${IPR[bridge $e]}") | $(fmt_int "${IPR[warp $e]}") | $(fmt_int "${IPR[hyper $e]}") | **$(ratio "${IPR[bridge $e]}" "${IPR[warp $e]}")** | $(ratio "${IPR[warp $e]}" "${IPR[hyper $e]}") | $(fmt_int "${IPR[warp-plain $e]}") | $(ratio "${IPR[warp $e]}" "${IPR[warp-plain $e]}") |"
             unset -n counts
         done
+        echo
+        echo "#### Against hand-written servers on plain types (issue 15)"
+        echo
+        echo "\`bench-warp-strings\` and \`bench-hyper-strings\` are \`bench-warp\` and \`bench-hyper\` on plain serde structs"
+        echo "(\`String\` dates, \`&'static str\` enums): the same answers, byte for byte, without bridge's protocol types."
+        echo "The bars: bridge ≤ 1.05 × warp on plain types, ≤ 1.07 × hyper on plain types."
+        echo
+        echo "| endpoint | bridge (macros) | warp, plain types | hyper, plain types | bridge / warp, plain types | bridge / hyper, plain types | warp: bridge's types / plain types | hyper: bridge's types / plain types |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+        for e in "${ENDPOINTS[@]}"; do
+            echo "| $(label "$e") | $(fmt_int "${IPR[bridge $e]}") | $(fmt_int "${IPR[warp-strings $e]}") | $(fmt_int "${IPR[hyper-strings $e]}") | **$(ratio "${IPR[bridge $e]}" "${IPR[warp-strings $e]}")** | **$(ratio "${IPR[bridge $e]}" "${IPR[hyper-strings $e]}")** | $(ratio "${IPR[warp $e]}" "${IPR[warp-strings $e]}") | $(ratio "${IPR[hyper $e]}" "${IPR[hyper-strings $e]}") |"
+        done
     fi
     if ! skipped callgrind; then
         echo
-        echo "### Where bridge's instructions differ from the hand-written warp filter (per request)"
+        echo "### Where bridge's instructions differ from the hand-written warp filters (per request)"
         echo
-        echo "Self cost of each function per request, (I2 − I1) / (N2 − N1), bridge minus warp; the functions with the"
-        echo "largest differences either way. Inlining differs between the two binaries, so read groups of functions"
-        echo "(allocation, formatting, timers, routing) rather than single rows. Full lists: \`callgrind/delta-*.tsv\`."
-        for e in "${ENDPOINTS[@]}"; do
-            echo
-            echo "<details><summary>$(label "$e"): bridge $(fmt_int "${IPR[bridge $e]}"), warp $(fmt_int "${IPR[warp $e]}")</summary>"
-            echo
-            echo "| bridge − warp | bridge | warp | function |"
-            echo "|---:|---:|---:|---|"
-            { head -12 "$OUT/callgrind/delta-$e.tsv"; tail -6 "$OUT/callgrind/delta-$e.tsv" | sort -t$'\t' -k1,1g; } |
-                awk -F'\t' '!seen[$4]++ && ($1 >= 20 || $1 <= -20) {
-                    f = $4; gsub(/\|/, "\\|", f); if (length(f) > 110) f = substr(f, 1, 107) "..."
-                    printf "| %+d | %d | %d | `%s` |\n", $1, $2, $3, f }'
-            echo
-            echo "</details>"
+        echo "Self cost of each function per request, (I2 − I1) / (N2 − N1), bridge minus \`bench-warp\` (bridge's types)"
+        echo "and minus \`bench-warp-strings\` (plain types); the functions with the largest differences either way."
+        echo "Inlining differs between the binaries, so read groups of functions (allocation, formatting, timers,"
+        echo "routing) rather than single rows. Full lists: \`callgrind/delta-*.tsv\`."
+        for base in warp warp-strings; do
+            for e in "${ENDPOINTS[@]}"; do
+                file=$OUT/callgrind/delta-$e.tsv
+                [[ $base == warp ]] || file=$OUT/callgrind/delta-$base-$e.tsv
+                echo
+                echo "<details><summary>$(label "$e"): bridge $(fmt_int "${IPR[bridge $e]}"), $base $(fmt_int "${IPR[$base $e]}")</summary>"
+                echo
+                echo "| bridge − $base | bridge | $base | function |"
+                echo "|---:|---:|---:|---|"
+                { head -12 "$file"; tail -6 "$file" | sort -t$'\t' -k1,1g; } |
+                    awk -F'\t' '!seen[$4]++ && ($1 >= 20 || $1 <= -20) {
+                        f = $4; gsub(/\|/, "\\|", f); if (length(f) > 110) f = substr(f, 1, 107) "..."
+                        printf "| %+d | %d | %d | `%s` |\n", $1, $2, $3, f }'
+                echo
+                echo "</details>"
+            done
         done
     fi
     if ! skipped wrk; then
@@ -381,15 +405,17 @@ label() { case $1 in interactions) echo "interactions (20 per answer, 200)" ;; c
         echo "Server pinned to one core with a current-thread runtime, wrk on the other: \`wrk -t1 -c$CONNECTIONS -d${DURATION}s\`" \
             "after a ${WARMUP} s warm-up; variants alternated in a rotating order every round."
         echo
-        echo "| endpoint | bridge (macros) | warp by hand | hyper alone | warp, no hardening | bridge / warp | all rounds (bridge; warp; hyper; warp, no hardening) |"
-        echo "|---|---:|---:|---:|---:|---:|---|"
+        echo "| endpoint | bridge (macros) | warp by hand | hyper alone | warp, no hardening | warp, plain types | hyper, plain types | bridge / warp | bridge / warp, plain types | all rounds (${VARIANTS[*]}) |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
         for e in "${ENDPOINTS[@]}"; do
             mb=$(echo "${RPS_ALL[bridge $e]}" | median)
             mw=$(echo "${RPS_ALL[warp $e]}" | median)
             mh=$(echo "${RPS_ALL[hyper $e]}" | median)
             mp=$(echo "${RPS_ALL[warp-plain $e]}" | median)
+            ms=$(echo "${RPS_ALL[warp-strings $e]}" | median)
+            mhs=$(echo "${RPS_ALL[hyper-strings $e]}" | median)
             rounds=$(for v in "${VARIANTS[@]}"; do echo "${RPS_ALL[$v $e]}" | awk '{ $1 = $1; printf "%s; ", $0 }'; done | sed 's/; $//')
-            echo "| $(label "$e") | $(fmt_int "$mb") | $(fmt_int "$mw") | $(fmt_int "$mh") | $(fmt_int "$mp") | **$(ratio "$mb" "$mw")** | $rounds |"
+            echo "| $(label "$e") | $(fmt_int "$mb") | $(fmt_int "$mw") | $(fmt_int "$mh") | $(fmt_int "$mp") | $(fmt_int "$ms") | $(fmt_int "$mhs") | **$(ratio "$mb" "$mw")** | **$(ratio "$mb" "$ms")** | $rounds |"
         done
     fi
     if ! skipped criterion; then

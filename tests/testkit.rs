@@ -65,7 +65,7 @@ async fn contact_sync_pages_are_typed() {
 async fn interactions_by_id_email_or_phone() {
     let (client, _) = client();
     let by_id: Vec<Interaction> = client
-        .interactions()
+        .interaction_retrieval()
         .auth(GOOD)
         .interaction_types(["case", "note"])
         .contact_external_id("1")
@@ -74,7 +74,7 @@ async fn interactions_by_id_email_or_phone() {
         .answer();
     assert_eq!(by_id.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["23", "24"]);
     let by_email = client
-        .interactions()
+        .interaction_retrieval()
         .auth(GOOD)
         .interaction_types(["note"])
         .contact_email("nobody@example.com")
@@ -85,7 +85,7 @@ async fn interactions_by_id_email_or_phone() {
         by_email.raw_json().unwrap(),
         json!([{"id": "24", "subject": "Called back", "date": "2012-11-22 09:00:00 UTC", "type": "note"}])
     );
-    let envelope = client.interactions().auth(GOOD).interaction_types(["case"]).contact_phone("+15550000001");
+    let envelope = client.interaction_retrieval().auth(GOOD).interaction_types(["case"]).contact_phone("+15550000001");
     assert_eq!(envelope.envelope()["data"], json!({"contact_phones": ["+15550000001"]}));
     assert_eq!(envelope.send().await.answer().len(), 1);
 }

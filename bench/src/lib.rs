@@ -1,19 +1,26 @@
-//! What the three benchmark servers share: the bridge's own types, the work each endpoint does, the request bodies
-//! the load generators send, and the small command line every server reads.
+//! What the benchmark servers share: the bridge's own types, the work each endpoint does (on bridge's protocol
+//! types, [`Service`], or on plain serde structs, [`plain::Service`]), the request bodies the load generators send,
+//! and the small command line every server reads.
 //!
-//! The three servers (`bench-bridge`, `bench-warp`, `bench-hyper`) answer the same three endpoints with the same
-//! work and the same bytes:
+//! Every server (`bench-bridge`, `bench-warp`, `bench-hyper`, `bench-warp-plain`, and `bench-warp-strings` and
+//! `bench-hyper-strings` on plain types) answers the same three endpoints with the same work and the same bytes:
 //!
 //! - `POST /interaction_update`: decode the envelope, check the credentials, build 20 interactions, encode them (`200`);
 //! - `POST /contact_sync`: decode, check, build a page of [`CONTACTS`] contacts, encode it (`200`, about 1.7 MB);
 //! - `POST /actions/create_ticket`: decode the action's inputs, check, "create" the ticket, encode the outcome (`201`).
 //!
-//! Only the plumbing differs: the macro-generated endpoint, a hand-written warp filter, a hand-written hyper service.
+//! Only the plumbing differs (the macro-generated endpoint, a hand-written warp filter, a hand-written hyper
+//! service: [`warp_server`], [`hyper_server`]), and the types the answers are built from ([`Model`]).
+
+pub mod hyper_server;
+pub mod plain;
+pub mod warp_server;
 
 use bridge::{
-    ActionMeta, ActionOutcome, Contact, ContactPage, ContactSyncMeta, Interaction, InteractionData, InteractionMeta,
-    Priority, Secret, Status, TalkdeskDate,
+    ActionMeta, ActionOutcome, Contact, ContactPage, ContactSyncMeta, Envelope, Interaction, InteractionData,
+    InteractionMeta, Priority, Secret, Status, TalkdeskDate,
 };
+use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -89,10 +96,47 @@ impl From<Refusal> for bridge::Error {
     }
 }
 
-/// The in-memory "external service" every variant shares the same way (one `Arc`, cloned per request).
+/// The types a server is written with, and the work of each endpoint on them: bridge's protocol types
+/// ([`Service`]) or plain serde structs ([`plain::Service`]). The hand-written servers are generic over it, so that
+/// the two differ in their types only.
+pub trait Model: Send + Sync + Sized + 'static {
+    /// The decoded request of the interaction endpoint.
+    type InteractionRequest: DeserializeOwned + Send;
+    /// The decoded request of the contact-sync endpoint.
+    type ContactRequest: DeserializeOwned + Send;
+    /// The decoded request of the action.
+    type ActionRequest: DeserializeOwned + Send;
+    /// The interaction endpoint's answer.
+    type Interactions: Serialize + Send;
+    /// The contact-sync endpoint's answer.
+    type ContactPage: Serialize + Send;
+    /// The action's answer.
+    type Outcome: Serialize + Send;
+
+    /// The service, with its records.
+    fn start() -> Arc<Self>;
+    /// The interaction endpoint's work.
+    fn interactions(&self, request: &Self::InteractionRequest) -> Result<Self::Interactions, Refusal>;
+    /// The contact-sync endpoint's work.
+    fn contacts(&self, request: &Self::ContactRequest) -> Result<Self::ContactPage, Refusal>;
+    /// The action's work.
+    fn create_ticket(&self, request: &Self::ActionRequest) -> Result<Self::Outcome, Refusal>;
+}
+
+/// The dates of the service's [`INTERACTIONS`] interactions, as seconds since the Unix epoch: one an hour from
+/// `2012-11-21 17:53:51 UTC`. The service keeps them in the form its types want (bridge's [`TalkdeskDate`], or
+/// the rendered string for the plain types), so that the plain servers never format a date: whatever rendering
+/// a `TalkdeskDate` costs shows in the comparison.
+pub fn interaction_timestamps() -> impl Iterator<Item = i64> {
+    (0..INTERACTIONS as i64).map(|n| 1_353_520_431 + 3_600 * n)
+}
+
+/// The in-memory "external service" every variant shares the same way (one `Arc`, cloned per request), with
+/// bridge's protocol types.
 #[derive(Debug)]
 pub struct Service {
     pub contacts: Vec<Contact>,
+    pub interaction_dates: Vec<TalkdeskDate>,
     pub next_ticket: AtomicU64,
 }
 
@@ -109,7 +153,9 @@ impl Service {
                     .url(format!("https://service.example.com/contacts/{n}"))
             })
             .collect();
-        Arc::new(Service { contacts, next_ticket: AtomicU64::new(100) })
+        let interaction_dates =
+            interaction_timestamps().map(|at| TalkdeskDate::from_unix_timestamp(at).expect("in range")).collect();
+        Arc::new(Service { contacts, interaction_dates, next_ticket: AtomicU64::new(100) })
     }
 
     fn check(&self, credentials: &Credentials) -> Result<(), Refusal> {
@@ -131,13 +177,12 @@ impl Service {
         let contact = data.contact_external_id.as_deref().unwrap_or("0");
         let name = data.contact_name.as_deref().unwrap_or("the contact");
         let mut out = Vec::with_capacity(INTERACTIONS);
-        for n in 0..INTERACTIONS {
+        for (n, &date) in self.interaction_dates.iter().enumerate() {
             let kind = if n % 2 == 0 { "case" } else { "note" };
             if !meta.wants(kind) {
                 continue;
             }
             let id = format!("{contact}-{n}");
-            let date = TalkdeskDate::from_unix_timestamp(1_353_520_431 + 3_600 * n as i64).expect("in range");
             out.push(
                 Interaction::new(&id, kind, format!("Follow-up #{n} with {name}"), date)
                     .description("Your order is ready to be shipped")
@@ -170,6 +215,31 @@ impl Service {
         let _ = (&ticket.description, ticket.priority);
         let id = self.next_ticket.fetch_add(1, Ordering::Relaxed);
         Ok(ActionOutcome::message(format!("Ticket #{id} created: {}", ticket.subject)).external_id(id.to_string()))
+    }
+}
+
+impl Model for Service {
+    type InteractionRequest = Envelope<Credentials, InteractionMeta, InteractionData>;
+    type ContactRequest = Envelope<Credentials, ContactSyncMeta, IgnoredAny>;
+    type ActionRequest = Envelope<Credentials, ActionMeta, NewTicket>;
+    type Interactions = Vec<Interaction>;
+    type ContactPage = ContactPage;
+    type Outcome = ActionOutcome;
+
+    fn start() -> Arc<Self> {
+        Service::new()
+    }
+
+    fn interactions(&self, request: &Self::InteractionRequest) -> Result<Vec<Interaction>, Refusal> {
+        Service::interactions(self, &request.auth, &request.meta, &request.data)
+    }
+
+    fn contacts(&self, request: &Self::ContactRequest) -> Result<ContactPage, Refusal> {
+        Service::contacts(self, &request.auth, &request.meta)
+    }
+
+    fn create_ticket(&self, request: &Self::ActionRequest) -> Result<ActionOutcome, Refusal> {
+        Service::create_ticket(self, &request.auth, &request.meta, &request.data)
     }
 }
 

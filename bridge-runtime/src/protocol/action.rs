@@ -45,17 +45,20 @@ pub struct ActionOutcome {
 
 impl ActionOutcome {
     /// An outcome with a message.
+    #[inline]
     pub fn message(message: impl Into<String>) -> Self {
         Self { message: Some(message.into()), ..Self::default() }
     }
 
     /// Sets the id of the created resource.
+    #[inline]
     pub fn external_id(mut self, id: impl Into<String>) -> Self {
         self.external_id = Some(id.into());
         self
     }
 
     /// Describes a created contact: its id, type and URL.
+    #[inline]
     pub fn contact(mut self, id: impl Into<String>, kind: impl Into<String>, url: impl Into<String>) -> Self {
         self.contact_external_id = Some(id.into());
         self.contact_external_type = Some(kind.into());

@@ -24,6 +24,7 @@ pub struct Agent {
 
 impl Agent {
     /// An agent.
+    #[inline]
     pub fn new(id: impl Into<String>, name: impl Into<String>, email: impl Into<String>) -> Self {
         Self { id: id.into(), name: name.into(), email: email.into() }
     }
@@ -51,11 +52,13 @@ pub struct AgentPage {
 
 impl AgentPage {
     /// A last page of agents.
+    #[inline]
     pub fn new(agents: Vec<Agent>) -> Self {
         Self { agents, next_offset: None }
     }
 
     /// Announces a next page at `offset`.
+    #[inline]
     pub fn next_offset(mut self, offset: impl Into<String>) -> Self {
         self.next_offset = Some(offset.into());
         self

@@ -64,6 +64,7 @@ pub enum SyncSituation {
 
 impl SyncSituation {
     /// The checkpoint Talkdesk sent, if this is an incremental sync.
+    #[inline]
     pub fn checkpoint(&self) -> Option<&str> {
         match self {
             Self::Incremental { checkpoint } | Self::IncrementalNextPage { checkpoint, .. } => Some(checkpoint),
@@ -72,6 +73,7 @@ impl SyncSituation {
     }
 
     /// The offset Talkdesk sent, if this is not a first page.
+    #[inline]
     pub fn offset(&self) -> Option<&str> {
         match self {
             Self::InitialNextPage { offset } | Self::IncrementalNextPage { offset, .. } => Some(offset),
@@ -80,6 +82,7 @@ impl SyncSituation {
     }
 
     /// Whether this is the first page of a sync (no offset).
+    #[inline]
     pub fn is_first_page(&self) -> bool {
         self.offset().is_none()
     }
@@ -156,41 +159,48 @@ pub struct Contact {
 
 impl Contact {
     /// A contact with its two mandatory fields.
+    #[inline]
     pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
         Self { id: id.into(), name: name.into(), ..Self::default() }
     }
 
     /// Adds an email.
+    #[inline]
     pub fn email(mut self, email: impl Into<String>) -> Self {
         self.emails.push(email.into());
         self
     }
 
     /// Adds a phone number.
+    #[inline]
     pub fn phone(mut self, phone: impl Into<String>) -> Self {
         self.phones.push(phone.into());
         self
     }
 
     /// Sets the company.
+    #[inline]
     pub fn company(mut self, company: impl Into<String>) -> Self {
         self.company = Some(company.into());
         self
     }
 
     /// Sets the title.
+    #[inline]
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.title = Some(title.into());
         self
     }
 
     /// Sets the photo URL.
+    #[inline]
     pub fn photo_url(mut self, url: impl Into<String>) -> Self {
         self.photo_url = Some(url.into());
         self
     }
 
     /// Sets the URL of the contact in the external service.
+    #[inline]
     pub fn url(mut self, url: impl Into<String>) -> Self {
         self.url = Some(url.into());
         self
@@ -199,7 +209,7 @@ impl Contact {
 
 /// One page of a contact synchronization: what a contact retriever returns.
 ///
-/// The checkpoint is mandatory (`bridge::docs::contact_sync`: else Talkdesk would re-sync everything every time); return it on
+/// The checkpoint is mandatory (Talkdesk would otherwise re-sync everything every time); return it on
 /// every page and never move it backwards. `next_offset` means "there are more pages"; `context` is sent back with
 /// the next page's request.
 ///
@@ -229,6 +239,7 @@ pub struct ContactPage {
 
 impl ContactPage {
     /// A last page (no `next_offset`) with its checkpoint.
+    #[inline]
     pub fn new(contacts: Vec<Contact>, synchronization_checkpoint: impl Into<String>) -> Self {
         Self {
             contacts,
@@ -239,12 +250,14 @@ impl ContactPage {
     }
 
     /// Announces a next page at `offset`.
+    #[inline]
     pub fn next_offset(mut self, offset: impl Into<String>) -> Self {
         self.next_offset = Some(offset.into());
         self
     }
 
     /// State to receive back with the next page's request.
+    #[inline]
     pub fn context(mut self, context: Value) -> Self {
         self.context = Some(context);
         self

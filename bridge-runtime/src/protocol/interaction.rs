@@ -12,6 +12,7 @@ pub struct InteractionMeta {
 
 impl InteractionMeta {
     /// Whether interactions of type `kind` were asked for.
+    #[inline]
     pub fn wants(&self, kind: &str) -> bool {
         self.interaction_types.iter().any(|t| t == kind)
     }
@@ -114,6 +115,7 @@ pub struct Interaction {
 
 impl Interaction {
     /// An interaction with its mandatory fields: id, type, subject and date.
+    #[inline]
     pub fn new(id: impl Into<String>, kind: impl Into<String>, subject: impl Into<String>, date: TalkdeskDate) -> Self {
         Self {
             id: id.into(),
@@ -128,24 +130,28 @@ impl Interaction {
     }
 
     /// Sets the preview.
+    #[inline]
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
     }
 
     /// Sets the URL in the external service.
+    #[inline]
     pub fn url(mut self, url: impl Into<String>) -> Self {
         self.url = Some(url.into());
         self
     }
 
     /// Sets the priority.
+    #[inline]
     pub fn priority(mut self, priority: Priority) -> Self {
         self.priority = Some(priority);
         self
     }
 
     /// Sets the status.
+    #[inline]
     pub fn status(mut self, status: Status) -> Self {
         self.status = Some(status);
         self

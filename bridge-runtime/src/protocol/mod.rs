@@ -1,7 +1,7 @@
 //! The Talkdesk bridge protocol as Rust types: what Talkdesk sends to each endpoint and what a bridge answers.
 //!
 //! This is the ground floor of the framework: it imports nothing else of ours. Each submodule covers one endpoint
-//! (or one value shared by several), and follows `docs/protocol.md` (`bridge::docs::protocol`), including its decisions where Talkdesk's
+//! (or one value shared by several), and follows Talkdesk's bridge protocol, with our own decisions where Talkdesk's
 //! documents are unclear: unknown keys are ignored, a missing `meta`/`data` is an empty object, ids and offsets are
 //! accepted as strings or numbers and always emitted as strings.
 

@@ -50,7 +50,7 @@ pub struct Paths {
     /// Contact synchronization (default `/contact_sync`).
     pub contact_sync: String,
     /// Interaction retrieval (default `/interaction_update`).
-    pub interactions: String,
+    pub interaction_retrieval: String,
     /// Agent synchronization (default `/agent_sync`).
     pub agent_sync: String,
     /// Actions by name; an action not listed is at `/actions/<name>`.
@@ -62,7 +62,7 @@ impl Default for Paths {
         Self {
             auth_validation: EndpointKind::AuthValidation.default_path().to_owned(),
             contact_sync: EndpointKind::ContactSync.default_path().to_owned(),
-            interactions: EndpointKind::InteractionRetrieval.default_path().to_owned(),
+            interaction_retrieval: EndpointKind::InteractionRetrieval.default_path().to_owned(),
             agent_sync: EndpointKind::AgentSync.default_path().to_owned(),
             actions: BTreeMap::new(),
         }
@@ -89,7 +89,7 @@ impl Paths {
                 }
                 EndpointKind::AuthValidation => &mut paths.auth_validation,
                 EndpointKind::ContactSync => &mut paths.contact_sync,
-                EndpointKind::InteractionRetrieval => &mut paths.interactions,
+                EndpointKind::InteractionRetrieval => &mut paths.interaction_retrieval,
                 EndpointKind::AgentSync => &mut paths.agent_sync,
             };
             if !found.contains(&info.kind) {
@@ -104,7 +104,7 @@ impl Paths {
 /// A client for one bridge, in process or at a URL. Cheap to clone.
 ///
 /// Each endpoint has a builder: [`auth_validation`](Self::auth_validation), [`contact_sync`](Self::contact_sync),
-/// [`interactions`](Self::interactions), [`action`](Self::action) and [`agent_sync`](Self::agent_sync); any other
+/// [`interaction_retrieval`](Self::interaction_retrieval), [`action`](Self::action) and [`agent_sync`](Self::agent_sync); any other
 /// request goes through [`post`](Self::post) or [`get`](Self::get).
 #[derive(Clone)]
 pub struct TestClient {
@@ -183,8 +183,8 @@ impl TestClient {
     }
 
     /// An interaction retrieval request.
-    pub fn interactions(&self) -> Call<InteractionCall> {
-        self.call(Method::POST, self.paths.interactions.clone())
+    pub fn interaction_retrieval(&self) -> Call<InteractionRetrievalCall> {
+        self.call(Method::POST, self.paths.interaction_retrieval.clone())
     }
 
     /// An execution of the action `name`.
@@ -258,7 +258,7 @@ pub enum ContactSyncCall {}
 
 /// [`Call`] to the interaction retrieval endpoint: success is a list of [`Interaction`]s.
 #[derive(Debug)]
-pub enum InteractionCall {}
+pub enum InteractionRetrievalCall {}
 
 /// [`Call`] to an action: success is an [`ActionOutcome`].
 #[derive(Debug)]
@@ -278,7 +278,7 @@ impl CallKind for AuthValidationCall {
 impl CallKind for ContactSyncCall {
     type Answer = ContactPage;
 }
-impl CallKind for InteractionCall {
+impl CallKind for InteractionRetrievalCall {
     type Answer = Vec<Interaction>;
 }
 impl CallKind for ActionCall {
@@ -457,7 +457,7 @@ impl Call<ContactSyncCall> {
     }
 }
 
-impl Call<InteractionCall> {
+impl Call<InteractionRetrievalCall> {
     /// `meta.interaction_types`: the types the user wants.
     pub fn interaction_types<I, S>(self, types: I) -> Self
     where

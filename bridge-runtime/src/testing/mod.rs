@@ -51,8 +51,8 @@ mod transport;
 
 pub use checks::CheckpointOrder;
 pub use client::{
-    ActionCall, AgentSyncCall, AuthValidationCall, Call, CallKind, ContactSyncCall, InteractionCall, Paths, RawCall,
-    TestClient, TestRequest, TestResponse,
+    ActionCall, AgentSyncCall, AuthValidationCall, Call, CallKind, ContactSyncCall, InteractionRetrievalCall, Paths,
+    RawCall, TestClient, TestRequest, TestResponse,
 };
 pub use oauth::{OAuth, Refreshed};
 pub use report::{Check, CheckId, Outcome, Report, Section};

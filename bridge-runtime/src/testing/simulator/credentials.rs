@@ -86,7 +86,8 @@ impl Run<'_> {
         }
         if self.served.interactions {
             let meta = serde_json::json!({"interaction_types": self.sim.interaction_types});
-            let mut request = Replayed::new("interaction retrieval", paths.interactions.clone(), meta, empty());
+            let mut request =
+                Replayed::new("interaction retrieval", paths.interaction_retrieval.clone(), meta, empty());
             match self.replay.lookup.clone() {
                 Some((lookup, true)) => request.data = lookup,
                 Some((lookup, false)) => {
@@ -148,11 +149,12 @@ impl Run<'_> {
                 (400, Inconclusive::Refused(why)) => {
                     notes.push(format!("{} answered 400, not 401: not counted, since {why}", request.name));
                 }
-                (200, Inconclusive::No) if request.path == paths.interactions && is_empty_list(&response) => probe
-                    .fail(format!(
+                (200, Inconclusive::No) if request.path == paths.interaction_retrieval && is_empty_list(&response) => {
+                    probe.fail(format!(
                         "{what} answered 200 with [] where the given credentials found interactions: the bridge \
                      swallowed its service's refusal instead of answering 401"
-                    )),
+                    ))
+                }
                 _ => probe.fail(format!("{what} {}", unexpected(&response))),
             }
         }

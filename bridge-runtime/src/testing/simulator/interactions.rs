@@ -54,7 +54,8 @@ impl Run<'_> {
         let mut mixed: Option<(Value, String)> = None;
         for (n, lookup) in lookups.iter().enumerate() {
             let what = format!("lookup {} ({})", n + 1, excerpt(&lookup.to_string(), 80));
-            let call = self.sim.client.interactions().auth(&self.sim.auth).interaction_types(&requested).data(lookup);
+            let call =
+                self.sim.client.interaction_retrieval().auth(&self.sim.auth).interaction_types(&requested).data(lookup);
             let response = match self.send(&format!("interaction {what}"), call, n == 0).await {
                 Ok(response) => response,
                 Err(err) => {
@@ -63,7 +64,7 @@ impl Run<'_> {
                 }
             };
             if n == 0 && response.status() == 404 {
-                let path = self.sim.client.paths().interactions.clone();
+                let path = self.sim.client.paths().interaction_retrieval.clone();
                 self.skip_all(&ids, &format!("not served: POST {path} answered 404"));
                 return;
             }
@@ -113,7 +114,8 @@ impl Run<'_> {
         // A bridge that ignores the filter answers the same to a narrower request.
         if let Some((lookup, only)) = mixed {
             let what = format!("lookup for type {only:?} only");
-            let call = self.sim.client.interactions().auth(&self.sim.auth).interaction_types([&only]).data(&lookup);
+            let call =
+                self.sim.client.interaction_retrieval().auth(&self.sim.auth).interaction_types([&only]).data(&lookup);
             match self.send(&format!("interaction {what}"), call, false).await {
                 Err(err) => answers.fail(err),
                 Ok(response) => {
