@@ -12,18 +12,22 @@
 //! The credentials that work are the ones of Talkdesk's documentation examples (`john.doe@example.com` /
 //! `605b32dd`); anything else is answered `401`, as a real external service would.
 
+use bridge::configuration::Integration;
 use bridge::{
     ActionMeta, ActionOutcome, Agent, AgentPage, AgentSyncMeta, Auth, Bridge, Contact, ContactPage, ContactSyncMeta,
     Data, Error, FieldError, Interaction, InteractionData, InteractionMeta, Priority, Secret, State, Status,
     TalkdeskDate,
 };
 use serde::Deserialize;
+use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 /// The fields Talkdesk sends in `auth`, as this integration declares them.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, bridge::AuthFields)]
 pub struct Credentials {
+    /// Username
     pub username: String,
+    /// Password
     pub password: Secret,
 }
 
@@ -250,14 +254,21 @@ pub fn bridge(store: Store) -> Bridge {
         .endpoint(agents {})
 }
 
+/// What Talkdesk is told about the integration (`cargo run --example minimal -- configuration --public-url URL`).
+pub fn integration() -> Integration {
+    Integration::new("minimal", "Minimal")
+        .description("Tickets and notes from an in-memory service")
+        .logo_url("https://example.com/logo.png")
+        .icon_url("https://example.com/icon.png")
+        .custom_auth_of::<Credentials>()
+        .interaction_types(["case", "note"])
+}
+
 #[allow(dead_code)] // the integration tests include this file as a module and start the bridge themselves
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let store = Arc::new(Mutex::new(Service::sample(25)));
-    let running = bridge(store).bind(bridge::listen_address()?).await?;
-    println!("bridge listening on {}", running.url());
-    running.run_until_signal().await;
-    Ok(())
+async fn main() -> ExitCode {
+    // Serves on BRIDGE_ADDR (default 127.0.0.1:3000), logging to stderr; `--help` lists the rest.
+    bridge::cli!().run(|| bridge(Arc::new(Mutex::new(Service::sample(25)))).integration(integration())).await
 }
 
 #[cfg(test)]

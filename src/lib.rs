@@ -56,9 +56,16 @@
 //! serves itself ([`Bridge::serve`]), is mounted in another server, or is called in process by the test kit. The function itself stays an
 //! ordinary `async fn` that tests can call directly.
 //!
+//! ## Documentation
+//!
+//! [`docs`] holds the guide ([`docs::guide`]: from `cargo new` to a deployed bridge, over a SQL database) and the
+//! protocol's reference, one page per endpoint ([`docs::protocol`] first). [`mod@cli`] is the command line every
+//! bridge's `main` hands itself to. The test kit, `bridge::testing`, needs the `testing` feature (docs.rs and the
+//! project's CI document it with every feature on: `cargo doc --all-features`).
+//!
 //! ## Configuration generated from code
 //!
-//! Talkdesk learns about an integration from JSON documents (`talkdesk-docs/configuration.md`): the integration's,
+//! Talkdesk learns about an integration from JSON documents ([`docs::configuration`]): the integration's,
 //! with its auth fields and endpoint URLs, and one per action, with its inputs. The bridge writes them from code:
 //! `#[derive(bridge::AuthFields)]` describes the auth type, `#[derive(bridge::ActionInputs)]` an action's inputs
 //! (required of the `T` of every `Data<T>`), `#[bridge::action_executor(display = "…", description = "…")]` the
@@ -126,17 +133,22 @@
 //! }
 //! ```
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod docs;
+
 pub use bridge_macros::{
     action_executor, agent_retriever, auth_validator, contact_retriever, interaction_retriever, ActionInputs,
     AuthFields,
 };
 pub use bridge_runtime::{
-    configuration, listen_address, ActionMeta, ActionOutcome, Agent, AgentPage, AgentSyncMeta, Auth, AuthValidation,
-    Bridge, BridgeService, BuildError, Contact, ContactPage, ContactSyncMeta, Data, DateParseError, Endpoint,
-    EndpointInfo, EndpointKind, Envelope, Error, ErrorKind, FieldError, FromRequest, Interaction, InteractionData,
-    InteractionMeta, NoData, NoMeta, Priority, RequestParts, Response, ResponseBody, ResponseFuture, ResultExt,
-    RunningBridge, Secret, ServeError, State, Status, SyncSituation, TalkdeskDate, DEFAULT_ADDR, DEFAULT_BODY_LIMIT,
-    DEFAULT_DEADLINE, DEFAULT_DRAIN_DELAY, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_IN_FLIGHT, DEFAULT_SHUTDOWN_GRACE,
+    cli, configuration, listen_address, ActionMeta, ActionOutcome, Agent, AgentPage, AgentSyncMeta, Auth,
+    AuthValidation, Bridge, BridgeService, BuildError, Contact, ContactPage, ContactSyncMeta, Data, DateParseError,
+    Endpoint, EndpointInfo, EndpointKind, Envelope, Error, ErrorKind, FieldError, FromRequest, Interaction,
+    InteractionData, InteractionMeta, NoData, NoMeta, Priority, RequestParts, Response, ResponseBody, ResponseFuture,
+    ResultExt, RunningBridge, Secret, ServeError, State, Status, SyncSituation, TalkdeskDate, DEFAULT_ADDR,
+    DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE, DEFAULT_DRAIN_DELAY, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_IN_FLIGHT,
+    DEFAULT_SHUTDOWN_GRACE,
 };
 
 /// The client for the external service a bridge adapts (feature `client`, on by default).

@@ -1,5 +1,6 @@
 //! The configuration documents a bridge generates: served at `GET /configuration`, valid against the project's
-//! JSON Schemas (written from `talkdesk-docs/configuration.md`), and refused at start-up when the metadata is not.
+//! JSON Schemas (written from Talkdesk's configuration reference, see `docs/configuration.md`), and refused at
+//! start-up when the metadata is not.
 
 #[path = "../examples/minimal.rs"]
 #[allow(dead_code)]

@@ -84,7 +84,7 @@ async fn interaction_spec_example_answers_the_contacts_interactions() {
 #[tokio::test]
 async fn action_seed_example_corrected_creates_a_ticket() {
     let (bridge, store) = sample_bridge().await;
-    // The seed's example has a trailing comma and a missing comma (PROTOCOL.md): as sent, it is refused…
+    // The seed's example has a trailing comma and a missing comma (see `docs/protocol.md`): as sent, it is refused…
     let seed = r#"{
     "auth": {"username": "john.doe@example.com", "password": "605b32dd"},
     "meta": {"contact_external_id": "1",}

@@ -14,11 +14,15 @@
 //! | one endpoint | `pipeline`, `mount`, `contract` | decode → handler → answer; the `Endpoint` trait; the generated-code contract |
 //! | one request | `gate`, `service` | ids, load shedding, inbound token, routing, body limits, log lines; the [`BridgeService`] |
 //! | the bridge | `builder`, `logs`, `serve` | the [`Bridge`] builder; the default logs; the accept loop, draining, shutdown, addresses |
+//! | command line | [`mod@cli`] | serve, print the configuration documents, `--help`, `--version`: one call from `main` |
 //! | on top | [`http`], `testing`, `warp_filter` | the external-service client (feature `client`, on by default); the test kit (feature `testing`); a warp filter (feature `warp`) |
 //!
 //! Nothing in a lower layer imports from a higher one; `http` and `testing` use the core and are never used by it.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod builder;
+pub mod cli;
 pub mod configuration;
 mod contract;
 mod decode;

@@ -21,6 +21,7 @@ const LAYERS: &[&[&str]] = &[
     &["builder"],
     &["logs"],
     &["serve"],
+    &["cli"],
     &["http", "warp_filter"],
     &["testing"],
 ];

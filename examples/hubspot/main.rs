@@ -5,6 +5,7 @@
 //! cargo run --example hubspot -- --demo   # against a built-in fake HubSpot (with its OAuth token endpoint)
 //! cargo run --example hubspot             # against https://api.hubapi.com (or HUBSPOT_BASE_URL)
 //! cargo run --example hubspot -- configuration --public-url https://hubspot-bridge.example.com
+//! cargo run --example hubspot -- --help    # the command line every bridge has (`bridge::cli`), and --demo
 //! ```
 //!
 //! | endpoint | path | HubSpot API |
@@ -42,9 +43,11 @@ pub mod hubspot;
 pub mod mapping;
 pub mod window;
 
+use bridge::cli::Command;
 use bridge::configuration::{AuthField, AuthenticationType, Documents, FieldType, Integration};
 use bridge::http::{Backoff, BaseUrl, Client};
 use bridge::Bridge;
+use std::process::ExitCode;
 use std::time::Duration;
 
 /// How the bridge calls HubSpot. [`Config::default`] suits production; [`Config::from_env`] reads the operator's
@@ -165,65 +168,47 @@ pub fn bridge(config: Config) -> Result<Bridge, bridge::Error> {
         .endpoint(handlers::agents {}))
 }
 
-const USAGE: &str = "usage: hubspot [--demo | configuration --public-url <URL>]
-
-  (no argument)  serve the bridge against https://api.hubapi.com, or HUBSPOT_BASE_URL
-  --demo         start a fake HubSpot (contacts, engagements, owners, an OAuth token endpoint), serve the bridge
-                 against it, print curl commands
-  configuration --public-url <URL>
-                 print the configuration documents of the bridge served at <URL> and exit
-
-environment: BRIDGE_ADDR (default 127.0.0.1:3000) or PORT, BRIDGE_TOKEN, HUBSPOT_BASE_URL,
-             HUBSPOT_CONTACT_PAGE_SIZE (1-200, default 200), RUST_LOG
-demo only:   HUBSPOT_DEMO_TOKEN_SECONDS (access token lifetime, default 600), HUBSPOT_DEMO_TOKEN_USES (HubSpot
-             calls per access token; with HUBSPOT_CONTACT_PAGE_SIZE=20, 15 expires one mid-sync),
-             HUBSPOT_DEMO_FAKE_ADDR (where the fake HubSpot listens, default a free port)";
-
 #[allow(dead_code)] // the integration tests include this file as a module and start the bridge themselves
 #[tokio::main]
-async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .with_writer(std::io::stderr)
-        .init();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let outcome = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        [] => serve().await,
-        ["--demo"] => demo::run().await,
-        ["configuration", "--public-url", url] => print_configuration(url),
-        ["configuration", flag] if flag.starts_with("--public-url=") => {
-            print_configuration(&flag["--public-url=".len()..])
-        }
-        ["--help" | "-h"] => {
-            println!("{USAGE}");
-            Ok(())
-        }
-        _ => {
-            eprintln!("{USAGE}");
-            std::process::exit(2);
-        }
-    };
-    if let Err(err) = outcome {
-        eprintln!("hubspot bridge: {err}");
-        std::process::exit(1);
+async fn main() -> ExitCode {
+    // Logs: the bridge installs its own (stderr, RUST_LOG, BRIDGE_LOG_FORMAT=json) when it serves.
+    let cli = bridge::cli!()
+        .about("A HubSpot CRM bridge for Talkdesk, over OAuth 2.0: https://api.hubapi.com, or HUBSPOT_BASE_URL")
+        .command(
+            "--demo",
+            "start a fake HubSpot (contacts, engagements, owners, an OAuth token endpoint), serve the bridge against \
+             it, print curl commands",
+        )
+        .env("HUBSPOT_BASE_URL", "replaces https://api.hubapi.com")
+        .env("HUBSPOT_CONTACT_PAGE_SIZE", "contacts per page, 1-200 (default 200)")
+        .env("RUST_LOG", "log filter (default info)")
+        .env("HUBSPOT_DEMO_TOKEN_SECONDS", "--demo: access token lifetime (default 600)")
+        .env(
+            "HUBSPOT_DEMO_TOKEN_USES",
+            "--demo: HubSpot calls per access token (with HUBSPOT_CONTACT_PAGE_SIZE=20, 15 expires one mid-sync)",
+        )
+        .env("HUBSPOT_DEMO_FAKE_ADDR", "--demo: where the fake HubSpot listens (default a free port)");
+    match cli.parse() {
+        Ok(Command::Custom("--demo")) => match demo::run().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("{}: {err}", cli.name());
+                ExitCode::FAILURE
+            }
+        },
+        Ok(Command::Serve) => cli.execute(Command::Serve, from_env).await,
+        // The documents do not depend on the environment: they print even where HUBSPOT_BASE_URL is not set up.
+        Ok(command) => cli.execute(command, || bridge(Config::default())).await,
+        Err(code) => code,
     }
 }
 
-fn print_configuration(public_url: &str) -> Result<(), Box<dyn std::error::Error>> {
-    let documents = configuration(public_url)?;
-    println!("{}", serde_json::to_string_pretty(&documents.to_json())?);
-    Ok(())
-}
-
-/// Serves the bridge against HubSpot (or `HUBSPOT_BASE_URL`) until SIGINT or SIGTERM.
-async fn serve() -> Result<(), Box<dyn std::error::Error>> {
+/// The bridge against HubSpot (or `HUBSPOT_BASE_URL`), as the environment configures it.
+fn from_env() -> Result<Bridge, Box<dyn std::error::Error + Send + Sync>> {
     let config = Config::from_env()?;
     match &config.base_url {
-        Some(base) => println!("calling HubSpot at {base} (HUBSPOT_BASE_URL)"),
-        None => println!("calling HubSpot at {}", hubspot::API_BASE),
+        Some(base) => tracing::info!("calling HubSpot at {base} (HUBSPOT_BASE_URL)"),
+        None => tracing::info!("calling HubSpot at {}", hubspot::API_BASE),
     }
-    let running = bridge(config)?.bind(bridge::listen_address()?).await?;
-    println!("HubSpot bridge listening on {}", running.url());
-    running.run_until_signal().await;
-    Ok(())
+    Ok(bridge(config)?)
 }

@@ -6,9 +6,10 @@
 //! cargo run --example zendesk             # against https://<account>.zendesk.com (or ZENDESK_BASE_URL)
 //! cargo run --example zendesk -- configuration --public-url https://zendesk-bridge.example.com
 //!                                          # print the configuration documents to give Talkdesk, and exit
+//! cargo run --example zendesk -- --help    # the command line every bridge has (`bridge::cli`), and --demo
 //! ```
 //!
-//! The configuration documents (`talkdesk-docs/configuration.md`) are generated from the code: the auth fields from
+//! The configuration documents (see `bridge::docs::configuration`) are generated from the code: the auth fields from
 //! `#[derive(bridge::AuthFields)]` on [`zendesk::Credentials`], the action and its inputs from
 //! `#[bridge::action_executor]` and `#[derive(bridge::ActionInputs)]` on [`handlers::TicketInputs`], the endpoint
 //! URLs from what [`bridge`] mounts, the rest from [`integration`]. The running bridge also serves them at
@@ -43,9 +44,11 @@ pub mod handlers;
 pub mod mapping;
 pub mod zendesk;
 
+use bridge::cli::Command;
 use bridge::configuration::{Documents, Integration};
 use bridge::http::{BaseUrl, Client, TenantUrl};
 use bridge::Bridge;
+use std::process::ExitCode;
 use std::time::Duration;
 
 /// How the bridge calls Zendesk. [`Config::default`] suits production; [`Config::from_env`] reads the operator's
@@ -149,44 +152,42 @@ pub fn bridge(config: Config) -> Result<Bridge, bridge::Error> {
         .endpoint(handlers::agents {}))
 }
 
-const USAGE: &str = "usage: zendesk [--demo | configuration --public-url <URL>]
-
-  (no argument)  serve the bridge against https://<account>.zendesk.com, or ZENDESK_BASE_URL
-  --demo         start a fake Zendesk with sample data, serve the bridge against it, print curl commands
-  healthcheck    exit 0 when the bridge on this machine (BRIDGE_ADDR or PORT) answers GET /health (the container
-                 image's HEALTHCHECK: the image has no shell and no curl)
-  configuration --public-url <URL>
-                 print the configuration documents of the bridge served at <URL> (the integration's and one per
-                 action, as JSON: {\"integration\": ..., \"actions\": [...]}) and exit
-
-environment: BRIDGE_ADDR (default 127.0.0.1:3000) or PORT, BRIDGE_TOKEN, BRIDGE_PUBLIC_URL, ZENDESK_BASE_URL,
-             ZENDESK_CONTACT_PAGE_SIZE (1-1000, default 500), BRIDGE_DRAIN_DELAY (default 5 s),
-             BRIDGE_METRICS_ADDR, RUST_LOG, BRIDGE_LOG_FORMAT (text or json; logs go to stderr)";
-
 #[allow(dead_code)] // the integration tests include this file as a module and start the bridge themselves
 #[tokio::main]
-async fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let outcome = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        [] => serve().await,
-        ["--demo"] => demo::run().await,
-        ["healthcheck"] => healthcheck().await,
-        ["configuration", "--public-url", url] => print_configuration(url),
-        ["configuration", flag] if flag.starts_with("--public-url=") => {
-            print_configuration(&flag["--public-url=".len()..])
-        }
-        ["--help" | "-h"] => {
-            println!("{USAGE}");
-            Ok(())
-        }
-        _ => {
-            eprintln!("{USAGE}");
-            std::process::exit(2);
-        }
-    };
-    if let Err(err) = outcome {
-        eprintln!("zendesk bridge: {err}");
-        std::process::exit(1);
+async fn main() -> ExitCode {
+    let cli = bridge::cli!()
+        .about("A Zendesk Support bridge for Talkdesk: https://<account>.zendesk.com, or ZENDESK_BASE_URL")
+        .command("--demo", "start a fake Zendesk with sample data, serve the bridge against it, print curl commands")
+        .command(
+            "healthcheck",
+            "exit 0 when the bridge on this machine (BRIDGE_ADDR or PORT) answers GET /health (the container \
+             image's HEALTHCHECK: the image has no shell and no curl)",
+        )
+        .env("ZENDESK_BASE_URL", "replaces https://<account>.zendesk.com for every account")
+        .env("ZENDESK_CONTACT_PAGE_SIZE", "users per contact page, 1-1000 (default 500)")
+        .env("BRIDGE_DRAIN_DELAY", "how long /ready answers 503 before the bridge stops accepting (default 5 s)")
+        .env("BRIDGE_METRICS_ADDR", "a second address serving GET /metrics only, without the inbound token")
+        .env("RUST_LOG", "log filter (default info)")
+        .env("BRIDGE_LOG_FORMAT", "text or json (logs go to stderr)");
+    match cli.parse() {
+        Ok(Command::Custom("--demo")) => match demo::run().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("{}: {err}", cli.name());
+                ExitCode::FAILURE
+            }
+        },
+        Ok(Command::Custom("healthcheck")) => match healthcheck().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("{}: {err}", cli.name());
+                ExitCode::FAILURE
+            }
+        },
+        Ok(Command::Serve) => cli.execute(Command::Serve, from_env).await,
+        // The documents do not depend on the environment: they print even where ZENDESK_BASE_URL is not set up.
+        Ok(command) => cli.execute(command, || bridge(Config::default())).await,
+        Err(code) => code,
     }
 }
 
@@ -207,22 +208,12 @@ async fn healthcheck() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Prints the configuration documents, pretty-printed JSON, on stdout.
-fn print_configuration(public_url: &str) -> Result<(), Box<dyn std::error::Error>> {
-    let documents = configuration(public_url)?;
-    println!("{}", serde_json::to_string_pretty(&documents.to_json())?);
-    Ok(())
-}
-
-/// Serves the bridge against Zendesk (or `ZENDESK_BASE_URL`) until SIGINT or SIGTERM.
-async fn serve() -> Result<(), Box<dyn std::error::Error>> {
+/// The bridge against Zendesk (or `ZENDESK_BASE_URL`), as the environment configures it.
+fn from_env() -> Result<Bridge, Box<dyn std::error::Error + Send + Sync>> {
     let config = Config::from_env()?;
     match &config.base_url {
-        Some(base) => println!("calling Zendesk at {base} (ZENDESK_BASE_URL) for every account"),
-        None => println!("calling Zendesk at https://<account>.{}/", zendesk::PARENT_DOMAIN),
+        Some(base) => tracing::info!("calling Zendesk at {base} (ZENDESK_BASE_URL) for every account"),
+        None => tracing::info!("calling Zendesk at https://<account>.{}/", zendesk::PARENT_DOMAIN),
     }
-    let running = bridge(config)?.bind(bridge::listen_address()?).await?;
-    println!("Zendesk bridge listening on {}", running.url());
-    running.run_until_signal().await;
-    Ok(())
+    Ok(bridge(config)?)
 }

@@ -1,5 +1,5 @@
-//! Talkdesk's own examples from `talkdesk-docs/configuration.md`, verbatim (stray spaces included), kept in
-//! `tests/vectors/`: the test vectors of the configuration documents.
+//! Talkdesk's own examples from its configuration reference (see `docs/configuration.md`), verbatim (stray spaces
+//! included), kept in `tests/vectors/`: the test vectors of the configuration documents.
 
 use serde_json::Value;
 

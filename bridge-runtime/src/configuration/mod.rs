@@ -1,7 +1,7 @@
 //! The integration's configuration documents, generated from the bridge's own code: Talkdesk learns about an
-//! integration from one JSON document and one per action (`talkdesk-docs/configuration.md`). Everything in them —
-//! the auth fields, the endpoint URLs, the actions and their inputs — is already declared in code, so writing them
-//! by hand would be duplicated work that drifts.
+//! integration from one JSON document and one per action (`bridge::docs::configuration`, `docs/configuration.md`).
+//! Everything in them — the auth fields, the endpoint URLs, the actions and their inputs — is already declared in
+//! code, so writing them by hand would be duplicated work that drifts.
 //!
 //! [`Integration`] holds what only the bridge's author knows (names, logos, interaction types, the authentication
 //! type); [`AuthFields`] and [`ActionInputs`] describe the auth type and each action's inputs; the

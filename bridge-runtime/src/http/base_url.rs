@@ -32,7 +32,7 @@ impl std::error::Error for BaseUrlError {}
 /// [`TenantUrl`] given a checked label.
 ///
 /// ```
-/// use bridge_runtime::http::BaseUrl;
+/// use bridge::http::BaseUrl;
 ///
 /// let base = BaseUrl::parse("https://api.example.com/v2").unwrap();
 /// let url = base.join(["users", "ann/../../admin", "tickets.json"]).unwrap();
@@ -164,7 +164,7 @@ impl fmt::Debug for BaseUrl {
 /// override is set, so invalid requests fail the same way everywhere.
 ///
 /// ```
-/// use bridge_runtime::http::TenantUrl;
+/// use bridge::http::TenantUrl;
 ///
 /// let zendesk = TenantUrl::new("zendesk.com");
 /// let base = zendesk.tenant("auth.subdomain", "Acme").unwrap();

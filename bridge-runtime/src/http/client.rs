@@ -24,7 +24,7 @@ use std::time::Duration;
 /// [the mapping](super::status)). See [the module](super) for a complete handler.
 ///
 /// ```
-/// use bridge_runtime::http::Client;
+/// use bridge::http::Client;
 /// use std::time::Duration;
 ///
 /// let client = Client::builder()

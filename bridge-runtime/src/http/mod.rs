@@ -32,8 +32,8 @@
 //! `#[bridge::interaction_retriever]` and mounted with `.endpoint(interactions {})`; here it is a plain function.
 //!
 //! ```no_run
-//! use bridge_runtime::http::{Client, TenantUrl};
-//! use bridge_runtime::{
+//! use bridge::http::{Client, TenantUrl};
+//! use bridge::{
 //!     Auth, Bridge, Error, Interaction, InteractionData, InteractionMeta, Secret, State, TalkdeskDate,
 //! };
 //! use serde::Deserialize;

@@ -36,7 +36,7 @@ type Hint = Arc<dyn Fn(&HeaderMap, &[u8]) -> RateLimitHint + Send + Sync>;
 /// [`max_retries`](super::ClientBuilder::max_retries).
 ///
 /// ```
-/// use bridge_runtime::http::{Backoff, Client, RateLimit, RateLimitHint};
+/// use bridge::http::{Backoff, Client, RateLimit, RateLimitHint};
 /// use std::time::Duration;
 ///
 /// // A service that answers 429 with `X-RateLimit-Interval-Ms: 10000` and no Retry-After.

@@ -24,8 +24,8 @@ use std::time::Instant;
 /// and returned by the sending method, so that the chain reads straight.
 ///
 /// ```no_run
-/// # async fn example(client: bridge_runtime::http::Client, base: bridge_runtime::http::BaseUrl,
-/// #     token: bridge_runtime::Secret) -> Result<(), bridge_runtime::Error> {
+/// # async fn example(client: bridge::http::Client, base: bridge::http::BaseUrl,
+/// #     token: bridge::Secret) -> Result<(), bridge::Error> {
 /// use std::time::{Duration, Instant};
 ///
 /// #[derive(serde::Deserialize)]
@@ -140,8 +140,8 @@ impl RequestBuilder {
     /// blanked out of anything quoted from the answer. Prefer a header where the service allows it.
     ///
     /// ```no_run
-    /// # async fn example(client: bridge_runtime::http::Client, base: bridge_runtime::http::BaseUrl,
-    /// #     token: bridge_runtime::Secret) -> Result<(), bridge_runtime::Error> {
+    /// # async fn example(client: bridge::http::Client, base: bridge::http::BaseUrl,
+    /// #     token: bridge::Secret) -> Result<(), bridge::Error> {
     /// let info = client
     ///     .get(base.join(["oauth", "v1", "access-tokens", token.expose()])?)
     ///     .secret_in_path(&token) // the span's `path` is /oauth/v1/access-tokens/<redacted>

@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// failed together do not come back together). Waits never exceed `max`.
 ///
 /// ```
-/// use bridge_runtime::http::Backoff;
+/// use bridge::http::Backoff;
 /// use std::time::Duration;
 ///
 /// let backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(1));

@@ -41,8 +41,8 @@ impl StdError for UpstreamStatus {}
 /// [`send_optional`](super::RequestBuilder::send_optional) is simpler.)
 ///
 /// ```
-/// use bridge_runtime::http::{upstream_status, StatusCode, UpstreamStatus};
-/// use bridge_runtime::Error;
+/// use bridge::http::{upstream_status, StatusCode, UpstreamStatus};
+/// use bridge::Error;
 ///
 /// let err = Error::invalid_input("Zendesk has no such ticket").with_source(UpstreamStatus(StatusCode::NOT_FOUND));
 /// assert_eq!(upstream_status(&err), Some(StatusCode::NOT_FOUND));

@@ -16,7 +16,7 @@ pub struct ActionMeta {
 /// What an action executor answers on success (status `201`). Every field is optional.
 ///
 /// ```
-/// use bridge_runtime::ActionOutcome;
+/// use bridge::ActionOutcome;
 ///
 /// let outcome = ActionOutcome::message("Ticket #42 created").external_id("42");
 /// assert_eq!(

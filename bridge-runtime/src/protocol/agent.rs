@@ -33,7 +33,7 @@ impl Agent {
 /// One page of agents: what an agent retriever returns.
 ///
 /// ```
-/// use bridge_runtime::{Agent, AgentPage};
+/// use bridge::{Agent, AgentPage};
 ///
 /// let page = AgentPage::new(vec![Agent::new("341231", "John Doe", "john.doe@unkn.own")]).next_offset("2");
 /// assert_eq!(

@@ -15,7 +15,7 @@ use serde_json::Value;
 /// Offsets may arrive as strings or numbers; `null` and empty strings count as absent.
 ///
 /// ```
-/// use bridge_runtime::{ContactSyncMeta, SyncSituation};
+/// use bridge::{ContactSyncMeta, SyncSituation};
 ///
 /// let meta: ContactSyncMeta = serde_json::from_str(
 ///     r#"{"offset": "2", "synchronization_checkpoint": "2012-11-20 23:01:00 UTC", "context": null}"#,
@@ -113,7 +113,7 @@ impl From<RawContactSyncMeta> for ContactSyncMeta {
 /// A contact as Talkdesk stores it. `id` and `name` are mandatory; empty lists and `None`s are left out of the JSON.
 ///
 /// ```
-/// use bridge_runtime::Contact;
+/// use bridge::Contact;
 ///
 /// let jane = Contact::new("1", "Jane Doe").email("jane@example.com").company("Example Corp.");
 /// assert_eq!(
@@ -214,7 +214,7 @@ impl Contact {
 /// the next page's request.
 ///
 /// ```
-/// use bridge_runtime::{Contact, ContactPage};
+/// use bridge::{Contact, ContactPage};
 ///
 /// let page = ContactPage::new(vec![Contact::new("1", "Jane")], "2012-12-01 11:21:00 UTC")
 ///     .next_offset("3");

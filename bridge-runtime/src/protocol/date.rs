@@ -15,7 +15,7 @@ use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 /// Sub-second precision is dropped when rendering. Build one from whatever the external service gives you:
 ///
 /// ```
-/// use bridge_runtime::TalkdeskDate;
+/// use bridge::TalkdeskDate;
 ///
 /// let from_iso = TalkdeskDate::parse_rfc3339("2012-11-21T18:53:51+01:00").unwrap();
 /// assert_eq!(from_iso.to_string(), "2012-11-21 17:53:51 UTC");

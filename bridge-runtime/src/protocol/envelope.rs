@@ -14,12 +14,12 @@ pub type NoData = de::IgnoredAny;
 /// One request to a bridge endpoint: the user's credentials (`auth`, the bridge's own type), the endpoint's `meta`
 /// and its `data`.
 ///
-/// Decoding: a section must be a JSON object (an array, a string or a number is refused, whatever the section's type
+/// Decoding (`bridge::docs::protocol`): a section must be a JSON object (an array, a string or a number is refused, whatever the section's type
 /// would make of it); a missing or `null` section is read as an empty object (so a section whose fields are all
 /// optional may be left out); unknown top-level keys are ignored; a section given twice is an error.
 ///
 /// ```
-/// use bridge_runtime::{Envelope, InteractionData, InteractionMeta};
+/// use bridge::{Envelope, InteractionData, InteractionMeta};
 /// use serde::Deserialize;
 ///
 /// #[derive(Deserialize)]

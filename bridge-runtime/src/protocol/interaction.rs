@@ -70,7 +70,7 @@ pub enum Status {
 /// One interaction with a contact, as Talkdesk displays it.
 ///
 /// ```
-/// use bridge_runtime::{Interaction, Priority, Status, TalkdeskDate};
+/// use bridge::{Interaction, Priority, Status, TalkdeskDate};
 ///
 /// let date = "2012-11-21 17:53:51 UTC".parse::<TalkdeskDate>().unwrap();
 /// let case = Interaction::new("23", "case", "A very important matter", date)

@@ -51,7 +51,7 @@ pub const DEFAULT_MAX_PAGES: usize = 1000;
 /// One action the simulator executes: its name, `meta` and `data` (the action's inputs).
 ///
 /// ```
-/// use bridge_runtime::testing::ActionProbe;
+/// use bridge::testing::ActionProbe;
 ///
 /// let probe = ActionProbe::new("create_ticket")
 ///     .contact_external_id("1")

@@ -1,0 +1,462 @@
+//! One command line for every bridge, so that no author hand-parses `std::env::args` again: serve (the default),
+//! print the configuration documents for Talkdesk, `--help`, `--version`. It is a hand-written parser of a handful
+//! of words — a bridge does not pay for an argument-parsing crate it does not otherwise use.
+//!
+//! ```no_run
+//! use std::process::ExitCode;
+//!
+//! fn my_bridge() -> bridge::Bridge {
+//!     bridge::Bridge::new() // .endpoint(…), .integration(…)
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> ExitCode {
+//!     bridge::cli!().run(my_bridge).await
+//! }
+//! ```
+//!
+//! ```text
+//! my-bridge                                    serve on BRIDGE_ADDR until SIGINT or SIGTERM
+//! my-bridge serve                              the same
+//! my-bridge configuration --public-url URL     print {"integration": …, "actions": […]} and exit
+//! my-bridge --help | -h                        the usage, with the commands and variables the author added
+//! my-bridge --version | -V                     "my-bridge 0.3.1": the author's crate, not the framework
+//! ```
+//!
+//! Exit codes: `0` done, `1` the bridge could not be built or served or described, `2` a usage error (the
+//! usage goes to stderr). Only the configuration documents, the help and the version are printed on stdout, so
+//! that `my-bridge configuration … > integration.json` holds JSON alone.
+
+use crate::builder::Bridge;
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// The command line of the program that calls it: [`Cli::new`] with its name and version, or the [`cli!`] macro,
+/// which takes both from the calling crate's `Cargo.toml`.
+///
+/// [`cli!`]: crate::cli!
+#[derive(Debug, Clone)]
+pub struct Cli {
+    name: &'static str,
+    version: &'static str,
+    about: Option<&'static str>,
+    commands: Vec<(&'static str, &'static str)>,
+    environment: Vec<(&'static str, &'static str)>,
+}
+
+/// What the command line asks for, once `--help`, `--version` and usage errors are answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Command {
+    /// Serve the bridge (no argument, or `serve`).
+    Serve,
+    /// Print the configuration documents (`configuration [--public-url URL]`); without the flag the URL is
+    /// `BRIDGE_PUBLIC_URL`'s.
+    Configuration {
+        /// The URL Talkdesk reaches the bridge at.
+        public_url: String,
+    },
+    /// A command of the program's own, declared with [`Cli::command`]: the program runs it.
+    Custom(&'static str),
+}
+
+/// What [`Cli::run`] accepts from the function that builds the bridge: a [`Bridge`], or a `Result` of one (the
+/// error is printed and the program exits with `1`).
+pub trait IntoBridge {
+    /// The bridge, or why there is none.
+    fn into_bridge(self) -> Result<Bridge, Box<dyn std::error::Error + Send + Sync>>;
+}
+
+impl IntoBridge for Bridge {
+    fn into_bridge(self) -> Result<Bridge, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(self)
+    }
+}
+
+impl<E: Into<Box<dyn std::error::Error + Send + Sync>>> IntoBridge for Result<Bridge, E> {
+    fn into_bridge(self) -> Result<Bridge, Box<dyn std::error::Error + Send + Sync>> {
+        self.map_err(Into::into)
+    }
+}
+
+/// The command line of the calling crate: [`Cli::new`] with the name of the binary being built (else of the
+/// package) and the package's version, read at compile time from the caller's `Cargo.toml` — so `--version`
+/// prints `my-bridge 0.3.1`, not the framework's version.
+///
+/// ```
+/// let cli = bridge::cli!();
+/// assert_eq!(cli.version(), env!("CARGO_PKG_VERSION"));
+/// ```
+#[macro_export]
+macro_rules! cli {
+    () => {
+        $crate::cli::Cli::new(
+            match ::core::option_env!("CARGO_BIN_NAME") {
+                ::core::option::Option::Some(name) => name,
+                ::core::option::Option::None => ::core::env!("CARGO_PKG_NAME"),
+            },
+            ::core::env!("CARGO_PKG_VERSION"),
+        )
+    };
+}
+
+/// What parsing answers instead of a command: text for stdout (help, version) or a usage error for stderr.
+#[derive(Debug, PartialEq, Eq)]
+enum Answer {
+    Print(String),
+    Usage(String),
+}
+
+impl Cli {
+    /// The command line of program `name` at `version` (what `--version` prints).
+    pub fn new(name: &'static str, version: &'static str) -> Self {
+        Self { name, version, about: None, commands: Vec::new(), environment: Vec::new() }
+    }
+
+    /// One line saying what the bridge is, at the top of `--help`.
+    pub fn about(mut self, text: &'static str) -> Self {
+        self.about = Some(text);
+        self
+    }
+
+    /// Declares a command of the program's own (`"--demo"`, `"migrate"`), listed in `--help` with `help`. The
+    /// program handles it: read the command line with [`Cli::parse`], run [`Command::Custom`] itself and give
+    /// the other commands to [`Cli::execute`].
+    pub fn command(mut self, name: &'static str, help: &'static str) -> Self {
+        self.commands.push((name, help));
+        self
+    }
+
+    /// Documents an environment variable the bridge reads, in `--help`.
+    pub fn env(mut self, variable: &'static str, help: &'static str) -> Self {
+        self.environment.push((variable, help));
+        self
+    }
+
+    /// The program's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The program's version.
+    pub fn version(&self) -> &'static str {
+        self.version
+    }
+
+    /// Reads the command line and does what it asks: serves the bridge `build` returns, or prints its
+    /// configuration documents, the help or the version. `build` is called only when a command needs the bridge
+    /// (never for `--help`), so it may read the environment or open a database.
+    pub async fn run<B: IntoBridge>(self, build: impl FnOnce() -> B) -> ExitCode {
+        match self.parse() {
+            Ok(command) => self.execute(command, build).await,
+            Err(code) => code,
+        }
+    }
+
+    /// Reads the program's arguments: the command to run, or, for `--help`, `--version` and usage errors, the
+    /// exit code once they are answered (on stdout, or on stderr with the usage).
+    pub fn parse(&self) -> Result<Command, ExitCode> {
+        match self.interpret(std::env::args_os().skip(1), std::env::var("BRIDGE_PUBLIC_URL").ok()) {
+            Ok(command) => Ok(command),
+            Err(Answer::Print(text)) => {
+                print!("{text}");
+                Err(ExitCode::SUCCESS)
+            }
+            Err(Answer::Usage(message)) => {
+                eprintln!("{}: {message}\n\n{}", self.name, self.usage());
+                Err(ExitCode::from(2))
+            }
+        }
+    }
+
+    /// Runs `command` on the bridge `build` returns. A [`Command::Custom`] is the program's to run: given here,
+    /// it is reported as not handled (exit `1`).
+    pub async fn execute<B: IntoBridge>(&self, command: Command, build: impl FnOnce() -> B) -> ExitCode {
+        let bridge = match &command {
+            Command::Custom(name) => {
+                return self.fail(format!("`{name}` is the program's own command: run it before `Cli::execute`"))
+            }
+            _ => match build().into_bridge() {
+                Ok(bridge) => bridge,
+                Err(err) => return self.fail(err),
+            },
+        };
+        match command {
+            Command::Configuration { public_url } => {
+                let mut out = Vec::new();
+                match write_configuration(&bridge, &public_url, &mut out) {
+                    Ok(()) => {
+                        let mut stdout = std::io::stdout().lock();
+                        match stdout.write_all(&out).and_then(|()| stdout.flush()) {
+                            Ok(()) => ExitCode::SUCCESS,
+                            Err(err) => self.fail(err),
+                        }
+                    }
+                    Err(err) => self.fail(err),
+                }
+            }
+            _ => match bridge.serve().await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => self.fail(err),
+            },
+        }
+    }
+
+    /// The text of `--help`.
+    pub fn usage(&self) -> String {
+        let mut text = format!("{} {}\n", self.name, self.version);
+        if let Some(about) = self.about {
+            let _ = writeln!(text, "{about}");
+        }
+        let _ = write!(text, "\nusage: {} [COMMAND]\n\ncommands:\n", self.name);
+        let mut commands = vec![
+            ("serve", "serve the bridge until SIGINT or SIGTERM (the default)"),
+            (
+                "configuration --public-url <URL>",
+                "print the configuration documents for Talkdesk (JSON) of the bridge at <URL> (default: \
+                 BRIDGE_PUBLIC_URL), and exit",
+            ),
+        ];
+        commands.extend(self.commands.iter().copied());
+        commands.extend([("-h, --help", "print this help"), ("-V, --version", "print the version")]);
+        list(&mut text, &commands);
+        text.push_str("\nenvironment:\n");
+        let mut environment = vec![
+            ("BRIDGE_ADDR", "where to listen (default 127.0.0.1:3000)"),
+            ("PORT", "with BRIDGE_ADDR unset, listen on 0.0.0.0:$PORT"),
+            ("BRIDGE_TOKEN", "the token Talkdesk must present (Authorization: Bearer <token>)"),
+            ("BRIDGE_PUBLIC_URL", "the URL Talkdesk reaches the bridge at, for the configuration documents"),
+        ];
+        environment.extend(self.environment.iter().copied());
+        list(&mut text, &environment);
+        text
+    }
+
+    fn interpret(
+        &self,
+        args: impl IntoIterator<Item = OsString>,
+        public_url_env: Option<String>,
+    ) -> Result<Command, Answer> {
+        let mut words = Vec::new();
+        for arg in args {
+            match arg.into_string() {
+                Ok(word) => words.push(word),
+                Err(arg) => return Err(Answer::Usage(format!("`{}` is not valid UTF-8", arg.to_string_lossy()))),
+            }
+        }
+        if words.iter().any(|w| w == "--help" || w == "-h") {
+            return Err(Answer::Print(self.usage()));
+        }
+        if words.iter().any(|w| w == "--version" || w == "-V") {
+            return Err(Answer::Print(format!("{} {}\n", self.name, self.version)));
+        }
+        let Some((first, rest)) = words.split_first() else { return Ok(Command::Serve) };
+        let unexpected = |word: &str| Err(Answer::Usage(format!("unexpected argument `{word}`")));
+        match first.as_str() {
+            "serve" => rest.first().map_or(Ok(Command::Serve), |word| unexpected(word)),
+            "configuration" => {
+                let mut public_url = None;
+                let mut rest = rest.iter();
+                while let Some(word) = rest.next() {
+                    if word == "--public-url" {
+                        let Some(url) = rest.next() else {
+                            return Err(Answer::Usage("`--public-url` needs a URL".into()));
+                        };
+                        public_url = Some(url.clone());
+                    } else if let Some(url) = word.strip_prefix("--public-url=") {
+                        public_url = Some(url.to_owned());
+                    } else {
+                        return unexpected(word);
+                    }
+                }
+                match public_url.or(public_url_env.filter(|url| !url.trim().is_empty())) {
+                    Some(public_url) => Ok(Command::Configuration { public_url }),
+                    None => Err(Answer::Usage(
+                        "`configuration` needs the URL Talkdesk reaches the bridge at: \
+                         `configuration --public-url <URL>` (or BRIDGE_PUBLIC_URL)"
+                            .into(),
+                    )),
+                }
+            }
+            word => match self.commands.iter().find(|(name, _)| *name == word) {
+                Some((name, _)) => rest.first().map_or(Ok(Command::Custom(name)), |word| unexpected(word)),
+                None => unexpected(word),
+            },
+        }
+    }
+
+    fn fail(&self, err: impl std::fmt::Display) -> ExitCode {
+        eprintln!("{}: {err}", self.name);
+        ExitCode::FAILURE
+    }
+}
+
+/// The configuration documents of `bridge` at `public_url`, pretty-printed, with a final newline.
+fn write_configuration(
+    bridge: &Bridge,
+    public_url: &str,
+    out: &mut Vec<u8>,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let documents = bridge.configuration(public_url)?;
+    serde_json::to_writer_pretty(&mut *out, &documents.to_json())?;
+    out.push(b'\n');
+    Ok(())
+}
+
+/// Two columns: names, then what they are (on the next line when the name is long), wrapped at 100 columns.
+fn list(text: &mut String, rows: &[(&str, &str)]) {
+    const WIDTH: usize = 20;
+    const LINE: usize = 100 - 2 - WIDTH;
+    for (name, help) in rows {
+        let mut lines = Vec::new();
+        let mut line = String::new();
+        for word in help.split_whitespace() {
+            if !line.is_empty() && line.len() + 1 + word.len() > LINE {
+                lines.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        lines.push(line);
+        if name.len() < WIDTH {
+            let _ = writeln!(text, "  {name:<WIDTH$}{}", lines[0]);
+        } else {
+            let _ = writeln!(text, "  {name}\n  {:<WIDTH$}{}", "", lines[0]);
+        }
+        for line in &lines[1..] {
+            let _ = writeln!(text, "  {:<WIDTH$}{line}", "");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cli() -> Cli {
+        Cli::new("my-bridge", "0.3.1").about("A bridge over a CRM").command("--demo", "run against sample data")
+    }
+
+    fn parse(args: &[&str]) -> Result<Command, Answer> {
+        cli().interpret(args.iter().map(OsString::from), None)
+    }
+
+    fn usage_error(args: &[&str]) -> String {
+        match parse(args) {
+            Err(Answer::Usage(message)) => message,
+            other => panic!("{args:?} should be a usage error, not {other:?}"),
+        }
+    }
+
+    #[test]
+    fn serves_by_default() {
+        assert_eq!(parse(&[]), Ok(Command::Serve));
+        assert_eq!(parse(&["serve"]), Ok(Command::Serve));
+    }
+
+    #[test]
+    fn reads_the_public_url_of_the_configuration() {
+        let configuration = |url: &str| Ok(Command::Configuration { public_url: url.into() });
+        assert_eq!(parse(&["configuration", "--public-url", "https://a.example"]), configuration("https://a.example"));
+        assert_eq!(parse(&["configuration", "--public-url=https://b.example"]), configuration("https://b.example"));
+        let from_env =
+            |args: &[&str], env: Option<&str>| cli().interpret(args.iter().map(OsString::from), env.map(Into::into));
+        assert_eq!(from_env(&["configuration"], Some("https://env.example")), configuration("https://env.example"));
+        assert_eq!(
+            from_env(&["configuration", "--public-url", "https://flag.example"], Some("https://env.example")),
+            configuration("https://flag.example"),
+            "the flag wins over the environment"
+        );
+        assert!(usage_error(&["configuration"]).contains("configuration --public-url <URL>"));
+        assert!(matches!(from_env(&["configuration"], Some(" ")), Err(Answer::Usage(_))));
+        assert_eq!(usage_error(&["configuration", "--public-url"]), "`--public-url` needs a URL");
+    }
+
+    #[test]
+    fn help_and_version_win_wherever_they_are() {
+        for args in [&["--help"][..], &["-h"], &["configuration", "--help"], &["nonsense", "-h"]] {
+            match parse(args) {
+                Err(Answer::Print(text)) => {
+                    assert!(text.starts_with("my-bridge 0.3.1\nA bridge over a CRM\n"), "{text}");
+                    assert!(text.contains("configuration --public-url <URL>"), "{text}");
+                    assert!(text.contains("  --demo              run against sample data\n"), "{text}");
+                    assert!(text.contains("BRIDGE_PUBLIC_URL"), "{text}");
+                }
+                other => panic!("{args:?}: {other:?}"),
+            }
+        }
+        assert_eq!(parse(&["--version"]), Err(Answer::Print("my-bridge 0.3.1\n".into())));
+        assert_eq!(parse(&["serve", "-V"]), Err(Answer::Print("my-bridge 0.3.1\n".into())));
+    }
+
+    #[test]
+    fn the_programs_own_commands_come_back_to_it() {
+        assert_eq!(parse(&["--demo"]), Ok(Command::Custom("--demo")));
+        assert_eq!(usage_error(&["--demo", "now"]), "unexpected argument `now`");
+    }
+
+    #[test]
+    fn anything_else_is_a_usage_error() {
+        assert_eq!(usage_error(&["serv"]), "unexpected argument `serv`");
+        assert_eq!(usage_error(&["serve", "now"]), "unexpected argument `now`");
+        assert_eq!(usage_error(&["configuration", "--url", "x"]), "unexpected argument `--url`");
+        assert_eq!(usage_error(&["--demo-mode"]), "unexpected argument `--demo-mode`");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn refuses_arguments_that_are_not_utf8() {
+        use std::os::unix::ffi::OsStringExt;
+        let answer = cli().interpret([OsString::from_vec(vec![b'a', 0xff])], None);
+        assert!(matches!(answer, Err(Answer::Usage(message)) if message.contains("not valid UTF-8")));
+    }
+
+    #[test]
+    fn the_environment_the_author_reads_is_in_the_help() {
+        let text = cli().env("CRM_URL", "the CRM's base URL").usage();
+        assert!(text.contains("  CRM_URL             the CRM's base URL\n"), "{text}");
+    }
+
+    #[test]
+    fn long_help_is_wrapped_under_its_column() {
+        let long: &'static str = "word ".repeat(40).leak().trim();
+        let text = cli().env("A_VARIABLE_WITH_A_LONG_NAME", long).usage();
+        assert!(text.lines().all(|line| line.len() <= 100), "{text}");
+        let at = text.find("  A_VARIABLE_WITH_A_LONG_NAME\n").expect("the name on a line of its own");
+        let rest: Vec<&str> = text[at..].lines().skip(1).take(3).collect();
+        assert!(rest.iter().all(|line| line.starts_with(&" ".repeat(22)) && line.trim_start().starts_with("word")));
+        assert_eq!(rest.iter().map(|l| l.split_whitespace().count()).sum::<usize>(), 40);
+    }
+
+    #[test]
+    fn prints_the_configuration_documents_or_says_why_not() {
+        let mut out = Vec::new();
+        let err = write_configuration(&Bridge::new(), "https://a.example", &mut out).unwrap_err();
+        assert!(err.to_string().contains("integration"), "{err}");
+        assert!(out.is_empty());
+        let bridge = Bridge::new().integration(
+            crate::configuration::Integration::new("crm", "CRM")
+                .description("Contacts")
+                .logo_url("https://a.example/logo.png")
+                .icon_url("https://a.example/icon.png"),
+        );
+        write_configuration(&bridge, "https://a.example", &mut out).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(json["integration"]["name"], "crm");
+        assert_eq!(json["actions"], serde_json::json!([]));
+        assert!(out.ends_with(b"}\n"));
+    }
+
+    #[test]
+    fn a_failed_build_is_reported_not_run() {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let code = runtime.block_on(cli().execute(Command::Serve, || Err::<Bridge, _>("no database at ./crm.db")));
+        assert_eq!(code, ExitCode::FAILURE);
+        let code = runtime.block_on(cli().execute(Command::Custom("--demo"), || -> Bridge { unreachable!() }));
+        assert_eq!(code, ExitCode::FAILURE);
+    }
+}

@@ -1,0 +1,35 @@
+//! The protocol and the guide, shipped with the crate: the pages of the repository's `docs/` folder.
+//!
+//! - [`guide`]: from `cargo new` to a deployed bridge, over a SQL database — blocking work in async handlers,
+//!   tests, deployment.
+//! - [`protocol`]: what every endpoint shares — the envelope, the answers, what a `401` means, dates, and where
+//!   this project's reading departs from Talkdesk's documents.
+//! - One page per endpoint, with what Talkdesk sends, what to answer and the edge cases: [`auth_validation`],
+//!   [`contact_sync`], [`interaction_retrieval`], [`action_execution`], [`agent_sync`].
+//! - [`configuration`]: the configuration documents Talkdesk is given, and which code writes each field.
+//!
+//! Their code examples are compiled and run as doc tests, with the paths a bridge writes (`bridge::…`).
+
+#[doc = include_str!("../docs/guide.md")]
+pub mod guide {}
+
+#[doc = include_str!("../docs/protocol.md")]
+pub mod protocol {}
+
+#[doc = include_str!("../docs/auth_validation.md")]
+pub mod auth_validation {}
+
+#[doc = include_str!("../docs/contact_sync.md")]
+pub mod contact_sync {}
+
+#[doc = include_str!("../docs/interaction_retrieval.md")]
+pub mod interaction_retrieval {}
+
+#[doc = include_str!("../docs/action_execution.md")]
+pub mod action_execution {}
+
+#[doc = include_str!("../docs/agent_sync.md")]
+pub mod agent_sync {}
+
+#[doc = include_str!("../docs/configuration.md")]
+pub mod configuration {}
