@@ -6,9 +6,9 @@
 
 #![no_main]
 
+use bridge_runtime::__private::decode_request;
 use bridge_runtime::{
-    decode_request, ActionMeta, AgentSyncMeta, ContactSyncMeta, Error, InteractionData, InteractionMeta, NoData,
-    NoMeta, Secret,
+    ActionMeta, AgentSyncMeta, ContactSyncMeta, Error, InteractionData, InteractionMeta, NoData, NoMeta, Secret,
 };
 use libfuzzer_sys::fuzz_target;
 use serde::Deserialize;
@@ -35,12 +35,13 @@ fuzz_target!(|input: &[u8]| {
     let Some((&kind, body)) = input.split_first() else { return };
     let Err(error) = decode(kind, body) else { return };
     assert!((400..500).contains(&error.status()), "a decoding failure is a 4xx: {error:?}");
-    let text = String::from_utf8(error.to_json()).expect("error bodies are UTF-8");
+    // What the error body says: its message and every field's path and message.
+    let text = body_text(&error);
     serde_json::from_str::<serde_json::Value>(&text).expect("error bodies are JSON");
     // The same request with every auth string replaced by a marker fails the same way; any auth value found in the
     // first body but not in the second was quoted from the request.
     let Some(masked) = mask_auth(body) else { return };
-    let masked_text = decode(kind, &masked).err().map(|e| String::from_utf8(e.to_json()).unwrap()).unwrap_or_default();
+    let masked_text = decode(kind, &masked).err().map(|e| body_text(&e)).unwrap_or_default();
     for secret in auth_strings(body) {
         assert!(
             !text.contains(&secret) || masked_text.contains(&secret),
@@ -91,4 +92,10 @@ fn mask_auth(body: &[u8]) -> Option<Vec<u8>> {
     let mut top: serde_json::Value = serde_json::from_slice(body).ok()?;
     walk(top.get_mut("auth")?);
     serde_json::to_vec(&top).ok()
+}
+
+/// The text an error's JSON body carries: its message, and each offending field with its message.
+fn body_text(error: &Error) -> String {
+    let fields: Vec<String> = error.fields().iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
+    format!("{} {}", error.message(), fields.join("; "))
 }
