@@ -200,9 +200,13 @@ impl Gate {
 }
 
 /// The size of a request's head as it came on the wire (HTTP/1.1): request line, and each header as
-/// `name: value\r\n`.
+/// `name: value\r\n`. Measured without allocating: it runs on every request.
 fn head_size<B>(request: &Request<B>) -> usize {
-    let line = request.method().as_str().len() + request.uri().to_string().len() + 12;
+    let uri = request.uri();
+    let target = uri.path_and_query().map_or(1, |target| target.as_str().len())
+        + uri.scheme_str().map_or(0, |scheme| scheme.len() + 3)
+        + uri.authority().map_or(0, |authority| authority.as_str().len());
+    let line = request.method().as_str().len() + target + 12;
     request.headers().iter().fold(line, |total, (name, value)| total + name.as_str().len() + value.len() + 4)
 }
 
@@ -395,6 +399,8 @@ mod tests {
         let request = Request::builder().method("POST").uri("/a").header("x-a", "bc").body(()).unwrap();
         // "POST /a HTTP/1.1\r\n" + "x-a: bc\r\n"
         assert_eq!(head_size(&request), 4 + 2 + 12 + 3 + 2 + 4);
+        let absolute = Request::builder().uri("http://h:1/a?b=1").body(()).unwrap();
+        assert_eq!(head_size(&absolute), 3 + "http://h:1/a?b=1".len() + 12);
     }
 
     #[test]
