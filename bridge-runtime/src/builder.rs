@@ -239,7 +239,7 @@ impl Bridge {
         Ok(BridgeService::new(Gate {
             endpoints,
             own,
-            in_flight: Semaphore::new(self.max_in_flight),
+            in_flight: Arc::new(Semaphore::new(self.max_in_flight)),
             token,
             body_limit: self.body_limit,
             max_header_bytes: self.max_header_bytes,

@@ -44,6 +44,10 @@ pub(crate) struct Mounting {
 /// The endpoint that answers with `handler`: it decodes the envelope `Envelope<A, M, D>`, calls `handler` with it
 /// and the request's parts (for at most the deadline, building the author's own parameters included), and encodes
 /// its answer or error.
+///
+/// Decoding and the call that makes the handler's future are synchronous, and done before anything is boxed: the
+/// boxed future holds only the handler's future, its deadline and the body (to scrub an error of the request's
+/// `auth`), not the request a second time.
 pub(crate) fn endpoint<A, M, D, Out, H, Fut>(mounting: Mounting, handler: H) -> EndpointFn
 where
     A: DeserializeOwned + Send + 'static,
@@ -53,36 +57,40 @@ where
     H: Fn(Envelope<A, M, D>, RequestParts) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<Out, Error>> + Send + 'static,
 {
-    let handler = Arc::new(handler);
     let Mounting { info, states, deadline } = mounting;
     Arc::new(move |headers: HeaderMap, body: Bytes| {
-        let handler = Arc::clone(&handler);
+        let envelope = match decode_request::<A, M, D>(&body) {
+            Ok(envelope) => envelope,
+            Err(error) => return answered(Failure::Scrub(error).answer(&body)),
+        };
         let parts = RequestParts { headers, body: body.clone(), states: Arc::clone(&states), endpoint: info };
-        Box::pin(
-            async move { answer(deadline, parts, &*handler).await.unwrap_or_else(|failure| failure.answer(&body)) },
-        )
+        let Ok(handling) = std::panic::catch_unwind(AssertUnwindSafe(|| handler(envelope, parts))) else {
+            return answered(Failure::Plain(panicked()).answer(&body));
+        };
+        let timed = tokio::time::timeout(deadline, AssertUnwindSafe(handling).catch_unwind());
+        Box::pin(timed.map(move |outcome| {
+            let failure = match outcome {
+                Ok(Ok(Ok(out))) => return out.into_response(),
+                Ok(Ok(Err(error))) => Failure::Scrub(error),
+                Ok(Err(_panic)) => Failure::Plain(panicked()),
+                Err(_elapsed) => Failure::Expired(Error::timeout(format!(
+                    "the bridge did not answer within its deadline of {} ms",
+                    deadline.as_millis()
+                ))),
+            };
+            failure.answer(&body)
+        }))
     })
 }
 
-async fn answer<A, M, D, Out, H, Fut>(deadline: Duration, parts: RequestParts, handler: &H) -> Result<Response, Failure>
-where
-    A: DeserializeOwned,
-    M: DeserializeOwned,
-    D: DeserializeOwned,
-    Out: Reply,
-    H: Fn(Envelope<A, M, D>, RequestParts) -> Fut,
-    Fut: Future<Output = Result<Out, Error>>,
-{
-    let envelope = decode_request::<A, M, D>(&parts.body).map_err(Failure::Scrub)?;
-    match tokio::time::timeout(deadline, AssertUnwindSafe(handler(envelope, parts)).catch_unwind()).await {
-        Ok(Ok(Ok(out))) => Ok(out.into_response()),
-        Ok(Ok(Err(error))) => Err(Failure::Scrub(error)),
-        Ok(Err(_panic)) => Err(Failure::Plain(Error::internal("the bridge failed while handling this request"))),
-        Err(_elapsed) => Err(Failure::Expired(Error::timeout(format!(
-            "the bridge did not answer within its deadline of {} ms",
-            deadline.as_millis()
-        )))),
-    }
+/// An answer known before the handler runs.
+fn answered(response: Response) -> BoxFuture<'static, Response> {
+    Box::pin(std::future::ready(response))
+}
+
+/// The error of a handler that panicked.
+fn panicked() -> Error {
+    Error::internal("the bridge failed while handling this request")
 }
 
 /// An error on its way out: one that may quote the request (the handler's, the decoder's) is scrubbed of its auth

@@ -7,8 +7,12 @@
 use http::header::{HeaderName, HeaderValue};
 use http::HeaderMap;
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
+use std::task::{Context, Poll};
+use tokio::task::futures::TaskLocalFuture;
 
 /// The header a request id travels in, both ways.
 pub(crate) const HEADER: &str = "x-request-id";
@@ -56,8 +60,8 @@ impl RequestId {
             now.as_nanos() as u64 ^ (u64::from(std::process::id()) << 32)
         });
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let id = format!("{:016x}", splitmix64(seed.wrapping_add(n)));
-        Self(HeaderValue::try_from(id).expect("hex digits make a header value"))
+        let digits = hex16(splitmix64(seed.wrapping_add(n)));
+        Self(HeaderValue::from_bytes(&digits).expect("hex digits make a header value"))
     }
 }
 
@@ -65,6 +69,17 @@ fn is_sane(text: &[u8]) -> bool {
     !text.is_empty()
         && text.len() <= MAX_LEN
         && text.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+}
+
+/// `x` as 16 lowercase hex digits (`format!("{x:016x}")` without the formatting machinery: it runs on every
+/// request that comes without an id).
+fn hex16(x: u64) -> [u8; 16] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 16];
+    for (i, digit) in out.iter_mut().enumerate() {
+        *digit = DIGITS[(x >> (60 - 4 * i)) as usize & 0xf];
+    }
+    out
 }
 
 /// A bijective mix, so that consecutive counters give unrelated-looking ids.
@@ -97,11 +112,35 @@ pub(crate) fn current() -> Option<RequestId> {
 }
 
 /// Runs `future` as the handling of request `id`; gives the id back with the output (no clone needed).
-pub(crate) async fn scope<F: std::future::Future>(id: RequestId, future: F) -> (F::Output, RequestId) {
-    let mut scoped = std::pin::pin!(CURRENT.scope(id, future));
-    let output = scoped.as_mut().await;
-    let id = scoped.as_mut().take_value().expect("the scope still holds its id");
-    (output, id)
+///
+/// A plain function returning a named future, not an `async fn`: an `async fn` holds the future it is given twice
+/// (its argument, then the awaited value), and the request's future is moved into a box whole on every request.
+pub(crate) fn scope<F: Future>(id: RequestId, future: F) -> Scoped<F> {
+    Scoped { inner: CURRENT.scope(id, future) }
+}
+
+/// Runs `f` as (a synchronous part of) the handling of request `id`.
+pub(crate) fn sync_scope<R>(id: RequestId, f: impl FnOnce() -> R) -> R {
+    CURRENT.sync_scope(id, f)
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`scope`].
+    pub(crate) struct Scoped<F> {
+        #[pin]
+        inner: TaskLocalFuture<RequestId, F>,
+    }
+}
+
+impl<F: Future> Future for Scoped<F> {
+    type Output = (F::Output, RequestId);
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut inner = self.project().inner;
+        let output = std::task::ready!(inner.as_mut().poll(cx));
+        let id = inner.take_value().expect("the scope holds its id until its future is done");
+        Poll::Ready((output, id))
+    }
 }
 
 #[cfg(test)]
@@ -122,6 +161,13 @@ mod tests {
             let id = from(insane);
             assert_ne!(id.as_str(), insane);
             assert_eq!(id.as_str().len(), 16);
+        }
+    }
+
+    #[test]
+    fn hex_digits_are_formatted_like_format() {
+        for x in [0, 1, 0xf, 0x10, 0xdead_beef, u64::MAX, 0x0123_4567_89ab_cdef, 1 << 63] {
+            assert_eq!(std::str::from_utf8(&hex16(x)).unwrap(), format!("{x:016x}"));
         }
     }
 

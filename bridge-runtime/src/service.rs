@@ -3,8 +3,9 @@
 //! that already has a server (axum, hyper, anything built on `tower`), or called in process by the test kit.
 //! Whoever calls it, every request goes through the same [gate](crate::gate).
 
-use crate::gate::{BoxError, Gate};
+use crate::gate::{BoxError, Gate, Handled};
 use crate::reply::Response;
+use futures_util::FutureExt;
 use http::Request;
 use http_body::Body;
 use std::convert::Infallible;
@@ -63,8 +64,10 @@ impl BridgeService {
         B::Data: Send,
         B::Error: Into<BoxError>,
     {
-        let gate = Arc::clone(&self.gate);
-        Box::pin(async move { Ok(gate.handle(request).await) })
+        match self.gate.handle(request) {
+            Handled::Now(response) => Box::pin(std::future::ready(Ok(response))),
+            Handled::Later(answering) => Box::pin(answering.map(Ok)),
+        }
     }
 }
 

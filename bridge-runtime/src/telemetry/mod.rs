@@ -16,6 +16,7 @@ use http::HeaderMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::task::futures::TaskLocalFuture;
 
 /// What a request shares with the code that answers it.
 pub(crate) struct RequestScope {
@@ -30,9 +31,12 @@ tokio::task_local! {
 /// Runs `future` within the request's scope. A plain function returning the task-local future, not an `async fn`:
 /// an `async fn` that awaits a future it was given holds that future twice in its state (the argument, then the
 /// awaited value), and the request's future is moved into a box whole (its size is copied on every request).
-pub(crate) fn scope<F: Future>(scope: RequestScope, future: F) -> impl Future<Output = F::Output> {
+pub(crate) fn scope<F: Future>(scope: RequestScope, future: F) -> Scoped<F> {
     CURRENT.scope(scope, future)
 }
+
+/// The future of [`scope`].
+pub(crate) type Scoped<F> = TaskLocalFuture<RequestScope, F>;
 
 /// Adds the current request's trace context, if any, to an external call's headers.
 pub(crate) fn propagate_trace(headers: &mut HeaderMap) {
