@@ -495,7 +495,10 @@ mod tests {
         });
         Arc::new(Gate {
             endpoints: vec![EndpointRoute { info, call, metrics: metrics.endpoint("/echo", false) }],
-            own: Vec::new(),
+            own: vec![OwnRoute {
+                path: "/health",
+                answer: Box::new(|_: &HeaderMap| crate::reply::json_response(http::StatusCode::OK, Bytes::new())),
+            }],
             in_flight: Arc::new(Semaphore::new(4)),
             token: None,
             body_limit: 1024,
@@ -524,24 +527,56 @@ mod tests {
         assert_eq!(response.into_body().into_bytes(), &b"{}"[..]);
     }
 
+    fn get(path: &str) -> Request<http_body_util::Full<Bytes>> {
+        Request::get(path).header("x-request-id", "r-1").body(Default::default()).unwrap()
+    }
+
+    /// A request to `/echo` declaring a body of `length` bytes, with a body of `body` bytes.
+    fn declaring(length: usize, body: usize) -> Request<http_body_util::Full<Bytes>> {
+        let mut request = post("/echo", "");
+        *request.body_mut() = http_body_util::Full::new(Bytes::from(vec![b' '; body]));
+        request.headers_mut().insert(header::CONTENT_LENGTH, length.into());
+        request
+    }
+
     #[test]
-    fn refusals_and_own_routes_are_answered_at_once_with_the_id() {
+    fn what_the_head_decides_is_answered_at_once_with_the_id() {
         let gate = echo_gate();
-        for (request, status) in [
-            (post("/nowhere", "{}"), 404),
-            (Request::get("/echo").header("x-request-id", "r-1").body(Default::default()).unwrap(), 405),
-            (post("/echo", "{}"), 200),
+        // (request, status, answered at once)
+        for (request, status, now) in [
+            (post("/nowhere", "{}"), 404, true),
+            (get("/echo"), 405, true),
+            (get("/health"), 200, true),
+            (post("/health", "{}"), 405, true),
+            // Declared larger than the limit: refused before the body is read, whatever it really is.
+            (declaring(1025, 2), 413, true),
+            (declaring(1024, 1024), 200, false),
+            (post("/echo", "{}"), 200, false),
         ] {
-            let expected_now = status != 200;
             match gate.handle(request) {
                 Handled::Now(response) => {
-                    assert!(expected_now, "an admitted request is answered later");
+                    assert!(now, "a request that should be admitted was answered {}", response.status());
                     assert_eq!(response.status(), status);
                     assert_eq!(response.headers()[request_id::HEADER], "r-1");
                 }
-                Handled::Later(_) => assert!(!expected_now, "a {status} is answered at once"),
+                Handled::Later(_) => assert!(!now, "a {status} is answered at once"),
             }
         }
+    }
+
+    #[test]
+    fn a_head_of_exactly_the_limit_passes_and_one_byte_more_does_not() {
+        let request = post("/echo", "{}");
+        let size = head_size(&request);
+        let mut gate = Arc::try_unwrap(echo_gate()).ok().expect("one owner");
+        gate.max_header_bytes = size;
+        let gate = Arc::new(gate);
+        assert!(matches!(gate.handle(post("/echo", "{}")), Handled::Later(_)));
+        let mut longer = post("/echo", "{}");
+        longer.headers_mut().insert("x-a", HeaderValue::from_static(""));
+        assert_eq!(head_size(&longer), size + 7);
+        let Handled::Now(response) = gate.handle(longer) else { panic!("a head over the limit is refused at once") };
+        assert_eq!(response.status(), 431);
     }
 
     #[tokio::test]
