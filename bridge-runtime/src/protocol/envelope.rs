@@ -232,6 +232,20 @@ mod tests {
     #[test]
     fn debug_never_shows_auth() {
         let r: Request = serde_json::from_str(r#"{"auth": {"token": "s3cr3t-value"}}"#).unwrap();
-        assert!(!format!("{r:?}").contains("s3cr3t"));
+        let debug = format!("{r:?}");
+        assert!(!debug.contains("s3cr3t"), "{debug}");
+        assert!(debug.contains(r#"auth: "<redacted>""#) && debug.contains("meta:"), "{debug}");
+    }
+
+    #[test]
+    fn errors_say_what_was_expected() {
+        let err = serde_json::from_str::<Request>("[]").unwrap_err();
+        assert!(err.to_string().contains("expected an object with `auth`, `meta` and `data`"), "{err}");
+        // serde_json hands a section to `OrEmpty` through `deserialize_option`, so its own expectation shows only
+        // with deserializers that do not (here, a bare number).
+        use serde::de::IntoDeserializer;
+        let number: serde::de::value::U32Deserializer<serde::de::value::Error> = 1u32.into_deserializer();
+        let err = OrEmpty::<Auth>::deserialize(number).err().unwrap();
+        assert!(err.to_string().contains("expected an object or null"), "{err}");
     }
 }
