@@ -19,7 +19,7 @@
 //! my-bridge                                    serve on BRIDGE_ADDR until SIGINT or SIGTERM
 //! my-bridge serve                              the same
 //! my-bridge configuration --public-url URL     print {"integration": …, "actions": […]} and exit
-//! my-bridge --help | -h                        the usage, with the commands and variables the author added
+//! my-bridge --help | -h                        the usage: commands, and every variable (the framework's and the author's)
 //! my-bridge --version | -V                     "my-bridge 0.3.1": the author's crate, not the framework
 //! ```
 //!
@@ -28,6 +28,7 @@
 //! that `my-bridge configuration … > integration.json` holds JSON alone.
 
 use crate::builder::Bridge;
+use crate::settings::VARIABLES;
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::io::Write;
@@ -52,14 +53,20 @@ pub struct Cli {
 pub enum Command {
     /// Serve the bridge (no argument, or `serve`).
     Serve,
-    /// Print the configuration documents (`configuration [--public-url URL]`); without the flag the URL is
-    /// `BRIDGE_PUBLIC_URL`'s.
+    /// Print the configuration documents (`configuration [--public-url URL]`); without the flag, the bridge's
+    /// public URL (set in code, else `BRIDGE_PUBLIC_URL`).
     Configuration {
-        /// The URL Talkdesk reaches the bridge at.
-        public_url: String,
+        /// The URL Talkdesk reaches the bridge at, when given on the command line.
+        public_url: Option<String>,
     },
-    /// A command of the program's own, declared with [`Cli::command`]: the program runs it.
-    Custom(&'static str),
+    /// A command of the program's own, declared with [`Cli::command`]: the program runs it, with the words that
+    /// followed it (`init-db --customers 3000`: `args` is `["--customers", "3000"]`).
+    Custom {
+        /// The command's name, as declared.
+        name: &'static str,
+        /// The words after it.
+        args: Vec<String>,
+    },
 }
 
 /// What [`Cli::run`] accepts from the function that builds the bridge: a [`Bridge`], or a `Result` of one (the
@@ -121,15 +128,24 @@ impl Cli {
         self
     }
 
-    /// Declares a command of the program's own (`"--demo"`, `"migrate"`), listed in `--help` with `help`. The
-    /// program handles it: read the command line with [`Cli::parse`], run [`Command::Custom`] itself and give
-    /// the other commands to [`Cli::execute`].
+    /// Declares a command of the program's own (`"--demo"`, `"init-db"`), listed in `--help` with `help`. The
+    /// program handles it: read the command line with [`Cli::parse`], run [`Command::Custom`] itself (with the
+    /// words that follow the command, its arguments) and give the other commands to [`Cli::execute`].
+    ///
+    /// ```
+    /// use bridge::cli::{Cli, Command};
+    ///
+    /// let cli = Cli::new("desk-bridge", "0.1.0").command("init-db", "create the sample database (--customers N)");
+    /// let command = cli.parse_from(["init-db", "--customers", "3000"]).unwrap();
+    /// assert_eq!(command, Command::Custom { name: "init-db", args: vec!["--customers".into(), "3000".into()] });
+    /// ```
     pub fn command(mut self, name: &'static str, help: &'static str) -> Self {
         self.commands.push((name, help));
         self
     }
 
-    /// Documents an environment variable the bridge reads, in `--help`.
+    /// Documents an environment variable of the program's own, in `--help` (after the framework's, which are
+    /// always listed: [`settings::VARIABLES`](crate::settings::VARIABLES)).
     pub fn env(mut self, variable: &'static str, help: &'static str) -> Self {
         self.environment.push((variable, help));
         self
@@ -158,7 +174,16 @@ impl Cli {
     /// Reads the program's arguments: the command to run, or, for `--help`, `--version` and usage errors, the
     /// exit code once they are answered (on stdout, or on stderr with the usage).
     pub fn parse(&self) -> Result<Command, ExitCode> {
-        match self.interpret(std::env::args_os().skip(1), std::env::var("BRIDGE_PUBLIC_URL").ok()) {
+        self.parse_from(std::env::args_os().skip(1))
+    }
+
+    /// [`parse`](Self::parse) of the given words instead of the program's arguments.
+    pub fn parse_from<I>(&self, args: I) -> Result<Command, ExitCode>
+    where
+        I: IntoIterator,
+        I::Item: Into<OsString>,
+    {
+        match self.interpret(args.into_iter().map(Into::into)) {
             Ok(command) => Ok(command),
             Err(Answer::Print(text)) => {
                 print!("{text}");
@@ -175,7 +200,7 @@ impl Cli {
     /// it is reported as not handled (exit `1`).
     pub async fn execute<B: IntoBridge>(&self, command: Command, build: impl FnOnce() -> B) -> ExitCode {
         let bridge = match &command {
-            Command::Custom(name) => {
+            Command::Custom { name, .. } => {
                 return self.fail(format!("`{name}` is the program's own command: run it before `Cli::execute`"))
             }
             _ => match build().into_bridge() {
@@ -185,6 +210,21 @@ impl Cli {
         };
         match command {
             Command::Configuration { public_url } => {
+                let bridge = match bridge.with_env() {
+                    Ok(bridge) => bridge,
+                    Err(err) => return self.fail(err),
+                };
+                let Some(public_url) =
+                    public_url.or_else(|| bridge.current_settings().public_url_value().map(Into::into))
+                else {
+                    eprintln!(
+                        "{}: `configuration` needs the URL Talkdesk reaches the bridge at: `configuration \
+                         --public-url <URL>` (or BRIDGE_PUBLIC_URL)\n\n{}",
+                        self.name,
+                        self.usage()
+                    );
+                    return ExitCode::from(2);
+                };
                 let mut out = Vec::new();
                 match write_configuration(&bridge, &public_url, &mut out) {
                     Ok(()) => {
@@ -215,36 +255,35 @@ impl Cli {
             ("serve", "serve the bridge until SIGINT or SIGTERM (the default)"),
             (
                 "configuration --public-url <URL>",
-                "print the configuration documents for Talkdesk (JSON) of the bridge at <URL> (default: \
-                 BRIDGE_PUBLIC_URL), and exit",
+                "print the configuration documents for Talkdesk (JSON) of the bridge at <URL> (default: the \
+                 bridge's public URL, BRIDGE_PUBLIC_URL), and exit",
             ),
         ];
         commands.extend(self.commands.iter().copied());
         commands.extend([("-h, --help", "print this help"), ("-V, --version", "print the version")]);
         list(&mut text, &commands);
         text.push_str("\nenvironment:\n");
-        let mut environment = vec![
-            ("BRIDGE_ADDR", "where to listen (default 127.0.0.1:3000)"),
-            ("PORT", "with BRIDGE_ADDR unset, listen on 0.0.0.0:$PORT"),
-            ("BRIDGE_TOKEN", "the token Talkdesk must present (Authorization: Bearer <token>)"),
-            ("BRIDGE_PUBLIC_URL", "the URL Talkdesk reaches the bridge at, for the configuration documents"),
-        ];
+        let framework: Vec<(&str, String)> = VARIABLES
+            .iter()
+            .map(|variable| (variable.name, format!("{} (default: {})", variable.help, variable.default)))
+            .collect();
+        let mut environment: Vec<(&str, &str)> = framework.iter().map(|(name, help)| (*name, help.as_str())).collect();
         environment.extend(self.environment.iter().copied());
         list(&mut text, &environment);
         text
     }
 
-    fn interpret(
-        &self,
-        args: impl IntoIterator<Item = OsString>,
-        public_url_env: Option<String>,
-    ) -> Result<Command, Answer> {
+    fn interpret(&self, args: impl IntoIterator<Item = OsString>) -> Result<Command, Answer> {
         let mut words = Vec::new();
         for arg in args {
             match arg.into_string() {
                 Ok(word) => words.push(word),
                 Err(arg) => return Err(Answer::Usage(format!("`{}` is not valid UTF-8", arg.to_string_lossy()))),
             }
+        }
+        // A command of the program's own takes every word after it, `--help` included.
+        if let Some((name, _)) = words.first().and_then(|first| self.commands.iter().find(|(name, _)| name == first)) {
+            return Ok(Command::Custom { name, args: words[1..].to_vec() });
         }
         if words.iter().any(|w| w == "--help" || w == "-h") {
             return Err(Answer::Print(self.usage()));
@@ -271,19 +310,9 @@ impl Cli {
                         return unexpected(word);
                     }
                 }
-                match public_url.or(public_url_env.filter(|url| !url.trim().is_empty())) {
-                    Some(public_url) => Ok(Command::Configuration { public_url }),
-                    None => Err(Answer::Usage(
-                        "`configuration` needs the URL Talkdesk reaches the bridge at: \
-                         `configuration --public-url <URL>` (or BRIDGE_PUBLIC_URL)"
-                            .into(),
-                    )),
-                }
+                Ok(Command::Configuration { public_url })
             }
-            word => match self.commands.iter().find(|(name, _)| *name == word) {
-                Some((name, _)) => rest.first().map_or(Ok(Command::Custom(name)), |word| unexpected(word)),
-                None => unexpected(word),
-            },
+            word => unexpected(word),
         }
     }
 
@@ -342,7 +371,7 @@ mod tests {
     }
 
     fn parse(args: &[&str]) -> Result<Command, Answer> {
-        cli().interpret(args.iter().map(OsString::from), None)
+        cli().interpret(args.iter().map(OsString::from))
     }
 
     fn usage_error(args: &[&str]) -> String {
@@ -360,20 +389,32 @@ mod tests {
 
     #[test]
     fn reads_the_public_url_of_the_configuration() {
-        let configuration = |url: &str| Ok(Command::Configuration { public_url: url.into() });
-        assert_eq!(parse(&["configuration", "--public-url", "https://a.example"]), configuration("https://a.example"));
-        assert_eq!(parse(&["configuration", "--public-url=https://b.example"]), configuration("https://b.example"));
-        let from_env =
-            |args: &[&str], env: Option<&str>| cli().interpret(args.iter().map(OsString::from), env.map(Into::into));
-        assert_eq!(from_env(&["configuration"], Some("https://env.example")), configuration("https://env.example"));
+        let configuration = |url: Option<&str>| Ok(Command::Configuration { public_url: url.map(Into::into) });
         assert_eq!(
-            from_env(&["configuration", "--public-url", "https://flag.example"], Some("https://env.example")),
-            configuration("https://flag.example"),
-            "the flag wins over the environment"
+            parse(&["configuration", "--public-url", "https://a.example"]),
+            configuration(Some("https://a.example"))
         );
-        assert!(usage_error(&["configuration"]).contains("configuration --public-url <URL>"));
-        assert!(matches!(from_env(&["configuration"], Some(" ")), Err(Answer::Usage(_))));
+        assert_eq!(
+            parse(&["configuration", "--public-url=https://b.example"]),
+            configuration(Some("https://b.example"))
+        );
+        assert_eq!(parse(&["configuration"]), configuration(None), "the bridge's settings give it");
         assert_eq!(usage_error(&["configuration", "--public-url"]), "`--public-url` needs a URL");
+    }
+
+    #[test]
+    fn the_configuration_takes_the_bridges_public_url_when_not_given() {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let bridge = || {
+            Bridge::new().public_url("https://code.example").integration(
+                crate::configuration::Integration::new("crm", "CRM")
+                    .description("Contacts")
+                    .logo_url("https://a.example/logo.png")
+                    .icon_url("https://a.example/icon.png"),
+            )
+        };
+        let code = runtime.block_on(cli().execute(Command::Configuration { public_url: None }, bridge));
+        assert_eq!(code, ExitCode::SUCCESS);
     }
 
     #[test]
@@ -394,9 +435,13 @@ mod tests {
     }
 
     #[test]
-    fn the_programs_own_commands_come_back_to_it() {
-        assert_eq!(parse(&["--demo"]), Ok(Command::Custom("--demo")));
-        assert_eq!(usage_error(&["--demo", "now"]), "unexpected argument `now`");
+    fn the_programs_own_commands_come_back_to_it_with_their_arguments() {
+        assert_eq!(parse(&["--demo"]), Ok(Command::Custom { name: "--demo", args: vec![] }));
+        let cli = cli().command("init-db", "create the database");
+        let parsed = cli.interpret(["init-db", "--customers", "3000", "--help"].map(OsString::from));
+        let args = vec!["--customers".to_owned(), "3000".to_owned(), "--help".to_owned()];
+        assert_eq!(parsed, Ok(Command::Custom { name: "init-db", args }), "its `--help` is its own");
+        assert_eq!(usage_error(&["serve", "--demo"]), "unexpected argument `--demo`");
     }
 
     #[test]
@@ -411,14 +456,18 @@ mod tests {
     #[test]
     fn refuses_arguments_that_are_not_utf8() {
         use std::os::unix::ffi::OsStringExt;
-        let answer = cli().interpret([OsString::from_vec(vec![b'a', 0xff])], None);
+        let answer = cli().interpret([OsString::from_vec(vec![b'a', 0xff])]);
         assert!(matches!(answer, Err(Answer::Usage(message)) if message.contains("not valid UTF-8")));
     }
 
     #[test]
-    fn the_environment_the_author_reads_is_in_the_help() {
+    fn the_help_lists_every_variable_the_framework_and_the_author_read() {
         let text = cli().env("CRM_URL", "the CRM's base URL").usage();
         assert!(text.contains("  CRM_URL             the CRM's base URL\n"), "{text}");
+        for variable in VARIABLES {
+            assert!(text.contains(&format!("\n  {}", variable.name)), "{} missing from:\n{text}", variable.name);
+        }
+        assert!(text.lines().all(|line| line.len() <= 100), "{text}");
     }
 
     #[test]
@@ -456,7 +505,8 @@ mod tests {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let code = runtime.block_on(cli().execute(Command::Serve, || Err::<Bridge, _>("no database at ./crm.db")));
         assert_eq!(code, ExitCode::FAILURE);
-        let code = runtime.block_on(cli().execute(Command::Custom("--demo"), || -> Bridge { unreachable!() }));
+        let demo = Command::Custom { name: "--demo", args: vec![] };
+        let code = runtime.block_on(cli().execute(demo, || -> Bridge { unreachable!() }));
         assert_eq!(code, ExitCode::FAILURE);
     }
 }

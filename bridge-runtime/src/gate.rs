@@ -18,13 +18,14 @@
 
 use crate::endpoint::{EndpointInfo, EndpointKind};
 use crate::error::{Error, ErrorKind};
+use crate::own_routes::{OwnRoutes, OPEN_PATHS};
 use crate::pipeline::{logged, EndpointFn, LoggedError};
 use crate::reply::{PageContacts, Response};
 use crate::request_id::{self, RequestId};
 use crate::secret::Secret;
 use crate::telemetry::{self, EndpointMetrics, Metrics, RequestScope, TraceContext};
 use bytes::{Buf, BufMut, Bytes, BytesMut};
-use http::{header, HeaderMap, HeaderValue, Method, Request};
+use http::{header, HeaderValue, Method, Request};
 use http_body::Body;
 use http_body_util::BodyExt;
 use std::future::Future;
@@ -51,16 +52,10 @@ pub(crate) struct EndpointRoute {
     pub(crate) metrics: EndpointMetrics,
 }
 
-/// One of the bridge's own `GET` routes: its answer, from the request's headers.
-pub(crate) struct OwnRoute {
-    pub(crate) path: &'static str,
-    pub(crate) answer: Box<dyn Fn(&HeaderMap) -> Response + Send + Sync>,
-}
-
 /// Everything a request is checked against and routed to.
 pub(crate) struct Gate {
     pub(crate) endpoints: Vec<EndpointRoute>,
-    pub(crate) own: Vec<OwnRoute>,
+    pub(crate) own: OwnRoutes,
     pub(crate) in_flight: Arc<Semaphore>,
     pub(crate) token: Option<Secret>,
     pub(crate) body_limit: usize,
@@ -71,9 +66,6 @@ pub(crate) struct Gate {
     /// Set when the bridge drains before shutting down: `GET /ready` answers `503`.
     pub(crate) draining: Arc<std::sync::atomic::AtomicBool>,
 }
-
-/// The paths that answer without the inbound token: the probes of an orchestrator, which cannot be given one.
-const OPEN_PATHS: [&str; 2] = ["/health", "/ready"];
 
 impl Gate {
     /// Answers `request`, whatever happens: every failure is an answer.
@@ -193,7 +185,7 @@ impl Gate {
 
     /// The answer of one of the bridge's own routes (`GET` only), or `404`.
     fn own_route<B>(&self, request: &Request<B>) -> Response {
-        match self.own.iter().find(|route| route.path == request.uri().path()) {
+        match self.own.find(request.uri().path()) {
             Some(route) if request.method() == Method::GET => (route.answer)(request.headers()),
             Some(_) => refuse(not_allowed()),
             None => refuse(Error::new(ErrorKind::NotFound, "no endpoint answers on this path")),
@@ -441,6 +433,7 @@ fn percent_decode(text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::HeaderMap;
     use http_body_util::StreamBody;
 
     fn request(uri: &str, authorization: Option<&str>) -> Request<()> {
@@ -503,10 +496,10 @@ mod tests {
         });
         Gate {
             endpoints: vec![EndpointRoute { info, call, metrics: metrics.endpoint("/echo", false) }],
-            own: vec![OwnRoute {
+            own: OwnRoutes::of(vec![crate::own_routes::OwnRoute {
                 path: "/health",
                 answer: Box::new(|_: &HeaderMap| crate::reply::json_response(http::StatusCode::OK, Bytes::new())),
-            }],
+            }]),
             in_flight: Arc::new(Semaphore::new(4)),
             token: None,
             body_limit: 1024,

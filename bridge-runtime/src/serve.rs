@@ -1,17 +1,19 @@
 //! Serving a bridge: the accept loop (hyper, HTTP/1.1 keep-alive and HTTP/2) answering every connection's requests
 //! with the bridge's [`BridgeService`], draining then bounded graceful shutdown on SIGINT/SIGTERM, the listening
-//! addresses from the environment (the bridge's, and an optional separate one for `GET /metrics`), and a panic hook
+//! addresses of its [`Settings`] (the bridge's, and an optional separate one for `GET /metrics`), and a panic hook
 //! that keeps handler panics — whose messages may quote credentials — out of stderr.
 //!
 //! On SIGTERM a bridge behind a load balancer must not drop a call: it first stops being ready (`GET /ready`
 //! answers `503`) while it still serves everything for the drain delay, so that the load balancer stops sending;
 //! then it stops accepting, and finishes what is in flight within the shutdown grace.
 
-use crate::builder::{metrics_response, Bridge, DEFAULT_DRAIN_DELAY};
+use crate::builder::Bridge;
 use crate::error::{Error, ErrorKind};
 use crate::mount::BuildError;
+use crate::own_routes::metrics_response;
 use crate::reply::error_response;
 use crate::service::BridgeService;
+use crate::settings::{Settings, SettingsError};
 use crate::telemetry::Metrics;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -23,59 +25,66 @@ use std::sync::{Arc, Once};
 use std::time::Duration;
 use tokio::net::TcpListener;
 
-/// The default address when neither `BRIDGE_ADDR` nor `PORT` is set.
-pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
-
 /// How long a client may take to send a request's headers (slow-loris protection).
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Bridge {
     /// Starts serving on `addr` (port 0 picks a free port) and returns at once; the server runs until
-    /// [`RunningBridge::shutdown`].
+    /// [`RunningBridge::shutdown`]. It uses the settings code gave: the environment is not read (see
+    /// [`Bridge::with_env`] and [`Bridge::start`]).
     ///
-    /// With `BRIDGE_METRICS_ADDR` set, `GET /metrics` is also served there, without the inbound token: a port for
-    /// Prometheus inside the cluster, not to be exposed to the internet.
+    /// With a metrics address set ([`Settings::metrics_addr`]), `GET /metrics` is also served there, without the
+    /// inbound token: a port for Prometheus inside the cluster, not to be exposed to the internet.
     pub async fn bind(self, addr: SocketAddr) -> Result<RunningBridge, ServeError> {
-        let limits = Limits { grace: self.shutdown_grace, max_header_bytes: self.max_header_bytes };
-        let drain_delay = match self.drain_delay {
-            Some(delay) => delay,
-            None => drain_delay_from_env(std::env::var("BRIDGE_DRAIN_DELAY").ok())?,
-        };
-        let metrics_addr = match std::env::var("BRIDGE_METRICS_ADDR") {
-            Ok(text) if !text.trim().is_empty() => {
-                Some(text.trim().parse::<SocketAddr>().map_err(|_| ServeError::BadAddress(text))?)
-            }
-            _ => None,
-        };
-        let service = self.into_service().map_err(ServeError::Build)?;
-        let listener = TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
-        let mut running =
-            start(listener, service, limits, drain_delay).map_err(|source| ServeError::Bind { addr, source })?;
-        if let Some(addr) = metrics_addr {
-            let listener = TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
-            let local = listener.local_addr().map_err(|source| ServeError::Bind { addr, source })?;
-            running.metrics =
-                Some((local, tokio::spawn(serve_metrics(listener, Arc::clone(running.service.metrics())))));
-        }
-        Ok(running)
+        let (service, settings) = self.into_parts().map_err(ServeError::Build)?;
+        start(addr, service, settings).await
     }
 
-    /// Serves on `BRIDGE_ADDR` (default `127.0.0.1:3000`; with only `PORT` set, `0.0.0.0:$PORT`) until SIGINT or
-    /// SIGTERM, then drains (see [`RunningBridge::run_until_signal`]) and returns.
+    /// Starts serving on the address of its settings ([`Settings::addr`], default `127.0.0.1:3000`) and returns
+    /// at once, like [`bind`](Self::bind). Call [`with_env`](Self::with_env) first to take the address and the
+    /// other settings code left unset from the environment.
+    pub async fn start(self) -> Result<RunningBridge, ServeError> {
+        let addr = self.current_settings().addr_value();
+        self.bind(addr).await
+    }
+
+    /// Applies the environment to the settings code left unset ([`Bridge::with_env`]: `BRIDGE_ADDR` or `PORT`,
+    /// `BRIDGE_TOKEN`… see [`settings`](crate::settings)), serves until SIGINT or SIGTERM, then drains (see
+    /// [`RunningBridge::run_until_signal`]) and returns.
     ///
     /// Without a `tracing` subscriber of the author's, it logs to stderr (see [`RunningBridge::run_until_signal`]).
     pub async fn serve(self) -> Result<(), ServeError> {
-        let running = self.bind(listen_address()?).await?;
+        let running = self.with_env().map_err(ServeError::Setting)?.start().await?;
         running.run_until_signal().await;
         Ok(())
     }
+}
+
+/// Binds `addr` (and the metrics address, if any) and serves `service` in the background.
+async fn start(addr: SocketAddr, service: BridgeService, settings: Settings) -> Result<RunningBridge, ServeError> {
+    let bind_error = |addr| move |source| ServeError::Bind { addr, source };
+    let listener = TcpListener::bind(addr).await.map_err(bind_error(addr))?;
+    install_panic_hook();
+    let local_addr = listener.local_addr().map_err(bind_error(addr))?;
+    let (trigger, triggered) = tokio::sync::oneshot::channel::<()>();
+    let limits = Limits { grace: settings.shutdown_grace_value(), max_header_bytes: settings.max_header_bytes_value() };
+    let task = tokio::spawn(accept_loop(listener, service.clone(), triggered, limits));
+    let metrics = match settings.metrics_addr_value() {
+        Some(addr) => {
+            let listener = TcpListener::bind(addr).await.map_err(bind_error(addr))?;
+            let local = listener.local_addr().map_err(bind_error(addr))?;
+            Some((local, tokio::spawn(serve_metrics(listener, Arc::clone(service.metrics())))))
+        }
+        None => None,
+    };
+    Ok(RunningBridge { local_addr, service, settings, metrics, trigger, task })
 }
 
 /// A bridge serving in the background.
 pub struct RunningBridge {
     local_addr: SocketAddr,
     service: BridgeService,
-    drain_delay: Duration,
+    settings: Settings,
     metrics: Option<(SocketAddr, tokio::task::JoinHandle<()>)>,
     trigger: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
@@ -92,7 +101,7 @@ impl RunningBridge {
         format!("http://{}", self.local_addr)
     }
 
-    /// The address `GET /metrics` is served on apart, when `BRIDGE_METRICS_ADDR` is set.
+    /// The address `GET /metrics` is served on apart, when one is set ([`Settings::metrics_addr`]).
     pub fn metrics_addr(&self) -> Option<SocketAddr> {
         self.metrics.as_ref().map(|(addr, _)| *addr)
     }
@@ -102,23 +111,24 @@ impl RunningBridge {
     /// stops accepting and lets requests in flight finish (up to the shutdown grace).
     ///
     /// Unless a global `tracing` subscriber is already installed, it installs one first: the listening address and
-    /// a line per request on stderr, filtered by `RUST_LOG` (default `info`), coloured only on a terminal, as JSON
-    /// lines with `BRIDGE_LOG_FORMAT=json`.
+    /// a line per request on stderr, filtered by the settings' log filter (`RUST_LOG` when served; default
+    /// `info`), coloured only on a terminal, as JSON lines with [`LogFormat::Json`](crate::settings::LogFormat::Json) (`BRIDGE_LOG_FORMAT=json`).
     pub async fn run_until_signal(self) {
-        crate::logs::install_default();
+        crate::logs::install_default(self.settings.log_filter_value(), self.settings.log_format_value());
         tracing::info!(target: "bridge::server", addr = %self.local_addr, "listening");
         if let Some(addr) = self.metrics_addr() {
             tracing::info!(target: "bridge::server", addr = %addr, "serving GET /metrics");
         }
         shutdown_signal().await;
         self.service.start_draining();
+        let drain_delay = self.settings.drain_delay_value();
         tracing::info!(
             target: "bridge::server",
-            drain_ms = u64::try_from(self.drain_delay.as_millis()).unwrap_or(u64::MAX),
+            drain_ms = u64::try_from(drain_delay.as_millis()).unwrap_or(u64::MAX),
             "draining: /ready answers 503, requests are still served until the drain delay is over"
         );
         tokio::select! {
-            () = tokio::time::sleep(self.drain_delay) => {}
+            () = tokio::time::sleep(drain_delay) => {}
             () = shutdown_signal() => {}
         }
         tracing::info!(target: "bridge::server", "shutting down");
@@ -141,19 +151,6 @@ impl RunningBridge {
 struct Limits {
     grace: Duration,
     max_header_bytes: usize,
-}
-
-fn start(
-    listener: TcpListener,
-    service: BridgeService,
-    limits: Limits,
-    drain_delay: Duration,
-) -> std::io::Result<RunningBridge> {
-    install_panic_hook();
-    let local_addr = listener.local_addr()?;
-    let (trigger, triggered) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(accept_loop(listener, service.clone(), triggered, limits));
-    Ok(RunningBridge { local_addr, service, drain_delay, metrics: None, trigger, task })
 }
 
 /// `GET /metrics` on its own listener (and `404` for anything else).
@@ -180,25 +177,6 @@ async fn serve_metrics(listener: TcpListener, metrics: Arc<Metrics>) {
                 .await;
         });
     }
-}
-
-/// `BRIDGE_DRAIN_DELAY`: seconds (`5`, `2.5`, `5s`) or milliseconds (`500ms`); unset or empty, the default.
-fn drain_delay_from_env(value: Option<String>) -> Result<Duration, ServeError> {
-    let Some(text) = value.filter(|text| !text.trim().is_empty()) else {
-        return Ok(DEFAULT_DRAIN_DELAY);
-    };
-    let trimmed = text.trim();
-    let parsed = match trimmed.strip_suffix("ms") {
-        Some(ms) => ms.trim().parse::<u64>().ok().map(Duration::from_millis),
-        None => trimmed
-            .strip_suffix('s')
-            .unwrap_or(trimmed)
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok()),
-    };
-    parsed.ok_or(ServeError::BadDrainDelay(text))
 }
 
 async fn accept_loop(
@@ -282,31 +260,14 @@ fn install_panic_hook() {
     });
 }
 
-/// The address [`Bridge::serve`] listens on: `BRIDGE_ADDR` (default `127.0.0.1:3000`), or `0.0.0.0:$PORT` when
-/// only `PORT` is set (the convention of most hosting platforms).
-pub fn listen_address() -> Result<SocketAddr, ServeError> {
-    address_from_env(std::env::var("BRIDGE_ADDR").ok(), std::env::var("PORT").ok())
-}
-
-fn address_from_env(bridge_addr: Option<String>, port: Option<String>) -> Result<SocketAddr, ServeError> {
-    let text = match (bridge_addr, port) {
-        (Some(addr), _) => addr,
-        (None, Some(port)) => format!("0.0.0.0:{port}"),
-        (None, None) => DEFAULT_ADDR.to_owned(),
-    };
-    text.trim().parse().map_err(|_| ServeError::BadAddress(text))
-}
-
 /// Why a bridge cannot serve.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ServeError {
     /// The endpoints do not fit together.
     Build(BuildError),
-    /// `BRIDGE_ADDR`, `PORT` or `BRIDGE_METRICS_ADDR` is not an address.
-    BadAddress(String),
-    /// `BRIDGE_DRAIN_DELAY` is not a duration.
-    BadDrainDelay(String),
+    /// An environment variable does not parse.
+    Setting(SettingsError),
     /// The address cannot be listened on.
     Bind {
         /// The address.
@@ -320,12 +281,7 @@ impl fmt::Display for ServeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Build(err) => err.fmt(f),
-            Self::BadAddress(text) => {
-                write!(f, "`{text}` is not an address to listen on (expected e.g. 127.0.0.1:3000)")
-            }
-            Self::BadDrainDelay(text) => {
-                write!(f, "BRIDGE_DRAIN_DELAY=`{text}` is not a duration (expected seconds, e.g. 5 or 2.5, or 500ms)")
-            }
+            Self::Setting(err) => err.fmt(f),
             Self::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
         }
     }
@@ -336,36 +292,7 @@ impl std::error::Error for ServeError {
         match self {
             Self::Build(err) => Some(err),
             Self::Bind { source, .. } => Some(source),
-            Self::BadAddress(_) | Self::BadDrainDelay(_) => None,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_the_address_from_the_environment() {
-        let addr = |a: Option<&str>, p: Option<&str>| address_from_env(a.map(Into::into), p.map(Into::into));
-        assert_eq!(addr(None, None).unwrap(), "127.0.0.1:3000".parse().unwrap());
-        assert_eq!(addr(None, Some("8080")).unwrap(), "0.0.0.0:8080".parse().unwrap());
-        assert_eq!(addr(Some("127.0.0.1:9"), Some("8080")).unwrap(), "127.0.0.1:9".parse().unwrap());
-        assert!(matches!(addr(Some("nope"), None), Err(ServeError::BadAddress(_))));
-    }
-
-    #[test]
-    fn reads_the_drain_delay_from_the_environment() {
-        let delay = |text: Option<&str>| drain_delay_from_env(text.map(Into::into));
-        assert_eq!(delay(None).unwrap(), DEFAULT_DRAIN_DELAY);
-        assert_eq!(delay(Some(" ")).unwrap(), DEFAULT_DRAIN_DELAY);
-        assert_eq!(delay(Some("7")).unwrap(), Duration::from_secs(7));
-        assert_eq!(delay(Some("2.5")).unwrap(), Duration::from_millis(2500));
-        assert_eq!(delay(Some("3s")).unwrap(), Duration::from_secs(3));
-        assert_eq!(delay(Some("0")).unwrap(), Duration::ZERO);
-        assert_eq!(delay(Some("250ms")).unwrap(), Duration::from_millis(250));
-        for bad in ["soon", "-1", "5m", "1e400", "ms"] {
-            assert!(matches!(delay(Some(bad)), Err(ServeError::BadDrainDelay(_))), "{bad}");
+            Self::Setting(err) => Some(err),
         }
     }
 }

@@ -91,7 +91,7 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
         None => 100, // a few pages, to show pagination
     };
     let tokens = Tokens { lifetime: Duration::from_secs(seconds), uses };
-    let demo = start(fake_addr, bridge::listen_address()?, tokens, page_size).await?;
+    let demo = start(fake_addr, bridge::Settings::new().overlay_process_env()?.addr_value(), tokens, page_size).await?;
     println!(
         "\nA fake HubSpot with {DEMO_CONTACTS} contacts, their engagements and tickets, and an OAuth token endpoint \
          is listening on {}.",
@@ -151,7 +151,7 @@ pub async fn start(
     config.contact_page_size = contact_page_size;
     config.agent_page_size = 3;
     config.search_lag = Duration::ZERO; // the fake's search index never lags
-    let running = bridge(config)?.bind(bridge_addr).await?;
+    let running = bridge(config)?.with_env()?.bind(bridge_addr).await?;
     let url = running.url();
 
     // The demo's own Talkdesk syncs once with a token of its own, before tokens may be limited in uses.

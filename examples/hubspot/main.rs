@@ -105,8 +105,11 @@ impl Default for Config {
 impl Config {
     /// The defaults, with `HUBSPOT_BASE_URL` and `HUBSPOT_CONTACT_PAGE_SIZE` when set.
     pub fn from_env() -> Result<Self, String> {
-        let mut config =
-            Self { base_url: BaseUrl::from_env("HUBSPOT_BASE_URL").map_err(|e| e.to_string())?, ..Self::default() };
+        let mut config = Self {
+            base_url: BaseUrl::from_variable("HUBSPOT_BASE_URL", std::env::var("HUBSPOT_BASE_URL").ok().as_deref())
+                .map_err(|e| e.to_string())?,
+            ..Self::default()
+        };
         if let Some(size) = std::env::var("HUBSPOT_CONTACT_PAGE_SIZE").ok().filter(|s| !s.trim().is_empty()) {
             config.contact_page_size = size
                 .trim()
@@ -181,7 +184,6 @@ async fn main() -> ExitCode {
         )
         .env("HUBSPOT_BASE_URL", "replaces https://api.hubapi.com")
         .env("HUBSPOT_CONTACT_PAGE_SIZE", "contacts per page, 1-200 (default 200)")
-        .env("RUST_LOG", "log filter (default info)")
         .env("HUBSPOT_DEMO_TOKEN_SECONDS", "--demo: access token lifetime (default 600)")
         .env(
             "HUBSPOT_DEMO_TOKEN_USES",
@@ -189,7 +191,7 @@ async fn main() -> ExitCode {
         )
         .env("HUBSPOT_DEMO_FAKE_ADDR", "--demo: where the fake HubSpot listens (default a free port)");
     match cli.parse() {
-        Ok(Command::Custom("--demo")) => match demo::run().await {
+        Ok(Command::Custom { name: "--demo", .. }) => match demo::run().await {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
                 eprintln!("{}: {err}", cli.name());

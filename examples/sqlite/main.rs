@@ -67,7 +67,6 @@ async fn main() -> ExitCode {
     bridge::cli!()
         .about("A Talkdesk bridge over a help desk's SQLite database")
         .env("SQLITE_DATABASE", "the database file (default: a sample database in memory)")
-        .env("RUST_LOG", "log filter (default info)")
         .run(|| database().map(bridge))
         .await
 }

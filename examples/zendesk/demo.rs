@@ -26,7 +26,7 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
         config.contact_page_size = 100; // a few pages, to show pagination
     }
     config.agent_page_size = 2;
-    let running = bridge(config)?.bind(bridge::listen_address()?).await?;
+    let running = bridge(config)?.with_env()?.start().await?;
     let url = running.url();
 
     let auth = json!({"account": "demo", "email": ADMIN_EMAIL, "token": API_TOKEN});

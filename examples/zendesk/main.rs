@@ -95,8 +95,11 @@ impl Default for Config {
 impl Config {
     /// The defaults, with `ZENDESK_BASE_URL` and `ZENDESK_CONTACT_PAGE_SIZE` when set.
     pub fn from_env() -> Result<Self, String> {
-        let mut config =
-            Self { base_url: BaseUrl::from_env("ZENDESK_BASE_URL").map_err(|e| e.to_string())?, ..Self::default() };
+        let mut config = Self {
+            base_url: BaseUrl::from_variable("ZENDESK_BASE_URL", std::env::var("ZENDESK_BASE_URL").ok().as_deref())
+                .map_err(|e| e.to_string())?,
+            ..Self::default()
+        };
         if let Some(size) = std::env::var("ZENDESK_CONTACT_PAGE_SIZE").ok().filter(|s| !s.trim().is_empty()) {
             config.contact_page_size = size
                 .trim()
@@ -164,20 +167,16 @@ async fn main() -> ExitCode {
              image's HEALTHCHECK: the image has no shell and no curl)",
         )
         .env("ZENDESK_BASE_URL", "replaces https://<account>.zendesk.com for every account")
-        .env("ZENDESK_CONTACT_PAGE_SIZE", "users per contact page, 1-1000 (default 500)")
-        .env("BRIDGE_DRAIN_DELAY", "how long /ready answers 503 before the bridge stops accepting (default 5 s)")
-        .env("BRIDGE_METRICS_ADDR", "a second address serving GET /metrics only, without the inbound token")
-        .env("RUST_LOG", "log filter (default info)")
-        .env("BRIDGE_LOG_FORMAT", "text or json (logs go to stderr)");
+        .env("ZENDESK_CONTACT_PAGE_SIZE", "users per contact page, 1-1000 (default 500)");
     match cli.parse() {
-        Ok(Command::Custom("--demo")) => match demo::run().await {
+        Ok(Command::Custom { name: "--demo", .. }) => match demo::run().await {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
                 eprintln!("{}: {err}", cli.name());
                 ExitCode::FAILURE
             }
         },
-        Ok(Command::Custom("healthcheck")) => match healthcheck().await {
+        Ok(Command::Custom { name: "healthcheck", .. }) => match healthcheck().await {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
                 eprintln!("{}: {err}", cli.name());
@@ -193,7 +192,7 @@ async fn main() -> ExitCode {
 
 /// `zendesk healthcheck`: `GET /health` on the address the bridge listens on, from the same machine.
 async fn healthcheck() -> Result<(), Box<dyn std::error::Error>> {
-    let mut addr = bridge::listen_address()?;
+    let mut addr = bridge::Settings::new().overlay_process_env()?.addr_value();
     if addr.ip().is_unspecified() {
         addr.set_ip(match addr {
             std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),

@@ -28,7 +28,7 @@ impl std::error::Error for BaseUrlError {}
 /// The root of an external service's API: an `http` or `https` URL with a host, no credentials, no query and no
 /// fragment, whose path ends with `/`. Calls are built from it with [`join`](Self::join).
 ///
-/// It comes either from code and configuration ([`parse`](Self::parse), [`from_env`](Self::from_env)) or from a
+/// It comes either from code and configuration ([`parse`](Self::parse), [`from_variable`](Self::from_variable)) or from a
 /// [`TenantUrl`] given a checked label.
 ///
 /// ```
@@ -72,15 +72,25 @@ impl BaseUrl {
         Ok(Self(url))
     }
 
-    /// The base URL in environment variable `var`, if it is set and not empty: for an operator's override such
-    /// as `ZENDESK_BASE_URL`. Read it once, at start-up.
-    pub fn from_env(var: &str) -> Result<Option<Self>, BaseUrlError> {
-        match std::env::var(var) {
-            Ok(value) if !value.trim().is_empty() => {
-                Self::parse(&value).map(Some).map_err(|e| BaseUrlError(format!("{var}: {e}")))
+    /// The base URL an operator's override variable (such as `ZENDESK_BASE_URL`) holds, given the value the
+    /// program read (`None` or empty: no override); an error names the variable. The library never reads the
+    /// environment itself: the program's `main` does, once, at start-up.
+    ///
+    /// ```
+    /// use bridge::http::BaseUrl;
+    ///
+    /// let read = BaseUrl::from_variable("ZENDESK_BASE_URL", Some("http://127.0.0.1:8080")).unwrap();
+    /// assert_eq!(read.unwrap().to_string(), "http://127.0.0.1:8080/");
+    /// assert_eq!(BaseUrl::from_variable("ZENDESK_BASE_URL", Some(" ")), Ok(None));
+    /// let err = BaseUrl::from_variable("ZENDESK_BASE_URL", Some("ftp://x")).unwrap_err();
+    /// assert!(err.to_string().starts_with("ZENDESK_BASE_URL: "));
+    /// ```
+    pub fn from_variable(name: &str, value: Option<&str>) -> Result<Option<Self>, BaseUrlError> {
+        match value {
+            Some(value) if !value.trim().is_empty() => {
+                Self::parse(value).map(Some).map_err(|e| BaseUrlError(format!("{name}: {e}")))
             }
-            Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
-            Err(std::env::VarError::NotUnicode(_)) => Err(BaseUrlError(format!("{var}: not valid UTF-8"))),
+            _ => Ok(None),
         }
     }
 
@@ -159,8 +169,8 @@ impl fmt::Debug for BaseUrl {
 /// refused label is a `400` naming the request field it came from, and no URL, hence no call, is made.
 ///
 /// **An override** (for a staging host, a proxy, a local fake) replaces the whole base for every tenant. It comes
-/// from code or configuration ([`with_override`](Self::with_override),
-/// [`override_from_env`](Self::override_from_env)), never from a request. The label is still checked when an
+/// from code or configuration ([`with_override`](Self::with_override), with a [`BaseUrl::from_variable`] the
+/// program read at start-up), never from a request. The label is still checked when an
 /// override is set, so invalid requests fail the same way everywhere.
 ///
 /// ```
@@ -199,15 +209,6 @@ impl TenantUrl {
     pub fn with_override(mut self, base: BaseUrl) -> Self {
         self.override_base = Some(base);
         self
-    }
-
-    /// Sends every tenant to the base URL in environment variable `var` (e.g. `ZENDESK_BASE_URL`) if it is set
-    /// and not empty. Read once, at start-up; an invalid value is an error.
-    pub fn override_from_env(mut self, var: &str) -> Result<Self, BaseUrlError> {
-        if let Some(base) = BaseUrl::from_env(var)? {
-            self.override_base = Some(base);
-        }
-        Ok(self)
     }
 
     /// The parent domain.

@@ -110,7 +110,7 @@
 //!         .max_retries(2)
 //!         .build()?;
 //!     // ZENDESK_BASE_URL (operator configuration, e.g. a staging host) replaces https://<subdomain>.zendesk.com.
-//!     let zendesk = TenantUrl::new("zendesk.com").override_from_env("ZENDESK_BASE_URL")?;
+//!     let zendesk = TenantUrl::new("zendesk.com");
 //!     let bridge = Bridge::new().state(client).state(zendesk);
 //!     // bridge.endpoint(interactions {}) … then serve it.
 //!     # let _ = (bridge, interactions);
