@@ -142,13 +142,13 @@ pub use bridge_macros::{
     AuthFields,
 };
 pub use bridge_runtime::{
-    cli, configuration, listen_address, ActionMeta, ActionOutcome, Agent, AgentPage, AgentSyncMeta, Auth,
-    AuthValidation, Bridge, BridgeService, BuildError, Contact, ContactPage, ContactSyncMeta, Data, DateParseError,
-    Endpoint, EndpointInfo, EndpointKind, Envelope, Error, ErrorKind, FieldError, FromRequest, Interaction,
-    InteractionData, InteractionMeta, NoData, NoMeta, Priority, RequestParts, Response, ResponseBody, ResponseFuture,
-    ResultExt, RunningBridge, Secret, ServeError, State, Status, SyncSituation, TalkdeskDate, DEFAULT_ADDR,
-    DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE, DEFAULT_DRAIN_DELAY, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_IN_FLIGHT,
-    DEFAULT_SHUTDOWN_GRACE,
+    cli, configuration, settings, ActionMeta, ActionOutcome, Agent, AgentPage, AgentSyncMeta, Auth, AuthValidation,
+    Bridge, BridgeService, BuildError, Contact, ContactPage, ContactSyncMeta, Data, DateParseError, Endpoint,
+    EndpointInfo, EndpointKind, Envelope, Error, ErrorKind, FieldError, FromRequest, Interaction, InteractionData,
+    InteractionMeta, LogFormat, NoData, NoMeta, Priority, RequestParts, Response, ResponseBody, ResponseFuture,
+    ResultExt, RunningBridge, Secret, ServeError, Settings, SettingsError, State, Status, SyncSituation, TalkdeskDate,
+    DEFAULT_ADDR, DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE, DEFAULT_DRAIN_DELAY, DEFAULT_MAX_HEADER_BYTES,
+    DEFAULT_MAX_IN_FLIGHT, DEFAULT_SHUTDOWN_GRACE,
 };
 
 /// The client for the external service a bridge adapts (feature `client`, on by default).
@@ -169,3 +169,27 @@ pub use bridge_runtime::__private;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+#[cfg(test)]
+mod tests {
+    /// The generated code of `bridge-macros` calls the runtime's versioned contract: the facade pins both crates to
+    /// its own exact version, so that a user's lock file cannot pair them otherwise.
+    #[test]
+    fn the_internal_crates_are_pinned_to_this_version() {
+        let manifest = include_str!("../Cargo.toml");
+        for krate in ["bridge-macros", "bridge-runtime"] {
+            let pinned = format!("{krate} = {{ path = \"{krate}\", version = \"={}\"", env!("CARGO_PKG_VERSION"));
+            assert!(manifest.contains(&pinned), "Cargo.toml must pin `{pinned}`");
+        }
+    }
+
+    /// The README's table of environment variables is the one `bridge::settings` reads and `--help` prints.
+    #[test]
+    fn the_readme_lists_every_variable_as_the_settings_do() {
+        let table = crate::settings::markdown_table();
+        assert!(
+            include_str!("../README.md").contains(&table),
+            "README.md's \"Variables\" table must read, exactly:\n{table}"
+        );
+    }
+}

@@ -39,14 +39,13 @@ pub(crate) fn parse(kind: Kind, args: TokenStream, errors: &Errors) -> Option<Ro
     if errors.count() > before {
         return None;
     }
-    let action = match (kind, &args.name) {
-        (Kind::ActionExecutor, None) => {
+    let action = match (kind.named(), &args.name) {
+        (true, None) => {
             // Reported on the attribute itself (the macro's call site): the key is missing, so there is no better
             // token.
-            errors.push(syn::Error::new(
-                Span::call_site(),
-                "#[bridge::action_executor] needs the action's name: #[bridge::action_executor(name = \"create_ticket\")]",
-            ));
+            let attribute = kind.attribute();
+            let example = format!("#[bridge::{}(name = \"create_ticket\")]", kind.macro_name());
+            errors.push(syn::Error::new(Span::call_site(), format!("{attribute} needs the action's name: {example}")));
             return None;
         }
         (_, name) => name.as_ref().map(LitStr::value),
@@ -68,7 +67,11 @@ fn read(kind: Kind, args: TokenStream, errors: &Errors) -> Args {
         Err(err) => {
             errors.push(syn::Error::new(
                 err.span(),
-                format!("{} takes `key = \"value\"` arguments ({err}), e.g. {}", kind.attribute(), example(kind)),
+                format!(
+                    "{} takes `key = \"value\"` arguments ({err}), e.g. {}",
+                    kind.attribute(),
+                    kind.attribute_example()
+                ),
             ));
             return parsed;
         }
@@ -81,9 +84,9 @@ fn read(kind: Kind, args: TokenStream, errors: &Errors) -> Args {
         };
         let slot = match key_name.as_str() {
             "path" => &mut parsed.path,
-            "name" if kind == Kind::ActionExecutor => &mut parsed.name,
-            "display" if kind == Kind::ActionExecutor => &mut parsed.display,
-            "description" if kind == Kind::ActionExecutor => &mut parsed.description,
+            "name" if kind.named() => &mut parsed.name,
+            "display" if kind.named() => &mut parsed.display,
+            "description" if kind.named() => &mut parsed.description,
             _ => {
                 errors.at(key, unknown_key_message(kind, &format!("`{key_name}`")));
                 continue;
@@ -106,17 +109,6 @@ fn read(kind: Kind, args: TokenStream, errors: &Errors) -> Args {
         }
     }
     parsed
-}
-
-/// An example of the attribute with its keys.
-fn example(kind: Kind) -> &'static str {
-    match kind {
-        Kind::ActionExecutor => "#[bridge::action_executor(name = \"create_ticket\", path = \"/tickets\")]",
-        Kind::AuthValidator => "#[bridge::auth_validator(path = \"/validate\")]",
-        Kind::ContactRetriever => "#[bridge::contact_retriever(path = \"/contacts\")]",
-        Kind::InteractionRetriever => "#[bridge::interaction_retriever(path = \"/interactions\")]",
-        Kind::AgentRetriever => "#[bridge::agent_retriever(path = \"/agents\")]",
-    }
 }
 
 fn unknown_key_message(kind: Kind, what: &str) -> String {

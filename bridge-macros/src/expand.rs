@@ -11,9 +11,11 @@
 //!     fn info(&self) -> EndpointInfo { kind, path: "/interaction_update", handler: "history", action: None }
 //!     fn mount(&self, ctx) -> Mounted {                                  // Result<MountedEndpoint, BuildError>
 //!         let state_2 = state(ctx, Witness::new())?;                    // on `Client`: Clone + Send + Sync
-//!         mount_interaction_retriever(
+//!         mount(
 //!             ctx,
+//!             Witness::<kind::InteractionRetrieval>::new(),            // the kind: its meta, data, answer
 //!             Witness::new(),                                          // on `Creds`: Deserialize
+//!             Witness::<InteractionData>::new(),                       // the request's `data`
 //!             Witness::new(),                                          // on the return type
 //!             move |request| handler_future(history(                  // on `history`: the future is Send
 //!                 Auth(request.auth),                                  // on `Auth<Creds>`: is `bridge::Auth`
@@ -156,11 +158,7 @@ fn placeholder_endpoint(item_fn: &ItemFn) -> TokenStream {
     let mount_context = exports::mount_context(span);
     let mounted = exports::mounted(span);
     let did_not_compile = exports::did_not_compile(span);
-    quote_spanned! {span=>
-        #[allow(non_camel_case_types)]
-        #[doc(hidden)]
-        #vis struct #name {}
-
+    let endpoint_impl = quote_spanned! {span=>
         impl #endpoint_trait for #name {
             fn info(&self) -> #endpoint_info {
                 #did_not_compile(#name_text)
@@ -169,6 +167,14 @@ fn placeholder_endpoint(item_fn: &ItemFn) -> TokenStream {
                 #did_not_compile(#name_text)
             }
         }
+    };
+    let endpoint_impl = exports::in_contract_scope(endpoint_impl);
+    quote_spanned! {span=>
+        #[allow(non_camel_case_types)]
+        #[doc(hidden)]
+        #vis struct #name {}
+
+        #endpoint_impl
     }
 }
 
@@ -256,7 +262,7 @@ fn full_endpoint(kind: Kind, route: &Route, valid: &Valid<'_>) -> TokenStream {
         call_args.push(match param {
             ValidParam::Auth { ty } => spanned_over(quote!(#auth(#request.auth)), ty),
             ValidParam::Inputs { ty } => spanned_over(quote!(#data(#request.data)), ty),
-            ValidParam::InteractionData { ty } => spanned_over(quote!(#request.data), ty),
+            ValidParam::Data { ty } => spanned_over(quote!(#request.data), ty),
             ValidParam::Meta { ty } => spanned_over(quote!(#request.meta), ty),
             ValidParam::State { ty, inner } => {
                 let var = local(&format!("__state_{index}"), inner.span());
@@ -304,14 +310,17 @@ fn full_endpoint(kind: Kind, route: &Route, valid: &Valid<'_>) -> TokenStream {
         Some(auth) => witness(auth),
         None => quote!(#witness_type::<#no_data>::new()),
     }];
-    if kind == Kind::ActionExecutor {
-        witnesses.push(match valid.inputs {
-            Some(inputs) => witness(inputs),
-            None => quote!(#witness_type::<#no_data>::new()),
-        });
-    }
+    witnesses.push(match (valid.inputs, kind.fixed_data()) {
+        (Some(inputs), _) => witness(inputs),
+        (None, Some(data)) => {
+            let data = exports::contract_fn(data, at);
+            quote!(#witness_type::<#data>::new())
+        }
+        (None, None) => quote!(#witness_type::<#no_data>::new()),
+    });
     witnesses.push(witness(valid.output));
-    let mount_fn = exports::contract_fn(&kind.mount_fn(), at);
+    let mount = exports::mount(at);
+    let kind_marker = exports::kind_marker(kind.runtime_variant(), at);
 
     let endpoint_trait = exports::endpoint_trait(at);
     let endpoint_info = exports::endpoint_info(at);
@@ -328,12 +337,7 @@ fn full_endpoint(kind: Kind, route: &Route, valid: &Valid<'_>) -> TokenStream {
     );
     let action_spec = route.action.as_deref().map(|action| action_spec(action, route, valid));
 
-    quote! {
-        #[doc = #doc]
-        #[allow(non_camel_case_types)]
-        #[derive(Clone, Copy, Debug, Default)]
-        #vis struct #name {}
-
+    let endpoint_impl = exports::in_contract_scope(quote! {
         impl #endpoint_trait for #name {
             fn info(&self) -> #endpoint_info {
                 #endpoint_info {
@@ -349,8 +353,9 @@ fn full_endpoint(kind: Kind, route: &Route, valid: &Valid<'_>) -> TokenStream {
                 #ctx: &#mount_context<'_>,
             ) -> #mounted {
                 #(#state_lookups)*
-                #mount_fn(
+                #mount(
                     #ctx,
+                    #witness_type::<#kind_marker>::new(),
                     #(#witnesses,)*
                     #handler,
                 )
@@ -358,6 +363,14 @@ fn full_endpoint(kind: Kind, route: &Route, valid: &Valid<'_>) -> TokenStream {
 
             #action_spec
         }
+    });
+    quote! {
+        #[doc = #doc]
+        #[allow(non_camel_case_types)]
+        #[derive(Clone, Copy, Debug, Default)]
+        #vis struct #name {}
+
+        #endpoint_impl
     }
 }
 

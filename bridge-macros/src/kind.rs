@@ -1,10 +1,11 @@
 //! The five endpoint kinds, as the macros see them: which parameters each accepts, what it answers, and the usage
-//! message printed when a signature is wrong. Their names and default paths come from the table shared with the
-//! runtime (`kinds.rs`).
+//! message printed when a signature is wrong — all read from the table shared with the runtime (`kinds.rs`), so
+//! that nothing here is written per kind but the five entry points.
 
-use crate::kinds::{KindNames, KINDS};
+use crate::kinds::{KindSpec, KINDS};
 use crate::signature::Role;
 
+/// One of the five kinds, in the order of the shared table.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     AuthValidator,
@@ -15,13 +16,13 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    fn names(self) -> &'static KindNames {
+    fn spec(self) -> &'static KindSpec {
         &KINDS[self as usize]
     }
 
     /// The macro's name, as users write it.
     pub(crate) fn macro_name(self) -> &'static str {
-        self.names().macro_name
+        self.spec().macro_name
     }
 
     /// `#[bridge::interaction_retriever]`, for messages.
@@ -31,67 +32,75 @@ impl Kind {
 
     /// "an interaction retriever", for messages.
     pub(crate) fn described(self) -> &'static str {
-        self.names().role_with_article
+        self.spec().role_with_article
     }
 
-    /// The variant of `bridge::EndpointKind`.
+    /// The variant of `bridge::EndpointKind`, which also names the kind's marker type in the runtime's contract.
     pub(crate) fn runtime_variant(self) -> &'static str {
-        self.names().variant
+        self.spec().variant
     }
 
     /// The path used when the attribute gives none (actions add `/<name>`).
     pub(crate) fn default_path(self) -> &'static str {
-        self.names().default_path
+        self.spec().default_path
+    }
+
+    /// Whether each endpoint of this kind is named by its attribute (an action).
+    pub(crate) fn named(self) -> bool {
+        self.spec().named
+    }
+
+    /// The type of the `data` a handler of this kind takes, when it is the runtime's (`InteractionData`); `None`
+    /// for none, and for an action's, which is the author's.
+    pub(crate) fn fixed_data(self) -> Option<&'static str> {
+        self.spec().data.filter(|_| !self.named())
     }
 
     /// The attribute keys this macro accepts.
     pub(crate) fn keys(self) -> &'static [&'static str] {
-        match self {
-            Self::ActionExecutor => &["name", "display", "description", "path"],
-            _ => &["path"],
+        if self.named() {
+            &["name", "display", "description", "path"]
+        } else {
+            &["path"]
+        }
+    }
+
+    /// An attribute of this kind with its keys, for messages.
+    pub(crate) fn attribute_example(self) -> String {
+        if self.named() {
+            format!("#[bridge::{}(name = \"create_ticket\", path = \"/tickets\")]", self.macro_name())
+        } else {
+            format!("#[bridge::{}(path = \"/v2{}\")]", self.macro_name(), self.default_path())
         }
     }
 
     /// Whether a parameter of `role` makes sense for this kind.
     pub(crate) fn accepts(self, role: Role) -> bool {
-        match role {
-            Role::Auth | Role::State => true,
-            Role::ContactSyncMeta => self == Self::ContactRetriever,
-            Role::InteractionMeta | Role::InteractionData => self == Self::InteractionRetriever,
-            Role::ActionMeta | Role::ActionData => self == Self::ActionExecutor,
-            Role::AgentSyncMeta => self == Self::AgentRetriever,
+        match role.type_name() {
+            None => true,
+            Some(name) => self.spec().meta == Some(name) || self.spec().data == Some(name),
         }
-    }
-
-    /// The runtime function that mounts this kind of endpoint (`mount_<macro name>`); its where-clause checks the
-    /// return type.
-    pub(crate) fn mount_fn(self) -> String {
-        format!("mount_{}", self.macro_name())
     }
 
     /// The signature this kind accepts, printed when a handler's signature is wrong.
     pub(crate) fn usage(self) -> String {
-        let (params, ok) = match self {
-            Self::AuthValidator => ("", "() or bridge::AuthValidation"),
-            Self::ContactRetriever => ("        [meta: bridge::ContactSyncMeta,]\n", "bridge::ContactPage"),
-            Self::InteractionRetriever => (
-                "        [meta: bridge::InteractionMeta,]\n        [data: bridge::InteractionData,]\n",
-                "Vec<bridge::Interaction>",
-            ),
-            Self::ActionExecutor => (
-                "        [meta: bridge::ActionMeta,]\n        [data: bridge::Data<YourInputType>,]\n",
-                "bridge::ActionOutcome",
-            ),
-            Self::AgentRetriever => {
-                ("        [meta: bridge::AgentSyncMeta,]\n", "bridge::AgentPage or Vec<bridge::Agent>")
-            }
-        };
+        let spec = self.spec();
+        let mut params = String::new();
+        if let Some(meta) = spec.meta {
+            params.push_str(&format!("        [meta: bridge::{meta},]\n"));
+        }
+        match spec.data {
+            Some(_) if spec.named => params.push_str("        [data: bridge::Data<YourInputType>,]\n"),
+            Some(data) => params.push_str(&format!("        [data: bridge::{data},]\n")),
+            None => {}
+        }
         format!(
             "{} must have this signature (parameters in any order, those in [] optional):\n    \
              async fn handler(\n        auth: bridge::Auth<YourAuthType>,\n{params}        \
              [state: bridge::State<YourStateType>, ...]\n        \
-             [yours: YourType, ...]   (types that implement bridge::FromRequest)\n    ) -> Result<{ok}, bridge::Error>",
-            capitalized(self.described())
+             [yours: YourType, ...]   (types that implement bridge::FromRequest)\n    ) -> Result<{}, bridge::Error>",
+            capitalized(self.described()),
+            spec.returns,
         )
     }
 }

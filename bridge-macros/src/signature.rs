@@ -1,9 +1,11 @@
 //! Reading the annotated function: its parameters, the role each one claims (from its type's name), and its
 //! return type. Nothing here knows which roles an endpoint accepts: that is [`crate::valid`]'s job.
 
+use crate::kinds::KINDS;
 use syn::{FnArg, ItemFn, PathArguments, PathSegment, ReturnType, Type};
 
-/// What a parameter receives, told by the last segment of its type's path.
+/// What a parameter receives, told by the last segment of its type's path. The `meta` and `data` types are those
+/// of the kinds' table (`kinds.rs`), so that a kind's types are named in one place.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Role {
     /// `Auth<T>`: the request's `auth`.
@@ -11,45 +13,45 @@ pub(crate) enum Role {
     /// `State<T>`: shared state.
     State,
     /// `Data<T>`: an action's inputs.
-    ActionData,
-    /// `ContactSyncMeta`.
-    ContactSyncMeta,
-    /// `InteractionMeta`.
-    InteractionMeta,
-    /// `InteractionData`.
-    InteractionData,
-    /// `ActionMeta`.
-    ActionMeta,
-    /// `AgentSyncMeta`.
-    AgentSyncMeta,
+    Inputs,
+    /// A kind's `meta` type (`ContactSyncMeta`).
+    Meta(&'static str),
+    /// A kind's own `data` type (`InteractionData`).
+    Data(&'static str),
 }
 
 impl Role {
     fn from_type_name(name: &str) -> Option<Self> {
-        Some(match name {
-            "Auth" => Self::Auth,
-            "State" => Self::State,
-            "Data" => Self::ActionData,
-            "ContactSyncMeta" => Self::ContactSyncMeta,
-            "InteractionMeta" => Self::InteractionMeta,
-            "InteractionData" => Self::InteractionData,
-            "ActionMeta" => Self::ActionMeta,
-            "AgentSyncMeta" => Self::AgentSyncMeta,
-            _ => return None,
-        })
+        match name {
+            "Auth" => Some(Self::Auth),
+            "State" => Some(Self::State),
+            _ => KINDS.iter().find_map(|kind| match (kind.meta, kind.data) {
+                (Some(meta), _) if meta == name => Some(Self::Meta(meta)),
+                (_, Some(data)) if data == name && kind.named => Some(Self::Inputs),
+                (_, Some(data)) if data == name => Some(Self::Data(data)),
+                _ => None,
+            }),
+        }
+    }
+
+    /// The type whose name claims this role, for the roles a kind's table row names (`meta` and `data`); `None`
+    /// for those every kind accepts (`Auth`, `State`).
+    pub(crate) fn type_name(self) -> Option<&'static str> {
+        match self {
+            Self::Auth | Self::State => None,
+            Self::Inputs => Some("Data"),
+            Self::Meta(name) | Self::Data(name) => Some(name),
+        }
     }
 
     /// What the role is, for messages.
-    pub(crate) fn described(self) -> &'static str {
+    pub(crate) fn described(self) -> String {
         match self {
-            Self::Auth => "the request's `auth` (`bridge::Auth<_>`)",
-            Self::State => "shared state (`bridge::State<_>`)",
-            Self::ActionData => "the action's inputs (`bridge::Data<_>`)",
-            Self::ContactSyncMeta => "the contact sync `meta` (`bridge::ContactSyncMeta`)",
-            Self::InteractionMeta => "the interaction `meta` (`bridge::InteractionMeta`)",
-            Self::InteractionData => "the interaction `data` (`bridge::InteractionData`)",
-            Self::ActionMeta => "the action `meta` (`bridge::ActionMeta`)",
-            Self::AgentSyncMeta => "the agent sync `meta` (`bridge::AgentSyncMeta`)",
+            Self::Auth => "the request's `auth` (`bridge::Auth<_>`)".to_owned(),
+            Self::State => "shared state (`bridge::State<_>`)".to_owned(),
+            Self::Inputs => "the action's inputs (`bridge::Data<_>`)".to_owned(),
+            Self::Meta(name) => format!("the `meta` of another endpoint (`bridge::{name}`)"),
+            Self::Data(name) => format!("the `data` of another endpoint (`bridge::{name}`)"),
         }
     }
 
@@ -134,7 +136,12 @@ mod tests {
         };
         let handler = Handler::read(&item);
         let roles: Vec<_> = handler.params.iter().map(|p| p.role).collect();
-        assert_eq!(roles, [Some(Role::Auth), Some(Role::InteractionMeta), Some(Role::State), None]);
+        assert_eq!(roles, [Some(Role::Auth), Some(Role::Meta("InteractionMeta")), Some(Role::State), None]);
+        let read = |ty: &str| Role::from_type_name(ty);
+        assert_eq!(read("Data"), Some(Role::Inputs));
+        assert_eq!(read("InteractionData"), Some(Role::Data("InteractionData")));
+        assert_eq!(read("AgentSyncMeta"), Some(Role::Meta("AgentSyncMeta")));
+        assert_eq!(read("NoMeta"), None);
         assert!(handler.output.is_some());
         assert!(handler.param(Role::Auth).is_some());
     }

@@ -39,8 +39,8 @@ pub(crate) enum ValidParam<'a> {
     State { ty: &'a Type, inner: &'a Type },
     /// The endpoint's `meta` (`ContactSyncMeta`, …).
     Meta { ty: &'a Type },
-    /// The interaction retriever's `InteractionData`.
-    InteractionData { ty: &'a Type },
+    /// The request's `data`, of the kind's own type (the interaction retriever's `InteractionData`).
+    Data { ty: &'a Type },
     /// A parameter of the author's own, built by its `bridge::FromRequest` impl.
     Custom { ty: &'a Type },
 }
@@ -178,12 +178,10 @@ fn check_param<'a>(
     let inner = wrapped_type(param).unwrap_or(ty);
     Some(match role {
         Role::Auth => (ValidParam::Auth { ty }, Some(inner)),
-        Role::ActionData => (ValidParam::Inputs { ty }, Some(inner)),
+        Role::Inputs => (ValidParam::Inputs { ty }, Some(inner)),
         Role::State => (ValidParam::State { ty, inner }, None),
-        Role::InteractionData => (ValidParam::InteractionData { ty }, None),
-        Role::ContactSyncMeta | Role::InteractionMeta | Role::ActionMeta | Role::AgentSyncMeta => {
-            (ValidParam::Meta { ty }, None)
-        }
+        Role::Data(_) => (ValidParam::Data { ty }, None),
+        Role::Meta(_) => (ValidParam::Meta { ty }, None),
     })
 }
 

@@ -1,10 +1,14 @@
 //! The generated-code contract: every trait and function the macros' output relies on, in one place.
 //!
 //! For a handler `contacts`, a macro emits the function unchanged, a struct `contacts {}`, and an impl of
-//! [`Endpoint`](crate::Endpoint) for that struct, whose `mount` calls the kind's `mount_*` function (e.g.
-//! [`mount_contact_retriever`]) with a closure that calls the handler: at once ([`ready`]), or once the parameters
-//! of the author's own are built ([`extracting`], [`extract`]). Generated code names all of this through
-//! `bridge::__private`.
+//! [`Endpoint`](crate::Endpoint) for that struct, whose `mount` calls the one generic [`mount`] with the handler's
+//! [kind](kind) and a closure that calls the handler: at once ([`ready`]), or once the parameters of the author's
+//! own are built ([`extracting`], [`extract`]). Generated code names all of this through `bridge::__private`.
+//!
+//! Each kind is defined once, here, by `kinds!`: its `meta`, its `data` and what it returns (with the message
+//! for a handler that returns something else). A new kind is one more entry there, one more row in the table of
+//! `kinds.rs` (its names, path and configuration key, read by the macros too), and one more variant of
+//! [`EndpointKind`].
 //!
 //! Generated code never names the user's types: they are inferred from the handler's signature, so that a type
 //! that does not resolve (a missing `use`) is reported once, by rustc, on the signature. Each requirement on
@@ -13,18 +17,19 @@
 //!
 //! | requirement                                              | checked by                                     | reported on         |
 //! |----------------------------------------------------------|------------------------------------------------|---------------------|
-//! | the `T` of `Auth<T>` is `Deserialize + Send + 'static`   | [`AuthType`] bound of `mount_<kind>`           | that `T`            |
-//! | the `T` of `Data<T>` is `Deserialize + Send + 'static`   | [`InputType`] bound of `mount_action_executor` | that `T`            |
-//! | the return type is the endpoint's `Result`               | `<Kind>Result` bound of `mount_<kind>`         | the return type     |
+//! | the `T` of `Auth<T>` is `Deserialize + Send + 'static`   | [`AuthType`] bound of [`mount`]                | that `T`            |
+//! | the `T` of `Data<T>` is `Deserialize + Send + 'static`   | [`InputType`], through [`InputsOf`]`<Action>`  | that `T`            |
+//! | the return type is the endpoint's `Result`               | the kind's own trait, through [`Answers`]      | the return type     |
 //! | the `T` of `State<T>` is `Clone + Send + Sync + 'static` | [`StateType`] bound of [`state`]               | that `T`            |
 //! | the handler's future is `Send`                           | [`handler_future`]                             | the function's name |
 //! | any other parameter type implements `FromRequest`        | [`FromRequest`] bound of [`extract`]           | that type           |
 //!
 //! A bound is reported on the argument whose type names its parameter: the [`Witness`] that generated code
 //! spans over the user's type. Everything the server needs afterwards follows from these bounds, in generic
-//! code (`mount_handler`), so nothing is required (and reported) a second time; state values travel as
+//! code ([`mount`]), so nothing is required (and reported) a second time; state values travel as
 //! [`StateHandle`]s, which are `Clone + Send + Sync` whatever the state's type, for the same reason.
 
+use crate::endpoint::EndpointKind;
 use crate::error::Error;
 use crate::extract::{FromRequest, RequestParts};
 use crate::mount::{BuildError, MountContext, Mounted};
@@ -160,152 +165,135 @@ impl<T: Reply, E: Into<Error>> HandlerResult for Result<T, E> {
     }
 }
 
-/// What an auth validator returns.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not what an auth validator returns",
-    label = "an auth validator returns `Result<(), E>` or `Result<bridge::AuthValidation, E>`",
-    note = "`E` is `bridge::Error`, or an error type that converts into it (`impl From<E> for bridge::Error`)"
-)]
-pub trait AuthValidatorResult: HandlerResult {}
-
-impl<E: Into<Error>> AuthValidatorResult for Result<(), E> {}
-impl<E: Into<Error>> AuthValidatorResult for Result<AuthValidation, E> {}
-
-/// What a contact retriever returns.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not what a contact retriever returns",
-    label = "a contact retriever returns `Result<bridge::ContactPage, E>`",
-    note = "`E` is `bridge::Error`, or an error type that converts into it (`impl From<E> for bridge::Error`)"
-)]
-pub trait ContactRetrieverResult: HandlerResult {}
-
-impl<E: Into<Error>> ContactRetrieverResult for Result<ContactPage, E> {}
-
-/// What an interaction retriever returns.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not what an interaction retriever returns",
-    label = "an interaction retriever returns `Result<Vec<bridge::Interaction>, E>`",
-    note = "`E` is `bridge::Error`, or an error type that converts into it (`impl From<E> for bridge::Error`)"
-)]
-pub trait InteractionRetrieverResult: HandlerResult {}
-
-impl<E: Into<Error>> InteractionRetrieverResult for Result<Vec<Interaction>, E> {}
-
-/// What an action executor returns.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not what an action executor returns",
-    label = "an action executor returns `Result<bridge::ActionOutcome, E>`",
-    note = "`E` is `bridge::Error`, or an error type that converts into it (`impl From<E> for bridge::Error`)"
-)]
-pub trait ActionExecutorResult: HandlerResult {}
-
-impl<E: Into<Error>> ActionExecutorResult for Result<ActionOutcome, E> {}
-
-/// What an agent retriever returns.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not what an agent retriever returns",
-    label = "an agent retriever returns `Result<bridge::AgentPage, E>` or `Result<Vec<bridge::Agent>, E>`",
-    note = "`E` is `bridge::Error`, or an error type that converts into it (`impl From<E> for bridge::Error`)"
-)]
-pub trait AgentRetrieverResult: HandlerResult {}
-
-impl<E: Into<Error>> AgentRetrieverResult for Result<AgentPage, E> {}
-impl<E: Into<Error>> AgentRetrieverResult for Result<Vec<Agent>, E> {}
-
-/// Mounts an auth validator: `auth` witnesses the `T` of `Auth<T>`, `result` the return type, and `handler` calls
-/// the user's function with one request.
-pub fn mount_auth_validator<A, R, H>(
-    ctx: &MountContext<'_>,
-    auth: Witness<A>,
-    result: Witness<R>,
-    handler: H,
-) -> Mounted
-where
-    A: AuthType,
-    R: AuthValidatorResult + 'static,
-    H: Fn(Envelope<A, NoMeta, NoData>, RequestParts) -> Extraction<R> + Send + Sync + 'static,
-{
-    let _ = (auth, result);
-    mount_handler(ctx, handler)
+/// An endpoint kind, as generated code mounts it: what its handler receives as the request's `meta`. Each kind
+/// is defined once, by `kinds!` below; everything else about it (its names, paths and configuration key) is in
+/// the table of `kinds.rs`, which the macros read too.
+pub trait Kind: Send + Sync + 'static {
+    /// The kind, at run time.
+    const KIND: EndpointKind;
+    /// The request's `meta`, decoded for the handler.
+    type Meta: DeserializeOwned + Send + 'static;
 }
 
-/// Mounts a contact retriever (see [`mount_auth_validator`]).
-pub fn mount_contact_retriever<A, R, H>(
-    ctx: &MountContext<'_>,
-    auth: Witness<A>,
-    result: Witness<R>,
-    handler: H,
-) -> Mounted
-where
-    A: AuthType,
-    R: ContactRetrieverResult + 'static,
-    H: Fn(Envelope<A, ContactSyncMeta, NoData>, RequestParts) -> Extraction<R> + Send + Sync + 'static,
-{
-    let _ = (auth, result);
-    mount_handler(ctx, handler)
+/// The `data` a handler of kind `K` receives: fixed for every kind but the action executor's, whose inputs are
+/// the author's own type (checked by [`InputType`]).
+pub trait InputsOf<K: Kind>: DeserializeOwned + Send + 'static {}
+
+/// What a handler of kind `K` may return. Each kind implements it through a trait of its own (its message names
+/// what that kind returns), so that a wrong return type is reported in the kind's words.
+pub trait Answers<K: Kind>: HandlerResult {}
+
+/// Defines each endpoint kind once: its marker type (in [`kind`]), its `meta`, its `data`, and what its handler
+/// returns, with the message rustc prints when a handler returns something else.
+macro_rules! kinds {
+    ($(
+        $(#[$doc:meta])*
+        $kind:ident {
+            meta: $meta:ty,
+            data: [$($data:ty),*],
+            returns: $result:ident for [$($ok:ty),+],
+            message: $message:tt,
+            label: $label:tt,
+        }
+    )*) => {
+        /// The five endpoint kinds, one marker type each, named as the variants of [`EndpointKind`].
+        pub mod kind {
+            $(
+                $(#[$doc])*
+                pub struct $kind;
+            )*
+        }
+        $(
+            impl Kind for kind::$kind {
+                const KIND: EndpointKind = EndpointKind::$kind;
+                type Meta = $meta;
+            }
+
+            $(impl InputsOf<kind::$kind> for $data {})*
+
+            #[doc = concat!("What a handler of kind [`", stringify!($kind), "`](kind::", stringify!($kind), ") returns.")]
+            #[diagnostic::on_unimplemented(
+                message = $message,
+                label = $label,
+                note = "`E` is `bridge::Error`, or an error type that converts into it (`impl From<E> for bridge::Error`)"
+            )]
+            pub trait $result: HandlerResult {}
+
+            $(impl<E: Into<Error>> $result for Result<$ok, E> {})+
+
+            impl<R: $result> Answers<kind::$kind> for R {}
+        )*
+    };
 }
 
-/// Mounts an interaction retriever (see [`mount_auth_validator`]).
-pub fn mount_interaction_retriever<A, R, H>(
-    ctx: &MountContext<'_>,
-    auth: Witness<A>,
-    result: Witness<R>,
-    handler: H,
-) -> Mounted
-where
-    A: AuthType,
-    R: InteractionRetrieverResult + 'static,
-    H: Fn(Envelope<A, InteractionMeta, InteractionData>, RequestParts) -> Extraction<R> + Send + Sync + 'static,
-{
-    let _ = (auth, result);
-    mount_handler(ctx, handler)
+kinds! {
+    /// Authorization validation, answered by an `#[bridge::auth_validator]`.
+    AuthValidation {
+        meta: NoMeta,
+        data: [NoData],
+        returns: AuthValidatorResult for [(), AuthValidation],
+        message: "`{Self}` is not what an auth validator returns",
+        label: "an auth validator returns `Result<(), E>` or `Result<bridge::AuthValidation, E>`",
+    }
+    /// Contact synchronization, answered by a `#[bridge::contact_retriever]`.
+    ContactSync {
+        meta: ContactSyncMeta,
+        data: [NoData],
+        returns: ContactRetrieverResult for [ContactPage],
+        message: "`{Self}` is not what a contact retriever returns",
+        label: "a contact retriever returns `Result<bridge::ContactPage, E>`",
+    }
+    /// Interaction retrieval, answered by an `#[bridge::interaction_retriever]`.
+    InteractionRetrieval {
+        meta: InteractionMeta,
+        data: [InteractionData],
+        returns: InteractionRetrieverResult for [Vec<Interaction>],
+        message: "`{Self}` is not what an interaction retriever returns",
+        label: "an interaction retriever returns `Result<Vec<bridge::Interaction>, E>`",
+    }
+    /// An action, answered by an `#[bridge::action_executor]`: its `data` is the author's inputs type, or none
+    /// (see the impl of `InputsOf` below).
+    Action {
+        meta: ActionMeta,
+        data: [],
+        returns: ActionExecutorResult for [ActionOutcome],
+        message: "`{Self}` is not what an action executor returns",
+        label: "an action executor returns `Result<bridge::ActionOutcome, E>`",
+    }
+    /// Agent synchronization, answered by an `#[bridge::agent_retriever]`.
+    AgentSync {
+        meta: AgentSyncMeta,
+        data: [NoData],
+        returns: AgentRetrieverResult for [AgentPage, Vec<Agent>],
+        message: "`{Self}` is not what an agent retriever returns",
+        label: "an agent retriever returns `Result<bridge::AgentPage, E>` or `Result<Vec<bridge::Agent>, E>`",
+    }
 }
 
-/// Mounts an action executor (see [`mount_auth_validator`]); `inputs` witnesses the `T` of `Data<T>` (or is a
-/// witness of [`NoData`] for an action that takes none).
-pub fn mount_action_executor<A, D, R, H>(
+/// An action's `data` is the author's inputs type (`NoData` when it takes none), checked by [`InputType`].
+impl<D: InputType> InputsOf<kind::Action> for D {}
+
+/// Mounts a handler of kind `K`: `kind` names the kind, `auth` witnesses the `T` of `Auth<T>`, `inputs` the type of
+/// the request's `data` (the `T` of `Data<T>` for an action), `result` the return type, and `handler` calls the
+/// user's function with one request. Each request is decoded, handed to `handler`, and its result answered.
+pub fn mount<K, A, D, R, H>(
     ctx: &MountContext<'_>,
+    kind: Witness<K>,
     auth: Witness<A>,
     inputs: Witness<D>,
     result: Witness<R>,
     handler: H,
 ) -> Mounted
 where
+    K: Kind,
     A: AuthType,
-    D: InputType,
-    R: ActionExecutorResult + 'static,
-    H: Fn(Envelope<A, ActionMeta, D>, RequestParts) -> Extraction<R> + Send + Sync + 'static,
+    D: InputsOf<K>,
+    R: Answers<K> + 'static,
+    H: Fn(Envelope<A, K::Meta, D>, RequestParts) -> Extraction<R> + Send + Sync + 'static,
 {
-    let _ = (auth, inputs, result);
-    mount_handler(ctx, handler)
-}
-
-/// Mounts an agent retriever (see [`mount_auth_validator`]).
-pub fn mount_agent_retriever<A, R, H>(
-    ctx: &MountContext<'_>,
-    auth: Witness<A>,
-    result: Witness<R>,
-    handler: H,
-) -> Mounted
-where
-    A: AuthType,
-    R: AgentRetrieverResult + 'static,
-    H: Fn(Envelope<A, AgentSyncMeta, NoData>, RequestParts) -> Extraction<R> + Send + Sync + 'static,
-{
-    let _ = (auth, result);
-    mount_handler(ctx, handler)
-}
-
-/// Mounts any handler: each request is decoded, handed to `handler`, and its result answered.
-fn mount_handler<A, M, D, R, H>(ctx: &MountContext<'_>, handler: H) -> Mounted
-where
-    A: DeserializeOwned + Send + 'static,
-    M: DeserializeOwned + Send + 'static,
-    D: DeserializeOwned + Send + 'static,
-    R: HandlerResult + 'static,
-    H: Fn(Envelope<A, M, D>, RequestParts) -> Extraction<R> + Send + Sync + 'static,
-{
-    Ok(ctx.mount(move |request: Envelope<A, M, D>, parts: RequestParts| {
+    let _ = (kind, auth, inputs, result);
+    debug_assert_eq!(K::KIND, ctx.info.kind, "generated code mounts a handler as the kind it declares");
+    Ok(ctx.mount(move |request: Envelope<A, K::Meta, D>, parts: RequestParts| {
         let extraction = handler(request, parts);
         async move {
             let future = match extraction {

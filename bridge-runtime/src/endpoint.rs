@@ -1,7 +1,7 @@
 //! What the protocol's endpoints are: their five kinds, with the names each goes by (one table, [`kinds`](crate::kinds),
 //! shared with the macros), and what is known of an endpoint at compile time.
 
-use crate::kinds::{KindNames, KINDS};
+use crate::kinds::{KindSpec, KINDS};
 use std::fmt;
 
 /// The five kinds of endpoint of the protocol.
@@ -25,7 +25,7 @@ impl EndpointKind {
     pub const ALL: [EndpointKind; 5] =
         [Self::AuthValidation, Self::ContactSync, Self::InteractionRetrieval, Self::Action, Self::AgentSync];
 
-    fn names(self) -> &'static KindNames {
+    fn names(self) -> &'static KindSpec {
         &KINDS[self as usize]
     }
 

@@ -9,79 +9,68 @@ use std::borrow::Cow;
 use std::error::Error as StdError;
 use std::fmt;
 
-/// What went wrong, which decides the status code and the `code` of the JSON body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// The external service rejected the credentials in `auth`: `401`. Only this kind answers `401`.
-    CredentialsRejected,
-    /// The request is not acceptable (a missing or mistyped field, a value the bridge cannot use): `400`.
-    InvalidInput,
-    /// The request body is not JSON: `400`.
-    MalformedJson,
-    /// The action could not be carried out, for a reason the message explains: `400`.
-    ActionFailed,
-    /// The external service failed (5xx, unreadable answer, connection refused): `502`.
-    Upstream,
-    /// The external service or the handler took too long: `504`.
-    Timeout,
-    /// A bug in the bridge: `500`.
-    Internal,
-    /// No endpoint at this path: `404`.
-    NotFound,
-    /// The endpoint exists, but not for this method: `405`.
-    MethodNotAllowed,
-    /// The body is larger than the bridge accepts: `413`.
-    PayloadTooLarge,
-    /// The body is declared as something other than JSON: `415`.
-    UnsupportedMediaType,
-    /// The caller did not present the bridge's own inbound token (`BRIDGE_TOKEN`): `403`. Never `401`, which would
-    /// make Talkdesk refresh the user's OAuth token.
-    Forbidden,
-    /// The bridge has as many requests in flight as it accepts: `503`, with `Retry-After`.
-    Overloaded,
-    /// The request's head (its headers) is larger than the bridge accepts: `431`.
-    HeadersTooLarge,
+/// Defines [`ErrorKind`] from one table: each kind with its status and `code`, and the list of every kind
+/// ([`ErrorKind::ALL`], which the metrics count by), so that nothing about a kind is written twice.
+macro_rules! error_kinds {
+    ($($(#[$doc:meta])* $kind:ident => $status:literal, $code:literal;)*) => {
+        /// What went wrong, which decides the status code and the `code` of the JSON body.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorKind {
+            $($(#[$doc])* $kind,)*
+        }
+
+        impl ErrorKind {
+            /// Every kind, in the order of its declaration.
+            pub const ALL: &'static [ErrorKind] = &[$(Self::$kind),*];
+
+            /// The HTTP status this kind answers with.
+            pub fn status(self) -> u16 {
+                match self {
+                    $(Self::$kind => $status,)*
+                }
+            }
+
+            /// The stable, machine-readable `code` of the JSON body.
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(Self::$kind => $code,)*
+                }
+            }
+        }
+    };
 }
 
-impl ErrorKind {
-    /// The HTTP status this kind answers with.
-    pub fn status(self) -> u16 {
-        match self {
-            Self::CredentialsRejected => 401,
-            Self::InvalidInput | Self::MalformedJson | Self::ActionFailed => 400,
-            Self::Upstream => 502,
-            Self::Timeout => 504,
-            Self::Internal => 500,
-            Self::NotFound => 404,
-            Self::MethodNotAllowed => 405,
-            Self::PayloadTooLarge => 413,
-            Self::UnsupportedMediaType => 415,
-            Self::Forbidden => 403,
-            Self::Overloaded => 503,
-            Self::HeadersTooLarge => 431,
-        }
-    }
-
-    /// The stable, machine-readable `code` of the JSON body.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::CredentialsRejected => "credentials_rejected",
-            Self::InvalidInput => "invalid_input",
-            Self::MalformedJson => "malformed_json",
-            Self::ActionFailed => "action_failed",
-            Self::Upstream => "upstream_failure",
-            Self::Timeout => "timeout",
-            Self::Internal => "internal_error",
-            Self::NotFound => "not_found",
-            Self::MethodNotAllowed => "method_not_allowed",
-            Self::PayloadTooLarge => "payload_too_large",
-            Self::UnsupportedMediaType => "unsupported_media_type",
-            Self::Forbidden => "forbidden",
-            Self::Overloaded => "overloaded",
-            Self::HeadersTooLarge => "headers_too_large",
-        }
-    }
+error_kinds! {
+    /// The external service rejected the credentials in `auth`: `401`. Only this kind answers `401`.
+    CredentialsRejected => 401, "credentials_rejected";
+    /// The request is not acceptable (a missing or mistyped field, a value the bridge cannot use): `400`.
+    InvalidInput => 400, "invalid_input";
+    /// The request body is not JSON: `400`.
+    MalformedJson => 400, "malformed_json";
+    /// The action could not be carried out, for a reason the message explains: `400`.
+    ActionFailed => 400, "action_failed";
+    /// The external service failed (5xx, unreadable answer, connection refused): `502`.
+    Upstream => 502, "upstream_failure";
+    /// The external service or the handler took too long: `504`.
+    Timeout => 504, "timeout";
+    /// A bug in the bridge: `500`.
+    Internal => 500, "internal_error";
+    /// No endpoint at this path: `404`.
+    NotFound => 404, "not_found";
+    /// The endpoint exists, but not for this method: `405`.
+    MethodNotAllowed => 405, "method_not_allowed";
+    /// The body is larger than the bridge accepts: `413`.
+    PayloadTooLarge => 413, "payload_too_large";
+    /// The body is declared as something other than JSON: `415`.
+    UnsupportedMediaType => 415, "unsupported_media_type";
+    /// The caller did not present the bridge's own inbound token (`BRIDGE_TOKEN`): `403`. Never `401`, which would
+    /// make Talkdesk refresh the user's OAuth token.
+    Forbidden => 403, "forbidden";
+    /// The bridge has as many requests in flight as it accepts: `503`, with `Retry-After`.
+    Overloaded => 503, "overloaded";
+    /// The request's head (its headers) is larger than the bridge accepts: `431`.
+    HeadersTooLarge => 431, "headers_too_large";
 }
 
 /// One offending field of a request: its path (`auth.token`, `data.subject`, `meta.interaction_types[2]`) and what

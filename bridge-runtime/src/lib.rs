@@ -6,14 +6,16 @@
 //! | layer | modules | what they hold |
 //! |---|---|---|
 //! | protocol | `protocol`, `secret`, `request_id`, `kinds`, `witness` | the protocol's types; credentials that never print; request ids; the endpoint kinds' names |
+//! | settings | [`settings`] | every setting, the table of environment variables, the one overlay that reads them |
 //! | data | `error`, `params`, `state`, `endpoint` | the error handlers return (plain data); `Auth`/`Data`/`State`; shared state; endpoint kinds and facts |
 //! | wire | `decode`, `reply` | body → envelope, or a `400` naming every field; answers and errors → HTTP responses |
 //! | description | [`configuration`] | the configuration documents, generated from code |
 //! | parameters | `extract` | the author's own handler parameters ([`FromRequest`]) |
 //! | telemetry | `telemetry` | the metrics and their per-endpoint handles; the W3C trace context of a request |
 //! | one endpoint | `pipeline`, `mount`, `contract` | decode → handler → answer; the `Endpoint` trait; the generated-code contract |
+//! | own routes | `own_routes` | `/health`, `/ready`, `/metrics`, `/configuration`: the paths the bridge keeps for itself |
 //! | one request | `gate`, `service` | ids, load shedding, inbound token, routing, body limits, log lines; the [`BridgeService`] |
-//! | the bridge | `builder`, `logs`, `serve` | the [`Bridge`] builder; the default logs; the accept loop, draining, shutdown, addresses |
+//! | the bridge | `builder`, `logs`, `serve` | the [`Bridge`] builder; the default logs; the accept loop, draining, shutdown |
 //! | command line | [`mod@cli`] | serve, print the configuration documents, `--help`, `--version`: one call from `main` |
 //! | on top | [`http`], `testing`, `warp_filter` | the external-service client (feature `client`, on by default); the test kit (feature `testing`); a warp filter (feature `warp`) |
 //!
@@ -38,6 +40,7 @@ pub mod http;
 mod kinds;
 mod logs;
 mod mount;
+mod own_routes;
 mod params;
 mod pipeline;
 mod protocol;
@@ -46,6 +49,7 @@ mod request_id;
 mod secret;
 mod serve;
 mod service;
+pub mod settings;
 mod state;
 mod telemetry;
 #[cfg(feature = "testing")]
@@ -55,10 +59,7 @@ pub mod testing;
 mod warp_filter;
 mod witness;
 
-pub use builder::{
-    Bridge, DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE, DEFAULT_DRAIN_DELAY, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_IN_FLIGHT,
-    DEFAULT_SHUTDOWN_GRACE,
-};
+pub use builder::Bridge;
 pub use endpoint::{EndpointInfo, EndpointKind};
 pub use error::{Error, ErrorKind, FieldError, ResultExt};
 pub use extract::{FromRequest, RequestParts};
@@ -71,8 +72,12 @@ pub use protocol::{
 };
 pub use reply::{Response, ResponseBody};
 pub use secret::Secret;
-pub use serve::{listen_address, RunningBridge, ServeError, DEFAULT_ADDR};
+pub use serve::{RunningBridge, ServeError};
 pub use service::{BridgeService, ResponseFuture};
+pub use settings::{
+    LogFormat, Settings, SettingsError, DEFAULT_ADDR, DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE, DEFAULT_DRAIN_DELAY,
+    DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_IN_FLIGHT, DEFAULT_SHUTDOWN_GRACE,
+};
 
 /// Not public API: the paths generated code names (and the framework's own benchmarks and fuzz targets). Stable
 /// only together with the macros of the same version.
@@ -83,16 +88,36 @@ pub mod __private {
         AuthFields as AuthFieldsTrait,
     };
     pub use crate::contract::{
-        did_not_compile, extract, extracting, handler_future, mount_action_executor, mount_agent_retriever,
-        mount_auth_validator, mount_contact_retriever, mount_interaction_retriever, ready, state, ActionExecutorResult,
-        AgentRetrieverResult, AuthType, AuthValidatorResult, ContactRetrieverResult, Extraction, HandlerFuture,
-        HandlerResult, InputType, InteractionRetrieverResult, StateHandle, StateType,
+        did_not_compile, extract, extracting, handler_future, kind, mount, ready, state, ActionExecutorResult,
+        AgentRetrieverResult, Answers, AuthType, AuthValidatorResult, ContactRetrieverResult, Extraction,
+        HandlerFuture, HandlerResult, InputType, InputsOf, InteractionRetrieverResult, Kind, StateHandle, StateType,
     };
     pub use crate::decode::decode_request;
     pub use crate::endpoint::{EndpointInfo, EndpointKind};
     pub use crate::mount::{BuildError, Endpoint, MountContext, Mounted, MountedEndpoint};
     pub use crate::params::{Auth, Data, State};
-    pub use crate::protocol::{Envelope, NoData, NoMeta};
+    pub use crate::protocol::{Envelope, InteractionData, NoData, NoMeta};
     pub use crate::reply::Reply;
     pub use crate::witness::Witness;
+
+    /// The contract under the runtime's version: generated code imports it from here, once per item, as the
+    /// module of the macros' own version, so that macros and runtime of different versions fail with one error
+    /// on that import. Renamed with every release (a test ties it to the package's version).
+    pub mod bridge_runtime_0_1_0 {
+        pub use super::*;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_contract_is_under_the_runtimes_version() {
+        let version: String =
+            env!("CARGO_PKG_VERSION").chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+        let declaration = format!("pub mod bridge_runtime_{version} {{");
+        assert!(
+            include_str!("lib.rs").contains(&declaration),
+            "rename `__private::bridge_runtime_*` to the package's version: `{declaration}`"
+        );
+    }
 }

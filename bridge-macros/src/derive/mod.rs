@@ -126,12 +126,12 @@ pub(crate) fn read<'a>(derive: Derive, input: &'a DeriveInput, errors: &Errors) 
 fn impl_for(input: &DeriveInput, trait_path: TokenStream, body: TokenStream) -> TokenStream {
     let ident = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    quote! {
+    crate::exports::in_contract_scope(quote! {
         #[automatically_derived]
         impl #impl_generics #trait_path for #ident #ty_generics #where_clause {
             #body
         }
-    }
+    })
 }
 
 /// The first paragraph of the doc comment, its lines joined by spaces; `None` when there is none.
