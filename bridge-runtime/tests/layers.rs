@@ -126,7 +126,7 @@ fn root_items(lib: &str) -> BTreeMap<String, String> {
 /// code names (`crate::Error`), through `lib.rs`. A doc link to a root item (`[Bridge](crate::Bridge)`) points
 /// the reader at the public API, not at a module, and is not a dependency.
 fn uses(text: &str, root: &BTreeMap<String, String>) -> Vec<String> {
-    let code: String = text.lines().filter(|line| !line.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n");
+    let code = code_of(text);
     let modules = paths_after(text, "crate::")
         .into_iter()
         .map(|path| path[0].clone())
@@ -178,14 +178,21 @@ fn modules_depend_on_lower_layers_only() {
     assert!(wrong.is_empty(), "dependencies that point up or sideways: {wrong:#?}");
 }
 
-/// The files of one folder a file imports: `super::x`, `self::x` from a `mod.rs`, `crate::<folder>::x`.
+/// The text of `text` without its comment lines.
+fn code_of(text: &str) -> String {
+    text.lines().filter(|line| !line.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n")
+}
+
+/// The files of one folder a file's code imports: `super::x`, `crate::<folder>::x` (its doc links may point
+/// anywhere in the folder).
 fn sibling_uses(source: &Source, modules: &BTreeSet<Vec<String>>) -> BTreeSet<Vec<String>> {
     let mut named: Vec<Vec<String>> = Vec::new();
     let parent: Vec<String> = source.module[..source.module.len().saturating_sub(1)].to_vec();
-    for path in paths_after(&source.text, "super::") {
+    let code = code_of(&source.text);
+    for path in paths_after(&code, "super::") {
         named.push(parent.iter().cloned().chain(path).collect());
     }
-    for path in paths_after(&source.text, "crate::") {
+    for path in paths_after(&code, "crate::") {
         named.push(path);
     }
     let mut found = BTreeSet::new();

@@ -44,6 +44,7 @@
 
 mod checks;
 mod client;
+mod exchange;
 mod oauth;
 mod report;
 mod simulator;
@@ -52,8 +53,9 @@ mod transport;
 pub use checks::CheckpointOrder;
 pub use client::{
     ActionCall, AgentSyncCall, AuthValidationCall, Call, CallKind, ContactSyncCall, InteractionRetrievalCall, Paths,
-    RawCall, TestClient, TestRequest, TestResponse,
+    RawCall, TestClient,
 };
+pub use exchange::{TestRequest, TestResponse};
 pub use oauth::{OAuth, Refreshed};
 pub use report::{Check, CheckId, Outcome, Report, Section};
 pub use simulator::{ActionProbe, Progress, Simulator, DEFAULT_MAX_PAGES};

@@ -22,7 +22,8 @@
 //! # }
 //! ```
 
-use super::client::{Call, CallKind, TestClient, TestResponse};
+use super::client::{Call, CallKind, TestClient};
+use super::exchange::TestResponse;
 use super::report::{Check, CheckId, Outcome};
 use crate::Secret;
 use reqwest::Url;

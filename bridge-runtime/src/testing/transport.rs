@@ -3,7 +3,7 @@
 //! bridge; [`HttpTransport`] sends real requests to a bridge at a URL, written in any language. Both
 //! implement [`Transport`], so the same tests and the same [`Simulator`](super::Simulator) run over either.
 
-use super::client::{TestRequest, TestResponse};
+use super::exchange::{TestRequest, TestResponse};
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use http_body_util::{BodyExt, Full};

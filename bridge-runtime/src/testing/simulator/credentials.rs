@@ -3,7 +3,7 @@
 //! for OAuth integrations a `401` is what makes Talkdesk refresh the token).
 
 use super::super::checks::kind;
-use super::super::client::TestResponse;
+use super::super::exchange::TestResponse;
 use super::super::report::CheckId;
 use super::run::{body_excerpt, count, unexpected, Probe, Run};
 use serde_json::{Map, Value};

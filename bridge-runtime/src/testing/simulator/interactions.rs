@@ -3,7 +3,7 @@
 //! lookup for one type only, to catch a bridge that ignores the filter.
 
 use super::super::checks::{self, excerpt, kind, Findings, Id};
-use super::super::client::TestResponse;
+use super::super::exchange::TestResponse;
 use super::super::report::CheckId;
 use super::run::{count, json_answer, Probe, Run};
 use serde_json::{Map, Value};

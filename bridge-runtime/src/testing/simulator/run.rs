@@ -3,7 +3,8 @@
 //! unexpected answer.
 
 use super::super::checks::{excerpt, kind, Findings};
-use super::super::client::{Call, CallKind, TestResponse};
+use super::super::client::{Call, CallKind};
+use super::super::exchange::TestResponse;
 use super::super::oauth::OAuthSession;
 use super::super::report::{Check, CheckId, Outcome, Report};
 use super::{Progress, Simulator};
