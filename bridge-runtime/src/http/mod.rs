@@ -5,8 +5,10 @@
 //!
 //! - **one pool per process**: a [`Client`] is built once at start-up and shared as `State<Client>`; its clones
 //!   share kept-alive connections (rustls, no OpenSSL);
-//! - **bounded time**: every attempt has a timeout, a call can carry a [`deadline`](RequestBuilder::deadline)
-//!   that no retry or wait runs past;
+//! - **bounded time**: every attempt has a timeout; inside a request, every call (its retries and waits
+//!   included) ends before the request's deadline, with a [margin](ClientBuilder::request_margin) for the bridge
+//!   to answer `504` itself; a call can shorten that with a [`deadline`](RequestBuilder::deadline), never extend
+//!   it, and no retry is started that the deadline would cut short;
 //! - **bounded retries**: `429` and `503` (and failed connections, or broken ones for idempotent methods) are
 //!   retried with jittered exponential [`Backoff`], honouring `Retry-After` in seconds or as a date; a service
 //!   that answers `429` without `Retry-After` (HubSpot) gets a [`RateLimit`]: its own hint, backoff and count,
@@ -14,7 +16,10 @@
 //! - **no surprises in where calls go**: redirects are never followed, a request chooses a tenant only through a
 //!   checked DNS label ([`TenantUrl`]), path segments are percent-encoded ([`BaseUrl::join`]);
 //! - **the protocol's statuses**: the service's `401`/`403` becomes the bridge's `401`, other `4xx` a `400`
-//!   quoting the service (made safe), `5xx` and unreadable answers a `502`, timeouts a `504`
+//!   quoting the service (made safe: its message and the fields it blames, read by a per-service
+//!   [`error_reader`](ClientBuilder::error_reader) or the [common shapes](ServiceError::read); a blamed field
+//!   the call [maps](RequestBuilder::map_field) becomes a field of the `400`), `5xx` and unreadable answers a
+//!   `502`, timeouts a `504`
 //!   (the full table is in [`status`]); a `404` can be an `Ok(None)` with
 //!   [`send_optional`](RequestBuilder::send_optional) / [`fetch_optional`](RequestBuilder::fetch_optional);
 //! - **credentials stay secret**: they are only taken as [`Secret`](crate::Secret)s, marked sensitive, absent
@@ -122,19 +127,23 @@ mod base_url;
 mod call;
 mod client;
 mod failure;
+mod paging;
 mod rate_limit;
 mod request;
 mod response;
 mod retry;
 mod sanitize;
+mod service_error;
 pub mod status;
 
 pub use base_url::{BaseUrl, BaseUrlError, TenantUrl};
-pub use client::{Client, ClientBuilder};
+pub use client::{Client, ClientBuilder, DEFAULT_REQUEST_MARGIN};
+pub use paging::{next_link, CursorPager, LinkPager, PageNumbers, SincePage, SincePager, SincePosition};
 pub use rate_limit::{RateLimit, RateLimitHint};
 pub use request::RequestBuilder;
 pub use response::Response;
 pub use retry::Backoff;
+pub use service_error::{ServiceError, ServiceFieldError};
 pub use status::{upstream_status, UpstreamStatus};
 
 /// Types of the underlying HTTP stack that appear in this module's API.
