@@ -6,6 +6,7 @@ use super::super::checks::{excerpt, kind, Findings};
 use super::super::client::{Call, CallKind, TestResponse};
 use super::super::oauth::OAuthSession;
 use super::super::report::{Check, CheckId, Outcome, Report};
+use super::changes::Changes;
 use super::{Progress, Simulator};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
@@ -205,6 +206,7 @@ pub(super) struct Run<'a> {
     pub(super) served: Served,
     pub(super) replay: Replay,
     oauth: Option<OAuthSession>,
+    pub(super) changes: Changes,
 }
 
 impl<'a> Run<'a> {
@@ -217,6 +219,7 @@ impl<'a> Run<'a> {
             served: Served::default(),
             replay: Replay::default(),
             oauth: sim.oauth.as_ref().map(|oauth| OAuthSession::new(oauth, &sim.auth)),
+            changes: Changes::default(),
         }
     }
 
