@@ -33,8 +33,8 @@
 //!
 //! # A complete handler
 //!
-//! An interaction retriever that lists a contact's Zendesk tickets. In a bridge, the function is annotated with
-//! `#[bridge::interaction_retriever]` and mounted with `.endpoint(interactions {})`; here it is a plain function.
+//! An interaction retriever that lists a contact's Zendesk tickets, mounted in a bridge. The call inherits the
+//! request's deadline: no `.deadline(…)` is needed for the bridge to answer in time.
 //!
 //! ```no_run
 //! use bridge::http::{Client, TenantUrl};
@@ -42,7 +42,7 @@
 //!     Auth, Bridge, Error, Interaction, InteractionData, InteractionMeta, Secret, State, TalkdeskDate,
 //! };
 //! use serde::Deserialize;
-//! use std::time::{Duration, Instant};
+//! use std::time::Duration;
 //!
 //! /// The `auth` the integration declares: the Zendesk subdomain, an agent's email and an API token.
 //! #[derive(Debug, Deserialize)]
@@ -66,7 +66,7 @@
 //!     created_at: String,
 //! }
 //!
-//! // #[bridge::interaction_retriever]
+//! #[bridge::interaction_retriever]
 //! async fn interactions(
 //!     Auth(auth): Auth<Credentials>,
 //!     meta: InteractionMeta,
@@ -83,13 +83,14 @@
 //!     // `auth.subdomain` is checked to be one DNS label: "acme" gives https://acme.zendesk.com/, while
 //!     // "evil.com/" is a 400 naming `auth.subdomain`, and nothing is sent.
 //!     let base = zendesk.tenant("auth.subdomain", &auth.subdomain)?;
+//!     // `format!`, not `format_args!`: a handler's future must be `Send`, and `format_args!`'s value, alive until
+//!     // the end of the statement, is not.
 //!     let found: Option<Search> = client
 //!         .get(base.join(["api", "v2", "search.json"])?)
-//!         .query("query", format_args!("type:ticket requester:{email}"))
-//!         .basic_auth(format_args!("{}/token", auth.email), &auth.token)
-//!         .deadline(Instant::now() + Duration::from_secs(8))
+//!         .query("query", format!("type:ticket requester:{email}"))
+//!         .basic_auth(format!("{}/token", auth.email), &auth.token) // the token is the password
 //!         .fetch_optional() // Zendesk's 404 (no such user): no interactions
-//!         .await?; // 401/403 → 401, 422 → 400, 5xx → 502, timeout → 504
+//!         .await?; // 401/403 → 401, 422 → 400 quoting Zendesk, 5xx → 502, past the deadline → 504
 //!     let tickets = found.map(|s| s.results).unwrap_or_default();
 //!     tickets
 //!         .into_iter()
@@ -116,9 +117,7 @@
 //!         .build()?;
 //!     // ZENDESK_BASE_URL (operator configuration, e.g. a staging host) replaces https://<subdomain>.zendesk.com.
 //!     let zendesk = TenantUrl::new("zendesk.com").override_from_env("ZENDESK_BASE_URL")?;
-//!     let bridge = Bridge::new().state(client).state(zendesk);
-//!     // bridge.endpoint(interactions {}) … then serve it.
-//!     # let _ = (bridge, interactions);
+//!     Bridge::new().state(client).state(zendesk).endpoint(interactions {}).serve().await?;
 //!     Ok(())
 //! }
 //! ```

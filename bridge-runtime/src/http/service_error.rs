@@ -89,8 +89,8 @@ impl ServiceError {
     /// ```
     /// use bridge::http::{header::HeaderMap, ServiceError};
     ///
-    /// let problem = br#"{"type": "https://example.net/validation-error", "title": "Your request is not valid.",
-    ///     "errors": [{"detail": "must be a positive integer", "pointer": "#/age"}]}"#;
+    /// let problem = br##"{"type": "https://example.net/validation-error", "title": "Your request is not valid.",
+    ///     "errors": [{"detail": "must be a positive integer", "pointer": "#/age"}]}"##;
     /// let said = ServiceError::read(&HeaderMap::new(), problem);
     /// assert_eq!(said.to_string(), "Your request is not valid. (age: must be a positive integer)");
     /// ```
