@@ -26,6 +26,10 @@
 //!   from `Debug`, spans and logs, and blanked out of anything quoted from an answer;
 //! - **answers that do not fit say where**: [`Response::json`] names the offending field
 //!   (`results[3].created_at: invalid type: null, expected a string`);
+//! - **paging the service**, one of its pages per Talkdesk page, the position carried in the page's offset
+//!   (a tampered offset is a `400` naming `meta.offset`): [`LinkPager`] (`Link: <…>; rel="next"`, RFC 8288),
+//!   [`CursorPager`] (opaque tokens), [`SincePager`] (page numbers re-anchored on the last row's update time: page
+//!   numbers alone, [`PageNumbers`], lose the rows that shift back when another row changes mid-sync);
 //! - **one span per call** (`http_call`) with `service`, `method`, `host`, `path` (never the query string),
 //!   `status`, `attempts` and `latency_ms`;
 //! - **seen by the operator**: within a request, each call carries the request's W3C `traceparent` and is counted

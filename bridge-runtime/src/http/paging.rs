@@ -228,7 +228,7 @@ impl CursorPager {
 
 /// Page-number paging (`page=1`, `page=2`…, with a page size): the offset is the next page's number.
 ///
-/// Rows that move while the sync runs are lost or repeated (see [the module](self)): prefer [`SincePager`] when
+/// Rows that move while the sync runs are lost or repeated (see [`SincePager`] for why and the fix): prefer it when
 /// the service sorts by update time and filters on it; [`SincePager`] uses this for the page within one time.
 ///
 /// ```
