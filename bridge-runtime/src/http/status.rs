@@ -85,10 +85,12 @@ pub(crate) fn service_error(headers: &HeaderMap, body: &[u8], call: &CallInfo) -
 /// the message, and the service's own words, if any, are quoted after [`safe_text`] made them safe.
 pub(crate) fn error_for_status(status: StatusCode, headers: &HeaderMap, body: &[u8], call: &CallInfo) -> Error {
     let service = &call.service;
-    let said = service_error(headers, body, call);
-    let quoted = if said.is_empty() { String::new() } else { format!(": {}", safe_text(&said.to_string(), &[])) };
-    let said_fields = &said.fields;
-    let said = quoted;
+    let service_said = service_error(headers, body, call);
+    // Each part is safe already; the whole is cut to length once more.
+    let said = match service_said.is_empty() {
+        true => String::new(),
+        false => format!(": {}", safe_text(&service_said.to_string(), &[])),
+    };
     let err = match status.as_u16() {
         401 | 403 => Error::credentials_rejected(),
         300..=399 => {
@@ -101,20 +103,22 @@ pub(crate) fn error_for_status(status: StatusCode, headers: &HeaderMap, body: &[
         408 => Error::timeout(format!("{service} timed out waiting for the request ({status})")),
         429 => Error::upstream(format!("{service} is rate-limiting the bridge ({status})")),
         503 => Error::upstream(format!("{service} is unavailable ({status}){said}")),
-        400..=499 => {
-            // The fields the service blames that the bridge maps to fields of its own request.
-            let fields: Vec<FieldError> = said_fields
-                .iter()
-                .filter_map(|blamed| {
-                    let (_, ours) = call.fields.iter().find(|(theirs, _)| *theirs == blamed.field)?;
-                    Some(FieldError { field: ours.clone(), message: blamed.message.clone() })
-                })
-                .collect();
-            Error::invalid_input(format!("{service} refused the request ({status}){said}")).with_fields(fields)
-        }
+        400..=499 => Error::invalid_input(format!("{service} refused the request ({status}){said}"))
+            .with_fields(mapped_fields(&service_said, call)),
         _ => Error::upstream(format!("{service} failed ({status}){said}")),
     };
     err.with_source(UpstreamStatus(status))
+}
+
+/// The fields the service blames that the call maps to fields of the bridge's request, with the service's words.
+fn mapped_fields(said: &ServiceError, call: &CallInfo) -> Vec<FieldError> {
+    said.fields
+        .iter()
+        .filter_map(|blamed| {
+            let (_, ours) = call.fields.iter().find(|(theirs, _)| *theirs == blamed.field)?;
+            Some(FieldError { field: ours.clone(), message: blamed.message.clone() })
+        })
+        .collect()
 }
 
 #[cfg(test)]
