@@ -2,6 +2,9 @@
 //!
 //! - [`guide`]: from `cargo new` to a deployed bridge, over a SQL database — blocking work in async handlers,
 //!   tests, deployment.
+//! - [`http_service`]: a bridge over an HTTP service — the tenant's URL from `auth`, the base-URL override for a
+//!   fake or a proxy, the client's defaults (deadline, retries, rate limits, the service's error messages),
+//!   paging the service without losing rows, the checkpoint rule, testing.
 //! - [`protocol`]: what every endpoint shares — the envelope, the answers, what a `401` means, dates, and where
 //!   this project's reading departs from Talkdesk's documents.
 //! - One page per endpoint, with what Talkdesk sends, what to answer and the edge cases: [`auth_validation`],
@@ -12,6 +15,9 @@
 
 #[doc = include_str!("../docs/guide.md")]
 pub mod guide {}
+
+#[doc = include_str!("../docs/http_service.md")]
+pub mod http_service {}
 
 #[doc = include_str!("../docs/protocol.md")]
 pub mod protocol {}

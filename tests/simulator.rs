@@ -750,3 +750,95 @@ async fn the_conformance_command_fails_a_broken_bridge() {
     assert!(text.ends_with("FAILED: 11 passed, 0 with warnings, 1 failed, 10 skipped"), "{text}");
     running.shutdown().await;
 }
+
+// --- A source that changes mid-sync ----------------------------------------------------------------------------
+
+/// What a fake service holds: contacts in the order it pages them (by update time: a renamed one moves last).
+#[derive(Clone, Default)]
+struct Rows(Arc<Mutex<Vec<(String, String)>>>);
+
+impl Rows {
+    fn rename_first(&self, name: &str) -> Contact {
+        let mut rows = self.0.lock().unwrap();
+        let (id, _) = rows.remove(0);
+        rows.push((id.clone(), name.to_owned()));
+        Contact::new(id, name)
+    }
+}
+
+/// Pages by page number, 3 contacts a page: a row that moves while the sync runs shifts the others.
+#[bridge::contact_retriever]
+async fn by_page_number(
+    Auth(token): Auth<Token>,
+    meta: ContactSyncMeta,
+    bridge::State(rows): bridge::State<Rows>,
+) -> Result<ContactPage, Error> {
+    check(&token)?;
+    if meta.situation.offset().is_none() {
+        if let Some(unchanged) = unchanged(&meta) {
+            return Ok(unchanged); // the bug's accomplice: nothing "changed" since the checkpoint
+        }
+    }
+    let page: usize = meta.situation.offset().map_or(Ok(0), str::parse).map_err(|_| Error::invalid_input("offset"))?;
+    let rows = rows.0.lock().unwrap().clone();
+    let contacts = rows.iter().skip(page * 3).take(3).map(|(id, name)| Contact::new(id, name)).collect();
+    let mut answer = ContactPage::new(contacts, at(0).to_string());
+    if (page + 1) * 3 < rows.len() {
+        answer = answer.next_offset((page + 1).to_string());
+    }
+    Ok(answer)
+}
+
+#[tokio::test]
+async fn a_change_between_pages_catches_a_sync_that_pages_by_position() {
+    use bridge::testing::SourceChange;
+
+    let rows = Rows(Arc::new(Mutex::new((1..=9).map(|n| (n.to_string(), format!("contact {n}"))).collect())));
+    let source = rows.clone();
+    let report = simulator(Bridge::new().state(rows).endpoint(by_page_number {}))
+        .change_source(move |progress| match (progress.phase, progress.page) {
+            ("initial contact sync", 1) => SourceChange::new().changed(source.rename_first("contact 1, renamed")),
+            _ => SourceChange::new(),
+        })
+        .run()
+        .await;
+    // Contact 1 comes again, renamed, at the end (not a duplicate: it changed); contact 4 slid onto page 1 after
+    // it was read, and no sync sends it.
+    assert_failed_exactly(&report, &[CheckId::SourceChanges]);
+    report.assert_fails(CheckId::SourceChanges, "contact \"4\" is in the source (a new initial sync finds it)");
+    let check = report.get(CheckId::SourceChanges).unwrap();
+    assert_eq!(check.summary.as_deref(), Some("1 contact changed, 1 arrived changed; 0 deleted; 1 of 9 contacts lost"));
+}
+
+/// Pages the same way, but answers a contact that changed with its old name (a stale cache, say).
+#[bridge::contact_retriever]
+async fn stale(Auth(token): Auth<Token>, meta: ContactSyncMeta) -> Result<ContactPage, Error> {
+    check(&token)?;
+    if let Some(unchanged) = unchanged(&meta) {
+        return Ok(unchanged);
+    }
+    let first = meta.situation.offset().is_none();
+    let ids = if first { 1..=3 } else { 4..=6 };
+    let contacts = ids.map(|n| Contact::new(n.to_string(), format!("contact {n}"))).collect();
+    let page = ContactPage::new(contacts, at(0).to_string());
+    Ok(if first { page.next_offset("2") } else { page })
+}
+
+#[tokio::test]
+async fn a_change_that_never_arrives_is_named() {
+    use bridge::testing::SourceChange;
+
+    let report = simulator(Bridge::new().endpoint(stale {}))
+        .change_source(|progress| match progress.page {
+            1 => SourceChange::new().changed(Contact::new("5", "contact 5, renamed")),
+            _ => SourceChange::new(),
+        })
+        .run()
+        .await;
+    assert_failed_exactly(&report, &[CheckId::SourceChanges]);
+    report.assert_fails(
+        CheckId::SourceChanges,
+        "contact \"5\", changed after page 1 of the initial contact sync, did not arrive changed: it came on \
+         initial contact sync page 2 with name \"contact 5\"",
+    );
+}

@@ -988,3 +988,60 @@ async fn the_talkdesk_simulator_passes_in_process_and_over_http() {
         assert_eq!(report.count(bridge::testing::Outcome::Skip), 0, "{report}");
     }
 }
+
+/// The source changes while the simulator syncs, as users change Zendesk while Talkdesk syncs it: a user already
+/// sent is renamed (and time passes, past the minute the export holds back), another is deleted; then Zendesk
+/// rate-limits and fails a call. The changed user arrives, changed; no user is lost; the faults are ridden out.
+#[tokio::test]
+async fn the_simulator_changes_zendesk_between_pages_and_nothing_is_lost() {
+    use bridge::testing::{CheckId, Outcome, Simulator, SourceChange, TestClient};
+    use bridge::Contact;
+
+    let fake = Fake::sample(100);
+    let server = fake.start().await.expect("the fake Zendesk starts");
+    let mut config = test_config();
+    config.base_url = Some(BaseUrl::parse(&server.url()).unwrap());
+    let users = live_end_users(&fake);
+    let (renamed, deleted) = (users[0].id, users[70].id);
+    let source = fake.clone();
+    let report = Simulator::new(TestClient::new(example::bridge(config).unwrap()).unwrap(), auth())
+        .interaction_types(["ticket"])
+        .change_source(move |progress| {
+            if progress.phase != "initial contact sync" {
+                return SourceChange::new();
+            }
+            if progress.page == 2 {
+                // Faults on demand: the next page's call is rate-limited, then finds Zendesk in maintenance; the
+                // client waits both out within the request's deadline.
+                source.inject(Fault::RateLimited { retry_after_secs: 1 });
+                source.inject(Fault::Unavailable);
+                return SourceChange::new();
+            }
+            if progress.page != 1 {
+                return SourceChange::new();
+            }
+            source.update_users(&[renamed], |user| user.name = "Renamed While Syncing".to_owned());
+            source.update_users(&[deleted], |user| user.active = false);
+            source.advance(90);
+            SourceChange::new()
+                .changed(Contact::new(renamed.to_string(), "Renamed While Syncing"))
+                .deleted(deleted.to_string())
+        })
+        .run()
+        .await;
+    report.assert_passes();
+    report.assert_outcome(CheckId::SourceChanges, Outcome::Pass);
+    let check = report.get(CheckId::SourceChanges).unwrap();
+    assert!(
+        check.summary.as_deref().unwrap().starts_with("1 contact changed, 1 arrived changed; 1 deleted; 0 of"),
+        "{report}"
+    );
+    // The faults were met: the same export call three times in a row (429, 503, then the page).
+    let calls: Vec<(String, Vec<(String, String)>)> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains("/incremental/users"))
+        .map(|r| (r.path, r.query))
+        .collect();
+    assert!(calls.windows(3).any(|w| w[0] == w[1] && w[1] == w[2]), "{calls:#?}");
+}

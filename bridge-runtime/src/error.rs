@@ -172,6 +172,14 @@ impl Error {
         err
     }
 
+    /// With `fields` as its offending fields (the message stays as it is): for an error whose message already
+    /// says what the fields are (an external service's refusal).
+    #[cfg_attr(not(feature = "client"), allow(dead_code))]
+    pub(crate) fn with_fields(mut self, fields: Vec<FieldError>) -> Self {
+        self.fields = fields;
+        self
+    }
+
     /// Attaches the underlying cause (kept for logs, never sent to Talkdesk).
     pub fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
         self.source = Some(Box::new(source));

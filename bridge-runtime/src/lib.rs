@@ -5,7 +5,7 @@
 //!
 //! | layer | modules | what they hold |
 //! |---|---|---|
-//! | protocol | `protocol`, `secret`, `request_id`, `kinds`, `witness` | the protocol's types; credentials that never print; request ids; the endpoint kinds' names |
+//! | protocol | `protocol`, `secret`, `request_id`, `deadline`, `kinds`, `witness` | the protocol's types; credentials that never print; request ids; the deadline of the request being handled; the endpoint kinds' names |
 //! | settings | [`settings`] | every setting, the table of environment variables, the one overlay that reads them |
 //! | data | `error`, `params`, `state`, `endpoint` | the error handlers return (plain data); `Auth`/`Data`/`State`; shared state; endpoint kinds and facts |
 //! | wire | `decode`, `reply` | body → envelope, or a `400` naming every field; answers and errors → HTTP responses |
@@ -27,6 +27,7 @@ mod builder;
 pub mod cli;
 pub mod configuration;
 mod contract;
+mod deadline;
 mod decode;
 mod endpoint;
 mod error;

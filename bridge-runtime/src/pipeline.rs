@@ -1,10 +1,12 @@
 //! One request through one endpoint, once the gate has routed it and read its body: decode the
-//! envelope, call the handler under the endpoint's deadline (catching a panic), and encode its answer, or its error
+//! envelope, call the handler under the endpoint's deadline (catching a panic; the deadline is in the handler's
+//! [scope](crate::deadline), for its external calls to end before it), and encode its answer, or its error
 //! scrubbed of every value of the request's `auth`.
 //!
 //! This is the only generic part of a request's path: [`endpoint`] turns a handler into an [`EndpointFn`], one boxed
 //! function from the body to the answer, so that the gate, which does everything else, is written once.
 
+use crate::deadline::{self, RequestDeadline};
 use crate::decode::{auth_secrets, decode_request};
 use crate::endpoint::EndpointInfo;
 use crate::error::Error;
@@ -67,7 +69,10 @@ where
         let Ok(handling) = std::panic::catch_unwind(AssertUnwindSafe(|| handler(envelope, parts))) else {
             return answered(Failure::Plain(panicked()).answer(&body));
         };
-        let timed = tokio::time::timeout(deadline, AssertUnwindSafe(handling).catch_unwind());
+        // The handler's future runs with its deadline in scope: the `http` client's calls end before it.
+        let scoped =
+            deadline::scope(RequestDeadline::starting_now(deadline), AssertUnwindSafe(handling).catch_unwind());
+        let timed = tokio::time::timeout(deadline, scoped);
         Box::pin(timed.map(move |outcome| {
             let failure = match outcome {
                 Ok(Ok(Ok(out))) => return out.into_response(),

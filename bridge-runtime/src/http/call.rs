@@ -10,6 +10,7 @@ use super::rate_limit::RateLimitHint;
 use super::response::{CallInfo, Response};
 use super::retry::parse_retry_after;
 use super::status::{upstream_status, UpstreamStatus};
+use crate::deadline::RequestDeadline;
 use crate::{Error, Secret};
 use bytes::{Bytes, BytesMut};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
@@ -26,15 +27,20 @@ pub(crate) struct Prepared {
     pub(crate) url: Url,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Option<Bytes>,
+    /// The deadline the caller gave the call, if any (the request's, when shorter, applies instead).
     pub(crate) deadline: Option<Instant>,
     pub(crate) idempotent: bool,
     pub(crate) secrets: Vec<Secret>,
+    /// The service's field names mapped to the bridge's request's: `(email, data.email)`.
+    pub(crate) fields: Vec<(String, String)>,
 }
 
 /// Runs the call, retrying as the client's rules allow. Returns the last answer whatever its status, except
 /// `429` and `503`, which become a `502` once retrying is over.
 pub(crate) async fn execute(inner: &Inner, mut call: Prepared) -> Result<Response, Error> {
     let config = &inner.config;
+    let (deadline, whose) = effective_deadline(call.deadline, crate::deadline::current(), config.request_margin);
+    call.deadline = deadline;
     let host = match (call.url.host_str(), call.url.port()) {
         (Some(host), Some(port)) => format!("{host}:{port}"),
         (Some(host), None) => host.to_owned(),
@@ -46,6 +52,8 @@ pub(crate) async fn execute(inner: &Inner, mut call: Prepared) -> Result<Respons
         host,
         path: redacted_path(call.url.path(), &call.secrets),
         secrets: std::mem::take(&mut call.secrets),
+        reader: config.error_reader.clone(),
+        fields: std::mem::take(&mut call.fields),
     });
     let span = tracing::info_span!(
         "http_call",
@@ -59,7 +67,7 @@ pub(crate) async fn execute(inner: &Inner, mut call: Prepared) -> Result<Respons
     );
     let started = Instant::now();
     let mut attempts = 0;
-    let result = attempt_until_done(inner, &call, &info, &mut attempts).instrument(span.clone()).await;
+    let result = attempt_until_done(inner, &call, whose, &info, &mut attempts).instrument(span.clone()).await;
     span.record("attempts", attempts);
     span.record("latency_ms", u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
     match &result {
@@ -82,6 +90,38 @@ pub(crate) async fn execute(inner: &Inner, mut call: Prepared) -> Result<Respons
     result
 }
 
+/// Whose deadline bounds a call, for the messages that say it passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Whose {
+    /// The one given with [`deadline`](super::RequestBuilder::deadline) (or none at all).
+    Call,
+    /// The request's, less the client's margin: shorter than the call's own, or the only one.
+    Request,
+}
+
+impl fmt::Display for Whose {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Call => "the call's deadline",
+            Self::Request => "the request's deadline",
+        })
+    }
+}
+
+/// The deadline a call runs under: its own, or the request's less `margin` when that comes first (a call may
+/// shorten the request's deadline, never extend it).
+fn effective_deadline(
+    own: Option<Instant>,
+    request: Option<RequestDeadline>,
+    margin: Duration,
+) -> (Option<Instant>, Whose) {
+    match (own, request.map(|request| request.less_margin(margin))) {
+        (Some(own), Some(request)) if request < own => (Some(request), Whose::Request),
+        (None, Some(request)) => (Some(request), Whose::Request),
+        (own, _) => (own, Whose::Call),
+    }
+}
+
 /// Why another attempt is wanted.
 enum Retry {
     Status(StatusCode),
@@ -101,6 +141,7 @@ impl fmt::Display for Retry {
 async fn attempt_until_done(
     inner: &Inner,
     call: &Prepared,
+    whose: Whose,
     info: &Arc<CallInfo>,
     attempts: &mut u32,
 ) -> Result<Response, Error> {
@@ -113,7 +154,7 @@ async fn attempt_until_done(
         if let Some(deadline) = call.deadline {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(deadline_passed(config));
+                return Err(deadline_passed(config, whose));
             }
             if left < timeout {
                 timeout = left;
@@ -121,7 +162,10 @@ async fn attempt_until_done(
             }
         }
         *attempts += 1;
-        let (retry, wait) = match attempt(inner, call, timeout).await {
+        let began = Instant::now();
+        let outcome = attempt(inner, call, timeout).await;
+        let took = began.elapsed();
+        let (retry, wait) = match outcome {
             Outcome::Answer(status, headers, body) => {
                 if status != StatusCode::TOO_MANY_REQUESTS && status != StatusCode::SERVICE_UNAVAILABLE {
                     return Ok(Response::new(status, headers, body, info.clone()));
@@ -165,7 +209,7 @@ async fn attempt_until_done(
                     }
                 }
             }
-            Outcome::TimedOut if cut_by_deadline => return Err(deadline_passed(config)),
+            Outcome::TimedOut if cut_by_deadline => return Err(deadline_passed(config, whose)),
             Outcome::TimedOut => {
                 return Err(Error::timeout(format!("{} did not answer within {timeout:?}", config.service)))
             }
@@ -193,10 +237,17 @@ async fn attempt_until_done(
         if let Some(deadline) = call.deadline {
             let now = Instant::now();
             if now >= deadline {
-                return Err(deadline_passed(config));
+                return Err(deadline_passed(config, whose));
             }
             if now + wait >= deadline {
-                let why = format!(", and waiting {wait:?} to try again would run past the call's deadline");
+                let why = format!(", and waiting {wait:?} to try again would run past {whose}");
+                return Err(give_up(config, retry, &why));
+            }
+            // An attempt that cannot finish is not started: the last one's length is the best guess of the next.
+            if now + wait + took >= deadline {
+                let why = format!(
+                    ", and waiting {wait:?} for another attempt as long as the last ({took:?}) would run past {whose}"
+                );
                 return Err(give_up(config, retry, &why));
             }
         }
@@ -286,8 +337,8 @@ fn after_attempts(attempts: u32) -> String {
     }
 }
 
-fn deadline_passed(config: &Config) -> Error {
-    Error::timeout(format!("the call's deadline passed before {} answered", config.service))
+fn deadline_passed(config: &Config, whose: Whose) -> Error {
+    Error::timeout(format!("{whose} passed before {} answered", config.service))
 }
 
 /// The error for a call that will not be tried again: `why` completes the message.
@@ -307,5 +358,26 @@ fn give_up(config: &Config, retry: Retry, why: &str) -> Error {
         Retry::Transport(err) => {
             Error::upstream(format!("the connection to {service} broke during the call{why}")).with_source(err)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_earlier_deadline_wins() {
+        let request = RequestDeadline::starting_now(Duration::from_secs(10));
+        let margin = Duration::from_millis(250);
+        let inherited = request.at - margin;
+        assert_eq!(effective_deadline(None, None, margin), (None, Whose::Call));
+        assert_eq!(effective_deadline(None, Some(request), margin), (Some(inherited), Whose::Request));
+        // A call may shorten the request's deadline…
+        let sooner = Instant::now() + Duration::from_secs(1);
+        assert_eq!(effective_deadline(Some(sooner), Some(request), margin), (Some(sooner), Whose::Call));
+        // … never extend it.
+        let later = Instant::now() + Duration::from_secs(60);
+        assert_eq!(effective_deadline(Some(later), Some(request), margin), (Some(inherited), Whose::Request));
+        assert_eq!(effective_deadline(Some(later), None, margin), (Some(later), Whose::Call));
     }
 }

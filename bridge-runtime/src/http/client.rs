@@ -7,6 +7,7 @@
 use super::rate_limit::RateLimit;
 use super::request::RequestBuilder;
 use super::retry::Backoff;
+use super::service_error::{ErrorReader, ServiceError};
 use crate::Error;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT};
 use reqwest::{Method, Url};
@@ -57,6 +58,10 @@ pub(crate) struct Config {
     pub(crate) max_retry_after: Duration,
     pub(crate) max_response_bytes: usize,
     pub(crate) rate_limit: Option<RateLimit>,
+    /// Kept free at the end of a request's deadline, for the bridge to answer.
+    pub(crate) request_margin: Duration,
+    /// How the service's error bodies are read (`None`: [`ServiceError::read`]).
+    pub(crate) error_reader: Option<ErrorReader>,
 }
 
 impl Client {
@@ -109,11 +114,17 @@ impl fmt::Debug for Client {
     }
 }
 
+/// How much of a request's deadline a call made while answering it leaves for the bridge to answer, by default
+/// (see [`ClientBuilder::request_margin`]).
+pub const DEFAULT_REQUEST_MARGIN: Duration = Duration::from_millis(250);
+
 /// Builds a [`Client`]. Defaults:
 ///
 /// | setting | default |
 /// |---|---|
 /// | [`service_name`](Self::service_name) (in error messages) | `"the external service"` |
+/// | a call's deadline, within a request | the request's, less [`request_margin`](Self::request_margin) |
+/// | [`request_margin`](Self::request_margin) | 250 ms (at most a tenth of the endpoint's deadline) |
 /// | [`timeout`](Self::timeout) of each attempt, body included | 10 s |
 /// | [`connect_timeout`](Self::connect_timeout) | 5 s |
 /// | [`max_retries`](Self::max_retries) | 2 (so at most 3 attempts) |
@@ -121,6 +132,7 @@ impl fmt::Debug for Client {
 /// | [`max_retry_after`](Self::max_retry_after) | 10 s |
 /// | [`max_response_bytes`](Self::max_response_bytes) | 16 MiB |
 /// | [`rate_limit`](Self::rate_limit): a `429` without `Retry-After` | retried like a `503` |
+/// | [`error_reader`](Self::error_reader): the message and fields quoted from an error answer | [`ServiceError::read`] |
 /// | [`user_agent`](Self::user_agent) | `talkdesk-bridge/<version>` |
 /// | redirects | never followed (a `3xx` is a `502`) |
 /// | idle connections kept | 90 s, with TCP keep-alive |
@@ -145,6 +157,8 @@ impl Default for ClientBuilder {
                 max_retry_after: Duration::from_secs(10),
                 max_response_bytes: 16 * 1024 * 1024,
                 rate_limit: None,
+                request_margin: DEFAULT_REQUEST_MARGIN,
+                error_reader: None,
             },
             connect_timeout: Duration::from_secs(5),
             user_agent: concat!("talkdesk-bridge/", env!("CARGO_PKG_VERSION")).to_owned(),
@@ -163,6 +177,19 @@ impl ClientBuilder {
     /// bounded by its [`deadline`](RequestBuilder::deadline) when it has one.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.config.timeout = timeout;
+        self
+    }
+
+    /// How much of the request's deadline a call leaves unused, for the bridge to answer `504` itself with the
+    /// call's reason (default [`DEFAULT_REQUEST_MARGIN`], 250 ms). It is at most a tenth of the endpoint's
+    /// deadline, so a short deadline still leaves its calls time.
+    ///
+    /// Inside a request (a handler's code, not a task it spawned), every call runs under the request's deadline
+    /// (the endpoint's, [`Bridge::deadline`](crate::Bridge::deadline)) less this margin: attempts are cut short to
+    /// fit, no retry or wait runs past it, and a call may shorten it with
+    /// [`deadline`](RequestBuilder::deadline), never extend it.
+    pub fn request_margin(mut self, margin: Duration) -> Self {
+        self.config.request_margin = margin;
         self
     }
 
@@ -195,6 +222,36 @@ impl ClientBuilder {
     /// [`RateLimit`]). Without it, such a `429` is retried like a `503`.
     pub fn rate_limit(mut self, rate_limit: RateLimit) -> Self {
         self.config.rate_limit = Some(rate_limit);
+        self
+    }
+
+    /// How the service's error answers are read: its message and the fields it blames, quoted (made safe) in the
+    /// error a failed call becomes, the fields mapped with [`map_field`](RequestBuilder::map_field) becoming field
+    /// errors of the bridge's `400`. The default, [`ServiceError::read`], understands the common shapes; a reader
+    /// of a service's own can fall back on it.
+    ///
+    /// ```
+    /// use bridge::http::{Client, ServiceError};
+    ///
+    /// // A service that answers `{"result": "error", "reason": "…", "bad_field": "…"}`.
+    /// let client = Client::builder()
+    ///     .service_name("Acme CRM")
+    ///     .error_reader(|headers, body| {
+    ///         let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) else {
+    ///             return ServiceError::read(headers, body);
+    ///         };
+    ///         match (json["reason"].as_str(), json["bad_field"].as_str()) {
+    ///             (Some(reason), Some(field)) => ServiceError::new().field(field, reason),
+    ///             (Some(reason), None) => ServiceError::new().message(reason),
+    ///             _ => ServiceError::read(headers, body),
+    ///         }
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(client);
+    /// ```
+    pub fn error_reader(mut self, read: impl Fn(&HeaderMap, &[u8]) -> ServiceError + Send + Sync + 'static) -> Self {
+        self.config.error_reader = Some(ErrorReader::new(read));
         self
     }
 

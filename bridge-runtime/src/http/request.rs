@@ -50,6 +50,7 @@ pub struct RequestBuilder {
     deadline: Option<Instant>,
     idempotent: bool,
     secrets: Vec<Secret>,
+    fields: Vec<(String, String)>,
     error: Option<Error>,
 }
 
@@ -68,6 +69,7 @@ impl RequestBuilder {
             deadline: None,
             idempotent,
             secrets: Vec::new(),
+            fields: Vec::new(),
             error: None,
         }
     }
@@ -106,11 +108,35 @@ impl RequestBuilder {
         self.sensitive_header(name, value.expose())
     }
 
-    /// HTTP Basic authentication (`Authorization: Basic …`) with `username` and `password`.
+    /// HTTP Basic authentication (`Authorization: Basic …`) where the secret is the **password**: `username` and
+    /// `password` (Zendesk's `{email}/token` and API token, a user's login). For a service whose API key is the
+    /// *user name* (Freshdesk), use [`basic_auth_api_key`](Self::basic_auth_api_key).
     pub fn basic_auth(mut self, username: impl fmt::Display, password: &Secret) -> Self {
-        let encoded = BASE64.encode(format!("{username}:{}", password.expose()));
-        // The encoded pair alone is remembered too: a service that echoes it without `Basic ` must not leak it.
+        let pair = format!("{username}:{}", password.expose());
         self.secrets.push(password.clone());
+        self.basic(&pair)
+    }
+
+    /// HTTP Basic authentication where the secret is the **user name**: an API key sent as the user name, with a
+    /// fixed `password` the service ignores (Freshdesk wants `X`; others, such as Stripe's, an empty one).
+    ///
+    /// ```no_run
+    /// # async fn example(client: bridge::http::Client, base: bridge::http::BaseUrl,
+    /// #     api_key: bridge::Secret) -> Result<(), bridge::Error> {
+    /// // Freshdesk: `Authorization: Basic base64("<api key>:X")`.
+    /// let me = client.get(base.join(["api", "v2", "agents", "me"])?).basic_auth_api_key(&api_key, "X").send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn basic_auth_api_key(mut self, api_key: &Secret, password: impl fmt::Display) -> Self {
+        let pair = format!("{}:{password}", api_key.expose());
+        self.secrets.push(api_key.clone());
+        self.basic(&pair)
+    }
+
+    /// `Authorization: Basic <base64 of pair>`, the secret part of `pair` already remembered.
+    fn basic(mut self, pair: &str) -> Self {
+        let encoded = BASE64.encode(pair);
+        // The encoded pair alone is remembered too: a service that echoes it without `Basic ` must not leak it.
         self.secrets.push(Secret::new(encoded.clone()));
         self.sensitive_header(AUTHORIZATION, &format!("Basic {encoded}"))
     }
@@ -191,10 +217,37 @@ impl RequestBuilder {
     }
 
     /// When the whole call, retries and waits included, must be over. An attempt is cut short to fit, no wait
-    /// runs past it, and a retry that would not fit is not made: the call ends at once with the error at hand
-    /// (or `504` if the deadline itself has passed).
+    /// runs past it, and a retry that would not fit (its wait and an attempt as long as the last) is not made: the
+    /// call ends at once with the error at hand (or `504` if the deadline itself has passed).
+    ///
+    /// Inside a request, a call already runs under the request's deadline (less the client's
+    /// [`request_margin`](super::ClientBuilder::request_margin)): this one applies only when it comes first.
     pub fn deadline(mut self, deadline: Instant) -> Self {
         self.deadline = Some(deadline);
+        self
+    }
+
+    /// Maps a field the service may blame (`email`, in its words) to the field of the bridge's request it came
+    /// from (`data.email`): when the service refuses the call (a `4xx`) and names that field, the bridge's `400`
+    /// lists `data.email` with the service's message, as it lists a field the bridge itself found wrong. Fields
+    /// not mapped are quoted in the message only.
+    ///
+    /// ```no_run
+    /// # async fn example(client: bridge::http::Client, base: bridge::http::BaseUrl, key: bridge::Secret,
+    /// #     email: String) -> Result<(), bridge::Error> {
+    /// // Freshdesk answers `400 {"description": "Validation failed", "errors": [{"field": "email", …}]}`:
+    /// // the bridge answers 400 with `"fields": [{"field": "data.email", "message": "It should be a valid …"}]`.
+    /// client
+    ///     .post(base.join(["api", "v2", "contacts"])?)
+    ///     .basic_auth_api_key(&key, "X")
+    ///     .json(&serde_json::json!({"email": email}))
+    ///     .map_field("email", "data.email")
+    ///     .send()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn map_field(mut self, service_field: impl Into<String>, request_field: impl Into<String>) -> Self {
+        self.fields.push((service_field.into(), request_field.into()));
         self
     }
 
@@ -219,6 +272,7 @@ impl RequestBuilder {
             deadline: self.deadline,
             idempotent: self.idempotent,
             secrets: self.secrets,
+            fields: self.fields,
         };
         execute(&self.client.inner, prepared).await
     }

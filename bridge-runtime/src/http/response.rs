@@ -5,7 +5,8 @@
 //! (`users[3].email: invalid type: null, expected a string`) instead of serde's bare "invalid type".
 
 use super::sanitize::safe_text;
-use super::status::error_for_status;
+use super::service_error::{ErrorReader, ServiceError};
+use super::status::{error_for_status, service_error};
 use crate::{Error, Secret};
 use bytes::Bytes;
 use reqwest::header::HeaderMap;
@@ -24,6 +25,10 @@ pub(crate) struct CallInfo {
     pub(crate) path: String,
     /// The call's credentials, to blank out of anything quoted from the answer.
     pub(crate) secrets: Vec<Secret>,
+    /// The client's reader of error bodies (`None`: the default one).
+    pub(crate) reader: Option<ErrorReader>,
+    /// The service's field names the call maps to fields of the bridge's request: `(email, data.email)`.
+    pub(crate) fields: Vec<(String, String)>,
 }
 
 /// An answer from the external service, with its body already read (up to the client's
@@ -82,6 +87,14 @@ impl Response {
         safe_text(text, &self.call.secrets)
     }
 
+    /// What the answer says of an error, read as the client reads error bodies (its
+    /// [`error_reader`](super::ClientBuilder::error_reader), or [`ServiceError::read`]) and made safe as
+    /// [`quote`](Self::quote) does: for a handler that gives a status its own meaning after
+    /// [`send_unchecked`](super::RequestBuilder::send_unchecked).
+    pub fn service_error(&self) -> ServiceError {
+        service_error(&self.headers, &self.body, &self.call)
+    }
+
     /// `self` if the status is `2xx`, otherwise the error it maps to (see [the mapping](super::status)).
     pub fn error_for_status(self) -> Result<Self, Error> {
         if self.status.is_success() {
@@ -92,8 +105,7 @@ impl Response {
     }
 
     pub(crate) fn to_error(&self) -> Error {
-        let call = &self.call;
-        error_for_status(self.status, &self.headers, &self.body, &call.service, &call.secrets)
+        error_for_status(self.status, &self.headers, &self.body, &self.call)
     }
 
     /// The body decoded as JSON into `T`.

@@ -6,7 +6,6 @@
 //! refused. Everything from a service's answer that goes into an [`Error`](crate::Error) passes through here.
 
 use crate::Secret;
-use serde_json::Value;
 
 /// The longest text kept from a service's answer, in characters.
 pub(crate) const MAX_CHARS: usize = 300;
@@ -44,30 +43,6 @@ pub(crate) fn safe_text(text: &str, secrets: &[Secret]) -> String {
     out
 }
 
-/// The human-readable message in an error answer, if one can be found: the first non-empty string under one of
-/// the usual keys (`message`, `error_description`, `description`, `detail`, `error`, `errors`, `title`), looked
-/// for a few levels deep; or a plain-text body. HTML pages and other formats give `None`.
-pub(crate) fn service_message(body: &[u8], content_type: Option<&str>) -> Option<String> {
-    if let Ok(json) = serde_json::from_slice::<Value>(body) {
-        return find_message(&json, 3);
-    }
-    let is_plain = content_type.is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("text/plain"));
-    let text = std::str::from_utf8(body).ok()?.trim();
-    (is_plain && !text.is_empty()).then(|| text.to_owned())
-}
-
-fn find_message(value: &Value, depth: u8) -> Option<String> {
-    const KEYS: [&str; 8] =
-        ["message", "error_description", "description", "detail", "error", "errors", "title", "details"];
-    match value {
-        Value::String(text) if !text.trim().is_empty() => Some(text.clone()),
-        _ if depth == 0 => None,
-        Value::Array(items) => items.iter().find_map(|item| find_message(item, depth - 1)),
-        Value::Object(map) => KEYS.iter().find_map(|key| map.get(*key).and_then(|v| find_message(v, depth - 1))),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,19 +58,5 @@ mod tests {
         // A credential that straddles the cut is gone too.
         let at_cut = format!("{}{}", "y".repeat(MAX_CHARS - 3), "tok-123");
         assert!(!safe_text(&at_cut, &[Secret::new("tok-123")]).contains("tok"));
-    }
-
-    #[test]
-    fn finds_the_usual_message_keys() {
-        let json = |v: &str| service_message(v.as_bytes(), Some("application/json"));
-        assert_eq!(json(r#"{"error": "Couldn't authenticate you"}"#).as_deref(), Some("Couldn't authenticate you"));
-        assert_eq!(
-            json(r#"{"errors": [{"code": 7, "message": "Subject is too long"}]}"#).as_deref(),
-            Some("Subject is too long")
-        );
-        assert_eq!(json(r#"{"error": {"code": "x", "message": "nested"}}"#).as_deref(), Some("nested"));
-        assert_eq!(json(r#"{"status": 500}"#), None);
-        assert_eq!(service_message(b"Not allowed", Some("text/plain; charset=utf-8")).as_deref(), Some("Not allowed"));
-        assert_eq!(service_message(b"<html>oops</html>", Some("text/html")), None);
     }
 }

@@ -7,7 +7,7 @@
 //! | service answered | bridge answers |
 //! |---|---|
 //! | `401`, `403` | `401` [`credentials_rejected`](crate::Error::credentials_rejected) |
-//! | `404` and other `4xx` | `400` [`invalid_input`](crate::Error::invalid_input), quoting the service's message |
+//! | `404` and other `4xx` | `400` [`invalid_input`](crate::Error::invalid_input), quoting the service's message; the fields it blames that the call [maps](super::RequestBuilder::map_field) become the `400`'s fields |
 //! | `405`, `406`, `407`, `411`, `414`, `415`, `426`, `431` (the request's form is wrong: a bug in the bridge) | `502` |
 //! | `408` | `504` |
 //! | `429`, `503` once retries are spent | `502` |
@@ -16,9 +16,12 @@
 //! Every such error carries an [`UpstreamStatus`] as its source, so a handler can still ask what the service said
 //! with [`upstream_status`].
 
-use super::sanitize::{safe_text, service_message};
-use crate::{Error, Secret};
-use reqwest::header::{HeaderMap, CONTENT_TYPE};
+use super::response::CallInfo;
+use super::sanitize::safe_text;
+use super::service_error::ServiceError;
+use crate::error::FieldError;
+use crate::Error;
+use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use std::error::Error as StdError;
 use std::fmt;
@@ -59,17 +62,35 @@ pub fn upstream_status(err: &Error) -> Option<StatusCode> {
     None
 }
 
-/// The error for an answer that is not a success, per the table of this module. `service` names the service in
-/// the message; the service's own message, if any, is quoted after [`safe_text`] made it safe.
-pub(crate) fn error_for_status(
-    status: StatusCode,
-    headers: &HeaderMap,
-    body: &[u8],
-    service: &str,
-    secrets: &[Secret],
-) -> Error {
-    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    let said = service_message(body, content_type).map(|m| format!(": {}", safe_text(&m, secrets))).unwrap_or_default();
+/// What the service's error answer says, read by the client's reader (or the default one), every text made safe
+/// with [`safe_text`].
+pub(crate) fn service_error(headers: &HeaderMap, body: &[u8], call: &CallInfo) -> ServiceError {
+    let said = match &call.reader {
+        Some(reader) => reader.read(headers, body),
+        None => ServiceError::read(headers, body),
+    };
+    let safe = |text: &str| safe_text(text, &call.secrets);
+    let mut out = ServiceError::new();
+    out.message = said.message.as_deref().map(safe).filter(|m| !m.is_empty());
+    for field in &said.fields {
+        let (name, message) = (safe(&field.field), safe(&field.message));
+        if !name.is_empty() && !message.is_empty() {
+            out = out.field(name, message);
+        }
+    }
+    out
+}
+
+/// The error for an answer that is not a success, per the table of this module: the call names the service in
+/// the message, and the service's own words, if any, are quoted after [`safe_text`] made them safe.
+pub(crate) fn error_for_status(status: StatusCode, headers: &HeaderMap, body: &[u8], call: &CallInfo) -> Error {
+    let service = &call.service;
+    let service_said = service_error(headers, body, call);
+    // Each part is safe already; the whole is cut to length once more.
+    let said = match service_said.is_empty() {
+        true => String::new(),
+        false => format!(": {}", safe_text(&service_said.to_string(), &[])),
+    };
     let err = match status.as_u16() {
         401 | 403 => Error::credentials_rejected(),
         300..=399 => {
@@ -82,22 +103,52 @@ pub(crate) fn error_for_status(
         408 => Error::timeout(format!("{service} timed out waiting for the request ({status})")),
         429 => Error::upstream(format!("{service} is rate-limiting the bridge ({status})")),
         503 => Error::upstream(format!("{service} is unavailable ({status}){said}")),
-        400..=499 => Error::invalid_input(format!("{service} refused the request ({status}){said}")),
+        400..=499 => Error::invalid_input(format!("{service} refused the request ({status}){said}"))
+            .with_fields(mapped_fields(&service_said, call)),
         _ => Error::upstream(format!("{service} failed ({status}){said}")),
     };
     err.with_source(UpstreamStatus(status))
 }
 
+/// The fields the service blames that the call maps to fields of the bridge's request, with the service's words.
+fn mapped_fields(said: &ServiceError, call: &CallInfo) -> Vec<FieldError> {
+    said.fields
+        .iter()
+        .filter_map(|blamed| {
+            let (_, ours) = call.fields.iter().find(|(theirs, _)| *theirs == blamed.field)?;
+            Some(FieldError { field: ours.clone(), message: blamed.message.clone() })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ErrorKind;
+    use crate::{ErrorKind, Secret};
+    use reqwest::header::CONTENT_TYPE;
+    use reqwest::Method;
+
+    fn call(fields: &[(&str, &str)]) -> CallInfo {
+        CallInfo {
+            service: "Zendesk".into(),
+            method: Method::POST,
+            host: "acme.zendesk.com".into(),
+            path: "/api/v2/tickets".into(),
+            secrets: vec![Secret::new("s3cr3t")],
+            reader: None,
+            fields: fields.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
+        }
+    }
 
     fn map(status: u16, body: &str) -> Error {
+        map_with(status, body, &call(&[]))
+    }
+
+    fn map_with(status: u16, body: &str, call: &CallInfo) -> Error {
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, "application/json".parse().unwrap());
         let status = StatusCode::from_u16(status).unwrap();
-        error_for_status(status, &headers, body.as_bytes(), "Zendesk", &[Secret::new("s3cr3t")])
+        error_for_status(status, &headers, body.as_bytes(), call)
     }
 
     #[test]
@@ -131,5 +182,49 @@ mod tests {
         );
         // A credentials error never quotes the service.
         assert_eq!(map(401, r#"{"error": "bad s3cr3t"}"#).message(), Error::credentials_rejected().message());
+        // Nor does a field's message, or a field's name, carry a credential.
+        let err = map(400, r#"{"errors": [{"field": "s3cr3t", "message": "token s3cr3t\nis wrong"}]}"#);
+        assert_eq!(
+            err.message(),
+            "Zendesk refused the request (400 Bad Request): <redacted>: token <redacted> is wrong"
+        );
+    }
+
+    #[test]
+    fn blamed_fields_the_call_maps_become_the_answers_fields() {
+        let freshdesk = r#"{"description": "Validation failed", "errors": [
+            {"field": "email", "message": "It should be a valid email address s3cr3t", "code": "invalid_value"},
+            {"field": "priority", "message": "It should be one of these values: '1,2,3,4'", "code": "invalid_value"}]}"#;
+        let err = map_with(400, freshdesk, &call(&[("email", "data.email"), ("subject", "data.subject")]));
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert_eq!(
+            err.message(),
+            "Zendesk refused the request (400 Bad Request): Validation failed (email: It should be a valid email \
+             address <redacted>; priority: It should be one of these values: '1,2,3,4')"
+        );
+        assert_eq!(err.fields().len(), 1);
+        assert_eq!(err.fields()[0].field, "data.email");
+        assert_eq!(err.fields()[0].message, "It should be a valid email address <redacted>");
+        // Only a refusal (a 4xx) blames the request's fields.
+        assert!(map_with(500, freshdesk, &call(&[("email", "data.email")])).fields().is_empty());
+    }
+
+    #[test]
+    fn a_reader_of_the_services_own() {
+        let mut call = call(&[("subject", "data.subject")]);
+        call.reader = Some(super::super::service_error::ErrorReader::new(|_, body| {
+            let text = String::from_utf8_lossy(body);
+            match text.split_once('|') {
+                Some((field, message)) => ServiceError::new().message("refused").field(field, message),
+                None => ServiceError::new(),
+            }
+        }));
+        let err = map_with(422, "subject|too long", &call);
+        assert_eq!(
+            err.message(),
+            "Zendesk refused the request (422 Unprocessable Entity): refused (subject: too long)"
+        );
+        assert_eq!(err.fields()[0].field, "data.subject");
+        assert_eq!(map_with(422, "{}", &call).message(), "Zendesk refused the request (422 Unprocessable Entity)");
     }
 }

@@ -205,6 +205,42 @@ impl Contact {
         self.url = Some(url.into());
         self
     }
+
+    /// Sets the full address, on one line (`37, Famous St., New York, US`).
+    ///
+    /// ```
+    /// use bridge::Contact;
+    ///
+    /// let jane = Contact::new("1", "Jane Doe")
+    ///     .address("37, Famous St., New York, US")
+    ///     .website("www.example.com")
+    ///     .website("jane.example.org")
+    ///     .twitter("jane_doe");
+    /// assert_eq!(
+    ///     serde_json::to_value(&jane).unwrap(),
+    ///     serde_json::json!({"id": "1", "name": "Jane Doe", "address": "37, Famous St., New York, US",
+    ///         "websites": ["www.example.com", "jane.example.org"], "twitter": "jane_doe"})
+    /// );
+    /// ```
+    #[inline]
+    pub fn address(mut self, address: impl Into<String>) -> Self {
+        self.address = Some(address.into());
+        self
+    }
+
+    /// Adds a website.
+    #[inline]
+    pub fn website(mut self, website: impl Into<String>) -> Self {
+        self.websites.push(website.into());
+        self
+    }
+
+    /// Sets the Twitter user name (`jane_doe`, as the protocol's example writes it, without `@`).
+    #[inline]
+    pub fn twitter(mut self, username: impl Into<String>) -> Self {
+        self.twitter = Some(username.into());
+        self
+    }
 }
 
 /// One page of a contact synchronization: what a contact retriever returns.

@@ -90,6 +90,49 @@ impl TalkdeskDate {
         self.0
     }
 
+    /// The date in RFC 3339, in UTC, to the second (`2012-11-21T17:53:51Z`): what services take in filters such
+    /// as `updated_since`.
+    ///
+    /// ```
+    /// use bridge::TalkdeskDate;
+    ///
+    /// let date: TalkdeskDate = "2012-11-21 17:53:51 UTC".parse().unwrap();
+    /// assert_eq!(date.to_rfc3339(), "2012-11-21T17:53:51Z");
+    /// assert_eq!(TalkdeskDate::parse_rfc3339(&date.to_rfc3339()), Ok(date));
+    /// ```
+    pub fn to_rfc3339(&self) -> String {
+        match self.render() {
+            Some(mut text) => {
+                text[10] = b'T';
+                let mut rfc3339 = String::with_capacity(20);
+                rfc3339.push_str(&as_str(&text)[..19]);
+                rfc3339.push('Z');
+                rfc3339
+            }
+            None => {
+                let (year, month, day) = self.0.to_calendar_date();
+                let (hour, minute, second) = self.0.to_hms();
+                format!("{year:04}-{:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z", u8::from(month))
+            }
+        }
+    }
+
+    /// The date `by` earlier (or the earliest date there is): for a margin, such as the clock skew between the
+    /// bridge and a service when a sync's start time becomes its checkpoint.
+    ///
+    /// ```
+    /// use bridge::TalkdeskDate;
+    /// use std::time::Duration;
+    ///
+    /// let date: TalkdeskDate = "2024-01-31 09:30:00 UTC".parse().unwrap();
+    /// assert_eq!(date.minus(Duration::from_secs(300)).to_string(), "2024-01-31 09:25:00 UTC");
+    /// ```
+    #[must_use]
+    pub fn minus(&self, by: std::time::Duration) -> Self {
+        let by = time::Duration::try_from(by).unwrap_or(time::Duration::MAX);
+        Self(self.0.checked_sub(by).unwrap_or(OffsetDateTime::new_utc(Date::MIN, Time::MIDNIGHT)))
+    }
+
     /// `YYYY-MM-DD HH:MM:SS UTC`, or `None` for a year outside `0..=9999` (only an `OffsetDateTime` converted with
     /// `From` can have one: Talkdesk cannot read it, and it is rendered the slow way, as before).
     fn render(&self) -> Option<[u8; LEN]> {

@@ -58,5 +58,5 @@ pub use client::{
 pub use exchange::{TestRequest, TestResponse};
 pub use oauth::{OAuth, Refreshed};
 pub use report::{Check, CheckId, Outcome, Report, Section};
-pub use simulator::{ActionProbe, Progress, Simulator, DEFAULT_MAX_PAGES};
+pub use simulator::{ActionProbe, Progress, Simulator, SourceChange, DEFAULT_MAX_PAGES};
 pub use transport::{HttpTransport, InProcessTransport, Transport, TransportError, DEFAULT_TIMEOUT};

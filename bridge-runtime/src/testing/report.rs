@@ -76,6 +76,9 @@ pub enum CheckId {
     IncrementalSyncCheckpoint,
     /// [`CheckId::InitialSyncEnds`], for the incremental sync.
     IncrementalSyncEnds,
+    /// With [`Simulator::change_source`](super::Simulator::change_source): the contacts changed between pages
+    /// arrive, changed, and none is lost.
+    SourceChanges,
     /// Every interaction lookup is a `200` with a JSON array.
     InteractionAnswers,
     /// Interactions have an id, a subject, a type and a date in `YYYY-MM-DD HH:MM:SS UTC`.
@@ -121,7 +124,8 @@ impl CheckId {
             | Self::IncrementalSyncIds
             | Self::IncrementalSyncFields
             | Self::IncrementalSyncCheckpoint
-            | Self::IncrementalSyncEnds => Section::IncrementalContactSync,
+            | Self::IncrementalSyncEnds
+            | Self::SourceChanges => Section::IncrementalContactSync,
             Self::InteractionAnswers
             | Self::InteractionFields
             | Self::InteractionValues
@@ -153,6 +157,10 @@ impl CheckId {
             }
             Self::InitialSyncEnds | Self::IncrementalSyncEnds | Self::AgentSyncEnds => {
                 "the sync ends: no next_offset repeats, no more pages than the bound"
+            }
+            Self::SourceChanges => {
+                "contacts changed while a sync runs arrive, changed, and no contact is lost (a new initial sync finds none \
+                 that did not arrive)"
             }
             Self::InteractionAnswers => "every lookup answers 200 with a JSON array of interactions",
             Self::InteractionFields => {

@@ -29,6 +29,7 @@
 
 mod actions;
 mod agents;
+mod changes;
 mod contacts;
 mod credentials;
 mod interactions;
@@ -38,6 +39,8 @@ use super::checks::CheckpointOrder;
 use super::client::TestClient;
 use super::oauth::OAuth;
 use super::report::Report;
+use changes::ChangeFn;
+pub use changes::SourceChange;
 use contacts::SyncPhase;
 use run::Run;
 use serde::Serialize;
@@ -176,6 +179,7 @@ pub struct Simulator {
     actions: Vec<ActionProbe>,
     checkpoint_order: CheckpointOrder,
     progress: Option<ProgressFn>,
+    change_source: Option<ChangeFn>,
     oauth: Option<OAuth>,
 }
 
@@ -240,6 +244,7 @@ impl Simulator {
             actions: Vec::new(),
             checkpoint_order: CheckpointOrder::Auto,
             progress: None,
+            change_source: None,
             oauth: None,
         }
     }
@@ -315,6 +320,39 @@ impl Simulator {
         self
     }
 
+    /// Changes the external service while the contact syncs run, as users do: `change` is called between two
+    /// pages of the initial and the incremental sync (after the page `Progress` describes) and changes the source
+    /// through the fake's own API, saying what it changed. The report gains
+    /// [`CheckId::SourceChanges`](super::CheckId::SourceChanges): every changed contact arrives, changed, in a
+    /// later page or in the incremental sync (a contact sent again in the same sync because it changed is not a
+    /// duplicate), and a new initial sync after the run finds no contact that neither sync sent.
+    ///
+    /// ```no_run
+    /// # async fn example(client: bridge::testing::TestClient, auth: serde_json::Value,
+    /// #     source: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>) {
+    /// use bridge::testing::{Simulator, SourceChange};
+    /// use bridge::Contact;
+    ///
+    /// // `source` is what the fake service serves: rename the first contact after page 1.
+    /// let report = Simulator::new(client, auth)
+    ///     .change_source(move |progress| {
+    ///         if progress.page != 1 || progress.phase != "initial contact sync" {
+    ///             return SourceChange::new();
+    ///         }
+    ///         let mut rows = source.lock().unwrap();
+    ///         rows[0].1 = "Ada Lovelace (renamed)".to_owned();
+    ///         SourceChange::new().changed(Contact::new(rows[0].0.clone(), rows[0].1.clone()))
+    ///     })
+    ///     .run()
+    ///     .await;
+    /// report.assert_passes();
+    /// # }
+    /// ```
+    pub fn change_source(mut self, change: impl Fn(&Progress) -> SourceChange + Send + Sync + 'static) -> Self {
+        self.change_source = Some(Arc::new(change));
+        self
+    }
+
     /// Runs every check, and reports.
     pub async fn run(&self) -> Report {
         let mut run = Run::new(self);
@@ -333,6 +371,7 @@ impl Simulator {
                 run.skip_all(&SyncPhase::Incremental.checks(), why);
             }
         }
+        run.source_changes().await;
         run.interactions(&initial.contacts).await;
         for action in &self.actions {
             run.action(action).await;

@@ -7,6 +7,7 @@ use super::super::client::{Call, CallKind};
 use super::super::exchange::TestResponse;
 use super::super::oauth::OAuthSession;
 use super::super::report::{Check, CheckId, Outcome, Report};
+use super::changes::Changes;
 use super::{Progress, Simulator};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
@@ -206,6 +207,7 @@ pub(super) struct Run<'a> {
     pub(super) served: Served,
     pub(super) replay: Replay,
     oauth: Option<OAuthSession>,
+    pub(super) changes: Changes,
 }
 
 impl<'a> Run<'a> {
@@ -218,6 +220,7 @@ impl<'a> Run<'a> {
             served: Served::default(),
             replay: Replay::default(),
             oauth: sim.oauth.as_ref().map(|oauth| OAuthSession::new(oauth, &sim.auth)),
+            changes: Changes::default(),
         }
     }
 
