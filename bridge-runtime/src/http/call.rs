@@ -5,9 +5,10 @@
 //! connection broke), never sleeps past the caller's deadline, and reports each call as one `tracing` span with
 //! its method, host, path (never the query string), final status, attempts and latency.
 
-use super::client::{Config, Inner};
+use super::call_info::CallInfo;
+use super::config::{Config, Inner};
 use super::rate_limit::RateLimitHint;
-use super::response::{CallInfo, Response};
+use super::response::Response;
 use super::retry::parse_retry_after;
 use super::status::{upstream_status, UpstreamStatus};
 use crate::deadline::RequestDeadline;

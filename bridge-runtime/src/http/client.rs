@@ -4,6 +4,7 @@
 //! of kept-alive connections instead of paying a TCP and TLS handshake per call: build it once at start-up, give
 //! it to [`Bridge::state`](crate::Bridge::state), take it as `State<Client>` in handlers.
 
+use super::config::{Config, Inner};
 use super::rate_limit::RateLimit;
 use super::request::RequestBuilder;
 use super::retry::Backoff;
@@ -43,27 +44,6 @@ pub struct Client {
     pub(crate) inner: Arc<Inner>,
 }
 
-pub(crate) struct Inner {
-    pub(crate) http: reqwest::Client,
-    pub(crate) config: Config,
-}
-
-/// The rules every call of a client follows.
-#[derive(Debug, Clone)]
-pub(crate) struct Config {
-    pub(crate) service: Arc<str>,
-    pub(crate) timeout: Duration,
-    pub(crate) max_retries: u32,
-    pub(crate) backoff: Backoff,
-    pub(crate) max_retry_after: Duration,
-    pub(crate) max_response_bytes: usize,
-    pub(crate) rate_limit: Option<RateLimit>,
-    /// Kept free at the end of a request's deadline, for the bridge to answer.
-    pub(crate) request_margin: Duration,
-    /// How the service's error bodies are read (`None`: [`ServiceError::read`]).
-    pub(crate) error_reader: Option<ErrorReader>,
-}
-
 impl Client {
     /// A builder with the defaults listed on [`ClientBuilder`].
     pub fn builder() -> ClientBuilder {
@@ -73,7 +53,7 @@ impl Client {
     /// A call with `method` to `url` (build URLs with [`BaseUrl`](super::BaseUrl) or
     /// [`TenantUrl`](super::TenantUrl), never by pasting request input into a string).
     pub fn request(&self, method: Method, url: Url) -> RequestBuilder {
-        RequestBuilder::new(self.clone(), method, url)
+        RequestBuilder::new(Arc::clone(&self.inner), method, url)
     }
 
     /// A `GET` to `url`.

@@ -133,7 +133,9 @@
 
 mod base_url;
 mod call;
+mod call_info;
 mod client;
+mod config;
 mod failure;
 mod paging;
 mod rate_limit;

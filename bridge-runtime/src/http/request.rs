@@ -5,7 +5,7 @@
 //! remembered so that it can be blanked out of anything the service's answer quotes back.
 
 use super::call::{execute, Prepared};
-use super::client::Client;
+use super::config::Inner;
 use super::response::Response;
 use crate::{Error, Secret};
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -16,6 +16,7 @@ use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// One call being described; send it with [`send`](Self::send), [`fetch`](Self::fetch) or their variants.
@@ -42,7 +43,7 @@ use std::time::Instant;
 /// ```
 #[must_use = "a request does nothing until it is sent"]
 pub struct RequestBuilder {
-    client: Client,
+    inner: Arc<Inner>,
     method: Method,
     url: Url,
     headers: HeaderMap,
@@ -55,13 +56,13 @@ pub struct RequestBuilder {
 }
 
 impl RequestBuilder {
-    pub(crate) fn new(client: Client, method: Method, url: Url) -> Self {
+    pub(crate) fn new(inner: Arc<Inner>, method: Method, url: Url) -> Self {
         let idempotent = matches!(
             method,
             Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE
         );
         Self {
-            client,
+            inner,
             method,
             url,
             headers: HeaderMap::new(),
@@ -274,7 +275,7 @@ impl RequestBuilder {
             secrets: self.secrets,
             fields: self.fields,
         };
-        execute(&self.client.inner, prepared).await
+        execute(&self.inner, prepared).await
     }
 
     /// Sends the call; a `2xx` answer is returned, anything else is the error it maps to (see

@@ -4,32 +4,18 @@
 //! place, the same way every time: a `502` whose message, and one log line, name the offending field
 //! (`users[3].email: invalid type: null, expected a string`) instead of serde's bare "invalid type".
 
+use super::call_info::CallInfo;
 use super::sanitize::safe_text;
-use super::service_error::{ErrorReader, ServiceError};
+use super::service_error::ServiceError;
 use super::status::{error_for_status, service_error};
-use crate::{Error, Secret};
+use crate::Error;
 use bytes::Bytes;
 use reqwest::header::HeaderMap;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
-
-/// What a call was, for messages and logs about its answer: never the query string, never a credential.
-#[derive(Debug)]
-pub(crate) struct CallInfo {
-    pub(crate) service: Arc<str>,
-    pub(crate) method: Method,
-    pub(crate) host: String,
-    pub(crate) path: String,
-    /// The call's credentials, to blank out of anything quoted from the answer.
-    pub(crate) secrets: Vec<Secret>,
-    /// The client's reader of error bodies (`None`: the default one).
-    pub(crate) reader: Option<ErrorReader>,
-    /// The service's field names the call maps to fields of the bridge's request: `(email, data.email)`.
-    pub(crate) fields: Vec<(String, String)>,
-}
 
 /// An answer from the external service, with its body already read (up to the client's
 /// [`max_response_bytes`](super::ClientBuilder::max_response_bytes)).

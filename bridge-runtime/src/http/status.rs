@@ -16,7 +16,7 @@
 //! Every such error carries an [`UpstreamStatus`] as its source, so a handler can still ask what the service said
 //! with [`upstream_status`].
 
-use super::response::CallInfo;
+use super::call_info::CallInfo;
 use super::sanitize::safe_text;
 use super::service_error::ServiceError;
 use crate::error::FieldError;

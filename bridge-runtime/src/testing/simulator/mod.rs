@@ -34,6 +34,7 @@ mod contacts;
 mod credentials;
 mod interactions;
 mod run;
+mod source_changes;
 
 use super::checks::CheckpointOrder;
 use super::client::TestClient;

@@ -1,0 +1,31 @@
+//! What every call of one client shares: its connection pool and its rules (timeouts, retries, limits, how error
+//! bodies are read). A file of its own so that the client (which builds it) and a call (which follows it) both
+//! depend on it, and not on each other.
+
+use super::rate_limit::RateLimit;
+use super::retry::Backoff;
+use super::service_error::ErrorReader;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A client's pool and rules, shared by its clones and by every request they build.
+pub(crate) struct Inner {
+    pub(crate) http: reqwest::Client,
+    pub(crate) config: Config,
+}
+
+/// The rules every call of a client follows.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) service: Arc<str>,
+    pub(crate) timeout: Duration,
+    pub(crate) max_retries: u32,
+    pub(crate) backoff: Backoff,
+    pub(crate) max_retry_after: Duration,
+    pub(crate) max_response_bytes: usize,
+    pub(crate) rate_limit: Option<RateLimit>,
+    /// Kept free at the end of a request's deadline, for the bridge to answer.
+    pub(crate) request_margin: Duration,
+    /// How the service's error bodies are read (`None`: [`ServiceError::read`](super::ServiceError::read)).
+    pub(crate) error_reader: Option<ErrorReader>,
+}
