@@ -13,7 +13,7 @@ pub mod report;
 pub mod validation;
 
 use args::{Command, Options, USAGE};
-use bridge_runtime::testing::{HttpTransport, OAuth, Outcome, Simulator, TestClient};
+use bridge_runtime::testing::{HttpTransport, OAuth, Outcome, Section, Simulator, TestClient};
 use documents::Documents;
 use plan::Plan;
 pub use report::{Conformance, Line};
@@ -111,14 +111,17 @@ pub async fn run(options: &Options) -> Result<Conformance, UsageError> {
     let report = simulator.run().await;
     conformance.extend(&report);
 
-    let section = bridge_runtime::testing::Section::Actions.to_string();
-    let not_run = "not run: actions change the external service";
+    // The actions not run go where the report's actions are: after interaction retrieval, before the agents.
+    let section = Section::Actions.to_string();
+    let after = [Section::Agents.to_string(), Section::EveryEndpoint.to_string()];
+    let mut at = conformance.lines.iter().position(|line| after.contains(&line.section)).unwrap_or(conformance.lines.len());
     for (name, flags) in plan.not_run(options) {
-        let why = format!("declared, {not_run}; run it with {flags}");
-        conformance.lines.push(skipped(&section, "ActionNotRun", Some(name), "the declared action ran", why));
+        let why = format!("declared, not run: actions change the external service; run it with {flags}");
+        conformance.lines.insert(at, skipped(&section, "ActionNotRun", Some(name), "the declared action ran", why));
+        at += 1;
     }
     if plan.is_oauth() && options.oauth.is_none() {
-        let section = bridge_runtime::testing::Section::EveryEndpoint.to_string();
+        let section = Section::EveryEndpoint.to_string();
         let why = format!(
             "the integration's authentication_type is {}: give --oauth-token-url, --oauth-client-id, \
              --oauth-client-secret and --oauth-refresh-token to check that a 401 makes Talkdesk refresh the token",

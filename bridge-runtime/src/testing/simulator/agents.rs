@@ -42,7 +42,8 @@ impl Run<'_> {
                 self.skip_all(&ids, &format!("not served: POST {path} answered 404"));
                 return;
             }
-            self.served.agent_sync = true;
+            // A declared endpoint that answers 404 fails here; the rejected-credentials round skips it.
+            self.served.agent_sync |= response.status() != 404;
             let Some(page) = page_object(&at, &response, &mut pages) else { break };
             match page.get("agents") {
                 Some(Value::Array(items)) => {

@@ -74,7 +74,8 @@ impl Run<'_> {
                 self.skip_all(&ids, &format!("not served: POST {path} answered 404"));
                 return;
             }
-            self.served.interactions = true;
+            // A declared endpoint that answers 404 fails here; the rejected-credentials round skips it.
+            self.served.interactions |= response.status() != 404;
             let Some(items) = interaction_list(&what, &response, &mut answers) else { continue };
             if !no_lookup && !items.is_empty() && !self.replay.lookup.as_ref().is_some_and(|(_, found)| *found) {
                 self.replay.lookup = Some((lookup.clone(), true));
