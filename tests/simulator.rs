@@ -10,11 +10,11 @@
 mod minimal;
 
 use bridge::testing::{ActionProbe, CheckId, Outcome, Report, Simulator, TestClient};
-use bridge_conformance::args::{parse_args, Command, Format};
 use bridge::{
     Agent, AgentPage, AgentSyncMeta, Auth, Bridge, Contact, ContactPage, ContactSyncMeta, Data, Error, Interaction,
     InteractionData, TalkdeskDate,
 };
+use bridge_conformance::args::{parse_args, Command, Format};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -135,6 +135,35 @@ async fn catches_duplicate_contact_ids() {
     let report = simulator(Bridge::new().endpoint(duplicate_ids {})).run().await;
     assert_failed_exactly(&report, &[CheckId::InitialSyncIds]);
     report.assert_fails(CheckId::InitialSyncIds, "id \"2\" on page 2 was already sent on page 1");
+}
+
+#[bridge::contact_retriever]
+async fn one_contact(Auth(token): Auth<Token>, meta: ContactSyncMeta) -> Result<ContactPage, Error> {
+    check(&token)?;
+    if let Some(page) = unchanged(&meta) {
+        return Ok(page);
+    }
+    Ok(ContactPage::new(vec![Contact::new("1", "Ann")], at(2).to_string()))
+}
+
+/// With the endpoints the configuration declares, an undeclared one is not called, and a declared one that answers
+/// `404` fails (Talkdesk would call it) instead of being taken as not served.
+#[tokio::test]
+async fn only_declared_endpoints_are_called_and_each_declared_one_must_answer() {
+    let report = simulator(Bridge::new().endpoint(one_contact {}))
+        .declared_endpoints([bridge::EndpointKind::ContactSync, bridge::EndpointKind::AgentSync])
+        .run()
+        .await;
+    assert_failed_exactly(&report, &[CheckId::AgentPages]);
+    report.assert_fails(CheckId::AgentPages, "page 1 answered 404 Not Found");
+    let auth = report.get(CheckId::AuthAccepted).unwrap();
+    assert_eq!(auth.outcome, Outcome::Skip, "{report}");
+    assert_eq!(auth.reasons, ["not declared: the integration's configuration has no `auth_validation_endpoint`"]);
+    report.assert_outcome(CheckId::InteractionAnswers, Outcome::Skip);
+    report.assert_outcome(CheckId::InitialSyncPages, Outcome::Pass);
+    // The rejected-credentials round leaves out the agent sync, which answered 404.
+    let rejected = report.get(CheckId::RejectedEverywhere).unwrap().summary.clone().unwrap_or_default();
+    assert!(rejected.starts_with("1 endpoint asked (contact sync)"), "{rejected}");
 }
 
 #[bridge::contact_retriever]
@@ -719,7 +748,8 @@ async fn the_conformance_command_passes_the_minimal_example_over_http() {
     let conformance = run(&[]).await;
     let text = bridge_conformance::output::render(&conformance, Format::Text);
     assert!(conformance.passed(), "{text}");
-    let skipped: Vec<&str> = conformance.lines.iter().filter(|l| l.outcome == Outcome::Skip).map(|l| l.check.as_str()).collect();
+    let skipped: Vec<&str> =
+        conformance.lines.iter().filter(|l| l.outcome == Outcome::Skip).map(|l| l.check.as_str()).collect();
     assert_eq!(skipped, ["ActionNotRun"], "{text}");
     assert!(text.contains("  PASS  types are among the requested interaction_types\n"), "{text}");
 

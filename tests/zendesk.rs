@@ -1023,6 +1023,7 @@ async fn the_conformance_command_passes_with_only_url_and_auth() {
 
     let meta = json!({"contact_external_id": FIRST_END_USER.to_string()}).to_string();
     let ticket = r#"{"subject": "Call missed in Talkdesk", "description": "A call was missed; please call back."}"#;
-    let (conformance, text) = run(&["--action", "create_ticket", "--action-meta", &meta, "--action-data", ticket]).await;
+    let (conformance, text) =
+        run(&["--action", "create_ticket", "--action-meta", &meta, "--action-data", ticket]).await;
     assert_eq!(conformance.count(Outcome::Skip), 0, "{text}");
 }

@@ -114,7 +114,8 @@ pub async fn run(options: &Options) -> Result<Conformance, UsageError> {
     // The actions not run go where the report's actions are: after interaction retrieval, before the agents.
     let section = Section::Actions.to_string();
     let after = [Section::Agents.to_string(), Section::EveryEndpoint.to_string()];
-    let mut at = conformance.lines.iter().position(|line| after.contains(&line.section)).unwrap_or(conformance.lines.len());
+    let mut at =
+        conformance.lines.iter().position(|line| after.contains(&line.section)).unwrap_or(conformance.lines.len());
     for (name, flags) in plan.not_run(options) {
         let why = format!("declared, not run: actions change the external service; run it with {flags}");
         conformance.lines.insert(at, skipped(&section, "ActionNotRun", Some(name), "the declared action ran", why));

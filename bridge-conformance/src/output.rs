@@ -201,7 +201,12 @@ mod tests {
         };
         let xml = junit(&conformance);
         assert!(xml.contains("<testsuites name=\"Talkdesk protocol conformance of http://127.0.0.1:1\" tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\">"), "{xml}");
-        assert!(xml.contains("<failure message=\"body `&lt;html&gt;`\" type=\"Check\">body `&lt;html&gt;`&#10;second</failure>"), "{xml}");
+        assert!(
+            xml.contains(
+                "<failure message=\"body `&lt;html&gt;`\" type=\"Check\">body `&lt;html&gt;`&#10;second</failure>"
+            ),
+            "{xml}"
+        );
         assert!(xml.contains("<testsuite name=\"B\" tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"0\">"), "{xml}");
         assert!(xml.contains("name=\"a &lt;check&gt; &amp; more\"/>"), "{xml}");
     }

@@ -10,8 +10,12 @@ use bridge_runtime::EndpointKind;
 use serde_json::{Map, Value};
 
 /// The endpoints of the integration's document, other than actions, in the protocol's order.
-const ENDPOINTS: [EndpointKind; 4] =
-    [EndpointKind::AuthValidation, EndpointKind::ContactSync, EndpointKind::InteractionRetrieval, EndpointKind::AgentSync];
+const ENDPOINTS: [EndpointKind; 4] = [
+    EndpointKind::AuthValidation,
+    EndpointKind::ContactSync,
+    EndpointKind::InteractionRetrieval,
+    EndpointKind::AgentSync,
+];
 
 /// How many endpoints the integration's document declares.
 pub(crate) fn declared_endpoint_count(documents: &Documents) -> usize {
@@ -266,11 +270,17 @@ mod tests {
 
     #[test]
     fn paths_are_read_from_the_urls() {
-        assert_eq!(path_of("https://bridge.example.com/contact_sync", "http://127.0.0.1:3000"), Some("/contact_sync".into()));
+        assert_eq!(
+            path_of("https://bridge.example.com/contact_sync", "http://127.0.0.1:3000"),
+            Some("/contact_sync".into())
+        );
         assert_eq!(path_of("http://h:1/a/b?key=1", "http://127.0.0.1:3000"), Some("/a/b?key=1".into()));
         assert_eq!(path_of("https://h", "http://x"), Some("/".into()));
         assert_eq!(path_of("https://h/talkdesk/contact_sync", "http://x/talkdesk/"), Some("/contact_sync".into()));
-        assert_eq!(path_of("https://h/talkdeskish/contact_sync", "http://x/talkdesk"), Some("/talkdeskish/contact_sync".into()));
+        assert_eq!(
+            path_of("https://h/talkdeskish/contact_sync", "http://x/talkdesk"),
+            Some("/talkdeskish/contact_sync".into())
+        );
         assert_eq!(path_of("ftp://h/x", "http://x"), None);
     }
 
@@ -310,9 +320,15 @@ mod tests {
             plan.declared,
             [EndpointKind::ContactSync, EndpointKind::InteractionRetrieval, EndpointKind::Action]
         );
-        assert_eq!((plan.paths.contact_sync.as_str(), plan.paths.action("create_ticket").as_str()), ("/v1/contacts", "/v1/tickets"));
+        assert_eq!(
+            (plan.paths.contact_sync.as_str(), plan.paths.action("create_ticket").as_str()),
+            ("/v1/contacts", "/v1/tickets")
+        );
         assert_eq!(plan.interaction_types, ["ticket", "comment"]);
-        assert_eq!(plan.actions[0].inputs, [Input { key: "subject".into(), mandatory: true }, Input { key: "body".into(), mandatory: false }]);
+        assert_eq!(
+            plan.actions[0].inputs,
+            [Input { key: "subject".into(), mandatory: true }, Input { key: "body".into(), mandatory: false }]
+        );
         assert!(!plan.is_oauth());
     }
 
@@ -324,7 +340,10 @@ mod tests {
             Err("--auth lacks `token`: mandatory in the integration's authentication_configuration, so Talkdesk always sends it".into())
         );
         assert!(plan.credentials(Some(&json!({"account": "a", "token": "t"}))).is_ok());
-        assert_eq!(plan.credentials(None), Err("--auth is required: the integration's authentication_type is custom".into()));
+        assert_eq!(
+            plan.credentials(None),
+            Err("--auth is required: the integration's authentication_type is custom".into())
+        );
 
         let action = |name: &str, data: Value| ActionFlags { name: name.into(), data: Some(data), meta: Map::new() };
         assert_eq!(

@@ -121,9 +121,9 @@ fn agreement(documents: &Documents) -> Line {
     for action in &documents.actions {
         let label = action["name"].as_str().map_or("an action".to_owned(), |n| format!("action `{n}`"));
         match (action["provider"].as_str(), name) {
-            (Some(provider), Some(name)) if provider != name => errors.push(format!(
-                "{label}: `provider` is {provider:?}, not the integration's `name` {name:?}"
-            )),
+            (Some(provider), Some(name)) if provider != name => {
+                errors.push(format!("{label}: `provider` is {provider:?}, not the integration's `name` {name:?}"))
+            }
             _ => {}
         }
         if let Some(action_name) = action["name"].as_str() {
@@ -249,7 +249,10 @@ mod tests {
 
         assert_eq!(lines[0].outcome, Outcome::Fail);
         let reasons = lines[0].reasons.join("\n");
-        assert!(reasons.contains("at `/authentication_configuration/2/token`: \"display\" is a required property"), "{reasons}");
+        assert!(
+            reasons.contains("at `/authentication_configuration/2/token`: \"display\" is a required property"),
+            "{reasons}"
+        );
         assert!(reasons.contains("at `/authentication_type`: \"basic\" is not one of"), "{reasons}");
         assert!(reasons.contains("warning: `contact_sync_endpoint` is not a field of Talkdesk's format"), "{reasons}");
 
@@ -261,8 +264,19 @@ mod tests {
 
         let agreement = lines.last().unwrap();
         assert_eq!(agreement.outcome, Outcome::Fail);
-        assert!(agreement.reasons.contains(&"action `create_ticket`: `provider` is \"zendesk2\", not the integration's `name` \"zendesk\"".to_owned()), "{agreement:?}");
-        assert!(agreement.reasons.contains(&"two actions are named \"create_ticket\": an action's name is unique".to_owned()), "{agreement:?}");
+        assert!(
+            agreement.reasons.contains(
+                &"action `create_ticket`: `provider` is \"zendesk2\", not the integration's `name` \"zendesk\""
+                    .to_owned()
+            ),
+            "{agreement:?}"
+        );
+        assert!(
+            agreement
+                .reasons
+                .contains(&"two actions are named \"create_ticket\": an action's name is unique".to_owned()),
+            "{agreement:?}"
+        );
     }
 
     #[test]

@@ -133,7 +133,9 @@ fn the_python_bridge_passes_with_only_url_and_auth_in_every_format() {
     assert_eq!(report["passed"], true);
     assert_eq!(report["counts"], json!({"pass": 28, "warn": 0, "fail": 0, "skip": 0}), "{report:#}");
     let checks: Vec<&str> = report["checks"].as_array().unwrap().iter().map(|c| c["check"].as_str().unwrap()).collect();
-    for check in ["IntegrationDocument", "ActionDocument", "InitialSyncPages", "InteractionTypes", "Action", "AgentPages"] {
+    for check in
+        ["IntegrationDocument", "ActionDocument", "InitialSyncPages", "InteractionTypes", "Action", "AgentPages"]
+    {
         assert!(checks.contains(&check), "{check} in {checks:?}");
     }
     let action = report["checks"].as_array().unwrap().iter().find(|c| c["check"] == "Action").unwrap();
@@ -146,7 +148,10 @@ fn the_python_bridge_passes_with_only_url_and_auth_in_every_format() {
     let document = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}:\n{xml}"));
     let root = document.root_element();
     assert_eq!(root.tag_name().name(), "testsuites");
-    assert_eq!((root.attribute("tests"), root.attribute("failures"), root.attribute("skipped")), (Some("27"), Some("0"), Some("1")));
+    assert_eq!(
+        (root.attribute("tests"), root.attribute("failures"), root.attribute("skipped")),
+        (Some("27"), Some("0"), Some("1"))
+    );
     let suites: Vec<_> = root.children().filter(|n| n.has_tag_name("testsuite")).collect();
     let names: Vec<&str> = suites.iter().map(|s| s.attribute("name").unwrap()).collect();
     assert_eq!(
@@ -201,7 +206,8 @@ fn each_broken_variant_fails_the_check_it_breaks_and_only_that_one() {
                     let bridge = PythonBridge::start(variant);
                     let ticket = r#"{"subject": "Call back"}"#;
                     let action = ["--action", "create_ticket", "--action-data", ticket];
-                    let (status, report) = json_report(&[&["--url", &bridge.url, "--auth", AUTH][..], &action].concat());
+                    let (status, report) =
+                        json_report(&[&["--url", &bridge.url, "--auth", AUTH][..], &action].concat());
                     assert_eq!(status, 1, "{variant}: {report:#}");
                     assert_eq!(report["passed"], false);
                     let failed: Vec<String> = with_outcome(&report, "fail").into_iter().map(|(c, _)| c).collect();
@@ -249,11 +255,18 @@ fn documents_given_as_files_serve_a_bridge_that_does_not_serve_them_and_flags_ar
         assert!(stderr.contains(expected), "{extra:?}: {expected:?} in {stderr}");
         assert!(output.stdout.is_empty());
     };
-    usage(&["--action", "delete_everything"], "--action delete_everything: not a declared action (declared: create_ticket)");
+    usage(
+        &["--action", "delete_everything"],
+        "--action delete_everything: not a declared action (declared: create_ticket)",
+    );
     usage(&["--action", "create_ticket"], "give its mandatory input subject");
-    usage(&["--action", "create_ticket", "--action-data", r#"{"subject": "s", "due": "x"}"#], "due not among its declared inputs");
+    usage(
+        &["--action", "create_ticket", "--action-data", r#"{"subject": "s", "due": "x"}"#],
+        "due not among its declared inputs",
+    );
     usage(&["--format", "yaml"], "--format: expected text, json or junit");
-    let output = conformance(&["--url", &bridge.url, "--auth", r#"{"account": "acme"}"#, "--configuration", integration]);
+    let output =
+        conformance(&["--url", &bridge.url, "--auth", r#"{"account": "acme"}"#, "--configuration", integration]);
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("--auth lacks `token`"), "{}", text(&output.stderr));
     let output = conformance(&["--auth", AUTH]);

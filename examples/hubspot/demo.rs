@@ -113,7 +113,9 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
         println!("{}\n", command.curl());
     }
     let words = |args: &[String]| args.iter().map(|arg| quoted(arg)).collect::<Vec<_>>().join(" ");
-    println!("# Every check Talkdesk's use implies, as Talkdesk with OAuth (refreshing on 401), with bridge-conformance");
+    println!(
+        "# Every check Talkdesk's use implies, as Talkdesk with OAuth (refreshing on 401), with bridge-conformance"
+    );
     println!("# (once: cargo install --path bridge-conformance; it reads the rest from GET /configuration):");
     println!("bridge-conformance {}\n", words(&demo.conformance));
     println!("# …and the actions too (they change the fake HubSpot):");

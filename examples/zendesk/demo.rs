@@ -92,7 +92,9 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     show(&title, "/actions/create_ticket", Some(meta), Some(data));
     show("Agent sync, first page", "/agent_sync", None, None);
     show("Agent sync, next page", "/agent_sync", Some(json!({"offset": 2})), None);
-    println!("# Every check Talkdesk's use implies, with bridge-conformance (once: cargo install --path bridge-conformance;");
+    println!(
+        "# Every check Talkdesk's use implies, with bridge-conformance (once: cargo install --path bridge-conformance;"
+    );
     println!("# it reads the endpoints, interaction types, actions and authentication type from GET /configuration):");
     println!("bridge-conformance --url {url} --auth '{auth}'\n");
     let meta = json!({"contact_external_id": by_id.id.to_string()});
