@@ -131,7 +131,7 @@ mod tests {
         ] {
             let documents = Documents::sort("test", values).unwrap();
             assert_eq!(documents.integration, integration);
-            assert_eq!(documents.actions, [action.clone()]);
+            assert_eq!(documents.actions, std::slice::from_ref(&action));
             assert_eq!(documents.action_names(), ["create_ticket"]);
         }
         assert!(Documents::sort("t", vec![action.clone()]).unwrap_err().starts_with("no integration document"));

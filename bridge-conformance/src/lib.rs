@@ -114,13 +114,12 @@ pub async fn run(options: &Options) -> Result<Conformance, UsageError> {
     // The actions not run go where the report's actions are: after interaction retrieval, before the agents.
     let section = Section::Actions.to_string();
     let after = [Section::Agents.to_string(), Section::EveryEndpoint.to_string()];
-    let mut at =
-        conformance.lines.iter().position(|line| after.contains(&line.section)).unwrap_or(conformance.lines.len());
-    for (name, flags) in plan.not_run(options) {
+    let at = conformance.lines.iter().position(|line| after.contains(&line.section)).unwrap_or(conformance.lines.len());
+    let not_run = plan.not_run(options).into_iter().map(|(name, flags)| {
         let why = format!("declared, not run: actions change the external service; run it with {flags}");
-        conformance.lines.insert(at, skipped(&section, "ActionNotRun", Some(name), "the declared action ran", why));
-        at += 1;
-    }
+        skipped(&section, "ActionNotRun", Some(name), "the declared action ran", why)
+    });
+    conformance.lines.splice(at..at, not_run);
     if plan.is_oauth() && options.oauth.is_none() {
         let section = Section::EveryEndpoint.to_string();
         let why = format!(
