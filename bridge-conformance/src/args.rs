@@ -158,14 +158,23 @@ fn text_or_file(flag: &str, value: &str) -> Result<String, String> {
     }
 }
 
+/// `text`, to quote in a usage error: ``: `{…}` ``, or nothing for the credentials, which are never printed.
+fn quoted(flag: &str, text: &str) -> String {
+    if flag.ends_with("auth") {
+        String::new()
+    } else {
+        format!(": {text}")
+    }
+}
+
 fn json(flag: &str, text: &str) -> Result<Value, String> {
-    serde_json::from_str(text).map_err(|err| format!("{flag}: not JSON ({err}): {text}"))
+    serde_json::from_str(text).map_err(|err| format!("{flag}: not JSON ({err}){}", quoted(flag, text)))
 }
 
 fn fields(flag: &str, text: &str) -> Result<Map<String, Value>, String> {
     match json(flag, text)? {
         Value::Object(fields) => Ok(fields),
-        _ => Err(format!("{flag}: expected a JSON object, got {text}")),
+        _ => Err(format!("{flag}: expected a JSON object{}", quoted(flag, text).replacen(':', ", got", 1))),
     }
 }
 
@@ -350,6 +359,19 @@ mod tests {
         assert_eq!(parse(&["--auth", "{}"]), Err("--url is required".into()));
         assert!(parse(&["--url", "http://x", "--auth", "nope"]).unwrap_err().starts_with("--auth: not JSON"));
         assert!(parse(&["--url", "http://x", "--auth", "[1]"]).unwrap_err().contains("expected a JSON object"));
+        // The credentials are never quoted back, even malformed; other flags are.
+        assert_eq!(
+            parse(&["--url", "http://x", "--auth", "{\"token\": \"shh"]),
+            Err("--auth: not JSON (EOF while parsing a string at line 1 column 14)".into())
+        );
+        assert_eq!(
+            parse(&["--url", "http://x", "--invalid-auth", "[\"shh\"]"]),
+            Err("--invalid-auth: expected a JSON object".into())
+        );
+        assert_eq!(
+            parse(&["--url", "http://x", "--lookup", "[1]"]),
+            Err("--lookup: expected a JSON object, got [1]".into())
+        );
         assert!(parse(&["--url", "http://x", "--auth", "@/nonexistent/auth.json"])
             .unwrap_err()
             .starts_with("--auth: cannot read /nonexistent/auth.json"));
