@@ -8,10 +8,6 @@
 #[allow(dead_code)]
 mod example;
 
-#[path = "../examples/conformance.rs"]
-#[allow(dead_code)]
-mod conformance;
-
 mod common;
 
 use bridge::http::{Backoff, BaseUrl};
@@ -908,29 +904,52 @@ async fn every_command_the_demo_prints_answers_as_it_says() {
 
 // --- Talkdesk's side of OAuth: the simulator and the conformance tool --------------------------------------------
 
-/// The conformance tool, with the OAuth flags the demo prints, against the demo whose tokens die after 15 HubSpot
-/// calls (contacts 20 a page): a token expires in the middle of the initial contact sync, is refreshed, and
-/// everything passes.
+/// `bridge-conformance` as the demo prints it, `--url`, `--auth` and the OAuth flags only, against the demo whose
+/// tokens die after 15 HubSpot calls (contacts 20 a page): every check runs and passes (the actions are listed as
+/// not run), a token expires in the middle of the initial contact sync and is refreshed. The printed actions are
+/// declared ones, with declared inputs.
 #[tokio::test]
-async fn the_conformance_tool_passes_against_the_demo_with_tokens_expiring_mid_sync() {
-    use bridge::testing::{CheckId, Outcome};
+async fn the_conformance_command_passes_against_the_demo_with_tokens_expiring_mid_sync() {
+    use bridge::testing::Outcome;
+    use bridge_conformance::args::{parse_args, Command};
+    use bridge_conformance::{documents::Documents, plan::Plan};
 
     let any = "127.0.0.1:0".parse().unwrap();
     let tokens = example::demo::Tokens { lifetime: Duration::from_secs(600), uses: Some(15) };
     let demo = example::demo::start(any, any, tokens, 20).await.expect("the demo starts");
     let mut args = demo.conformance.clone();
+    let flags: Vec<&str> = args.iter().filter(|a| a.starts_with("--")).map(String::as_str).collect();
+    assert_eq!(
+        flags,
+        ["--url", "--auth", "--oauth-token-url", "--oauth-client-id", "--oauth-client-secret", "--oauth-refresh-token"]
+    );
     args.push("--quiet".into());
-    let options = match conformance::parse_args(args).expect("the printed arguments parse") {
-        conformance::Command::Run(options) => options,
-        conformance::Command::Help => panic!("help"),
-    };
-    assert!(options.oauth.is_some());
-    let report = conformance::run(&options).await;
-    report.assert_passes();
-    let refresh = report.checks().iter().find(|c| c.id == CheckId::OAuthRefresh).expect("the OAuth check ran");
-    assert_eq!(refresh.outcome, Outcome::Pass, "{report}");
+    let Ok(Command::Run(options)) = parse_args(args.clone()) else { panic!("the printed arguments parse") };
+    let conformance = bridge_conformance::run(&options).await.expect("no usage error");
+    let text = bridge_conformance::output::render(&conformance, options.format);
+    assert!(conformance.passed(), "{text}");
+    let skipped: Vec<(&str, Option<&str>)> = conformance
+        .lines
+        .iter()
+        .filter(|l| l.outcome == Outcome::Skip)
+        .map(|l| (l.check.as_str(), l.subject.as_deref()))
+        .collect();
+    assert_eq!(skipped, [("ActionNotRun", Some("create_task")), ("ActionNotRun", Some("log_note"))], "{text}");
+    let refresh = conformance.find("OAuthRefresh").next().expect("the OAuth check ran");
+    assert_eq!(refresh.outcome, Outcome::Pass, "{text}");
     let summary = refresh.summary.as_deref().unwrap_or_default();
     assert!(summary.contains("after initial contact sync page"), "a token expired mid-sync: {summary}");
+    // All six interaction types came from GET /configuration.
+    assert!(text.contains("PASS  types are among the requested interaction_types"), "{text}");
+
+    // The printed actions are declared, with inputs the documents declare (a whole second run would double this
+    // test's time; the actions themselves are checked with the simulator below and by the demo's curl commands).
+    args.extend(demo.conformance_actions.iter().cloned());
+    let Ok(Command::Run(options)) = parse_args(args) else { panic!("the printed arguments parse") };
+    let documents = Documents::fetch(&options.url, options.timeout).await.expect("GET /configuration");
+    let probes = Plan::new(&documents, &options.url).probes(&options.actions).expect("the actions are declared");
+    let names: Vec<&str> = probes.iter().map(|p| p.name()).collect();
+    assert_eq!(names, ["create_task", "log_note"]);
 }
 
 /// A bridge that answers `401` to a HubSpot `429`: the real bridge, made to give up on rate limits at once, behind
@@ -939,12 +958,12 @@ async fn the_conformance_tool_passes_against_the_demo_with_tokens_expiring_mid_s
 async fn broken_front(bridge_url: String) -> (String, tokio::sync::oneshot::Sender<()>) {
     use warp::Filter;
     let http = reqwest::Client::new();
-    let routes = warp::path::full().and(warp::body::bytes()).then(
-        move |path: warp::path::FullPath, body: warp::hyper::body::Bytes| {
+    let routes = warp::method().and(warp::path::full()).and(warp::body::bytes()).then(
+        move |method: warp::http::Method, path: warp::path::FullPath, body: warp::hyper::body::Bytes| {
             let (http, url) = (http.clone(), format!("{bridge_url}{}", path.as_str()));
             async move {
-                let answer =
-                    http.post(url).header("content-type", "application/json").body(body.to_vec()).send().await.unwrap();
+                let request = http.request(method, url).header("content-type", "application/json");
+                let answer = request.body(body.to_vec()).send().await.unwrap();
                 let status = answer.status().as_u16();
                 let text = answer.text().await.unwrap();
                 let (status, text) = if status == 502 && text.contains("rate-limiting") {
@@ -972,7 +991,7 @@ async fn broken_front(bridge_url: String) -> (String, tokio::sync::oneshot::Send
 
 #[tokio::test]
 async fn the_simulator_catches_a_bridge_that_answers_401_to_a_429() {
-    use bridge::testing::{CheckId, OAuth, Simulator, TestClient};
+    use bridge::testing::{OAuth, Simulator, TestClient};
 
     let simulate = |url: String, server: &RunningFake, token: String| {
         let oauth = OAuth::new(format!("{}/oauth/v1/token", server.url()), CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN);
@@ -995,13 +1014,12 @@ async fn the_simulator_catches_a_bridge_that_answers_401_to_a_429() {
     broken.fake.inject(Fault::RateLimited("SECONDLY"));
     broken.fake.inject(Fault::RateLimited("SECONDLY"));
     let token = broken.fake.issue_token(&ALL_SCOPES);
+    // The front serves the bridge's GET /configuration too: the command needs the URL, the token and OAuth only.
     let args = [
         "--url",
         &front,
         "--auth",
         &json!({ "access_token": token }).to_string(),
-        "--interaction-types",
-        "note,task,ticket",
         "--oauth-token-url",
         &format!("{}/oauth/v1/token", broken.server.url()),
         "--oauth-client-id",
@@ -1012,13 +1030,19 @@ async fn the_simulator_catches_a_bridge_that_answers_401_to_a_429() {
         REFRESH_TOKEN,
         "--quiet",
     ];
-    let options = match conformance::parse_args(args.map(str::to_owned)).unwrap() {
-        conformance::Command::Run(options) => options,
-        conformance::Command::Help => panic!("help"),
+    let Ok(bridge_conformance::args::Command::Run(options)) =
+        bridge_conformance::args::parse_args(args.map(str::to_owned))
+    else {
+        panic!("the arguments parse")
     };
-    let report = conformance::run(&options).await;
-    report.assert_fails(CheckId::OAuthOnlyRejected, "answered 401 again right after the token was refreshed");
-    report.assert_fails(CheckId::OAuthRefresh, "initial contact sync page 1");
+    let conformance = bridge_conformance::run(&options).await.expect("no usage error");
+    let report = |check: &str, reason: &str| {
+        let text = bridge_conformance::output::render(&conformance, options.format);
+        let caught = conformance.find(check).any(|l| l.reasons.iter().any(|r| r.contains(reason)));
+        assert!(caught, "{check} fails with {reason:?}:\n{text}");
+    };
+    report("OAuthOnlyRejected", "answered 401 again right after the token was refreshed");
+    report("OAuthRefresh", "initial contact sync page 1");
 }
 
 #[tokio::test]

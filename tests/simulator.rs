@@ -1,5 +1,5 @@
 //! The Talkdesk simulator against deliberately broken bridges, one fault each, and against the minimal example
-//! (in process, and over HTTP through the conformance command's own code).
+//! (in process, and over HTTP through the conformance command's own code, `bridge-conformance`).
 //!
 //! Each fault test asserts that exactly the checks the fault breaks fail, with a reason that points at it. Faults the
 //! typed API can produce are `#[bridge::…]` handlers; malformed shapes it cannot produce are hand-written warp
@@ -9,15 +9,12 @@
 #[allow(dead_code)]
 mod minimal;
 
-#[path = "../examples/conformance.rs"]
-#[allow(dead_code)]
-mod conformance;
-
 use bridge::testing::{ActionProbe, CheckId, Outcome, Report, Simulator, TestClient};
 use bridge::{
     Agent, AgentPage, AgentSyncMeta, Auth, Bridge, Contact, ContactPage, ContactSyncMeta, Data, Error, Interaction,
     InteractionData, TalkdeskDate,
 };
+use bridge_conformance::args::{parse_args, Command, Format};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -138,6 +135,35 @@ async fn catches_duplicate_contact_ids() {
     let report = simulator(Bridge::new().endpoint(duplicate_ids {})).run().await;
     assert_failed_exactly(&report, &[CheckId::InitialSyncIds]);
     report.assert_fails(CheckId::InitialSyncIds, "id \"2\" on page 2 was already sent on page 1");
+}
+
+#[bridge::contact_retriever]
+async fn one_contact(Auth(token): Auth<Token>, meta: ContactSyncMeta) -> Result<ContactPage, Error> {
+    check(&token)?;
+    if let Some(page) = unchanged(&meta) {
+        return Ok(page);
+    }
+    Ok(ContactPage::new(vec![Contact::new("1", "Ann")], at(2).to_string()))
+}
+
+/// With the endpoints the configuration declares, an undeclared one is not called, and a declared one that answers
+/// `404` fails (Talkdesk would call it) instead of being taken as not served.
+#[tokio::test]
+async fn only_declared_endpoints_are_called_and_each_declared_one_must_answer() {
+    let report = simulator(Bridge::new().endpoint(one_contact {}))
+        .declared_endpoints([bridge::EndpointKind::ContactSync, bridge::EndpointKind::AgentSync])
+        .run()
+        .await;
+    assert_failed_exactly(&report, &[CheckId::AgentPages]);
+    report.assert_fails(CheckId::AgentPages, "page 1 answered 404 Not Found");
+    let auth = report.get(CheckId::AuthAccepted).unwrap();
+    assert_eq!(auth.outcome, Outcome::Skip, "{report}");
+    assert_eq!(auth.reasons, ["not declared: the integration's configuration has no `auth_validation_endpoint`"]);
+    report.assert_outcome(CheckId::InteractionAnswers, Outcome::Skip);
+    report.assert_outcome(CheckId::InitialSyncPages, Outcome::Pass);
+    // The rejected-credentials round leaves out the agent sync, which answered 404.
+    let rejected = report.get(CheckId::RejectedEverywhere).unwrap().summary.clone().unwrap_or_default();
+    assert!(rejected.starts_with("1 endpoint asked (contact sync)"), "{rejected}");
 }
 
 #[bridge::contact_retriever]
@@ -582,24 +608,21 @@ async fn catches_a_bridge_that_swallows_its_services_401() {
 }
 
 #[tokio::test]
-async fn the_conformance_command_tells_a_bridge_with_nothing_to_ask_from_one_that_swallows_a_401() {
-    let args = |url: &str, lookup: bool| {
-        let mut args = vec!["--url", url, "--auth", r#"{"token": "good"}"#, "--quiet"];
+async fn over_http_a_bridge_with_nothing_to_ask_is_told_from_one_that_swallows_a_401() {
+    let simulate = |url: String, lookup: bool| {
+        let mut simulator = Simulator::new(TestClient::http(url), json!({"token": "good"}));
         if lookup {
-            args.extend(["--lookup", r#"{"contact_external_id": "7"}"#]);
+            simulator = simulator.interaction_lookup(json!({"contact_external_id": "7"}));
         }
-        match conformance::parse_args(args.into_iter().map(str::to_owned)).unwrap() {
-            conformance::Command::Run(options) => options,
-            conformance::Command::Help => panic!("help"),
-        }
+        simulator
     };
     let correct =
         Bridge::new().endpoint(asks_only_with_a_lookup {}).bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
     for lookup in [false, true] {
-        conformance::run(&args(&correct.url(), lookup)).await.assert_passes();
+        simulate(correct.url(), lookup).run().await.assert_passes();
     }
     let broken = Bridge::new().endpoint(swallows_the_refusal {}).bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let report = conformance::run(&args(&broken.url(), true)).await;
+    let report = simulate(broken.url(), true).run().await;
     assert_failed_exactly(&report, &[CheckId::RejectedEverywhere]);
     report.assert_fails(CheckId::RejectedEverywhere, "the bridge swallowed its service's refusal");
     correct.shutdown().await;
@@ -709,40 +732,41 @@ async fn the_minimal_example_passes_in_process() {
     assert!(text.ends_with("PASSED: 24 passed, 0 with warnings, 0 failed, 0 skipped"), "{text}");
 }
 
+/// `bridge-conformance`, with `--url` and `--auth` only (plus the action it is asked to run): the minimal example's
+/// `GET /configuration` gives the rest, and every check runs and passes.
 #[tokio::test]
 async fn the_conformance_command_passes_the_minimal_example_over_http() {
-    let running = minimal_bridge().bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let args = [
-        "--url".to_owned(),
-        running.url(),
-        "--auth".to_owned(),
-        minimal_auth().to_string(),
-        "--action".to_owned(),
-        "create_ticket".to_owned(),
-        "--action-meta".to_owned(),
-        r#"{"contact_external_id": "1"}"#.to_owned(),
-        "--action-data".to_owned(),
-        r#"{"subject": "Call missed", "description": "A call from Jane Doe was missed."}"#.to_owned(),
-        "--interaction-types".to_owned(),
-        "case,note".to_owned(),
-        "--max-pages".to_owned(),
-        "10".to_owned(),
-        "--quiet".to_owned(),
-    ];
-    let conformance::Command::Run(options) = conformance::parse_args(args).unwrap() else { panic!("help") };
-    let report = conformance::run(&options).await;
-    report.assert_passes();
-    assert_eq!(report.target(), running.url());
-    assert_eq!(report.count(Outcome::Skip), 0, "{report}");
+    let running = minimal_bridge().integration(minimal::integration()).bind("127.0.0.1:0".parse().unwrap()).await;
+    let running = running.unwrap();
+    let auth = minimal_auth().to_string();
+    let args = ["--url", &running.url(), "--auth", &auth, "--quiet"];
+    let run = |extra: &[&str]| {
+        let args = [&args[..], extra].concat().into_iter().map(str::to_owned);
+        let Ok(Command::Run(options)) = parse_args(args) else { panic!("the arguments parse") };
+        async move { bridge_conformance::run(&options).await.expect("no usage error") }
+    };
+    let conformance = run(&[]).await;
+    let text = bridge_conformance::output::render(&conformance, Format::Text);
+    assert!(conformance.passed(), "{text}");
+    let skipped: Vec<&str> =
+        conformance.lines.iter().filter(|l| l.outcome == Outcome::Skip).map(|l| l.check.as_str()).collect();
+    assert_eq!(skipped, ["ActionNotRun"], "{text}");
+    assert!(text.contains("  PASS  types are among the requested interaction_types\n"), "{text}");
+
+    let ticket = r#"{"subject": "Call missed", "description": "A call from Jane Doe was missed."}"#;
+    let meta = r#"{"contact_external_id": "1"}"#;
+    let conformance = run(&["--action", "create_ticket", "--action-meta", meta, "--action-data", ticket]).await;
+    let text = bridge_conformance::output::render(&conformance, Format::Text);
+    assert!(conformance.passed(), "{text}");
+    assert_eq!(conformance.count(Outcome::Skip), 0, "{text}");
+    assert!(text.contains("  PASS  create_ticket: 201 with the documented fields, or 400 with a message\n"), "{text}");
     running.shutdown().await;
 }
 
 #[tokio::test]
-async fn the_conformance_command_fails_a_broken_bridge() {
+async fn over_http_a_broken_bridge_fails() {
     let running = Bridge::new().endpoint(offset_loop {}).bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let args = ["--url", &running.url(), "--auth", r#"{"token": "good"}"#, "--quiet"].map(str::to_owned);
-    let conformance::Command::Run(options) = conformance::parse_args(args).unwrap() else { panic!("help") };
-    let report = conformance::run(&options).await;
+    let report = Simulator::new(TestClient::http(running.url()), json!({"token": "good"})).run().await;
     assert!(!report.passed());
     let text = report.to_string();
     assert!(text.contains("  FAIL  the sync ends: no next_offset repeats, no more pages than the bound\n"), "{text}");

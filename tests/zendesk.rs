@@ -1045,3 +1045,42 @@ async fn the_simulator_changes_zendesk_between_pages_and_nothing_is_lost() {
         .collect();
     assert!(calls.windows(3).any(|w| w[0] == w[1] && w[1] == w[2]), "{calls:#?}");
 }
+
+/// `bridge-conformance` against the bridge as the demo serves it (the fake with a few hundred users, a few pages of
+/// contacts and agents), with `--url` and `--auth` only: `GET /configuration` gives the rest, every check runs and
+/// passes, and the declared action is listed as not run. Then with the action.
+#[tokio::test]
+async fn the_conformance_command_passes_with_only_url_and_auth() {
+    use bridge::testing::Outcome;
+    use bridge_conformance::args::{parse_args, Command};
+
+    let env = setup_with(Fake::sample(120), |c| c.contact_page_size = 50).await;
+    let auth = auth().to_string();
+    let url = env.bridge.url();
+    let args = ["--url", &url, "--auth", &auth, "--quiet"];
+    let run = |extra: &[&str]| {
+        let args = [&args[..], extra].concat().into_iter().map(str::to_owned);
+        let Ok(Command::Run(options)) = parse_args(args) else { panic!("the arguments parse") };
+        async move {
+            let conformance = bridge_conformance::run(&options).await.expect("no usage error");
+            let text = bridge_conformance::output::render(&conformance, options.format);
+            assert!(conformance.passed(), "{text}");
+            (conformance, text)
+        }
+    };
+    let (conformance, text) = run(&[]).await;
+    let skipped: Vec<(&str, Option<&str>)> = conformance
+        .lines
+        .iter()
+        .filter(|l| l.outcome == Outcome::Skip)
+        .map(|l| (l.check.as_str(), l.subject.as_deref()))
+        .collect();
+    assert_eq!(skipped, [("ActionNotRun", Some("create_ticket"))], "{text}");
+    assert!(text.contains("PASS  types are among the requested interaction_types"), "{text}");
+
+    let meta = json!({"contact_external_id": FIRST_END_USER.to_string()}).to_string();
+    let ticket = r#"{"subject": "Call missed in Talkdesk", "description": "A call was missed; please call back."}"#;
+    let (conformance, text) =
+        run(&["--action", "create_ticket", "--action-meta", &meta, "--action-data", ticket]).await;
+    assert_eq!(conformance.count(Outcome::Skip), 0, "{text}");
+}

@@ -5,8 +5,8 @@
 //! The fake listens on 127.0.0.1 (a free port, or `HUBSPOT_DEMO_FAKE_ADDR`) and the bridge calls it through the
 //! override an operator uses (`HUBSPOT_BASE_URL`); the bridge listens on `BRIDGE_ADDR` (default `127.0.0.1:3000`).
 //! Access tokens live `HUBSPOT_DEMO_TOKEN_SECONDS` (default 600) and, when `HUBSPOT_DEMO_TOKEN_USES` is set, only
-//! that many HubSpot calls each, so that tokens expire in the middle of a contact sync and a Talkdesk (or the
-//! conformance tool, with the printed `--oauth-…` flags) must refresh them: `HUBSPOT_DEMO_TOKEN_USES=15
+//! that many HubSpot calls each, so that tokens expire in the middle of a contact sync and a Talkdesk (or
+//! `bridge-conformance`, with the printed `--oauth-…` flags) must refresh them: `HUBSPOT_DEMO_TOKEN_USES=15
 //! HUBSPOT_CONTACT_PAGE_SIZE=20` expires one in the middle of the initial sync (an interaction lookup of all six
 //! types takes 13 HubSpot calls, so fewer uses than that leave no token able to answer one). Before printing, the demo runs one full
 //! contact synchronization (so that the next-page and incremental commands carry a real offset and checkpoint),
@@ -65,8 +65,11 @@ pub struct Demo {
     pub bridge: RunningBridge,
     pub access_token: String,
     pub commands: Vec<Command>,
-    /// The arguments of the conformance tool, as Talkdesk with OAuth, against this demo.
+    /// The arguments of `bridge-conformance`, as Talkdesk with OAuth, against this demo: the URL, the credentials
+    /// and the OAuth flags, no more.
     pub conformance: Vec<String>,
+    /// The arguments that add the demo's actions to a `bridge-conformance` run (they change the fake HubSpot).
+    pub conformance_actions: Vec<String>,
 }
 
 /// `arg` as one shell word.
@@ -109,11 +112,14 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
         println!("# {}", command.title);
         println!("{}\n", command.curl());
     }
-    println!("# The conformance tool, as Talkdesk with OAuth (refreshing on 401):");
+    let words = |args: &[String]| args.iter().map(|arg| quoted(arg)).collect::<Vec<_>>().join(" ");
     println!(
-        "cargo run --example conformance -- {}\n",
-        demo.conformance.iter().map(|arg| quoted(arg)).collect::<Vec<_>>().join(" ")
+        "# Every check Talkdesk's use implies, as Talkdesk with OAuth (refreshing on 401), with bridge-conformance"
     );
+    println!("# (once: cargo install --path bridge-conformance; it reads the rest from GET /configuration):");
+    println!("bridge-conformance {}\n", words(&demo.conformance));
+    println!("# …and the actions too (they change the fake HubSpot):");
+    println!("bridge-conformance {} {}\n", words(&demo.conformance), words(&demo.conformance_actions));
     demo.bridge.run_until_signal().await;
     drop(demo.server);
     Ok(())
@@ -293,15 +299,25 @@ pub async fn start(
     ));
     commands.push(call("Agent sync, next page", 200, "/agent_sync", Some(json!({"offset": 3})), None));
     let meta = json!({"contact_external_id": by_id.id.to_string(), "agent_external_id": "502"}).to_string();
+    // Everything else (the endpoints, the interaction types, the actions and their inputs, the authentication
+    // type and the OAuth token's field) the command reads from the bridge's GET /configuration.
     let conformance = [
         "--url",
         &url,
         "--auth",
         &json!({ "access_token": token }).to_string(),
-        "--interaction-types",
-        "note,task,call,email,meeting,ticket",
-        "--lookup",
-        &json!({"contact_emails": [by_email.email]}).to_string(),
+        "--oauth-token-url",
+        &format!("{}/oauth/v1/token", server.url()),
+        "--oauth-client-id",
+        CLIENT_ID,
+        "--oauth-client-secret",
+        CLIENT_SECRET,
+        "--oauth-refresh-token",
+        REFRESH_TOKEN,
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let conformance_actions = [
         "--action",
         "create_task",
         "--action-meta",
@@ -314,18 +330,10 @@ pub async fn start(
         &meta,
         "--action-data",
         r#"{"body": "Called from Talkdesk"}"#,
-        "--oauth-token-url",
-        &format!("{}/oauth/v1/token", server.url()),
-        "--oauth-client-id",
-        CLIENT_ID,
-        "--oauth-client-secret",
-        CLIENT_SECRET,
-        "--oauth-refresh-token",
-        REFRESH_TOKEN,
     ]
     .map(str::to_owned)
     .to_vec();
-    Ok(Demo { fake, server, bridge: running, access_token: token, commands, conformance })
+    Ok(Demo { fake, server, bridge: running, access_token: token, commands, conformance, conformance_actions })
 }
 
 /// A whole initial contact synchronization through the bridge: its first page, and the checkpoint of its last.

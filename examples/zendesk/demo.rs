@@ -1,5 +1,6 @@
 //! `--demo`: the bridge against the built-in fake Zendesk, with a few hundred sample users and their tickets, and a
-//! `curl` command for each endpoint that Talkdesk would send, ready to paste.
+//! `curl` command for each endpoint that Talkdesk would send, ready to paste, and the `bridge-conformance` command
+//! that checks them all.
 //!
 //! The fake listens on 127.0.0.1 (a free port) and the bridge calls it through the same override an operator uses
 //! (`ZENDESK_BASE_URL`); the bridge listens on `BRIDGE_ADDR` (default `127.0.0.1:3000`). Before printing, the demo
@@ -91,6 +92,18 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     show(&title, "/actions/create_ticket", Some(meta), Some(data));
     show("Agent sync, first page", "/agent_sync", None, None);
     show("Agent sync, next page", "/agent_sync", Some(json!({"offset": 2})), None);
+    println!(
+        "# Every check Talkdesk's use implies, with bridge-conformance (once: cargo install --path bridge-conformance;"
+    );
+    println!("# it reads the endpoints, interaction types, actions and authentication type from GET /configuration):");
+    println!("bridge-conformance --url {url} --auth '{auth}'\n");
+    let meta = json!({"contact_external_id": by_id.id.to_string()});
+    let data = json!({"subject": "Call missed in Talkdesk", "description": "A call was missed; please call back."});
+    println!("# …and the action too (it creates a ticket in the fake Zendesk):");
+    println!(
+        "bridge-conformance --url {url} --auth '{auth}' --action create_ticket --action-meta '{meta}' \\\n    \
+         --action-data '{data}'\n"
+    );
 
     running.run_until_signal().await;
     drop(server);

@@ -9,8 +9,10 @@
 //!   invariants on every answer. It returns a [`Report`]: each check, pass or fail, and why. Given an [`OAuth`]
 //!   ([`Simulator::oauth`]), it refreshes the token and repeats a request answered `401`, as Talkdesk does.
 //!
-//! The same simulator runs against any bridge at a URL, in any language: `cargo run --example conformance -- --url
-//! http://127.0.0.1:3000 --auth '{"username": "…", "password": "…"}'`.
+//! The same simulator runs against any bridge at a URL, in any language, as a command that reads what to check from
+//! the bridge's configuration documents: `bridge-conformance --url http://127.0.0.1:3000 --auth '{"username": "…",
+//! "password": "…"}'` (the `talkdesk-bridge-conformance` crate; [`Simulator::declared_endpoints`] is how it tells
+//! the simulator which endpoints the documents declare).
 //!
 //! ```toml
 //! [dev-dependencies]

@@ -6,15 +6,20 @@ use super::super::checks::kind;
 use super::super::exchange::TestResponse;
 use super::super::report::CheckId;
 use super::run::{body_excerpt, count, unexpected, Probe, Run};
+use crate::endpoint::EndpointKind;
 use serde_json::{Map, Value};
 
 impl Run<'_> {
     /// The given credentials, then altered ones.
     pub(super) async fn auth_validation(&mut self) {
         let path = self.sim.client.paths().auth_validation.clone();
+        if let Some(why) = self.undeclared(EndpointKind::AuthValidation) {
+            self.skip_all(&[CheckId::AuthAccepted, CheckId::AuthRejected], &why);
+            return;
+        }
         let mut accepted = Probe::new(CheckId::AuthAccepted);
         let call = self.sim.client.auth_validation().auth(&self.sim.auth);
-        let response = match self.send("auth validation", call, true).await {
+        let response = match self.send("auth validation", call, self.may_be_absent()).await {
             Ok(response) => response,
             Err(err) => {
                 accepted.fail(err);
@@ -24,7 +29,7 @@ impl Run<'_> {
             }
         };
         match response.status().as_u16() {
-            404 => {
+            404 if self.may_be_absent() => {
                 let why = format!("not served: POST {path} answered 404");
                 self.skip_all(&[CheckId::AuthAccepted, CheckId::AuthRejected], &why);
                 return;

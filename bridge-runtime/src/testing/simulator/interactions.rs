@@ -6,6 +6,7 @@ use super::super::checks::{self, excerpt, kind, Findings, Id};
 use super::super::exchange::TestResponse;
 use super::super::report::CheckId;
 use super::run::{count, json_answer, Probe, Run};
+use crate::endpoint::EndpointKind;
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 
@@ -19,6 +20,10 @@ impl Run<'_> {
             CheckId::InteractionTypes,
             CheckId::InteractionIds,
         ];
+        if let Some(why) = self.undeclared(EndpointKind::InteractionRetrieval) {
+            self.skip_all(&ids, &why);
+            return;
+        }
         let mut lookups: Vec<Value> = self.sim.interaction_lookups.clone();
         let with_id = contacts.iter().filter_map(|c| Some((Id::read(c).text()?.to_owned(), c)));
         for (id, contact) in with_id.take(self.sim.interaction_contacts) {
@@ -56,19 +61,21 @@ impl Run<'_> {
             let what = format!("lookup {} ({})", n + 1, excerpt(&lookup.to_string(), 80));
             let call =
                 self.sim.client.interaction_retrieval().auth(&self.sim.auth).interaction_types(&requested).data(lookup);
-            let response = match self.send(&format!("interaction {what}"), call, n == 0).await {
+            let first = n == 0 && self.may_be_absent();
+            let response = match self.send(&format!("interaction {what}"), call, first).await {
                 Ok(response) => response,
                 Err(err) => {
                     answers.fail(err);
                     continue;
                 }
             };
-            if n == 0 && response.status() == 404 {
+            if first && response.status() == 404 {
                 let path = self.sim.client.paths().interaction_retrieval.clone();
                 self.skip_all(&ids, &format!("not served: POST {path} answered 404"));
                 return;
             }
-            self.served.interactions = true;
+            // A declared endpoint that answers 404 fails here; the rejected-credentials round skips it.
+            self.served.interactions |= response.status() != 404;
             let Some(items) = interaction_list(&what, &response, &mut answers) else { continue };
             if !no_lookup && !items.is_empty() && !self.replay.lookup.as_ref().is_some_and(|(_, found)| *found) {
                 self.replay.lookup = Some((lookup.clone(), true));

@@ -42,6 +42,7 @@ use super::oauth::OAuth;
 use super::report::Report;
 use changes::ChangeFn;
 pub use changes::SourceChange;
+use crate::endpoint::EndpointKind;
 use contacts::SyncPhase;
 use run::Run;
 use serde::Serialize;
@@ -167,7 +168,8 @@ type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
 ///    `401` follows when the *service* refused the credentials, and such a request may never have reached it. And
 ///    `Content-Type: application/json` on every answer with a body.
 ///
-/// An endpoint that answers its first request `404` is taken as not served: its checks are skipped.
+/// An endpoint that answers its first request `404` is taken as not served: its checks are skipped (unless
+/// [`Simulator::declared_endpoints`] says which endpoints there are).
 #[derive(Clone)]
 pub struct Simulator {
     client: TestClient,
@@ -182,6 +184,7 @@ pub struct Simulator {
     progress: Option<ProgressFn>,
     change_source: Option<ChangeFn>,
     oauth: Option<OAuth>,
+    declared: Option<Vec<EndpointKind>>,
 }
 
 impl fmt::Debug for Simulator {
@@ -247,6 +250,7 @@ impl Simulator {
             progress: None,
             change_source: None,
             oauth: None,
+            declared: None,
         }
     }
 
@@ -315,6 +319,25 @@ impl Simulator {
         self
     }
 
+    /// The endpoints the integration's configuration declares (its `auth_validation_endpoint`,
+    /// `contact_synchronization_endpoint`… keys): Talkdesk calls only those. The others are not called and their
+    /// checks are skipped as not declared; a declared one that answers `404` fails, since Talkdesk would call it.
+    /// Without this, every endpoint is tried and one that answers its first request `404` is taken as not served.
+    ///
+    /// ```
+    /// use bridge::testing::{Simulator, TestClient};
+    /// use bridge::EndpointKind;
+    ///
+    /// let client = TestClient::http("http://127.0.0.1:3000");
+    /// let auth = serde_json::json!({"token": "t"});
+    /// let simulator = Simulator::new(client, auth)
+    ///     .declared_endpoints([EndpointKind::AuthValidation, EndpointKind::ContactSync]);
+    /// ```
+    pub fn declared_endpoints(mut self, kinds: impl IntoIterator<Item = EndpointKind>) -> Self {
+        self.declared = Some(kinds.into_iter().collect());
+        self
+    }
+
     /// Calls `progress` after each page of a sync (the conformance command prints a line).
     pub fn on_progress(mut self, progress: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
         self.progress = Some(Arc::new(progress));
@@ -364,12 +387,12 @@ impl Simulator {
                 run.contact_sync(SyncPhase::Incremental, Some(checkpoint.clone())).await;
             }
             None => {
-                let why = if initial.served {
-                    "the initial sync ended without a checkpoint to start from"
-                } else {
-                    "the contact sync is not served"
+                let why = match run.undeclared(EndpointKind::ContactSync) {
+                    Some(why) => why,
+                    None if initial.served => "the initial sync ended without a checkpoint to start from".to_owned(),
+                    None => "the contact sync is not served".to_owned(),
                 };
-                run.skip_all(&SyncPhase::Incremental.checks(), why);
+                run.skip_all(&SyncPhase::Incremental.checks(), &why);
             }
         }
         run.source_changes().await;

@@ -9,6 +9,7 @@ use super::super::oauth::OAuthSession;
 use super::super::report::{Check, CheckId, Outcome, Report};
 use super::changes::Changes;
 use super::{Progress, Simulator};
+use crate::endpoint::EndpointKind;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 
@@ -222,6 +223,19 @@ impl<'a> Run<'a> {
             oauth: sim.oauth.as_ref().map(|oauth| OAuthSession::new(oauth, &sim.auth)),
             changes: Changes::default(),
         }
+    }
+
+    /// Why the endpoint of `kind` is not called: the configuration given to the simulator does not declare it.
+    pub(super) fn undeclared(&self, kind: EndpointKind) -> Option<String> {
+        let declared = self.sim.declared.as_ref()?;
+        (!declared.contains(&kind))
+            .then(|| format!("not declared: the integration's configuration has no `{}`", kind.configuration_key()))
+    }
+
+    /// Whether a `404` to the first request means "not served": only when the simulator was not told which
+    /// endpoints are declared (a declared one that answers `404` fails).
+    pub(super) fn may_be_absent(&self) -> bool {
+        self.sim.declared.is_none()
     }
 
     pub(super) fn progress(&self, progress: Progress) {
