@@ -142,7 +142,7 @@ pub use bridge_macros::{
     AuthFields,
 };
 pub use bridge_runtime::{
-    cli, configuration, listen_address, ActionMeta, ActionOutcome, Agent, AgentPage, AgentSyncMeta, Auth,
+    cli, configuration, listen_address, sync, ActionMeta, ActionOutcome, Agent, AgentPage, AgentSyncMeta, Auth,
     AuthValidation, Bridge, BridgeService, BuildError, Contact, ContactPage, ContactSyncMeta, Data, DateParseError,
     Endpoint, EndpointInfo, EndpointKind, Envelope, Error, ErrorKind, FieldError, FromRequest, Interaction,
     InteractionData, InteractionMeta, NoData, NoMeta, Priority, RequestParts, Response, ResponseBody, ResponseFuture,

@@ -11,6 +11,7 @@ const LAYERS: &[&[&str]] = &[
     &["error", "params", "state", "endpoint"],
     &["decode", "reply"],
     &["configuration"],
+    &["sync"],
     &["extract"],
     &["telemetry"],
     &["pipeline"],
