@@ -68,8 +68,8 @@ pub use mount::{BuildError, Endpoint};
 pub use params::{Auth, Data, State};
 pub use protocol::{
     ActionMeta, ActionOutcome, Agent, AgentPage, AgentSyncMeta, AuthValidation, Contact, ContactPage, ContactSyncMeta,
-    DateParseError, Envelope, Interaction, InteractionData, InteractionMeta, NoData, NoMeta, Priority, Status,
-    SyncSituation, TalkdeskDate,
+    DateParseError, Envelope, Interaction, InteractionData, InteractionMeta, NoData, NoMeta, ParseVariantError,
+    Priority, Status, SyncSituation, TalkdeskDate,
 };
 pub use reply::{Response, ResponseBody};
 pub use secret::Secret;

@@ -6,8 +6,7 @@ use super::db::Db;
 use bridge::sync::Paged;
 use bridge::{
     ActionMeta, ActionOutcome, Agent, AgentPage, AgentSyncMeta, Contact, ContactPage, ContactSyncMeta, Data, Error,
-    FromRequest, Interaction, InteractionData, InteractionMeta, Priority, RequestParts, Secret, Status,
-    TalkdeskDate,
+    FromRequest, Interaction, InteractionData, InteractionMeta, Priority, RequestParts, Secret, Status, TalkdeskDate,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Deserialize;
@@ -310,8 +309,9 @@ pub async fn agents(caller: Caller, meta: AgentSyncMeta) -> Result<AgentPage, Er
         })
         .await?;
     let next_offset = page.next_offset(|agent| agent.0);
-    let answer =
-        AgentPage::new(page.items.into_iter().map(|(id, name, email)| Agent::new(id.to_string(), name, email)).collect());
+    let answer = AgentPage::new(
+        page.items.into_iter().map(|(id, name, email)| Agent::new(id.to_string(), name, email)).collect(),
+    );
     Ok(match next_offset {
         Some(offset) => answer.next_offset(offset),
         None => answer,
