@@ -47,6 +47,7 @@ mod client;
 mod oauth;
 mod report;
 mod simulator;
+mod synced;
 mod transport;
 
 pub use checks::CheckpointOrder;
@@ -57,4 +58,5 @@ pub use client::{
 pub use oauth::{OAuth, Refreshed};
 pub use report::{Check, CheckId, Outcome, Report, Section};
 pub use simulator::{ActionProbe, Progress, Simulator, DEFAULT_MAX_PAGES};
+pub use synced::{SyncAll, SyncFailure, SyncTruth, SyncedAgents, SyncedContacts};
 pub use transport::{HttpTransport, InProcessTransport, Transport, TransportError, DEFAULT_TIMEOUT};
