@@ -289,3 +289,43 @@ async fn one_long_transaction_anywhere_on_the_server_holds_every_sync_back() {
     let released = client.sync_all().checkpoint(held.checkpoint()).contacts().await.unwrap();
     assert!(released.ids().contains(&hank), "{:?}", released.ids());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_that_commits_after_a_sync_went_past_its_time_is_read_by_the_next_sync() {
+    let (server, db, client) = setup(5).await;
+    let late = server.connect("shop").await;
+    late.batch_execute(
+        "BEGIN; UPDATE customers SET name = 'Customer 3, moved' WHERE id = 3; \
+         INSERT INTO customers (name) VALUES ('Late Lucy');",
+    )
+    .await
+    .unwrap();
+    // Newer writers commit at once: a sync by time (or by transaction id alone) reads them and goes past Lucy.
+    db.batch_execute(
+        "INSERT INTO customers (name) VALUES ('Early Eve'); \
+         INSERT INTO customers (name) SELECT 'After ' || n FROM generate_series(1, 12) AS n;",
+    )
+    .await
+    .unwrap();
+    let first = client.sync_all().contacts().await.unwrap();
+    late.batch_execute("COMMIT").await.unwrap();
+    let second = client.sync_all().checkpoint(first.checkpoint()).contacts().await.unwrap();
+
+    let lucy = id_of(&db, "Late Lucy").await.to_string();
+    assert!(!first.ids().contains(&lucy));
+    let mut both = first.clone();
+    both.sent.extend(second.sent.clone());
+    let everyone: Vec<String> = db
+        .query("SELECT id::text FROM customers", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(everyone.len(), 19);
+    SyncTruth::new()
+        .existed(everyone)
+        .changed(Contact::new("3", "Customer 3, moved"))
+        .changed(Contact::new(lucy, "Late Lucy"))
+        .assert(&both);
+}
