@@ -315,13 +315,8 @@ async fn a_transaction_that_commits_after_a_sync_went_past_its_time_is_read_by_t
     assert!(!first.ids().contains(&lucy));
     let mut both = first.clone();
     both.sent.extend(second.sent.clone());
-    let everyone: Vec<String> = db
-        .query("SELECT id::text FROM customers", &[])
-        .await
-        .unwrap()
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
+    let everyone: Vec<String> =
+        db.query("SELECT id::text FROM customers", &[]).await.unwrap().iter().map(|row| row.get(0)).collect();
     assert_eq!(everyone.len(), 19);
     SyncTruth::new()
         .existed(everyone)

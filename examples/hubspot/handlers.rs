@@ -15,8 +15,8 @@ use super::mapping::{self, Kind, CONTACT_PROPERTIES, KINDS};
 use super::window::{self, Modified};
 use bridge::sync::{More, Window};
 use bridge::{
-    ActionMeta, ActionOutcome, AgentPage, AgentSyncMeta, Auth, ContactPage, ContactSyncMeta, Data, Error, FieldError,
-    Interaction, InteractionData, InteractionMeta, State, TalkdeskDate,
+    ActionMeta, ActionOutcome, AgentPage, AgentSyncMeta, Auth, ContactPage, ContactSyncMeta, Data, Error, ErrorKind,
+    FieldError, Interaction, InteractionData, InteractionMeta, State, TalkdeskDate,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -34,8 +34,11 @@ const MAX_LOOKUPS: usize = 3;
 
 /// Checks the token and its scopes with HubSpot's token introspection: `204` when HubSpot knows the token and
 /// granted every scope the bridge needs; `401` when HubSpot does not know it (expired, revoked, never issued), so
-/// that Talkdesk refreshes it; `400` naming `auth.access_token` and each missing scope (a refreshed token would
-/// have the same scopes: the integration must be reinstalled); `502`/`504` when HubSpot fails or is slow.
+/// that Talkdesk refreshes it; `401` too, with a message naming each missing scope, for a token HubSpot knows
+/// but without the scopes the bridge needs (Talkdesk's auth validation contract is "`204` if the credentials
+/// work, `401` otherwise"; the refresh it sets off cannot add a scope, so Talkdesk refuses the activation and the
+/// user reinstalls the integration granting them); `502`/`504` when HubSpot fails or is slow. On every other
+/// endpoint a missing scope is a `400` naming it, never a `401`: there a refresh and a repeat would fail the same.
 #[bridge::auth_validator]
 pub async fn validate(Auth(auth): Auth<Credentials>, State(hubspot): State<HubSpot>) -> Result<(), Error> {
     let info = hubspot.session(&auth)?.token_info().await?.ok_or_else(Error::credentials_rejected)?;
@@ -47,8 +50,8 @@ pub async fn validate(Auth(auth): Auth<Credentials>, State(hubspot): State<HubSp
     if missing.is_empty() {
         return Ok(());
     }
-    Err(field_error(
-        "auth.access_token",
+    Err(Error::new(
+        ErrorKind::CredentialsRejected,
         format!(
             "HubSpot did not grant this token {}; reinstall the integration in HubSpot account {} granting {}",
             missing.join(", "),
