@@ -5,11 +5,11 @@
 
 #[path = "../examples/sqlite/main.rs"]
 #[allow(dead_code)]
-mod sqlite;
+mod sqlite_example;
 
 #[path = "../examples/hubspot/main.rs"]
 #[allow(dead_code)]
-mod hubspot;
+mod hubspot_example;
 
 use bridge::http::{Backoff, BaseUrl};
 use bridge::testing::{SyncTruth, TestClient};
@@ -19,9 +19,9 @@ use std::time::Duration;
 
 #[tokio::test]
 async fn the_sqlite_example_loses_nothing_while_another_writer_changes_customers() {
-    let db = sqlite::db::Db::sample(250).expect("the sample database");
-    let client = TestClient::new(sqlite::bridge(db.clone())).unwrap();
-    let auth = json!({"email": sqlite::db::DEMO_EMAIL, "api_key": sqlite::db::DEMO_API_KEY});
+    let db = sqlite_example::db::Db::sample(250).expect("the sample database");
+    let client = TestClient::new(sqlite_example::bridge(db.clone())).unwrap();
+    let auth = json!({"email": sqlite_example::db::DEMO_EMAIL, "api_key": sqlite_example::db::DEMO_API_KEY});
     let writer = db.clone();
     let synced = client
         .sync_all()
@@ -61,9 +61,9 @@ async fn the_sqlite_example_loses_nothing_while_another_writer_changes_customers
 
 #[tokio::test]
 async fn the_hubspot_example_sends_every_contact_and_every_change_made_during_the_sync() {
-    let fake = hubspot::fake::Fake::sample(12_000);
+    let fake = hubspot_example::fake::Fake::sample(12_000);
     let server = fake.start().await.expect("the fake HubSpot starts");
-    let config = hubspot::Config {
+    let config = hubspot_example::Config {
         base_url: Some(BaseUrl::parse(&server.url()).unwrap()),
         timeout: Duration::from_secs(2),
         max_retries: 2,
@@ -78,10 +78,10 @@ async fn the_hubspot_example_sends_every_contact_and_every_change_made_during_th
         interaction_limit: 25,
         search_lag: Duration::ZERO,
     };
-    let client = TestClient::new(hubspot::bridge(config).expect("the bridge builds")).unwrap();
-    let auth = json!({"access_token": fake.issue_token(&hubspot::fake::ALL_SCOPES)});
+    let client = TestClient::new(hubspot_example::bridge(config).expect("the bridge builds")).unwrap();
+    let auth = json!({"access_token": fake.issue_token(&hubspot_example::fake::ALL_SCOPES)});
     let before: Vec<String> = fake.contacts().iter().map(|c| c.id.to_string()).collect();
-    let first = hubspot::fake::FIRST_CONTACT;
+    let first = hubspot_example::fake::FIRST_CONTACT;
     let changer = fake.clone();
     let synced = client
         .sync_all()

@@ -12,9 +12,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Deserialize;
 
 /// Customers per page of contact synchronization.
-pub const CONTACT_PAGE_SIZE: usize = 100;
+pub const CONTACT_PAGE_SIZE: u32 = 100;
 /// Agents per page of agent synchronization.
-pub const AGENT_PAGE_SIZE: usize = 100;
+pub const AGENT_PAGE_SIZE: u32 = 100;
 /// The most recent cases shown for a contact.
 pub const CASE_LIMIT: u32 = 25;
 
@@ -85,7 +85,7 @@ pub async fn contacts(caller: Caller, meta: ContactSyncMeta) -> Result<ContactPa
                  ORDER BY revision LIMIT ?2",
             )?;
             let rows = statement
-                .query_map(params![after, Paged::<()>::limit(CONTACT_PAGE_SIZE) as i64], |r| {
+                .query_map(params![after, i64::from(CONTACT_PAGE_SIZE) + 1], |r| {
                     Ok((
                         r.get::<_, i64>(0)?,
                         r.get::<_, String>(1)?,
@@ -96,7 +96,7 @@ pub async fn contacts(caller: Caller, meta: ContactSyncMeta) -> Result<ContactPa
                     ))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(Paged::new(rows, CONTACT_PAGE_SIZE))
+            Ok(Paged::new(rows, CONTACT_PAGE_SIZE as usize))
         })
         .await?;
     let last = page.items.last().map_or(after, |row| row.5);
@@ -301,11 +301,11 @@ pub async fn agents(caller: Caller, meta: AgentSyncMeta) -> Result<AgentPage, Er
             let mut statement =
                 c.prepare_cached("SELECT id, name, email FROM agents WHERE id > ?1 ORDER BY id LIMIT ?2")?;
             let rows = statement
-                .query_map(params![after, Paged::<()>::limit(AGENT_PAGE_SIZE) as i64], |r| {
+                .query_map(params![after, i64::from(AGENT_PAGE_SIZE) + 1], |r| {
                     Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(Paged::new(rows, AGENT_PAGE_SIZE))
+            Ok(Paged::new(rows, AGENT_PAGE_SIZE as usize))
         })
         .await?;
     let next_offset = page.next_offset(|agent| agent.0);
