@@ -47,12 +47,17 @@ use std::str::FromStr;
 ///
 /// // Three customers share the time 20, one of them on the first page.
 /// let rows = [(10, 1), (20, 2), (20, 3), (20, 4), (30, 5)];
-/// let first = contacts(&rows, &serde_json::from_str("{}").unwrap()).unwrap();
-/// assert_eq!((first.contacts.len(), first.synchronization_checkpoint.as_str()), (2, "20"));
-/// let meta = serde_json::json!({"offset": first.next_offset, "context": first.context});
-/// let second = contacts(&rows, &serde_json::from_value(meta).unwrap()).unwrap();
-/// let ids: Vec<&str> = second.contacts.iter().map(|c| c.id.as_str()).collect();
-/// assert_eq!(ids, ["3", "4"]); // 2 is not sent again, 3 and 4 are not skipped
+/// let (mut meta, mut pages) = (serde_json::json!({}), Vec::new());
+/// loop {
+///     let page = contacts(&rows, &serde_json::from_value(meta).unwrap()).unwrap();
+///     let ids: Vec<String> = page.contacts.iter().map(|c| c.id.clone()).collect();
+///     pages.push((ids, page.synchronization_checkpoint));
+///     let Some(offset) = page.next_offset else { break };
+///     meta = serde_json::json!({"offset": offset, "context": page.context});
+/// }
+/// // 2 is not sent again on the second page, 3 and 4 are not skipped: the run of ties goes on after 3.
+/// let expected = [(vec!["1", "2"], "20"), (vec!["3"], "20"), (vec!["4", "5"], "30")];
+/// assert_eq!(pages, expected.map(|(ids, c)| (ids.iter().map(|s| s.to_string()).collect(), c.to_string())));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Window<K> {
