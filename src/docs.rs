@@ -10,6 +10,8 @@
 //! - One page per endpoint, with what Talkdesk sends, what to answer and the edge cases: [`auth_validation`],
 //!   [`contact_sync`], [`interaction_retrieval`], [`action_execution`], [`agent_sync`].
 //! - [`configuration`]: the configuration documents Talkdesk is given, and which code writes each field.
+//! - [`postgres`]: contact synchronization over PostgreSQL, where commit order is not timestamp order (the
+//!   `pg_snapshot_xmin` recipe, and its trap).
 //!
 //! Their code examples are compiled and run as doc tests, with the paths a bridge writes (`bridge::…`).
 
@@ -39,3 +41,6 @@ pub mod agent_sync {}
 
 #[doc = include_str!("../docs/configuration.md")]
 pub mod configuration {}
+
+#[doc = include_str!("../docs/postgres.md")]
+pub mod postgres {}

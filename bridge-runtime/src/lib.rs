@@ -10,6 +10,7 @@
 //! | data | `error`, `params`, `state`, `endpoint` | the error handlers return (plain data); `Auth`/`Data`/`State`; shared state; endpoint kinds and facts |
 //! | wire | `decode`, `reply` | body → envelope, or a `400` naming every field; answers and errors → HTTP responses |
 //! | description | [`configuration`] | the configuration documents, generated from code |
+//! | sync kit | [`sync`] | the paging incremental synchronization needs: keyset windows, over-fetch pages, typed offsets |
 //! | parameters | `extract` | the author's own handler parameters ([`FromRequest`]) |
 //! | telemetry | `telemetry` | the metrics and their per-endpoint handles; the W3C trace context of a request |
 //! | one endpoint | `pipeline`, `mount`, `contract` | decode → handler → answer; the `Endpoint` trait; the generated-code contract |
@@ -52,6 +53,7 @@ mod serve;
 mod service;
 pub mod settings;
 mod state;
+pub mod sync;
 mod telemetry;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
@@ -68,8 +70,8 @@ pub use mount::{BuildError, Endpoint};
 pub use params::{Auth, Data, State};
 pub use protocol::{
     ActionMeta, ActionOutcome, Agent, AgentPage, AgentSyncMeta, AuthValidation, Contact, ContactPage, ContactSyncMeta,
-    DateParseError, Envelope, Interaction, InteractionData, InteractionMeta, NoData, NoMeta, Priority, Status,
-    SyncSituation, TalkdeskDate,
+    DateParseError, Envelope, Interaction, InteractionData, InteractionMeta, NoData, NoMeta, ParseVariantError,
+    Priority, Status, SyncSituation, TalkdeskDate,
 };
 pub use reply::{Response, ResponseBody};
 pub use secret::Secret;

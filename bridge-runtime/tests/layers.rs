@@ -15,6 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["error", "params", "state", "endpoint"],
     &["decode", "reply"],
     &["configuration"],
+    &["sync"],
     &["extract"],
     &["telemetry"],
     &["pipeline"],

@@ -214,8 +214,8 @@ pub async fn start(
         ]),
     });
     let mut narrow_call = call(
-        "Auth validation with a token missing scopes: 400 naming each missing scope (never 401: a refresh would not add them)",
-        400,
+        "Auth validation with a token missing scopes: 401 naming each missing scope (Talkdesk refuses the activation)",
+        401,
         "/auth_validation",
         None,
         None,

@@ -12,10 +12,11 @@ use super::hubspot::{
     field_error, Credentials, Filter, FilterGroup, HubSpot, NewAssociation, NewObject, Search, Session, SCOPES,
 };
 use super::mapping::{self, Kind, CONTACT_PROPERTIES, KINDS};
-use super::window::Window;
+use super::window::{self, Modified};
+use bridge::sync::{More, Window};
 use bridge::{
-    ActionMeta, ActionOutcome, AgentPage, AgentSyncMeta, Auth, ContactPage, ContactSyncMeta, Data, Error, FieldError,
-    Interaction, InteractionData, InteractionMeta, State, TalkdeskDate,
+    ActionMeta, ActionOutcome, AgentPage, AgentSyncMeta, Auth, ContactPage, ContactSyncMeta, Data, Error, ErrorKind,
+    FieldError, Interaction, InteractionData, InteractionMeta, State, TalkdeskDate,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -33,8 +34,11 @@ const MAX_LOOKUPS: usize = 3;
 
 /// Checks the token and its scopes with HubSpot's token introspection: `204` when HubSpot knows the token and
 /// granted every scope the bridge needs; `401` when HubSpot does not know it (expired, revoked, never issued), so
-/// that Talkdesk refreshes it; `400` naming `auth.access_token` and each missing scope (a refreshed token would
-/// have the same scopes: the integration must be reinstalled); `502`/`504` when HubSpot fails or is slow.
+/// that Talkdesk refreshes it; `401` too, with a message naming each missing scope, for a token HubSpot knows
+/// but without the scopes the bridge needs (Talkdesk's auth validation contract is "`204` if the credentials
+/// work, `401` otherwise"; the refresh it sets off cannot add a scope, so Talkdesk refuses the activation and the
+/// user reinstalls the integration granting them); `502`/`504` when HubSpot fails or is slow. On every other
+/// endpoint a missing scope is a `400` naming it, never a `401`: there a refresh and a repeat would fail the same.
 #[bridge::auth_validator]
 pub async fn validate(Auth(auth): Auth<Credentials>, State(hubspot): State<HubSpot>) -> Result<(), Error> {
     let info = hubspot.session(&auth)?.token_info().await?.ok_or_else(Error::credentials_rejected)?;
@@ -46,8 +50,8 @@ pub async fn validate(Auth(auth): Auth<Credentials>, State(hubspot): State<HubSp
     if missing.is_empty() {
         return Ok(());
     }
-    Err(field_error(
-        "auth.access_token",
+    Err(Error::new(
+        ErrorKind::CredentialsRejected,
         format!(
             "HubSpot did not grant this token {}; reinstall the integration in HubSpot account {} granting {}",
             missing.join(", "),
@@ -58,7 +62,7 @@ pub async fn validate(Auth(auth): Auth<Credentials>, State(hubspot): State<HubSp
 }
 
 /// HubSpot contacts, modified at or after the checkpoint, oldest first, a window of the search API per page (see
-/// [`window`](super::window)). `next_offset` is the next window (`<ms>` or `<ms>+<after>`), `context` the ids
+/// [`window`](super::window)). `next_offset` is the next window (`<date>` or `<date>+<after>`), `context` the ids
 /// already sent at its start, the checkpoint the newest `lastmodifieddate` sent (RFC 3339, milliseconds).
 #[bridge::contact_retriever]
 pub async fn contacts(
@@ -67,34 +71,20 @@ pub async fn contacts(
     State(hubspot): State<HubSpot>,
 ) -> Result<ContactPage, Error> {
     let session = hubspot.session(&auth)?;
-    let checkpoint = match meta.situation.checkpoint() {
-        None => 0,
-        Some(text) => checkpoint_millis(text).ok_or_else(|| {
-            field_error(
-                "meta.synchronization_checkpoint",
-                "expected a date, as this bridge answers checkpoints (2024-06-03T12:00:00.000Z)",
-            )
-        })?,
-    };
-    let window = match meta.situation.offset() {
-        None => {
-            let lag = i64::try_from(hubspot.search_lag.as_millis()).unwrap_or(i64::MAX);
-            Window::starting(checkpoint.saturating_sub(lag).max(0))
-        }
-        Some(offset) => Window::resume(offset, meta.context.as_ref())
-            .ok_or_else(|| field_error("meta.offset", "expected the next_offset this bridge answered"))?,
-    };
+    let lag = i64::try_from(hubspot.search_lag.as_millis()).unwrap_or(i64::MAX);
+    let window = Window::open(&meta, |checkpoint| checkpoint.unwrap_or(Modified(0)))?
+        .settled(Modified(window::now().0.saturating_sub(lag).max(0)));
     let search = Search {
         filter_groups: vec![FilterGroup {
-            filters: vec![Filter::new("lastmodifieddate", "GTE", window.from.to_string())],
+            filters: vec![Filter::new("lastmodifieddate", "GTE", window.from().0.to_string())],
         }],
         sorts: vec![json!({"propertyName": "lastmodifieddate", "direction": "ASCENDING"})],
         properties: CONTACT_PROPERTIES.to_vec(),
         limit: hubspot.contact_page_size,
-        after: window.after.clone(),
+        after: window.after().map(str::to_owned),
     };
     let page = session.search_contacts(&search).await?;
-    let results = page
+    let keys = page
         .results
         .iter()
         .enumerate()
@@ -103,34 +93,20 @@ pub async fn contacts(
             let modified = mapping::millis(text).ok_or_else(|| {
                 Error::upstream(format!("HubSpot sent an unreadable results[{n}].properties.lastmodifieddate"))
             })?;
-            Ok((contact.id.clone(), modified))
+            Ok(Modified(modified))
         })
         .collect::<Result<Vec<_>, Error>>()?;
-    if results.windows(2).any(|pair| pair[1].1 < pair[0].1) {
+    if keys.windows(2).any(|pair| pair[1] < pair[0]) {
         // Moving the window past contacts not yet sent would lose them: better fail loudly.
         return Err(Error::upstream("HubSpot's contact search did not sort by lastmodifieddate, as asked"));
     }
-    let step = window.step(&results, page.next_after());
-    let contacts = step.send.iter().map(|&n| mapping::contact(&page.results[n])).collect();
-
-    // The newest time sent so far: the request's checkpoint, the window's start on a later page, this page's.
-    let newest_sent = if meta.situation.offset().is_some() { window.from } else { 0 };
-    let newest = checkpoint.max(newest_sent).max(step.newest.unwrap_or(0));
-    let mut answer = ContactPage::new(contacts, mapping::iso_millis(newest));
-    if let Some(next) = step.next {
-        if next == window {
-            return Err(Error::upstream("HubSpot's contact search did not move past its cursor"));
-        }
-        answer = answer.next_offset(next.offset()).context(next.context());
-    }
-    Ok(answer)
-}
-
-/// A checkpoint as this bridge writes them (RFC 3339), or in Talkdesk's date format, in Unix milliseconds.
-fn checkpoint_millis(text: &str) -> Option<i64> {
-    mapping::millis(text)
-        .or_else(|| Some(text.trim().parse::<TalkdeskDate>().ok()?.unix_timestamp() * 1000))
-        .filter(|ms| (0..=mapping::MAX_MILLIS).contains(ms))
+    let more = match page.next_after() {
+        Some(after) => More::Cursor(after.to_owned()),
+        None => More::No,
+    };
+    let records: Vec<_> = page.results.iter().zip(keys).collect();
+    let step = window.step(records, |(contact, modified)| (*modified, contact.id.clone()), more)?;
+    Ok(step.contact_page(|(contact, _)| mapping::contact(contact)))
 }
 
 /// The contact's notes, tasks, calls, emails, meetings and tickets, each kind only when requested, newest first
@@ -269,7 +245,7 @@ pub async fn create_task(
         .unwrap_or(None);
     let due = match inputs.due.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         None => Some(TalkdeskDate::now().unix_timestamp() * 1000 + 24 * 3600 * 1000),
-        Some(text) => checkpoint_millis(text).or_else(|| {
+        Some(text) => text.parse::<Modified>().ok().map(|due| due.0).or_else(|| {
             let message = "expected a date: 2024-06-04 09:00:00 UTC, or RFC 3339".to_owned();
             problems.push(FieldError { field: "data.due".into(), message });
             None

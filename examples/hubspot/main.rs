@@ -78,7 +78,8 @@ pub struct Config {
     pub owners_per_call: u32,
     /// The most recent interactions of each kind returned for a contact.
     pub interaction_limit: usize,
-    /// How far behind the checkpoint an incremental sync starts: HubSpot's search index trails its writes.
+    /// How far HubSpot's search index trails its writes: a sync's checkpoint is never later than the bridge's clock
+    /// less this, when the sync started.
     pub search_lag: Duration,
 }
 

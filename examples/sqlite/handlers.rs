@@ -3,10 +3,10 @@
 //! here: a wrong API key is its refusal, a `401`). Then each runs its queries through [`Db::call`].
 
 use super::db::Db;
+use bridge::sync::Paged;
 use bridge::{
     ActionMeta, ActionOutcome, Agent, AgentPage, AgentSyncMeta, Contact, ContactPage, ContactSyncMeta, Data, Error,
-    FromRequest, Interaction, InteractionData, InteractionMeta, Priority, RequestParts, Secret, Status, SyncSituation,
-    TalkdeskDate,
+    FromRequest, Interaction, InteractionData, InteractionMeta, Priority, RequestParts, Secret, Status, TalkdeskDate,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Deserialize;
@@ -71,22 +71,21 @@ pub async fn validate(_caller: Caller) -> Result<(), Error> {
 /// checkpoint never moves backwards and the next sync starts exactly after what this one sent.
 #[bridge::contact_retriever]
 pub async fn contacts(caller: Caller, meta: ContactSyncMeta) -> Result<ContactPage, Error> {
-    let after = match &meta.situation {
-        SyncSituation::Initial => 0,
-        SyncSituation::Incremental { checkpoint } => revision("meta.synchronization_checkpoint", checkpoint)?,
-        SyncSituation::InitialNextPage { offset } | SyncSituation::IncrementalNextPage { offset, .. } => {
-            revision("meta.offset", offset)?
-        }
+    // Both are revisions this bridge wrote (a `400` naming the field otherwise): a later page starts after its
+    // offset, a first page after the checkpoint (after 0 on an initial sync).
+    let Revision(after) = match meta.offset_as::<Revision>()? {
+        Some(offset) => offset,
+        None => meta.checkpoint_as::<Revision>()?.unwrap_or(Revision(0)),
     };
-    let (rows, more) = caller
+    let page = caller
         .db
         .call(move |c| {
             let mut statement = c.prepare_cached(
                 "SELECT id, name, email, phone, company, revision FROM customers WHERE revision > ?1 \
                  ORDER BY revision LIMIT ?2",
             )?;
-            let mut rows = statement
-                .query_map(params![after, CONTACT_PAGE_SIZE + 1], |r| {
+            let rows = statement
+                .query_map(params![after, i64::from(CONTACT_PAGE_SIZE) + 1], |r| {
                     Ok((
                         r.get::<_, i64>(0)?,
                         r.get::<_, String>(1)?,
@@ -97,13 +96,13 @@ pub async fn contacts(caller: Caller, meta: ContactSyncMeta) -> Result<ContactPa
                     ))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            let more = rows.len() > CONTACT_PAGE_SIZE as usize;
-            rows.truncate(CONTACT_PAGE_SIZE as usize);
-            Ok((rows, more))
+            Ok(Paged::new(rows, CONTACT_PAGE_SIZE as usize))
         })
         .await?;
-    let last = rows.last().map_or(after, |row| row.5);
-    let contacts = rows
+    let last = page.items.last().map_or(after, |row| row.5);
+    let next_offset = page.next_offset(|row| row.5);
+    let contacts = page
+        .items
         .into_iter()
         .map(|(id, name, email, phone, company, _)| {
             let mut contact = Contact::new(id.to_string(), name);
@@ -119,15 +118,22 @@ pub async fn contacts(caller: Caller, meta: ContactSyncMeta) -> Result<ContactPa
             contact
         })
         .collect();
-    let page = ContactPage::new(contacts, last.to_string());
-    Ok(if more { page.next_offset(last.to_string()) } else { page })
+    let answer = ContactPage::new(contacts, last.to_string());
+    Ok(match next_offset {
+        Some(offset) => answer.next_offset(offset),
+        None => answer,
+    })
 }
 
-/// A revision sent back by Talkdesk: a number this bridge wrote, or a `400` naming the field.
-fn revision(field: &str, text: &str) -> Result<i64, Error> {
-    text.trim().parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-        Error::invalid_field(field, format!("`{text}` is not a revision this bridge wrote (a whole number)"))
-    })
+/// A revision (or an agent id) this bridge wrote: a whole number, at least 0.
+struct Revision(i64);
+
+impl std::str::FromStr for Revision {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Self, ()> {
+        text.parse::<i64>().ok().filter(|n| *n >= 0).map(Revision).ok_or(())
+    }
 }
 
 /// The contact's cases, newest first: found by `contact_external_id`, else by email, else by phone.
@@ -288,30 +294,26 @@ pub async fn create_case(caller: Caller, meta: ActionMeta, Data(case): Data<NewC
 /// Agents in id order, `AGENT_PAGE_SIZE` a page; `next_offset` is the last id sent.
 #[bridge::agent_retriever]
 pub async fn agents(caller: Caller, meta: AgentSyncMeta) -> Result<AgentPage, Error> {
-    let after = match meta.offset.as_deref() {
-        Some(offset) => revision("meta.offset", offset)?,
-        None => 0,
-    };
-    let (agents, more) = caller
+    let Revision(after) = meta.offset_as::<Revision>()?.unwrap_or(Revision(0));
+    let page = caller
         .db
         .call(move |c| {
             let mut statement =
                 c.prepare_cached("SELECT id, name, email FROM agents WHERE id > ?1 ORDER BY id LIMIT ?2")?;
-            let mut rows = statement
-                .query_map(params![after, AGENT_PAGE_SIZE + 1], |r| {
+            let rows = statement
+                .query_map(params![after, i64::from(AGENT_PAGE_SIZE) + 1], |r| {
                     Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            let more = rows.len() > AGENT_PAGE_SIZE as usize;
-            rows.truncate(AGENT_PAGE_SIZE as usize);
-            Ok((rows, more))
+            Ok(Paged::new(rows, AGENT_PAGE_SIZE as usize))
         })
         .await?;
-    let last = agents.last().map(|a| a.0);
-    let page =
-        AgentPage::new(agents.into_iter().map(|(id, name, email)| Agent::new(id.to_string(), name, email)).collect());
-    Ok(match (more, last) {
-        (true, Some(last)) => page.next_offset(last.to_string()),
-        _ => page,
+    let next_offset = page.next_offset(|agent| agent.0);
+    let answer = AgentPage::new(
+        page.items.into_iter().map(|(id, name, email)| Agent::new(id.to_string(), name, email)).collect(),
+    );
+    Ok(match next_offset {
+        Some(offset) => answer.next_offset(offset),
+        None => answer,
     })
 }

@@ -113,6 +113,7 @@ use bridge::{
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use std::num::NonZeroU32;
 
 /// How many emails, then phone numbers, of a contact are looked up before giving up.
 const MAX_LOOKUPS: usize = 3;
@@ -183,21 +184,14 @@ pub async fn contacts(
     meta: ContactSyncMeta,
     State(zendesk): State<Zendesk>,
 ) -> Result<ContactPage, Error> {
-    let floor = match meta.situation.checkpoint() {
-        Some(text) => text.trim().parse::<TalkdeskDate>().map_err(|e| {
-            Error::invalid_field("meta.synchronization_checkpoint", format!("{e}, as this bridge answers checkpoints"))
-        })?,
-        None => epoch(),
-    };
+    let floor = meta.checkpoint_as::<TalkdeskDate>()?.unwrap_or_else(epoch);
     // A next page continues where the first page went; a first page asks who the credentials are.
     match meta.situation.offset() {
-        Some(offset) => match offset.strip_prefix(LIST_OFFSET) {
-            Some(rest) => {
-                let resume = ListOffset::parse(rest)?;
-                from_list(&session, &zendesk, resume.floor, Some(resume)).await
-            }
-            None => from_export(&session, &zendesk, &meta, floor, ExportFrom::Cursor(offset)).await,
-        },
+        Some(offset) if offset.starts_with(LIST_OFFSET) => {
+            let resume = meta.offset_as::<ListOffset>()?.expect("a next page has an offset");
+            from_list(&session, &zendesk, resume.floor, Some(resume)).await
+        }
+        Some(offset) => from_export(&session, &zendesk, &meta, floor, ExportFrom::Cursor(offset)).await,
         None => match staff(&session.authenticated().await?)? {
             Staff::Admin => from_export(&session, &zendesk, &meta, floor, ExportFrom::Time(start_time(floor))).await,
             Staff::Agent => from_list(&session, &zendesk, floor, None).await,
@@ -266,18 +260,20 @@ struct ListOffset {
     cursor: String,
 }
 
-impl ListOffset {
-    fn parse(text: &str) -> Result<Self, Error> {
-        let parsed = (|| {
-            let mut parts = text.splitn(3, ':');
-            let mut date = || TalkdeskDate::from_unix_timestamp(parts.next()?.parse().ok()?);
-            let (floor, end) = (date()?, date()?);
-            let cursor = parts.next().filter(|c| !c.is_empty())?.to_owned();
-            Some(Self { floor, end, cursor })
-        })();
-        parsed.ok_or_else(|| Error::invalid_field("meta.offset", "not a next_offset this bridge answered"))
-    }
+impl std::str::FromStr for ListOffset {
+    type Err = ();
 
+    /// What [`ListOffset::to_offset`] wrote (`users:<floor>:<end>:<cursor>`).
+    fn from_str(text: &str) -> Result<Self, ()> {
+        let mut parts = text.strip_prefix(LIST_OFFSET).ok_or(())?.splitn(3, ':');
+        let mut date = || -> Option<TalkdeskDate> { TalkdeskDate::from_unix_timestamp(parts.next()?.parse().ok()?) };
+        let (floor, end) = (date().ok_or(())?, date().ok_or(())?);
+        let cursor = parts.next().filter(|c| !c.is_empty()).ok_or(())?.to_owned();
+        Ok(Self { floor, end, cursor })
+    }
+}
+
+impl ListOffset {
     fn to_offset(&self) -> String {
         format!("{LIST_OFFSET}{}:{}:{}", self.floor.unix_timestamp(), self.end.unix_timestamp(), self.cursor)
     }
@@ -528,11 +524,9 @@ fn zendesk_id(problems: &mut Vec<FieldError>, field: &str, value: Option<&str>) 
 /// an integer).
 #[bridge::agent_retriever]
 pub async fn agents(session: Session, meta: AgentSyncMeta, State(zendesk): State<Zendesk>) -> Result<AgentPage, Error> {
-    let page = match meta.offset.as_deref() {
+    let page = match meta.offset_as::<NonZeroU32>()? {
         None => 1,
-        Some(text) => text.trim().parse::<u32>().ok().filter(|page| *page >= 1).ok_or_else(|| {
-            Error::invalid_field("meta.offset", "expected the page number this bridge answered as next_offset")
-        })?,
+        Some(page) => page.get(),
     };
     let staff = session.staff(page, zendesk.agent_page_size).await?;
     let mut answer = AgentPage::new(staff.users.iter().filter_map(mapping::agent).collect());

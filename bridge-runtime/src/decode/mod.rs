@@ -7,7 +7,7 @@
 pub(crate) mod fields;
 
 use crate::error::{Error, ErrorKind, FieldError};
-use crate::protocol::Envelope;
+use crate::protocol::{Envelope, FormFields};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -78,7 +78,7 @@ where
         match name {
             "auth" => fields::collect::<A>(name, value, true, &mut found),
             "meta" => fields::collect::<M>(name, value, false, &mut found),
-            _ => fields::collect::<D>(name, value, false, &mut found),
+            _ => fields::collect::<FormFields<D>>(name, value, false, &mut found),
         }
     }
     if found.is_empty() {

@@ -1,5 +1,6 @@
 //! The `{auth, meta, data}` envelope every Talkdesk request carries.
 
+use super::form::FormFields;
 use serde::de::value::{MapAccessDeserializer, MapDeserializer};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use std::fmt;
@@ -130,7 +131,10 @@ where
                     match section {
                         Section::Auth => set_once(&mut auth, "auth", map.next_value::<OrEmpty<A>>()?)?,
                         Section::Meta => set_once(&mut meta, "meta", map.next_value::<OrEmpty<M>>()?)?,
-                        Section::Data => set_once(&mut data, "data", map.next_value::<OrEmpty<D>>()?)?,
+                        Section::Data => {
+                            let value = map.next_value::<OrEmpty<FormFields<D>>>()?;
+                            set_once(&mut data, "data", OrEmpty(value.0 .0))?
+                        }
                         Section::Other => {
                             map.next_value::<de::IgnoredAny>()?;
                         }

@@ -1,7 +1,10 @@
 //! Interaction retrieval: what Talkdesk asks about a contact, and the interactions a bridge answers.
 
 use super::date::TalkdeskDate;
+use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
 
 /// `meta` of an interaction retrieval request.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -35,37 +38,141 @@ pub struct InteractionData {
     pub contact_phones: Vec<String>,
 }
 
-/// How urgent an interaction is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Priority {
-    /// No priority set.
-    None,
-    /// Low.
-    Low,
-    /// Normal.
-    Normal,
-    /// High.
-    High,
-    /// Urgent.
-    Urgent,
+/// A set of named values read from text the way a person types it: any case, surrounding spaces ignored.
+macro_rules! named_values {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal,)* }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+        #[serde(rename_all = "lowercase")]
+        pub enum $name {
+            $($(#[$vdoc])* $variant,)*
+        }
+
+        impl $name {
+            /// Every value, in order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+            const NAMES: &'static [&'static str] = &[$($text,)*];
+
+            /// The name Talkdesk uses, lowercase.
+            #[inline]
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)*
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ParseVariantError;
+
+            fn from_str(text: &str) -> Result<Self, ParseVariantError> {
+                let trimmed = text.trim();
+                Self::ALL
+                    .iter()
+                    .copied()
+                    .find(|value| value.as_str().eq_ignore_ascii_case(trimmed))
+                    .ok_or_else(|| ParseVariantError { value: text.to_owned(), expected: Self::NAMES })
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct NameVisitor;
+
+                impl<'de> Visitor<'de> for NameVisitor {
+                    type Value = $name;
+
+                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                        write!(f, "one of {}", $name::NAMES.join(", "))
+                    }
+
+                    fn visit_str<E: de::Error>(self, text: &str) -> Result<$name, E> {
+                        text.parse().map_err(|_| E::unknown_variant(text, $name::NAMES))
+                    }
+                }
+
+                deserializer.deserialize_str(NameVisitor)
+            }
+        }
+    };
 }
 
-/// Where an interaction stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    /// Just created.
-    New,
-    /// Being worked on.
-    Open,
-    /// Waiting for someone.
-    Pending,
-    /// Solved.
-    Solved,
-    /// Closed.
-    Closed,
+named_values! {
+    /// How urgent an interaction is. Read in any case (`"High"`, `" URGENT "`), written lowercase.
+    ///
+    /// ```
+    /// use bridge::Priority;
+    ///
+    /// assert_eq!("High".parse::<Priority>().unwrap(), Priority::High);
+    /// assert_eq!(serde_json::from_str::<Priority>(r#""URGENT""#).unwrap(), Priority::Urgent);
+    /// assert_eq!((Priority::Low.as_str(), Priority::Low.to_string()), ("low", "low".to_owned()));
+    /// assert!("medium".parse::<Priority>().unwrap_err().to_string().contains("`normal`"));
+    /// ```
+    Priority {
+        /// No priority set.
+        None => "none",
+        /// Low.
+        Low => "low",
+        /// Normal.
+        Normal => "normal",
+        /// High.
+        High => "high",
+        /// Urgent.
+        Urgent => "urgent",
+    }
 }
+
+named_values! {
+    /// Where an interaction stands. Read in any case (`"Open"`), written lowercase.
+    ///
+    /// ```
+    /// use bridge::Status;
+    ///
+    /// assert_eq!("Solved".parse::<Status>().unwrap(), Status::Solved);
+    /// assert_eq!(Status::Pending.to_string(), "pending");
+    /// ```
+    Status {
+        /// Just created.
+        New => "new",
+        /// Being worked on.
+        Open => "open",
+        /// Waiting for someone.
+        Pending => "pending",
+        /// Solved.
+        Solved => "solved",
+        /// Closed.
+        Closed => "closed",
+    }
+}
+
+/// A text that is none of a set's names (a [`Priority`], a [`Status`]): what was read, and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseVariantError {
+    value: String,
+    expected: &'static [&'static str],
+}
+
+impl ParseVariantError {
+    /// The names that would have been read (lowercase; any case is accepted).
+    pub fn expected(&self) -> &'static [&'static str] {
+        self.expected
+    }
+}
+
+impl fmt::Display for ParseVariantError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let expected: Vec<String> = self.expected.iter().map(|name| format!("`{name}`")).collect();
+        write!(f, "unknown value `{}`, expected one of {} (any case)", self.value, expected.join(", "))
+    }
+}
+
+impl std::error::Error for ParseVariantError {}
 
 /// One interaction with a contact, as Talkdesk displays it.
 ///
@@ -180,5 +287,21 @@ mod tests {
         assert_eq!(serde_json::to_string(&Priority::None).unwrap(), r#""none""#);
         assert_eq!(serde_json::to_string(&Status::Solved).unwrap(), r#""solved""#);
         assert!(serde_json::from_str::<Status>(r#""hold""#).is_err());
+    }
+
+    #[test]
+    fn priority_and_status_read_what_people_type() {
+        for (text, priority) in [("High", Priority::High), (" urgent ", Priority::Urgent), ("NONE", Priority::None)] {
+            assert_eq!(text.parse::<Priority>().unwrap(), priority, "{text:?}");
+            assert_eq!(serde_json::from_value::<Priority>(serde_json::json!(text)).unwrap(), priority);
+        }
+        for status in Status::ALL {
+            assert_eq!(status.as_str().to_uppercase().parse::<Status>().unwrap(), *status);
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        }
+        let err = serde_json::from_str::<Priority>(r#""medium""#).unwrap_err().to_string();
+        assert!(err.contains("unknown variant `medium`, expected one of `none`, `low`"), "{err}");
+        assert!(serde_json::from_str::<Priority>("3").is_err());
+        assert_eq!("".parse::<Status>().unwrap_err().expected(), ["new", "open", "pending", "solved", "closed"]);
     }
 }

@@ -11,6 +11,7 @@ mod auth;
 mod contact;
 mod date;
 mod envelope;
+mod form;
 mod id;
 mod interaction;
 
@@ -20,4 +21,5 @@ pub use auth::AuthValidation;
 pub use contact::{Contact, ContactPage, ContactSyncMeta, SyncSituation};
 pub use date::{DateParseError, TalkdeskDate};
 pub use envelope::{Envelope, NoData, NoMeta};
-pub use interaction::{Interaction, InteractionData, InteractionMeta, Priority, Status};
+pub(crate) use form::FormFields;
+pub use interaction::{Interaction, InteractionData, InteractionMeta, ParseVariantError, Priority, Status};

@@ -128,7 +128,7 @@ impl<T> TestResponse<T> {
 }
 
 impl<T: DeserializeOwned> TestResponse<T> {
-    /// The body as the endpoint's protocol type ([`ContactPage`], `Vec<Interaction>`…).
+    /// The body as the endpoint's protocol type ([`ContactPage`](crate::ContactPage), `Vec<Interaction>`…).
     pub fn json(&self) -> Result<T, serde_json::Error> {
         self.json_as()
     }

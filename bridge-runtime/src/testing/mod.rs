@@ -50,6 +50,7 @@ mod exchange;
 mod oauth;
 mod report;
 mod simulator;
+mod synced;
 mod transport;
 
 pub use checks::CheckpointOrder;
@@ -61,4 +62,5 @@ pub use exchange::{TestRequest, TestResponse};
 pub use oauth::{OAuth, Refreshed};
 pub use report::{Check, CheckId, Outcome, Report, Section};
 pub use simulator::{ActionProbe, Progress, Simulator, SourceChange, DEFAULT_MAX_PAGES};
+pub use synced::{SyncAll, SyncFailure, SyncTruth, SyncedAgents, SyncedContacts};
 pub use transport::{HttpTransport, InProcessTransport, Transport, TransportError, DEFAULT_TIMEOUT};
