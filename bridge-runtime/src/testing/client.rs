@@ -26,7 +26,6 @@
 //! ```
 
 use super::exchange::{TestRequest, TestResponse};
-use super::synced::SyncAll;
 use super::transport::{HttpTransport, InProcessTransport, Transport, TransportError};
 use crate::builder::Bridge;
 use crate::endpoint::EndpointKind;
@@ -177,36 +176,6 @@ impl TestClient {
     /// An authorization validation request.
     pub fn auth_validation(&self) -> Call<AuthValidationCall> {
         self.call(Method::POST, self.paths.auth_validation.clone())
-    }
-
-    /// A whole synchronization, followed page by page as Talkdesk does: `.contacts()` or `.agents()` (see
-    /// [`SyncAll`]). The answer holds every page, the checkpoint, and each contact once.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// use bridge::sync::Paged;
-    /// use bridge::testing::TestClient;
-    /// use bridge::{Auth, Bridge, Contact, ContactPage, ContactSyncMeta, Error};
-    ///
-    /// #[bridge::contact_retriever]
-    /// async fn contacts(_auth: Auth<serde_json::Value>, meta: ContactSyncMeta) -> Result<ContactPage, Error> {
-    ///     let after = meta.offset_as::<u32>()?.unwrap_or(0);
-    ///     let page = Paged::new((after + 1..=7.min(after + 3)).collect(), 2);
-    ///     let next = page.next_offset(|n| *n);
-    ///     let last = page.items.last().copied().unwrap_or(after);
-    ///     let contacts = page.items.iter().map(|n| Contact::new(n.to_string(), format!("Customer {n}"))).collect();
-    ///     let answer = ContactPage::new(contacts, last.to_string());
-    ///     Ok(match next { Some(offset) => answer.next_offset(offset), None => answer })
-    /// }
-    ///
-    /// let client = TestClient::new(Bridge::new().endpoint(contacts {})).unwrap();
-    /// let synced = client.sync_all().auth(serde_json::json!({})).contacts().await.unwrap();
-    /// assert_eq!((synced.pages(), synced.checkpoint(), synced.contacts().len()), (4, "7", 7));
-    /// # }
-    /// ```
-    pub fn sync_all(&self) -> SyncAll<'_> {
-        SyncAll::new(self)
     }
 
     /// A contact synchronization request (an initial sync's first page until told otherwise).
