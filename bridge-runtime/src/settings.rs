@@ -470,6 +470,19 @@ mod tests {
     }
 
     #[test]
+    fn the_defaults_are_those_the_readme_documents() {
+        assert_eq!(DEFAULT_BODY_LIMIT, 1_048_576, "1 MiB");
+        assert_eq!(DEFAULT_MAX_HEADER_BYTES, 65_536, "64 KiB");
+        assert_eq!(DEFAULT_MAX_IN_FLIGHT, 1024);
+        assert_eq!(DEFAULT_DEADLINE, Duration::from_secs(25));
+        assert_eq!(DEFAULT_DRAIN_DELAY, Duration::from_secs(5));
+        assert_eq!(DEFAULT_SHUTDOWN_GRACE, Duration::from_secs(30));
+        let documented = |name: &str| VARIABLES.iter().find(|v| v.name == name).unwrap().default;
+        assert_eq!(documented("BRIDGE_BODY_LIMIT"), "1 MiB");
+        assert_eq!(documented("BRIDGE_MAX_HEADER_BYTES"), "64 KiB");
+    }
+
+    #[test]
     fn nothing_set_is_every_default() {
         let settings = Settings::new().overlay(env(&[])).unwrap();
         assert_eq!(settings.addr_value(), "127.0.0.1:3000".parse().unwrap());
