@@ -13,7 +13,7 @@
 //!         let state_2 = state(ctx, Witness::new())?;                    // on `Client`: Clone + Send + Sync
 //!         mount(
 //!             ctx,
-//!             Witness::<kind::InteractionRetrieval>::new(),            // the kind: its meta, data, answer
+//!             Witness::<kind::interaction_retriever>::new(),           // the kind: its meta, data, answer
 //!             Witness::new(),                                          // on `Creds`: Deserialize
 //!             Witness::<InteractionData>::new(),                       // the request's `data`
 //!             Witness::new(),                                          // on the return type
@@ -320,7 +320,7 @@ fn full_endpoint(kind: Kind, route: &Route, valid: &Valid<'_>) -> TokenStream {
     });
     witnesses.push(witness(valid.output));
     let mount = exports::mount(at);
-    let kind_marker = exports::kind_marker(kind.runtime_variant(), at);
+    let kind_marker = exports::kind_marker(kind.macro_name(), at);
 
     let endpoint_trait = exports::endpoint_trait(at);
     let endpoint_info = exports::endpoint_info(at);

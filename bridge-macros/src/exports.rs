@@ -69,7 +69,7 @@ pub(crate) fn contract_fn(name: &str, span: Span) -> TokenStream {
     quote_spanned!(span=> __bridge_private::#ident)
 }
 
-/// The marker type of an endpoint kind (`kind::ContactSync`), named as the variant of `EndpointKind`.
+/// The marker type of an endpoint kind (`kind::contact_retriever`), named after the kind's macro.
 pub(crate) fn kind_marker(variant: &str, span: Span) -> TokenStream {
     let ident = format_ident!("{}", variant, span = span);
     quote_spanned!(span=> __bridge_private::kind::#ident)

@@ -20,7 +20,7 @@ impl Kind {
         &KINDS[self as usize]
     }
 
-    /// The macro's name, as users write it.
+    /// The macro's name, as users write it; it also names the kind's marker type in the runtime's contract.
     pub(crate) fn macro_name(self) -> &'static str {
         self.spec().macro_name
     }
@@ -35,7 +35,7 @@ impl Kind {
         self.spec().role_with_article
     }
 
-    /// The variant of `bridge::EndpointKind`, which also names the kind's marker type in the runtime's contract.
+    /// The variant of `bridge::EndpointKind`.
     pub(crate) fn runtime_variant(self) -> &'static str {
         self.spec().variant
     }

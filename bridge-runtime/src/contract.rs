@@ -18,8 +18,8 @@
 //! | requirement                                              | checked by                                     | reported on         |
 //! |----------------------------------------------------------|------------------------------------------------|---------------------|
 //! | the `T` of `Auth<T>` is `Deserialize + Send + 'static`   | [`AuthType`] bound of [`mount`]                | that `T`            |
-//! | the `T` of `Data<T>` is `Deserialize + Send + 'static`   | [`InputType`], through [`InputsOf`]`<Action>`  | that `T`            |
-//! | the return type is the endpoint's `Result`               | the kind's own trait, through [`Answers`]      | the return type     |
+//! | the `T` of `Data<T>` is `Deserialize + Send + 'static`   | [`InputType`], through [`InputsOf`]            | that `T`            |
+//! | the return type is the endpoint's `Result`               | [`Answers`], through the kind's own trait      | the return type     |
 //! | the `T` of `State<T>` is `Clone + Send + Sync + 'static` | [`StateType`] bound of [`state`]               | that `T`            |
 //! | the handler's future is `Send`                           | [`handler_future`]                             | the function's name |
 //! | any other parameter type implements `FromRequest`        | [`FromRequest`] bound of [`extract`]           | that type           |
@@ -179,8 +179,14 @@ pub trait Kind: Send + Sync + 'static {
 /// the author's own type (checked by [`InputType`]).
 pub trait InputsOf<K: Kind>: DeserializeOwned + Send + 'static {}
 
-/// What a handler of kind `K` may return. Each kind implements it through a trait of its own (its message names
-/// what that kind returns), so that a wrong return type is reported in the kind's words.
+/// What a handler of kind `K` may return, through a trait of the kind's own whose impls rustc lists when a
+/// handler returns something else. The kinds' marker types are named after their macros, so that the message
+/// reads `… is not what a #[bridge::action_executor] handler returns`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not what a `#[bridge::{K}]` handler returns",
+    label = "a `#[bridge::{K}]` handler returns `Result<T, E>`, with `T` one of the types listed below",
+    note = "`E` is `bridge::Error`, or an error type that converts into it (`impl From<E> for bridge::Error`)"
+)]
 pub trait Answers<K: Kind>: HandlerResult {}
 
 /// Defines each endpoint kind once: its marker type (in [`kind`]), its `meta`, its `data`, and what its handler
@@ -188,90 +194,75 @@ pub trait Answers<K: Kind>: HandlerResult {}
 macro_rules! kinds {
     ($(
         $(#[$doc:meta])*
-        $kind:ident {
+        $kind:ident as $marker:ident {
             meta: $meta:ty,
             data: [$($data:ty),*],
             returns: $result:ident for [$($ok:ty),+],
-            message: $message:tt,
-            label: $label:tt,
         }
     )*) => {
-        /// The five endpoint kinds, one marker type each, named as the variants of [`EndpointKind`].
+        /// The five endpoint kinds, one marker type each, named after the macro that declares a handler of the kind
+        /// (so that rustc's messages, which name the marker, read as the attribute the user wrote).
+        #[allow(non_camel_case_types)]
         pub mod kind {
             $(
                 $(#[$doc])*
-                pub struct $kind;
+                pub struct $marker;
             )*
         }
         $(
-            impl Kind for kind::$kind {
+            impl Kind for kind::$marker {
                 const KIND: EndpointKind = EndpointKind::$kind;
                 type Meta = $meta;
             }
 
-            $(impl InputsOf<kind::$kind> for $data {})*
+            $(impl InputsOf<kind::$marker> for $data {})*
 
-            #[doc = concat!("What a handler of kind [`", stringify!($kind), "`](kind::", stringify!($kind), ") returns.")]
-            #[diagnostic::on_unimplemented(
-                message = $message,
-                label = $label,
-                note = "`E` is `bridge::Error`, or an error type that converts into it (`impl From<E> for bridge::Error`)"
-            )]
+            #[doc = concat!("What a `#[bridge::", stringify!($marker), "]` handler returns.")]
             pub trait $result: HandlerResult {}
 
             $(impl<E: Into<Error>> $result for Result<$ok, E> {})+
 
-            impl<R: $result> Answers<kind::$kind> for R {}
+            impl<R: $result> Answers<kind::$marker> for R {}
         )*
     };
 }
 
 kinds! {
     /// Authorization validation, answered by an `#[bridge::auth_validator]`.
-    AuthValidation {
+    AuthValidation as auth_validator {
         meta: NoMeta,
         data: [NoData],
         returns: AuthValidatorResult for [(), AuthValidation],
-        message: "`{Self}` is not what an auth validator returns",
-        label: "an auth validator returns `Result<(), E>` or `Result<bridge::AuthValidation, E>`",
     }
     /// Contact synchronization, answered by a `#[bridge::contact_retriever]`.
-    ContactSync {
+    ContactSync as contact_retriever {
         meta: ContactSyncMeta,
         data: [NoData],
         returns: ContactRetrieverResult for [ContactPage],
-        message: "`{Self}` is not what a contact retriever returns",
-        label: "a contact retriever returns `Result<bridge::ContactPage, E>`",
     }
     /// Interaction retrieval, answered by an `#[bridge::interaction_retriever]`.
-    InteractionRetrieval {
+    InteractionRetrieval as interaction_retriever {
         meta: InteractionMeta,
         data: [InteractionData],
         returns: InteractionRetrieverResult for [Vec<Interaction>],
-        message: "`{Self}` is not what an interaction retriever returns",
-        label: "an interaction retriever returns `Result<Vec<bridge::Interaction>, E>`",
     }
     /// An action, answered by an `#[bridge::action_executor]`: its `data` is the author's inputs type, or none
     /// (see the impl of `InputsOf` below).
-    Action {
+    Action as action_executor {
         meta: ActionMeta,
         data: [],
         returns: ActionExecutorResult for [ActionOutcome],
-        message: "`{Self}` is not what an action executor returns",
-        label: "an action executor returns `Result<bridge::ActionOutcome, E>`",
     }
     /// Agent synchronization, answered by an `#[bridge::agent_retriever]`.
-    AgentSync {
+    AgentSync as agent_retriever {
         meta: AgentSyncMeta,
         data: [NoData],
         returns: AgentRetrieverResult for [AgentPage, Vec<Agent>],
-        message: "`{Self}` is not what an agent retriever returns",
-        label: "an agent retriever returns `Result<bridge::AgentPage, E>` or `Result<Vec<bridge::Agent>, E>`",
     }
 }
 
 /// An action's `data` is the author's inputs type (`NoData` when it takes none), checked by [`InputType`].
-impl<D: InputType> InputsOf<kind::Action> for D {}
+impl<D: InputType> InputsOf<kind::action_executor> for D {}
 
 /// Mounts a handler of kind `K`: `kind` names the kind, `auth` witnesses the `T` of `Auth<T>`, `inputs` the type of
 /// the request's `data` (the `T` of `Data<T>` for an action), `result` the return type, and `handler` calls the

@@ -20,7 +20,7 @@
 //! own configuration example (`/interaction_update` included).
 //!
 //! What a kind's handler receives and returns is typed once more in the runtime, by `kinds!` in `contract.rs`
-//! (its marker type is named after `variant`); the macros take the parameters a kind accepts, the usage message
+//! (its marker type is named after `macro_name`); the macros take the parameters a kind accepts, the usage message
 //! and the attribute keys from the rows below.
 
 /// One endpoint kind: its names, and what its handler takes and returns.
