@@ -3,11 +3,9 @@
 //! never move backwards, nothing lost or repeated between an initial and an incremental sync), Zendesk's ways of
 //! failing, and the account label that must never send a request anywhere else.
 
-#[path = "../examples/zendesk/main.rs"]
-#[allow(dead_code)]
-mod example;
+use crate::zendesk_example as example;
 
-mod common;
+use crate::common;
 
 use bridge::http::BaseUrl;
 use bridge::RunningBridge;
@@ -929,7 +927,8 @@ async fn an_account_that_is_not_one_dns_label_is_a_400_and_nothing_is_sent() {
 
 #[tokio::test]
 async fn the_token_never_appears_in_a_log_line_or_an_answer() {
-    // Global, so that every test of this file logs here too: they all use the same token.
+    // Global (shared by the whole test binary), so that every test that runs from now on logs here too: the Zendesk
+    // tests all use the same token.
     let logs = Captured::install();
     let env = setup_with(Fake::sample(5), |c| c.timeout = Duration::from_millis(300)).await;
     let mut answers = String::new();

@@ -2,11 +2,9 @@
 //! JSON Schemas (written from Talkdesk's configuration reference, see `docs/configuration.md`), and refused at
 //! start-up when the metadata is not.
 
-#[path = "../examples/minimal.rs"]
-#[allow(dead_code)]
-mod minimal;
+use crate::minimal;
 
-mod common;
+use crate::common;
 
 use common::schemas::{assert_valid, schema};
 use common::talkdesk_examples;

@@ -1,11 +1,9 @@
 //! Random JSON thrown at every endpoint of the minimal example over real HTTP: every answer is a 2xx or a 4xx with
 //! a JSON content type, never a 5xx (a 5xx would mean the framework failed on input it should have refused).
 
-#[path = "../examples/minimal.rs"]
-#[allow(dead_code)]
-mod minimal;
+use crate::minimal;
 
-mod common;
+use crate::common;
 
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};

@@ -3,11 +3,9 @@
 //! bridge's public URL, only those it mounts), the same `create_ticket` action and inputs, valid against the
 //! project's JSON Schemas. Both in-process and through the real binary's `configuration` subcommand.
 
-#[path = "../examples/zendesk/main.rs"]
-#[allow(dead_code)]
-mod example;
+use crate::zendesk_example as example;
 
-mod common;
+use crate::common;
 
 use common::schemas::assert_valid;
 use common::talkdesk_examples;

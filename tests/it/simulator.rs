@@ -5,13 +5,9 @@
 //! typed API can produce are `#[bridge::…]` handlers; malformed shapes it cannot produce are hand-written warp
 //! filters, called in process or served on 127.0.0.1 and reached over HTTP.
 
-#[path = "../examples/minimal.rs"]
-#[allow(dead_code)]
-mod minimal;
+use crate::minimal;
 
-#[path = "../examples/conformance.rs"]
-#[allow(dead_code)]
-mod conformance;
+use crate::conformance;
 
 use bridge::testing::{ActionProbe, CheckId, Outcome, Report, Simulator, TestClient};
 use bridge::{

@@ -2,9 +2,7 @@
 //! client, axum (mounted under a prefix with `nest_service`), warp (`into_warp_filter`) or a plain hyper server — so request ids, load
 //! shedding and the inbound token hold everywhere, and the Talkdesk simulator passes through each.
 
-#[path = "../examples/minimal.rs"]
-#[allow(dead_code)]
-mod minimal;
+use crate::minimal;
 
 use bridge::testing::{ActionProbe, Simulator, TestClient};
 use bridge::{ActionOutcome, Auth, Bridge, Error, Secret, State};

@@ -2,9 +2,7 @@
 //! with the typed request builders, and the answers read as protocol types or raw JSON. The same calls over HTTP
 //! answer the same.
 
-#[path = "../examples/minimal.rs"]
-#[allow(dead_code)]
-mod minimal;
+use crate::minimal;
 
 use bridge::testing::{Paths, TestClient};
 use bridge::{ActionOutcome, AgentPage, Auth, Bridge, Contact, ContactPage, ContactSyncMeta, Error, Interaction};

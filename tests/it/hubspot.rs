@@ -4,15 +4,11 @@
 //! interaction; both actions; owners across pages; the `401` that means only "HubSpot refused the token"; the
 //! fake's answers against HubSpot's own schemas; and every command the demo prints.
 
-#[path = "../examples/hubspot/main.rs"]
-#[allow(dead_code)]
-mod example;
+use crate::hubspot_example as example;
 
-#[path = "../examples/conformance.rs"]
-#[allow(dead_code)]
-mod conformance;
+use crate::conformance;
 
-mod common;
+use crate::common;
 
 use bridge::http::{Backoff, BaseUrl};
 use bridge::RunningBridge;
@@ -1023,7 +1019,7 @@ async fn the_simulator_catches_a_bridge_that_answers_401_to_a_429() {
 
 #[tokio::test]
 async fn the_token_never_appears_in_a_log_line_or_an_answer() {
-    // Global, so that every test of this file logs here too.
+    // Global (shared by the whole test binary), so that every test that runs from now on logs here too.
     let logs = common::logs::Captured::install();
     let env = setup_with(Fake::sample(5), |c| c.timeout = Duration::from_millis(300)).await;
     let token = env.token.lock().unwrap().clone();

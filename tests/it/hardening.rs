@@ -1,7 +1,7 @@
 //! Production hardening over real HTTP: request ids, deadlines, load shedding, the inbound token, graceful
 //! shutdown with a request in flight.
 
-mod common;
+use crate::common;
 
 use bridge::{ActionOutcome, Auth, Bridge, Data, Error, Secret, State};
 use common::{get, post, send, start};

@@ -2,7 +2,7 @@
 //! line per request on stderr, as text without colours when stderr is not a terminal, as JSON lines with
 //! `BRIDGE_LOG_FORMAT=json`, filtered by `RUST_LOG`; and an exit after SIGTERM, once drained.
 
-mod common;
+use crate::common;
 
 use common::child::{example_binary, Running};
 use serde_json::Value;

@@ -5,10 +5,10 @@ use serde_json::Value;
 
 /// The example integration: Talkdesk's Zendesk configuration.
 pub fn zendesk_integration() -> Value {
-    serde_json::from_str(include_str!("../vectors/zendesk_integration.json")).expect("valid JSON")
+    serde_json::from_str(include_str!("../../vectors/zendesk_integration.json")).expect("valid JSON")
 }
 
 /// The example action: Zendesk's `create_ticket`.
 pub fn zendesk_action() -> Value {
-    serde_json::from_str(include_str!("../vectors/zendesk_action.json")).expect("valid JSON")
+    serde_json::from_str(include_str!("../../vectors/zendesk_action.json")).expect("valid JSON")
 }

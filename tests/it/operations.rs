@@ -2,11 +2,9 @@
 //! each request, refusal, shed request, deadline expiry, contact page and external call; a W3C `traceparent` sent to
 //! the bridge reaches the (fake) Zendesk on every call the request makes; `GET /ready` answers beside `/health`.
 
-#[path = "../examples/zendesk/main.rs"]
-#[allow(dead_code)]
-mod example;
+use crate::zendesk_example as example;
 
-mod common;
+use crate::common;
 
 use bridge::http::BaseUrl;
 use bridge::{Auth, Bridge, ContactPage, ContactSyncMeta, Error, Interaction, InteractionData, InteractionMeta};

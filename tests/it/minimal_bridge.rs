@@ -1,11 +1,9 @@
 //! The minimal example, started on 127.0.0.1:0 and driven over real HTTP with the protocol's own JSON examples
 //! (from Talkdesk's documentation), the four contact-sync situations and the request mistakes a bridge must name.
 
-#[path = "../examples/minimal.rs"]
-#[allow(dead_code)]
-mod minimal;
+use crate::minimal;
 
-mod common;
+use crate::common;
 
 use common::{contact_ids, get, post, send, start};
 use minimal::{Service, CONTACT_PAGE};

@@ -2,11 +2,9 @@
 //! contact-sync guarantees when another writer changes the data between syncs, the database never blocking the
 //! async workers, the Talkdesk simulator, and the example's binary (its command line and its documents).
 
-#[path = "../examples/sqlite/main.rs"]
-#[allow(dead_code)]
-mod example;
+use crate::sqlite_example as example;
 
-mod common;
+use crate::common;
 
 use bridge::testing::{ActionProbe, Simulator, TestClient};
 use bridge::RunningBridge;

@@ -1,7 +1,7 @@
 //! With logging at its most verbose (TRACE, every crate), no auth value appears anywhere in the captured logs or in
 //! the answers: not for good requests, malformed ones, handler errors or handler panics.
 
-mod common;
+use crate::common;
 
 use bridge::{ActionOutcome, Auth, Bridge, Data, Error, Secret};
 use common::logs::Captured;

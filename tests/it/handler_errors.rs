@@ -1,6 +1,6 @@
 //! Each error a handler can return, over real HTTP: its status, its JSON body, and no auth value in it.
 
-mod common;
+use crate::common;
 
 use bridge::{ActionOutcome, Auth, Bridge, Data, Error, Secret};
 use common::{post, send, start};
