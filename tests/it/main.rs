@@ -15,7 +15,8 @@
 //!   for leaks is installed once, by [`common::logs::Captured::install`], never with `.init()` in a test;
 //! - a test that needs the process to itself stays a file of its own directly in `tests/`: `tests/drain.rs` sends
 //!   SIGTERM to its own process, and `run_until_signal` installs the default global subscriber;
-//!   `tests/ui.rs` is the compile-fail suite (trybuild).
+//! - a compile-fail fixture goes in `bridge-macros/tests/ui/` (see its README): trybuild builds the fixtures with
+//!   that crate's few dev-dependencies, not with the many of this binary.
 //!
 
 mod common;

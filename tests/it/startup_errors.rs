@@ -1,6 +1,6 @@
 //! Mistakes the macros cannot see, because they span several handlers or depend on what `main` mounts: the
 //! bridge refuses to start, with an error that names the handlers and types involved. (Compile-time mistakes are
-//! covered by `tests/ui.rs`.)
+//! covered by `bridge-macros/tests/ui.rs`.)
 
 use bridge::{ActionOutcome, Auth, Bridge, BuildError, ContactPage, Error, State};
 
