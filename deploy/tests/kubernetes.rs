@@ -3,7 +3,7 @@
 //! a cluster; and the manifests agree with each other and with what the Zendesk example binary serves — the
 //! binary is started with the manifests' environment and probed on the manifests' paths and ports.
 
-#[path = "../../tests/common/child.rs"]
+#[path = "../../tests/it/common/child.rs"]
 mod child;
 
 use child::{example_binary, Running};

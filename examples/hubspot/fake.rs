@@ -1,5 +1,5 @@
 //! A fake HubSpot account, in memory, served by warp on 127.0.0.1: what `--demo` runs against, and what
-//! `tests/hubspot.rs` drives the bridge against, over real HTTP.
+//! `tests/it/hubspot.rs` drives the bridge against, over real HTTP.
 //!
 //! It serves the calls the bridge makes, with the shapes of HubSpot's OpenAPI descriptions (the tests check its
 //! answers against trimmed fragments of them, `examples/hubspot/schemas.json`), and behaves as HubSpot does where a

@@ -1,5 +1,5 @@
 //! A fake Zendesk Support account, in memory, served by warp on 127.0.0.1: what `--demo` runs against, and what the
-//! integration tests (`tests/zendesk.rs`) drive the bridge against, over real HTTP.
+//! integration tests (`tests/it/zendesk.rs`) drive the bridge against, over real HTTP.
 //!
 //! It serves the calls the bridge makes, with the shapes of Zendesk's `support-oas.yaml`, and behaves as Zendesk
 //! does where a bridge can get it wrong:
