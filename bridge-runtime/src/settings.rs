@@ -631,6 +631,9 @@ mod tests {
         assert!(bytes("KiB").is_err());
         assert!(bytes(&format!("{}MiB", usize::MAX)).is_err(), "an overflow is refused, not wrapped");
         assert_eq!(parse_count("BRIDGE_MAX_IN_FLIGHT", "1").unwrap(), 1);
+        for (text, format) in [("text", LogFormat::Text), (" Text ", LogFormat::Text), ("json", LogFormat::Json)] {
+            assert_eq!(parse_log_format("BRIDGE_LOG_FORMAT", text).unwrap(), format, "{text}");
+        }
     }
 
     #[test]

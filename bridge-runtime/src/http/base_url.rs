@@ -257,6 +257,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn reads_an_operators_override_from_the_value_the_program_read() {
+        let read = |value| BaseUrl::from_variable("ZENDESK_BASE_URL", value);
+        assert_eq!(read(Some("http://127.0.0.1:8080")).unwrap().unwrap().as_url().as_str(), "http://127.0.0.1:8080/");
+        assert_eq!(read(Some(" http://a.example ")).unwrap().unwrap().to_string(), "http://a.example/");
+        assert_eq!(read(Some("   ")), Ok(None));
+        assert_eq!(read(Some("")), Ok(None));
+        assert_eq!(read(None), Ok(None));
+        let err = read(Some("ftp://a.example")).unwrap_err();
+        assert_eq!(err.to_string(), "ZENDESK_BASE_URL: invalid base URL: the scheme must be http or https");
+    }
+
+    #[test]
+    fn refuses_credentials_in_either_part() {
+        for url in ["https://user@a.example", "https://:pw@a.example", "https://user:pw@a.example"] {
+            let err = BaseUrl::parse(url).unwrap_err();
+            assert_eq!(err.to_string(), "invalid base URL: it may not carry credentials", "{url}");
+        }
+    }
+
+    #[test]
+    fn prints_the_url_and_its_override() {
+        let base = BaseUrl::parse("https://a.example/v2").unwrap();
+        assert_eq!(format!("{base:?}"), "BaseUrl(\"https://a.example/v2/\")");
+        let tenants = TenantUrl::new("zendesk.com");
+        assert_eq!(tenants.override_base(), None);
+        let moved = tenants.with_override(base.clone());
+        assert_eq!(moved.override_base(), Some(&base));
+    }
+
+    #[test]
     fn labels() {
         for good in ["acme", "a", "a-b", "0", "xn--caf-dma", &"a".repeat(63)] {
             assert_eq!(check_label(good).as_deref(), Ok(good), "{good}");
