@@ -321,6 +321,8 @@ fn full_endpoint(kind: Kind, route: &Route, valid: &Valid<'_>) -> TokenStream {
     witnesses.push(witness(valid.output));
     let mount = exports::mount(at);
     let kind_marker = exports::kind_marker(kind.macro_name(), at);
+    // Spanned over the return type: the kind's bound on it is reported there.
+    let kind_witness = spanned_over(quote!(#witness_type::<#kind_marker>::new()), valid.output);
 
     let endpoint_trait = exports::endpoint_trait(at);
     let endpoint_info = exports::endpoint_info(at);
@@ -355,7 +357,7 @@ fn full_endpoint(kind: Kind, route: &Route, valid: &Valid<'_>) -> TokenStream {
                 #(#state_lookups)*
                 #mount(
                     #ctx,
-                    #witness_type::<#kind_marker>::new(),
+                    #kind_witness,
                     #(#witnesses,)*
                     #handler,
                 )

@@ -19,7 +19,7 @@
 //! |----------------------------------------------------------|------------------------------------------------|---------------------|
 //! | the `T` of `Auth<T>` is `Deserialize + Send + 'static`   | [`AuthType`] bound of [`mount`]                | that `T`            |
 //! | the `T` of `Data<T>` is `Deserialize + Send + 'static`   | [`InputType`], through [`InputsOf`]            | that `T`            |
-//! | the return type is the endpoint's `Result`               | [`Answers`], through the kind's own trait      | the return type     |
+//! | the return type is the endpoint's `Result`               | the kind's own trait, through [`Accepts`]      | the return type     |
 //! | the `T` of `State<T>` is `Clone + Send + Sync + 'static` | [`StateType`] bound of [`state`]               | that `T`            |
 //! | the handler's future is `Send`                           | [`handler_future`]                             | the function's name |
 //! | any other parameter type implements `FromRequest`        | [`FromRequest`] bound of [`extract`]           | that type           |
@@ -179,15 +179,15 @@ pub trait Kind: Send + Sync + 'static {
 /// the author's own type (checked by [`InputType`]).
 pub trait InputsOf<K: Kind>: DeserializeOwned + Send + 'static {}
 
-/// What a handler of kind `K` may return, through a trait of the kind's own whose impls rustc lists when a
-/// handler returns something else. The kinds' marker types are named after their macros, so that the message
-/// reads `… is not what a #[bridge::action_executor] handler returns`.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not what a `#[bridge::{K}]` handler returns",
-    label = "a `#[bridge::{K}]` handler returns `Result<T, E>`, with `T` one of the types listed below",
-    note = "`E` is `bridge::Error`, or an error type that converts into it (`impl From<E> for bridge::Error`)"
-)]
-pub trait Answers<K: Kind>: HandlerResult {}
+/// A kind whose handlers may return `R`: each kind accepts what its own trait (`ActionExecutorResult`, …) is
+/// implemented for. The bound is on the kind, not on `R`, so that rustc reports a wrong return type with that
+/// trait's message, in the kind's words ("… is not what an action executor returns").
+pub trait Accepts<R>: Kind {
+    /// The success of the result.
+    type Ok: Reply;
+    /// The result, with its error converted.
+    fn into_result(result: R) -> Result<Self::Ok, Error>;
+}
 
 /// Defines each endpoint kind once: its marker type (in [`kind`]), its `meta`, its `data`, and what its handler
 /// returns, with the message rustc prints when a handler returns something else.
@@ -198,6 +198,8 @@ macro_rules! kinds {
             meta: $meta:ty,
             data: [$($data:ty),*],
             returns: $result:ident for [$($ok:ty),+],
+            message: $message:tt,
+            label: $label:tt,
         }
     )*) => {
         /// The five endpoint kinds, one marker type each, named after the macro that declares a handler of the kind
@@ -218,11 +220,22 @@ macro_rules! kinds {
             $(impl InputsOf<kind::$marker> for $data {})*
 
             #[doc = concat!("What a `#[bridge::", stringify!($marker), "]` handler returns.")]
+            #[diagnostic::on_unimplemented(
+                message = $message,
+                label = $label,
+                note = "`E` is `bridge::Error`, or an error type that converts into it (`impl From<E> for bridge::Error`)"
+            )]
             pub trait $result: HandlerResult {}
 
             $(impl<E: Into<Error>> $result for Result<$ok, E> {})+
 
-            impl<R: $result> Answers<kind::$marker> for R {}
+            impl<R: $result> Accepts<R> for kind::$marker {
+                type Ok = R::Ok;
+
+                fn into_result(result: R) -> Result<R::Ok, Error> {
+                    result.into_result()
+                }
+            }
         )*
     };
 }
@@ -233,18 +246,24 @@ kinds! {
         meta: NoMeta,
         data: [NoData],
         returns: AuthValidatorResult for [(), AuthValidation],
+        message: "`{Self}` is not what an auth validator returns",
+        label: "an auth validator returns `Result<(), E>` or `Result<bridge::AuthValidation, E>`",
     }
     /// Contact synchronization, answered by a `#[bridge::contact_retriever]`.
     ContactSync as contact_retriever {
         meta: ContactSyncMeta,
         data: [NoData],
         returns: ContactRetrieverResult for [ContactPage],
+        message: "`{Self}` is not what a contact retriever returns",
+        label: "a contact retriever returns `Result<bridge::ContactPage, E>`",
     }
     /// Interaction retrieval, answered by an `#[bridge::interaction_retriever]`.
     InteractionRetrieval as interaction_retriever {
         meta: InteractionMeta,
         data: [InteractionData],
         returns: InteractionRetrieverResult for [Vec<Interaction>],
+        message: "`{Self}` is not what an interaction retriever returns",
+        label: "an interaction retriever returns `Result<Vec<bridge::Interaction>, E>`",
     }
     /// An action, answered by an `#[bridge::action_executor]`: its `data` is the author's inputs type, or none
     /// (see the impl of `InputsOf` below).
@@ -252,12 +271,16 @@ kinds! {
         meta: ActionMeta,
         data: [],
         returns: ActionExecutorResult for [ActionOutcome],
+        message: "`{Self}` is not what an action executor returns",
+        label: "an action executor returns `Result<bridge::ActionOutcome, E>`",
     }
     /// Agent synchronization, answered by an `#[bridge::agent_retriever]`.
     AgentSync as agent_retriever {
         meta: AgentSyncMeta,
         data: [NoData],
         returns: AgentRetrieverResult for [AgentPage, Vec<Agent>],
+        message: "`{Self}` is not what an agent retriever returns",
+        label: "an agent retriever returns `Result<bridge::AgentPage, E>` or `Result<Vec<bridge::Agent>, E>`",
     }
 }
 
@@ -276,10 +299,10 @@ pub fn mount<K, A, D, R, H>(
     handler: H,
 ) -> Mounted
 where
-    K: Kind,
+    K: Accepts<R>,
     A: AuthType,
     D: InputsOf<K>,
-    R: Answers<K> + 'static,
+    R: Send + 'static,
     H: Fn(Envelope<A, K::Meta, D>, RequestParts) -> Extraction<R> + Send + Sync + 'static,
 {
     let _ = (kind, auth, inputs, result);
@@ -291,7 +314,7 @@ where
                 Extraction::Ready(future) => future,
                 Extraction::Extracting(extracting) => extracting.await?,
             };
-            future.await.into_result()
+            K::into_result(future.await)
         }
     }))
 }

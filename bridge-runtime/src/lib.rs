@@ -91,9 +91,9 @@ pub mod __private {
         AuthFields as AuthFieldsTrait,
     };
     pub use crate::contract::{
-        did_not_compile, extract, extracting, handler_future, kind, mount, ready, state, ActionExecutorResult,
-        AgentRetrieverResult, Answers, AuthType, AuthValidatorResult, ContactRetrieverResult, Extraction,
-        HandlerFuture, HandlerResult, InputType, InputsOf, InteractionRetrieverResult, Kind, StateHandle, StateType,
+        did_not_compile, extract, extracting, handler_future, kind, mount, ready, state, Accepts, ActionExecutorResult,
+        AgentRetrieverResult, AuthType, AuthValidatorResult, ContactRetrieverResult, Extraction, HandlerFuture,
+        HandlerResult, InputType, InputsOf, InteractionRetrieverResult, Kind, StateHandle, StateType,
     };
     pub use crate::decode::decode_request;
     pub use crate::endpoint::{EndpointInfo, EndpointKind};
