@@ -45,8 +45,8 @@ async fn no_auth_value_in_logs_or_answers() {
         format!(r#"{{{auth}, "data": {{"what": "fail"}}}}"#),
         format!(r#"{{{auth}, "data": {{"what": "invalid"}}}}"#),
         format!(r#"{{{auth}, "data": {{"what": "panic"}}}}"#),
-        format!(r#"{{{auth}, "data": {{"what": 7}}}}"#),
-        format!(r#"{{{auth}, "data": {{"what": "ok"}}"#), // truncated JSON
+        format!(r#"{{{auth}, "data": {{"what": true}}}}"#), // a boolean is not text (a number is)
+        format!(r#"{{{auth}, "data": {{"what": "ok"}}"#),   // truncated JSON
         format!(r#"{{"auth": {{"token": ["{SECRET}"]}}}}"#), // wrong type, value quoted by serde
         format!(r#"{{"auth": {{"token": {{"{SECRET}": 1}}}}}}"#), // the secret as a key
         format!(r#"{{{auth}, "data": {{"what": "ok"}}, "auth": {{}}}}"#), // duplicated section
