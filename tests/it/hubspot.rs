@@ -22,7 +22,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Small limits and short waits, so that failures show within the test's time.
-fn test_config() -> Config {
+pub(crate) fn test_config() -> Config {
     Config {
         base_url: None,
         timeout: Duration::from_secs(2),

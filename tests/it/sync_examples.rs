@@ -7,11 +7,10 @@ use crate::sqlite_example;
 
 use crate::hubspot_example;
 
-use bridge::http::{Backoff, BaseUrl};
+use bridge::http::BaseUrl;
 use bridge::testing::{SyncTruth, TestClient};
 use bridge::Contact;
 use serde_json::json;
-use std::time::Duration;
 
 #[tokio::test]
 async fn the_sqlite_example_loses_nothing_while_another_writer_changes_customers() {
@@ -61,18 +60,7 @@ async fn the_hubspot_example_sends_every_contact_and_every_change_made_during_th
     let server = fake.start().await.expect("the fake HubSpot starts");
     let config = hubspot_example::Config {
         base_url: Some(BaseUrl::parse(&server.url()).unwrap()),
-        timeout: Duration::from_secs(2),
-        max_retries: 2,
-        max_retry_after: Duration::from_secs(3),
-        rate_limit_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(60)),
-        secondly_wait: Duration::from_millis(250),
-        call_budget: Duration::from_secs(5),
-        deadline: Duration::from_secs(8),
-        contact_page_size: 200,
-        agent_page_size: 2,
-        owners_per_call: 3,
-        interaction_limit: 25,
-        search_lag: Duration::ZERO,
+        ..crate::hubspot::test_config()
     };
     let client = TestClient::new(hubspot_example::bridge(config).expect("the bridge builds")).unwrap();
     let auth = json!({"access_token": fake.issue_token(&hubspot_example::fake::ALL_SCOPES)});
