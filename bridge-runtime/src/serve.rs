@@ -64,19 +64,22 @@ impl Bridge {
 async fn start(addr: SocketAddr, service: BridgeService, settings: Settings) -> Result<RunningBridge, ServeError> {
     let bind_error = |addr| move |source| ServeError::Bind { addr, source };
     let listener = TcpListener::bind(addr).await.map_err(bind_error(addr))?;
-    install_panic_hook();
     let local_addr = listener.local_addr().map_err(bind_error(addr))?;
-    let (trigger, triggered) = tokio::sync::oneshot::channel::<()>();
-    let limits = Limits { grace: settings.shutdown_grace_value(), max_header_bytes: settings.max_header_bytes_value() };
-    let task = tokio::spawn(accept_loop(listener, service.clone(), triggered, limits));
-    let metrics = match settings.metrics_addr_value() {
+    // Both listeners are bound before anything is spawned: a metrics address that cannot be had leaves no server
+    // running behind the error.
+    let metrics_listener = match settings.metrics_addr_value() {
         Some(addr) => {
             let listener = TcpListener::bind(addr).await.map_err(bind_error(addr))?;
-            let local = listener.local_addr().map_err(bind_error(addr))?;
-            Some((local, tokio::spawn(serve_metrics(listener, Arc::clone(service.metrics())))))
+            Some((listener.local_addr().map_err(bind_error(addr))?, listener))
         }
         None => None,
     };
+    install_panic_hook();
+    let (trigger, triggered) = tokio::sync::oneshot::channel::<()>();
+    let limits = Limits { grace: settings.shutdown_grace_value(), max_header_bytes: settings.max_header_bytes_value() };
+    let task = tokio::spawn(accept_loop(listener, service.clone(), triggered, limits));
+    let metrics = metrics_listener
+        .map(|(local, listener)| (local, tokio::spawn(serve_metrics(listener, Arc::clone(service.metrics())))));
     Ok(RunningBridge { local_addr, service, settings, metrics, trigger, task })
 }
 

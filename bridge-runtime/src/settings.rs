@@ -257,7 +257,7 @@ impl Settings {
 
     /// The address to listen on.
     pub fn addr_value(&self) -> SocketAddr {
-        self.addr.unwrap_or_else(|| DEFAULT_ADDR.parse().expect("the default address parses"))
+        self.addr.unwrap_or(SocketAddr::V4(std::net::SocketAddrV4::new(std::net::Ipv4Addr::LOCALHOST, 3000)))
     }
 
     /// The largest request body accepted.
@@ -480,6 +480,11 @@ mod tests {
         let documented = |name: &str| VARIABLES.iter().find(|v| v.name == name).unwrap().default;
         assert_eq!(documented("BRIDGE_BODY_LIMIT"), "1 MiB");
         assert_eq!(documented("BRIDGE_MAX_HEADER_BYTES"), "64 KiB");
+    }
+
+    #[test]
+    fn the_default_address_is_the_documented_one() {
+        assert_eq!(Settings::new().addr_value().to_string(), DEFAULT_ADDR);
     }
 
     #[test]
