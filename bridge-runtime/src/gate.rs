@@ -23,7 +23,7 @@ use crate::pipeline::{logged, EndpointFn, LoggedError};
 use crate::reply::{PageContacts, Response};
 use crate::request_id::{self, RequestId};
 use crate::secret::Secret;
-use crate::telemetry::{self, EndpointMetrics, Metrics, RequestScope, TraceContext};
+use crate::telemetry::{self, EndpointMetrics, Metrics, TraceContext};
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use http::{header, HeaderValue, Method, Request};
 use http_body::Body;
@@ -140,8 +140,7 @@ impl Gate {
             drop(permit);
             response
         };
-        let scope = RequestScope { trace, metrics: Arc::clone(&self.metrics) };
-        Handled::Later(Answering { work: request_id::scope(id, telemetry::scope(scope, work)), span })
+        Handled::Later(Answering { work: request_id::scope(id, telemetry::scope(trace, &self.metrics, work)), span })
     }
 
     /// The metrics a request to `route` is counted in: its endpoint's, or those of the other paths.

@@ -46,6 +46,7 @@ mod own_routes;
 mod params;
 mod pipeline;
 mod protocol;
+mod readiness;
 mod reply;
 mod request_id;
 mod secret;
@@ -73,6 +74,7 @@ pub use protocol::{
     DateParseError, Envelope, Interaction, InteractionData, InteractionMeta, NoData, NoMeta, ParseVariantError,
     Priority, Status, SyncSituation, TalkdeskDate,
 };
+pub use readiness::ReadinessCheck;
 pub use reply::{Response, ResponseBody};
 pub use secret::Secret;
 pub use serve::{RunningBridge, ServeError};

@@ -186,6 +186,7 @@ impl Metrics {
 
     /// A finished call to the external service `service`: its final status (`None`: no answer), its duration,
     /// retries included, and how many attempts were repeats.
+    #[cfg(feature = "client")]
     pub(crate) fn upstream_call(&self, service: &Arc<str>, status: Option<u16>, took: Duration, retries: u32) {
         let labels = ServiceLabels { service: Arc::clone(service) };
         self.upstream_calls
@@ -198,6 +199,7 @@ impl Metrics {
     }
 
     /// A wait before another attempt at a call to `service`.
+    #[cfg(feature = "client")]
     pub(crate) fn upstream_wait(&self, service: &Arc<str>, wait: Duration) {
         self.upstream_backoff.get_or_create(&ServiceLabels { service: Arc::clone(service) }).inc_by(wait.as_secs_f64());
     }
