@@ -41,6 +41,7 @@ mod handler_errors;
 mod hardening;
 mod hostile_env;
 mod hubspot;
+mod macro_forms;
 mod minimal_bridge;
 mod one_path;
 mod operations;

@@ -51,7 +51,8 @@ async fn agents(_auth: Auth<String>) -> Result<AgentPage, Error> {
     Ok(AgentPage::new(Vec::new()))
 }
 
-fn main() {
+#[test]
+fn compiles_and_runs() {
     let bridge = Bridge::new()
         .state(1u32)
         .endpoint(note {})

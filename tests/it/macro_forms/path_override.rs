@@ -18,7 +18,8 @@ async fn ping(_auth: Auth<String>) -> Result<ActionOutcome, Error> {
     Ok(ActionOutcome::message("pong"))
 }
 
-fn main() {
+#[test]
+fn compiles_and_runs() {
     let bridge = Bridge::new().endpoint(contacts {}).endpoint(create_ticket {}).endpoint(ping {});
     let infos: Vec<_> = bridge.endpoints().map(|info| (info.path, info.action)).collect();
     assert_eq!(

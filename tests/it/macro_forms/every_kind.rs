@@ -56,7 +56,8 @@ async fn agents(_auth: Auth<Creds>, _meta: AgentSyncMeta, _client: State<Client>
     Ok(AgentPage::new(Vec::new()))
 }
 
-fn main() {
+#[test]
+fn compiles_and_runs() {
     let bridge = Bridge::new()
         .state(Client)
         .endpoint(validate {})
