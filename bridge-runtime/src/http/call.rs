@@ -12,6 +12,7 @@ use super::response::Response;
 use super::retry::parse_retry_after;
 use super::status::{upstream_status, UpstreamStatus};
 use crate::deadline::RequestDeadline;
+use crate::upstream::CallGuard;
 use crate::{Error, Secret};
 use bytes::{Bytes, BytesMut};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
@@ -68,7 +69,12 @@ pub(crate) async fn execute(inner: &Inner, mut call: Prepared) -> Result<Respons
     );
     let started = Instant::now();
     let mut attempts = 0;
-    let result = attempt_until_done(inner, &call, whose, &info, &mut attempts).instrument(span.clone()).await;
+    // Written in the request's ledger when the call is over, or dropped with the request's future.
+    let accounted = crate::upstream::current().map(|ledger| ledger.call());
+    let result = attempt_until_done(inner, &call, whose, &info, &mut attempts, accounted.as_ref())
+        .instrument(span.clone())
+        .await;
+    drop(accounted);
     span.record("attempts", attempts);
     span.record("latency_ms", u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
     match &result {
@@ -145,6 +151,7 @@ async fn attempt_until_done(
     whose: Whose,
     info: &Arc<CallInfo>,
     attempts: &mut u32,
+    accounted: Option<&CallGuard>,
 ) -> Result<Response, Error> {
     let config = &inner.config;
     // Retries so far: of 429s without Retry-After when the client has a RateLimit for them, and of the rest.
@@ -164,7 +171,10 @@ async fn attempt_until_done(
         }
         *attempts += 1;
         let began = Instant::now();
-        let outcome = attempt(inner, call, timeout).await;
+        let outcome = {
+            let _round_trip = accounted.map(|call| call.attempt(*attempts > 1));
+            attempt(inner, call, timeout).await
+        };
         let took = began.elapsed();
         let (retry, wait) = match outcome {
             Outcome::Answer(status, headers, body) => {
@@ -380,5 +390,40 @@ mod tests {
         let later = Instant::now() + Duration::from_secs(60);
         assert_eq!(effective_deadline(Some(later), Some(request), margin), (Some(inherited), Whose::Request));
         assert_eq!(effective_deadline(Some(later), None, margin), (Some(later), Whose::Call));
+    }
+
+    /// Over loopback, with a fake that answers after 30 ms: a call retried once (two round trips), then three at
+    /// once (one more), then one in a spawned task (not the request's).
+    #[tokio::test]
+    async fn a_requests_calls_are_accounted_with_the_round_trips_of_its_critical_path() {
+        use crate::http::fake_service::{Behaviour, FakeService};
+        use crate::http::{Backoff, Client};
+        use crate::upstream::{self, Ledger};
+
+        let delay = Duration::from_millis(30);
+        let fake = FakeService::start(Behaviour { delay, unavailable_first: 1, budget: None }).await;
+        let client =
+            Client::builder().backoff(Backoff::new(Duration::from_millis(5), Duration::from_millis(5))).build();
+        let client = client.unwrap();
+        let ledger = Arc::new(Ledger::default());
+        let began = Instant::now();
+        upstream::scope(Arc::clone(&ledger), async {
+            client.get(fake.at("retried")).send().await.unwrap();
+            let (a, b, c) = tokio::join!(
+                client.get(fake.at("a")).send(),
+                client.get(fake.at("b")).send(),
+                client.get(fake.at("c")).send()
+            );
+            (a.unwrap(), b.unwrap(), c.unwrap());
+            let elsewhere = client.get(fake.at("spawned"));
+            tokio::spawn(elsewhere.send()).await.unwrap().unwrap();
+        })
+        .await;
+        let took = began.elapsed();
+        let cost = ledger.cost();
+        assert_eq!(fake.calls(), 6);
+        assert_eq!((cost.calls(), cost.retries(), cost.round_trips()), (4, 1, 3), "{cost}");
+        // Three round trips of 30 ms waited, but not the spawned call's.
+        assert!(cost.waited() >= delay * 3 && cost.waited() < took - delay + Duration::from_millis(1), "{cost}");
     }
 }

@@ -137,6 +137,8 @@ mod call_info;
 mod client;
 mod config;
 mod failure;
+#[cfg(test)]
+mod fake_service;
 mod paging;
 mod rate_limit;
 mod request;
@@ -146,6 +148,7 @@ mod sanitize;
 mod service_error;
 pub mod status;
 
+pub use crate::upstream::UpstreamCost;
 pub use base_url::{BaseUrl, BaseUrlError, TenantUrl};
 pub use client::{Client, ClientBuilder, DEFAULT_REQUEST_MARGIN};
 pub use paging::{next_link, CursorPager, LinkPager, PageNumbers, SincePage, SincePager, SincePosition};
