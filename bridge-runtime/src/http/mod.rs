@@ -139,7 +139,9 @@ mod config;
 mod failure;
 #[cfg(test)]
 mod fake_service;
+mod pacing;
 mod paging;
+mod rate_headers;
 mod rate_limit;
 mod request;
 mod response;
@@ -151,6 +153,7 @@ pub mod status;
 pub use crate::upstream::UpstreamCost;
 pub use base_url::{BaseUrl, BaseUrlError, TenantUrl};
 pub use client::{Client, ClientBuilder, DEFAULT_REQUEST_MARGIN};
+pub use pacing::Pacing;
 pub use paging::{next_link, CursorPager, LinkPager, PageNumbers, SincePage, SincePager, SincePosition};
 pub use rate_limit::{RateLimit, RateLimitHint};
 pub use request::RequestBuilder;
