@@ -11,7 +11,7 @@
 //! Calls made by futures of the handler's own task are accounted for, however they are combined (`join!`,
 //! `try_join_all`, `buffer_unordered`): they poll within the scope. A task the handler spawns (`tokio::spawn`) has
 //! no scope of its own, so its calls are not accounted (and run without the request's deadline), unless its future
-//! carries the request's scope (`bridge::http::in_this_request`).
+//! is wrapped in `bridge::http::in_this_request`.
 
 use std::fmt;
 use std::future::Future;
