@@ -481,7 +481,7 @@ async fn a_429_without_retry_after_is_backed_off_within_the_budget() {
 // --- Interactions ------------------------------------------------------------------------------------------------------
 
 /// A contact with one record of each kind, with known statuses and priorities.
-fn contact_with_everything(fake: &Fake) -> u64 {
+pub(crate) fn contact_with_everything(fake: &Fake) -> u64 {
     let id = fake.add_contact(Contact {
         firstname: Some("Iris".into()),
         lastname: Some("Everything".into()),
@@ -608,7 +608,16 @@ async fn each_kind_of_record_is_an_interaction_mapped_onto_talkdesk_sets() {
         .await
         .assert_json(200);
     assert_eq!(by_type(&answer).keys().collect::<Vec<_>>(), ["ticket"]);
-    assert!(env.hubspot_calls().iter().all(|r| r.path.contains("tickets")), "{:?}", env.hubspot_calls());
+    let asked = |r: &Recorded| format!("{} {:?}", r.path, r.query);
+    let others = ["notes", "tasks", "calls", "emails", "meetings"];
+    assert!(
+        env.hubspot_calls()
+            .iter()
+            .map(asked)
+            .all(|call| call.contains("tickets") && others.iter().all(|o| !call.contains(o))),
+        "{:?}",
+        env.hubspot_calls()
+    );
 }
 
 #[tokio::test]
