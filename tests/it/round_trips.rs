@@ -12,7 +12,7 @@ use crate::hubspot_example as hubspot;
 use crate::zendesk_example as zendesk;
 
 use bridge::http::{BaseUrl, UpstreamCost};
-use bridge::testing::{Call, CallKind, TestClient};
+use bridge::testing::{Call, CallKind, ContactSyncCall, TestClient};
 use serde_json::{json, Value};
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -66,6 +66,12 @@ async fn hold(service: &str, expected: Vec<Expected>) -> (Vec<Value>, u32) {
     (answers, total)
 }
 
+/// The contact page after `page`, as Talkdesk asks for it.
+fn next_page(client: &TestClient, auth: &Value, page: &Value) -> Call<ContactSyncCall> {
+    let offset = page["next_offset"].as_str().unwrap_or_else(|| panic!("a next page: {page}"));
+    client.contact_sync().auth(auth).offset(offset).context(page["context"].clone())
+}
+
 #[tokio::test]
 async fn hubspot_requests_cost_at_most_their_round_trips() {
     let fake = hubspot::fake::Fake::sample(5);
@@ -82,6 +88,7 @@ async fn hubspot_requests_cost_at_most_their_round_trips() {
     let server = fake.start().await.expect("the fake HubSpot starts");
     let mut config = hubspot_config();
     config.base_url = Some(BaseUrl::parse(&server.url()).unwrap());
+    config.contact_page_size = 2;
     let client = TestClient::new(hubspot::bridge(config).expect("the bridge builds")).unwrap();
     let auth = json!({ "access_token": fake.issue_token(&hubspot::fake::ALL_SCOPES) });
     fake.latency(LATENCY);
@@ -117,7 +124,7 @@ async fn hubspot_requests_cost_at_most_their_round_trips() {
             ),
             expect("interactions of an unknown contact", 1, 1, interactions(&ALL_SIX).contact_external_id("999999")),
             expect("auth validation", 1, 1, client.auth_validation().auth(&auth)),
-            expect("a contact page", 1, 1, client.contact_sync().auth(&auth)),
+            expect("a contact page, the first of a sync", 1, 1, client.contact_sync().auth(&auth)),
             expect("an agent page", 1, 1, client.agent_sync().auth(&auth)),
             // On another contact: the lookups' answers stay the same.
             expect(
@@ -140,7 +147,9 @@ async fn hubspot_requests_cost_at_most_their_round_trips() {
     let notes: Vec<&Value> = answers[4].as_array().unwrap().iter().filter(|i| i["type"] == "note").collect();
     assert_eq!(notes.len(), 25, "the newest notes, as many as the limit");
     assert_eq!(answers[5], json!([]));
-    assert_eq!(fake.requests().len() as u32, calls, "the fake saw every call the accounting counted");
+    let next = next_page(&client, &auth, &answers[7]);
+    let (_, more) = hold("HubSpot", vec![expect("a contact page, the next ones", 1, 1, next)]).await;
+    assert_eq!(fake.requests().len() as u32, calls + more, "the fake saw every call the accounting counted");
 }
 
 #[tokio::test]
@@ -154,7 +163,7 @@ async fn zendesk_requests_cost_at_most_their_round_trips() {
         max_retry_after: Duration::from_secs(3),
         call_budget: Duration::from_secs(5),
         deadline: Duration::from_secs(8),
-        contact_page_size: 40,
+        contact_page_size: 4,
         agent_page_size: 2,
         ticket_limit: 25,
     };
@@ -190,5 +199,7 @@ async fn zendesk_requests_cost_at_most_their_round_trips() {
     assert_eq!(answers[0].as_array().map(Vec::len), Some(3), "{}", answers[0]);
     assert_eq!(answers[1], answers[0], "the same user by email");
     assert_eq!(answers[2], answers[0], "the same user by phone");
-    assert_eq!(fake.requests().len() as u32, calls, "the fake saw every call the accounting counted");
+    let next = next_page(&client, &auth, &answers[4]);
+    let (_, more) = hold("Zendesk", vec![expect("a contact page, the next ones", 1, 1, next)]).await;
+    assert_eq!(fake.requests().len() as u32, calls + more, "the fake saw every call the accounting counted");
 }
