@@ -84,6 +84,16 @@ impl UpstreamCost {
     }
 }
 
+#[cfg(test)]
+impl UpstreamCost {
+    /// Adds calls (each one round trip after the other) to a cost made up for a test.
+    pub(crate) fn add(&mut self, calls: u32, round_trips: u32, waited: Duration) {
+        self.calls += calls;
+        self.round_trips += round_trips;
+        self.waited += waited;
+    }
+}
+
 impl fmt::Display for UpstreamCost {
     /// `7 calls (1 retry), 2 round trips, 212 ms`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
