@@ -634,6 +634,16 @@ async fn the_contact_is_found_by_id_else_email_else_phone() {
         5
     );
     assert_eq!(count(tasks(json!({"contact_emails": ["nobody@example.com"], "contact_phones": ["+1 999"]})).await), 0);
+    // One search for all of them, but the first email that finds a contact wins, then the first number, whatever
+    // HubSpot's order (the sample contacts, with 2 and 3 tasks, come before Iris in it).
+    let both = json!({"contact_emails": ["iris@example.com", "customer2@example.com"]});
+    assert_eq!(count(tasks(both).await), 5);
+    let both = json!({"contact_emails": ["customer2@example.com", "iris@example.com"]});
+    assert_eq!(count(tasks(both).await), 2);
+    let both = json!({"contact_emails": ["iris@example.com"], "contact_phones": ["+1 555 0100003"]});
+    assert_eq!(count(tasks(both).await), 5);
+    let both = json!({"contact_phones": ["+1 999", "+1 555 0100003", "+1 555 777 0000"]});
+    assert_eq!(count(tasks(both).await), 3);
     assert_eq!(count(tasks(json!({"contact_external_id": "99999999"})).await), 0);
     // Nothing to look up: an empty list, but the token is still checked.
     assert_eq!(count(tasks(json!({})).await), 0);
