@@ -9,6 +9,7 @@
 
 use crate::hubspot::{contact_with_everything, test_config as hubspot_config};
 use crate::hubspot_example as hubspot;
+use crate::zendesk::test_config as zendesk_config;
 use crate::zendesk_example as zendesk;
 
 use bridge::http::{BaseUrl, UpstreamCost};
@@ -156,17 +157,9 @@ async fn hubspot_requests_cost_at_most_their_round_trips() {
 async fn zendesk_requests_cost_at_most_their_round_trips() {
     let fake = zendesk::fake::Fake::sample(8);
     let server = fake.start().await.expect("the fake Zendesk starts");
-    let config = zendesk::Config {
-        base_url: Some(BaseUrl::parse(&server.url()).unwrap()),
-        timeout: Duration::from_secs(2),
-        max_retries: 2,
-        max_retry_after: Duration::from_secs(3),
-        call_budget: Duration::from_secs(5),
-        deadline: Duration::from_secs(8),
-        contact_page_size: 4,
-        agent_page_size: 2,
-        ticket_limit: 25,
-    };
+    let mut config = zendesk_config();
+    config.base_url = Some(BaseUrl::parse(&server.url()).unwrap());
+    config.contact_page_size = 4;
     let client = TestClient::new(zendesk::bridge(config).expect("the bridge builds")).unwrap();
     let auth = json!({"account": "acme", "email": zendesk::fake::ADMIN_EMAIL, "token": zendesk::fake::API_TOKEN});
     fake.latency(LATENCY);
