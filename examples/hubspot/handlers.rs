@@ -27,8 +27,9 @@ use std::collections::BTreeMap;
 /// HubSpot's association type ids: a note, a task → its contact.
 const NOTE_TO_CONTACT: u32 = 202;
 const TASK_TO_CONTACT: u32 = 204;
-/// How many associations of each kind are listed (one call: HubSpot's most per page), and how many of those
-/// records are read (one batch read: HubSpot's most per batch): the newest, HubSpot's ids growing with time.
+/// How many associations of a kind are listed when the contact came with only HubSpot's first 100 of them (one
+/// call: HubSpot's most per page), and how many of a kind's records are read (one batch read: HubSpot's most per
+/// batch): the newest, HubSpot's ids growing with time.
 const ASSOCIATIONS_LISTED: u32 = 500;
 const RECORDS_READ: usize = 100;
 /// How many emails, then phone numbers, of a contact are looked up before giving up.
