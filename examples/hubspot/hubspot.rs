@@ -520,6 +520,36 @@ mod tests {
     use bridge::http::header::HeaderValue;
 
     #[test]
+    fn a_contacts_associations_are_read_once_each_and_known_complete_or_not() {
+        // As HubSpot's description shows them: an object once per association type, a page of 100 at most.
+        let contact: ContactAssociations = serde_json::from_value(json!({
+            "id": "512", "properties": {"hs_object_id": "512"},
+            "createdAt": "2024-06-03T12:00:00.000Z", "updatedAt": "2024-06-03T12:00:00.000Z", "archived": false,
+            "associations": {
+                "companies": {"results": [{"id": "29846388244", "type": "contact_to_company"},
+                    {"id": "29846388244", "type": "contact_to_company_unlabeled"}]},
+                "notes": {"results": [{"id": "7", "type": "contact_to_note"}],
+                    "paging": {"next": {"after": "MTAw", "link": "?after=MTAw"}}},
+            },
+        }))
+        .unwrap();
+        let companies = contact.of("companies").unwrap();
+        assert_eq!((companies.ids(), companies.complete()), (vec!["29846388244".to_owned()], true));
+        assert!(!contact.of("notes").unwrap().complete());
+        assert!(contact.of("tickets").is_none());
+        let bare: ContactAssociations = serde_json::from_value(json!({"id": "1", "properties": {}})).unwrap();
+        assert!(bare.of("notes").is_none(), "a contact without associations has none of any kind");
+    }
+
+    #[test]
+    fn in_filters_are_lowercase_and_leave_value_out() {
+        let filter = serde_json::to_value(Filter::any_of("email", &["Iris@Example.com".to_owned()])).unwrap();
+        assert_eq!(filter, json!({"propertyName": "email", "operator": "IN", "values": ["iris@example.com"]}));
+        let filter = serde_json::to_value(Filter::new("phone", "EQ", "+1 555")).unwrap();
+        assert_eq!(filter, json!({"propertyName": "phone", "operator": "EQ", "value": "+1 555"}));
+    }
+
+    #[test]
     fn hubspot_429s_are_read_by_policy() {
         let second = Duration::from_millis(1100);
         let body =
