@@ -172,6 +172,12 @@ async fn zendesk_requests_cost_at_most_their_round_trips() {
             expect("interactions by `contact_external_id`", 1, 1, interactions().contact_external_id(&user)),
             expect("interactions by email", 2, 2, interactions().contact_email("customer3@example.com")),
             expect("interactions by phone", 2, 2, interactions().contact_phone("+1 555 010 0003")),
+            expect(
+                "interactions by phone, after an email that finds no one",
+                3,
+                3,
+                interactions().contact_email("nobody@example.com").contact_phone("+1 555 010 0003"),
+            ),
             expect("auth validation", 1, 1, client.auth_validation().auth(&auth)),
             expect("a contact page, the first of a sync", 2, 2, client.contact_sync().auth(&auth)),
             expect("an agent page", 1, 1, client.agent_sync().auth(&auth)),
@@ -192,7 +198,8 @@ async fn zendesk_requests_cost_at_most_their_round_trips() {
     assert_eq!(answers[0].as_array().map(Vec::len), Some(3), "{}", answers[0]);
     assert_eq!(answers[1], answers[0], "the same user by email");
     assert_eq!(answers[2], answers[0], "the same user by phone");
-    let next = next_page(&client, &auth, &answers[4]);
+    assert_eq!(answers[3], answers[0], "the same user by phone, after the email");
+    let next = next_page(&client, &auth, &answers[5]);
     let (_, more) = hold("Zendesk", vec![expect("a contact page, the next ones", 1, 1, next)]).await;
     assert_eq!(fake.requests().len() as u32, calls + more, "the fake saw every call the accounting counted");
 }
