@@ -48,6 +48,7 @@ mod operations;
 mod own_parameters;
 mod postgres;
 mod random_json;
+mod round_trips;
 mod secrets_in_logs;
 mod simulator;
 mod sqlite;
