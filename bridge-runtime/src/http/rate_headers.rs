@@ -93,10 +93,8 @@ fn millis(text: &str) -> Option<Duration> {
 
 /// `X-RateLimit-Reset`: seconds from now, or a Unix time in seconds or milliseconds (one in the past: now).
 fn reset_in(text: &str, now: SystemTime) -> Option<Duration> {
+    // Negative, infinite and NaN values are no `Duration`: they give `None` below.
     let value: f64 = text.trim().parse().ok()?;
-    if !(value >= 0.0 && value.is_finite()) {
-        return None;
-    }
     if value < EPOCH_SECONDS_FROM {
         return Duration::try_from_secs_f64(value).ok();
     }
