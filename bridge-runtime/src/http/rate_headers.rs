@@ -348,6 +348,8 @@ mod tests {
     fn splits_members_outside_quotes_only() {
         let split: Vec<&str> = members(r#" a, "b,\"c" ;x=1 ,, d "#).collect();
         assert_eq!(split, ["a", r#""b,\"c" ;x=1"#, "d"]);
+        // A backslash escapes only within quotes.
+        assert_eq!(members(r"a\,b").collect::<Vec<_>>(), [r"a\", "b"]);
         assert_eq!(item(r#""unterminated;r=1"#), None);
         assert_eq!(item(";r=1"), None);
         assert_eq!(item("n;r=1;flag").unwrap(), ("n".to_owned(), vec![("r".to_owned(), "1".to_owned())]));
