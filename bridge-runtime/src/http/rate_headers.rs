@@ -351,6 +351,11 @@ mod tests {
         // A backslash escapes only within quotes.
         assert_eq!(members(r"a\,b").collect::<Vec<_>>(), [r"a\", "b"]);
         assert_eq!(item(r#""unterminated;r=1"#), None);
+        // The parameters start right after the closing quote.
+        let r = || vec![("r".to_owned(), "1".to_owned())];
+        assert_eq!(item(r#""a=";r=1"#).unwrap(), ("a=".to_owned(), r()));
+        assert_eq!(item(r#""n"r=1"#).unwrap(), ("n".to_owned(), r()));
+        assert_eq!(item("\"\";r=1").unwrap(), (String::new(), r()));
         assert_eq!(item(";r=1"), None);
         assert_eq!(item("n;r=1;flag").unwrap(), ("n".to_owned(), vec![("r".to_owned(), "1".to_owned())]));
     }
