@@ -47,6 +47,7 @@
 mod checks;
 mod client;
 mod exchange;
+pub mod fake;
 mod oauth;
 mod report;
 mod simulator;
