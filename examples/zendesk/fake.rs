@@ -380,9 +380,10 @@ impl Fake {
         self.server.inject(fault);
     }
 
-    /// Every answer waits this long first (a real Zendesk's round trip).
-    pub fn set_latency(&self, latency: Duration) {
-        self.server.set_latency(latency);
+    /// Every request is answered `delay` after it arrived, as from a Zendesk far away; requests that arrive
+    /// together wait together.
+    pub fn latency(&self, delay: Duration) {
+        self.server.set_latency(delay);
     }
 
     /// The requests received so far, oldest first (the latest 20,000).

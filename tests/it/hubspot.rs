@@ -819,6 +819,53 @@ async fn the_fake_answers_and_the_bridge_asks_in_hubspots_shapes() {
         assert_eq!(status, 200);
         assert_fits(&schemas, "BatchResponseSimplePublicObject", &body);
     }
+    // A contact with its associations: each type's ids, a page of 100 with a cursor past it.
+    let many: Vec<u64> =
+        (0..101).map(|_| env.fake.add_record("notes", &[("hs_note_body", "n")], START, &[id])).collect();
+    let (status, body) = answer(
+        http.get(format!("{base}/crm/v3/objects/contacts/{id}?properties=email&associations=notes,tickets,deals")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_fits(&schemas, "SimplePublicObjectWithAssociations", &body);
+    assert_eq!(body["properties"]["email"], "iris@example.com");
+    assert_eq!(body["associations"]["notes"]["results"].as_array().unwrap().len(), 100);
+    let first_page: Vec<&str> = body["associations"]["notes"]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        first_page.contains(&many[0].to_string().as_str()) && !first_page.contains(&many[100].to_string().as_str())
+    );
+    assert_eq!(body["associations"]["notes"]["paging"]["next"]["after"], "100");
+    assert_eq!(body["associations"]["tickets"]["results"].as_array().unwrap().len(), 1);
+    assert!(body["associations"]["tickets"].get("paging").is_none() && body["associations"].get("deals").is_none());
+    let (status, body) = answer(http.get(format!("{base}/crm/v3/objects/contacts/{id}?archived=true"))).await;
+    assert_eq!((status, body["category"].as_str()), (404, Some("OBJECT_NOT_FOUND")));
+    assert_fits(&schemas, "Error", &body);
+    let read = json!({"inputs": [{"id": many[0].to_string()}], "properties": ["hs_note_body"]});
+    let (_, body) =
+        answer(http.post(format!("{base}/crm/v3/objects/notes/batch/read?archived=true")).json(&read)).await;
+    assert_eq!(body["results"], json!([]), "no archived notes");
+    let inputs: Vec<Value> = (0..101).map(|n| json!({"id": n.to_string()})).collect();
+    let (status, body) =
+        answer(http.post(format!("{base}/crm/v3/objects/notes/batch/read")).json(&json!({"inputs": inputs}))).await;
+    assert_eq!(status, 400, "at most 100 inputs: {body}");
+    // `IN`, with lowercase values as HubSpot asks.
+    let by_email = |values: Value| json!({"filterGroups": [{"filters": [{"propertyName": "email", "operator": "IN", "values": values}]}], "limit": 10});
+    let (_, body) = answer(
+        http.post(format!("{base}/crm/v3/objects/contacts/search"))
+            .json(&by_email(json!(["nobody@example.com", "iris@example.com"]))),
+    )
+    .await;
+    assert_eq!(body["results"][0]["id"], id.to_string());
+    let (_, body) = answer(
+        http.post(format!("{base}/crm/v3/objects/contacts/search")).json(&by_email(json!(["IRIS@example.com"]))),
+    )
+    .await;
+    assert_eq!(body["total"], 0);
     let (status, body) = answer(http.get(format!("{base}/crm/v3/owners/?limit=3"))).await;
     assert_eq!(status, 200);
     assert_fits(&schemas, "CollectionResponsePublicOwnerForwardPaging", &body);
