@@ -63,8 +63,8 @@ impl FakeServer {
         self
     }
 
-    /// The requests that faults and latency leave alone (an OAuth token endpoint on another host, say): they
-    /// neither take a fault off the queue nor wait.
+    /// The requests that faults leave alone (an OAuth token endpoint on another host, say): they take no fault off
+    /// the queue. They wait for the latency as every other.
     pub fn spare(mut self, spared: impl Fn(&FakeRequest) -> bool + Send + Sync + 'static) -> Self {
         self.spared = Arc::new(spared);
         self
@@ -86,7 +86,8 @@ impl FakeServer {
         &self.faults
     }
 
-    /// Every answer (but those [spared](Self::spare)) waits this long first: the round trip of a real service.
+    /// Every answer waits this long first: the round trip of a real service; requests that arrive together wait
+    /// together.
     pub fn set_latency(&self, latency: Duration) {
         let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
         self.latency_micros.store(micros, Ordering::Relaxed);
@@ -121,12 +122,9 @@ impl FakeServer {
         Ok(RunningFake { addr, _stop: stop })
     }
 
-    /// The answer to one request: its fault, or the service's answer after the latency.
+    /// The answer to one request, after the latency: its fault, or the service's answer.
     async fn answer(&self, request: &FakeRequest) -> Option<FakeResponse> {
-        if (self.spared)(request) {
-            return Some((self.handler)(request));
-        }
-        let fault = self.faults.pop();
+        let fault = if (self.spared)(request) { None } else { self.faults.pop() };
         let latency = self.latency();
         if !latency.is_zero() {
             tokio::time::sleep(latency).await;
