@@ -31,16 +31,15 @@
 //!   HubSpot's policies ([`rate_limit`]), and a search that ignores its sort ([`Fake::reverse_next_search`]); and a
 //!   **latency** on every call ([`Fake::latency`]), to count the round trips a request waits for.
 //!
-//! The data's time is the fake's own clock in Unix milliseconds ([`Fake::now`], [`Fake::advance`]); token
-//! lifetimes are real time.
+//! The data's time is the fake's own clock in Unix milliseconds ([`Fake::clock`]); token lifetimes are real time.
 
 use super::mapping::iso_millis;
 pub use bridge::testing::fake::{Call, Fault, RunningFake};
-use bridge::testing::fake::{Clock, FakeRequest, FakeResponse, FakeServer};
+use bridge::testing::fake::{Clock, FakeRequest, FakeResponse, FakeServer, Shared};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::MutexGuard;
 use std::time::{Duration, Instant};
 
 type Response = FakeResponse;
@@ -166,8 +165,9 @@ pub const EMBEDDED_ASSOCIATIONS: usize = 100;
 /// The fake account; clones share it.
 #[derive(Clone)]
 pub struct Fake {
-    account: Arc<Mutex<Account>>,
+    account: Shared<Account>,
     server: FakeServer,
+    clock: Clock,
 }
 
 impl Default for Fake {
@@ -204,8 +204,9 @@ impl Fake {
                 queue,
             })
             .collect();
+        let clock = Clock::at_millis(START);
         let account = Account {
-            clock: Clock::at_millis(START),
+            clock: clock.clone(),
             next_id: FIRST_CONTACT,
             contacts: HashMap::new(),
             by_modified: BTreeSet::new(),
@@ -221,12 +222,12 @@ impl Fake {
             search_rate: None,
             reverse_search: false,
         };
-        let account = Arc::new(Mutex::new(account));
-        let served = Arc::clone(&account);
-        let server = FakeServer::new(move |request| lock(&served).answer(request))
+        let account = Shared::new(account);
+        let served = account.clone();
+        let server = FakeServer::new(move |request| served.lock().answer(request))
             .errors(error_answer)
             .spare(|request| request.path().starts_with("/oauth/"));
-        Self { account, server }
+        Self { account, server, clock }
     }
 
     /// [`new`](Self::new) with `contacts` sample contacts, numbered from [`FIRST_CONTACT`], modified in id order
@@ -268,17 +269,12 @@ impl Fake {
     }
 
     fn lock(&self) -> MutexGuard<'_, Account> {
-        lock(&self.account)
+        self.account.lock()
     }
 
-    /// The data's clock, in Unix milliseconds.
-    pub fn now(&self) -> i64 {
-        self.lock().clock.now_millis()
-    }
-
-    /// Moves the data's clock forward.
-    pub fn advance(&self, millis: i64) {
-        self.lock().clock.advance(Duration::from_millis(millis.max(0) as u64));
+    /// The data's clock (Unix milliseconds), which only the test moves.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// Adds a contact, modified now; its id.
@@ -433,10 +429,6 @@ impl Fake {
     pub async fn start_on(&self, addr: SocketAddr) -> std::io::Result<RunningFake> {
         self.server.start_on(addr).await
     }
-}
-
-fn lock(account: &Mutex<Account>) -> MutexGuard<'_, Account> {
-    account.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 type Refused = Box<Response>;

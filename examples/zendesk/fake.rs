@@ -30,10 +30,10 @@
 //! when it becomes visible to the export.
 
 pub use bridge::testing::fake::{Call, Fault, RunningFake};
-use bridge::testing::fake::{Clock, FakeRequest, FakeResponse, FakeServer};
+use bridge::testing::fake::{Clock, FakeRequest, FakeResponse, FakeServer, Shared};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::MutexGuard;
 use std::time::Duration;
 
 type Response = FakeResponse;
@@ -48,10 +48,6 @@ pub const API_TOKEN: &str = "zd-demo-6f1c2a9e4b7d";
 pub const ADMIN_ID: u64 = 1;
 /// The first end user's id ([`Fake::sample`] numbers them from here).
 pub const FIRST_END_USER: u64 = 1000;
-/// The clock of [`Fake::sample`]: 2024-06-03 12:00:00 UTC.
-pub const START: i64 = 1_717_416_000;
-/// How long a change stays out of the incremental export: Zendesk never exports the last minute.
-pub const EXPORT_LAG: i64 = 60;
 
 /// A user's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,6 +148,11 @@ pub struct Ticket {
     pub due_at: Option<i64>,
 }
 
+/// The clock of [`Fake::sample`]: 2024-06-03 12:00:00 UTC.
+pub const START: i64 = 1_717_416_000;
+/// How long a change stays out of the incremental export: Zendesk never exports the last minute.
+pub const EXPORT_LAG: i64 = 60;
+
 /// What a subdomain with no account behind it answers: `404` and an HTML page.
 pub fn unknown_account() -> Fault {
     let page = "<html><body><h1>Oops! This help center no longer exists</h1></body></html>";
@@ -185,7 +186,7 @@ struct Account {
 /// The fake account; clones share it.
 #[derive(Clone)]
 pub struct Fake {
-    account: Arc<Mutex<Account>>,
+    account: Shared<Account>,
     server: FakeServer,
 }
 
@@ -204,9 +205,9 @@ impl Fake {
             organizations: BTreeMap::new(),
             tickets: Vec::new(),
         };
-        let account = Arc::new(Mutex::new(account));
-        let served = Arc::clone(&account);
-        let server = FakeServer::new(move |request| lock(&served).answer(request)).errors(error_answer);
+        let account = Shared::new(account);
+        let served = account.clone();
+        let server = FakeServer::new(move |request| served.lock().answer(request)).errors(error_answer);
         let fake = Self { account, server };
         {
             let mut account = fake.lock();
@@ -318,7 +319,7 @@ impl Fake {
     }
 
     fn lock(&self) -> MutexGuard<'_, Account> {
-        lock(&self.account)
+        self.account.lock()
     }
 
     /// The fake's clock (Unix seconds).
@@ -402,10 +403,6 @@ impl Default for Fake {
     fn default() -> Self {
         Self::new()
     }
-}
-
-fn lock(account: &Mutex<Account>) -> MutexGuard<'_, Account> {
-    account.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// A positive integer parameter, `default` when absent, at most `max`.

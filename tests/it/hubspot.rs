@@ -186,7 +186,7 @@ async fn fifty_thousand_contacts_sync_past_the_search_limit_then_incrementally()
     // Changes after the sync: three contacts modified, two created. The incremental sync sends exactly them, and
     // the contacts that share the checkpoint's millisecond (sent again rather than risked).
     let changed = [FIRST_CONTACT + 7, FIRST_CONTACT + 25_000, FIRST_CONTACT + 49_999];
-    env.fake.advance(5_000);
+    env.fake.clock().advance(Duration::from_secs(5));
     env.fake.update_contacts(&changed, |c| c.company = Some("Changed Inc".into()));
     let new = env.fake.add_contact(Contact {
         firstname: Some("Nora".into()),

@@ -12,7 +12,7 @@
 //!   or any answer of the service's own;
 //! - added latency on every call ([`FakeServer::set_latency`]), as a real service's round trip;
 //! - the [`CallLog`]: every call, with its query, headers, body and the status it met;
-//! - a [`Clock`] the test moves, to date the fake's data.
+//! - a [`Clock`] the test moves, to date the fake's data, and [`Shared`] state the test and the server both reach.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -52,12 +52,14 @@ mod clock;
 mod exchange;
 mod faults;
 mod server;
+mod shared;
 
 pub use calls::{Call, CallLog, DEFAULT_CAPACITY};
 pub use clock::Clock;
 pub use exchange::{FakeRequest, FakeResponse};
 pub use faults::{Fault, Faults, GARBAGE};
 pub use server::{FakeServer, RunningFake};
+pub use shared::Shared;
 
 #[cfg(test)]
 mod tests {
