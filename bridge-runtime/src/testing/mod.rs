@@ -44,6 +44,7 @@
 //! # }
 //! ```
 
+mod cassette;
 mod checks;
 mod client;
 mod exchange;
@@ -53,6 +54,7 @@ mod simulator;
 mod synced;
 mod transport;
 
+pub use cassette::{rerecord, Cassette, CassetteChanges, CassetteError};
 pub use checks::CheckpointOrder;
 pub use client::{
     ActionCall, AgentSyncCall, AuthValidationCall, Call, CallKind, ContactSyncCall, InteractionRetrievalCall, Paths,
