@@ -5,7 +5,7 @@
 //! that differs named with its nearest recorded call, recorded calls never made reported.
 
 use bridge::http::{BaseUrl, Client, Url};
-use bridge::testing::{rerecord, Cassette, CassetteChanges, TestClient};
+use bridge::testing::{rerecord, Cassette, CassetteChanges, Simulator, TestClient};
 use bridge::{
     ActionMeta, ActionOutcome, Auth, Bridge, Contact, ContactPage, ContactSyncMeta, Data, Error, Secret, State,
     TalkdeskDate,
@@ -180,6 +180,7 @@ async fn service() -> (String, Arc<AtomicBool>) {
                     let next = (page < 3).then(|| format!("{here}/api/contacts?owner={}&page={}", param("owner"), page + 1));
                     (200, json!({"contacts": contacts, "next": next, "owner": param("owner")}))
                 }
+                ("GET", "/api/contacts") => (401, json!({"error": "bad token"})),
                 ("POST", "/oauth/token") => {
                     let form = String::from_utf8_lossy(&body).into_owned();
                     let ok = form.contains(REFRESH) && form.contains(CLIENT_SECRET);
@@ -361,6 +362,21 @@ async fn a_re_recording_shows_what_changed_in_the_answers() {
             "GET /api/me (call #1): `user.role` changed type: string → null",
         ]
     );
+}
+
+#[tokio::test]
+async fn the_simulators_whole_conversation_records_and_replays() {
+    let (origin, _) = service().await;
+    let dir = tempdir::Dir::new();
+    let client = TestClient::new(bridge(&origin).record(dir.cassette())).unwrap().clock(clock());
+    let recorded = Simulator::new(client, auth()).run().await;
+    recorded.assert_passes();
+    let cassette = Cassette::load(dir.cassette()).unwrap();
+    assert!(cassette.len() >= 4, "{}", cassette.len());
+    let client = TestClient::new(bridge("http://127.0.0.1:9")).unwrap().replay(&cassette);
+    let replayed = Simulator::new(client, auth()).run().await;
+    replayed.assert_passes();
+    cassette.assert_all_used();
 }
 
 /// A temporary directory of its own per test, removed at the end.

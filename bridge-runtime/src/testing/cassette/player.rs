@@ -261,7 +261,10 @@ fn compare_bodies(recorded: &Body, sent: &Body, ignored: &[String], lines: &mut 
         (None, Some(_)) => lines.push("body: sent a form, none recorded".to_owned()),
     }
     if recorded.text != sent.text {
-        lines.push(format!("body: recorded text {:?}, sent {:?}", recorded.text, sent.text));
+        let shown = |text: &Option<String>| {
+            text.as_ref().map_or("no text".to_owned(), |t| Value::String(t.clone()).to_string())
+        };
+        lines.push(format!("body: recorded {}, sent {}", shown(&recorded.text), shown(&sent.text)));
     }
     if recorded.base64 != sent.base64 {
         lines.push("body: the bytes differ".to_owned());
@@ -369,6 +372,122 @@ mod tests {
         assert_eq!(differences(&recorded, &other, &ignored).len(), 2, "method and path are never ignored");
         assert!(differences(&recorded, &recorded.clone(), &[]).is_empty());
         assert_eq!(distance(&recorded, &other, &[]), 1106);
+    }
+
+    fn player(calls: Value) -> Player {
+        let text = serde_json::json!({"format": "bridge-cassette/1", "clock": "2024-06-04T09:00:00Z", "calls": calls});
+        Player::new("test.json".to_owned(), CassetteFile::parse(&text.to_string()).unwrap())
+    }
+
+    fn get<'a>(url: &'a str, headers: &'a HeaderMap) -> Outgoing<'a> {
+        Outgoing { method: &http::Method::GET, url, headers, body: None, secrets: Vec::new() }
+    }
+
+    fn auth() -> AuthValues {
+        AuthValues(vec![("auth.email".to_owned(), "ann@acme.test".to_owned())])
+    }
+
+    #[test]
+    fn identical_calls_are_answered_in_recorded_order_with_placeholders_filled() {
+        let player = player(serde_json::json!([
+            {"request": {"method": "GET", "path": "/users", "query": {"b": "2", "a": "1"}},
+             "response": {"status": 200, "headers": {"link": "<{origin}/users?page=2>"},
+                          "json": {"next": "{origin}/users?page=2", "me": "{auth.email}"}}},
+            {"request": {"method": "GET", "path": "/users", "query": {"a": "1", "b": "2"}},
+             "response": {"status": 429, "headers": {"retry-after": "1"}, "text": "slow down {auth.email}"}},
+            {"request": {"method": "GET", "path": "/form"},
+             "response": {"status": 200, "headers": {"content-type": "application/x-www-form-urlencoded"},
+                          "form": {"a": ["1", "2"], "who": "{auth.email}"}}},
+            {"request": {"method": "GET", "path": "/bytes"}, "response": {"status": 200, "base64": "aGk="}},
+            {"request": {"method": "GET", "path": "/empty"}, "response": {"status": 204}}
+        ]));
+        let headers = HeaderMap::new();
+        let auth = auth();
+        let first = player.answer(&get("http://svc.test:8/users?a=1&b=2", &headers), &auth).unwrap();
+        assert_eq!(first.status, 200);
+        assert_eq!(first.headers["link"], "<http://svc.test:8/users?page=2>");
+        let json: Value = serde_json::from_slice(&first.body).unwrap();
+        assert_eq!(json, serde_json::json!({"next": "http://svc.test:8/users?page=2", "me": "ann@acme.test"}));
+        // The query in another order is the same call: the second recording answers it.
+        let second = player.answer(&get("http://svc.test:8/users?b=2&a=1", &headers), &auth).unwrap();
+        assert_eq!((second.status.as_u16(), &second.body[..]), (429, &b"slow down ann@acme.test"[..]));
+        let form = player.answer(&get("http://svc.test/form", &headers), &auth).unwrap();
+        assert_eq!(&form.body[..], b"a=1&a=2&who=ann%40acme.test");
+        let bytes = player.answer(&get("http://svc.test/bytes", &headers), &auth).unwrap();
+        assert_eq!(&bytes.body[..], b"hi");
+        let empty = player.answer(&get("http://svc.test/empty", &headers), &auth).unwrap();
+        assert!(empty.body.is_empty());
+        assert!(player.unused().is_empty());
+        assert!(player.problems().is_none());
+        // A third time: both matching calls answered already.
+        let third = player.answer(&get("http://svc.test:8/users?a=1&b=2", &headers), &auth).unwrap_err();
+        assert!(third.contains("call(s) #1, #2 match it, but answered earlier calls"), "{third}");
+        assert!(third.contains("made this call 2 time(s)"), "{third}");
+        assert!(player.problems().unwrap().contains("1 call(s) of the bridge found no answer in test.json"));
+        player.state().checked = true;
+    }
+
+    #[test]
+    fn a_miss_names_the_nearest_call_and_unused_calls_are_listed() {
+        let player = player(serde_json::json!([
+            {"request": {"method": "POST", "path": "/users", "json": {"name": "Ann"}}, "response": {"status": 201}},
+            {"request": {"method": "GET", "path": "/users", "query": {"page": "2"}}, "response": {"status": 200}},
+            {"request": {"method": "GET", "path": "/other"}, "response": {"status": 200}}
+        ]));
+        let headers = HeaderMap::new();
+        let miss = player.answer(&get("http://svc.test/users?page=3", &headers), &auth()).unwrap_err();
+        assert_eq!(
+            miss,
+            "no recorded call answers GET /users?page=3 (cassette test.json)\nthe nearest is call #2, GET \
+             /users?page=2; it differs in:\n  query `page`: recorded \"2\", sent \"3\""
+        );
+        assert!(player.replays());
+        assert!(matches!(player.replay(&get("http://svc.test/none", &headers), &auth()), Some(Replayed::NoMatch(_))));
+        assert_eq!(player.unused(), ["call #1 POST /users", "call #2 GET /users?page=2", "call #3 GET /other"]);
+        let problems = player.problems().unwrap();
+        assert!(problems.contains("2 call(s) of the bridge found no answer"), "{problems}");
+        assert!(problems.contains("3 recorded call(s) of test.json were never made"), "{problems}");
+        player.state().allow_unused = true;
+        assert!(!player.problems().unwrap().contains("never made"));
+        let empty = super::tests::player(serde_json::json!([]));
+        let nothing = empty.answer(&get("http://svc.test/x", &headers), &auth()).unwrap_err();
+        assert!(nothing.ends_with(": the cassette has no calls"), "{nothing}");
+        player.state().checked = true;
+    }
+
+    #[test]
+    fn bodies_of_other_kinds_differ_plainly() {
+        let form = |pairs: &[(&str, &str)]| {
+            let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for (k, v) in pairs {
+                map.entry((*k).to_owned()).or_default().push((*v).to_owned());
+            }
+            Body { form: Some(map), ..Body::default() }
+        };
+        let mut lines = Vec::new();
+        compare_bodies(&form(&[("a", "1")]), &form(&[("a", "2")]), &[], &mut lines);
+        compare_bodies(&form(&[("a", "1")]), &Body::default(), &[], &mut lines);
+        compare_bodies(&Body::default(), &form(&[]), &[], &mut lines);
+        let text = |t: &str| Body { text: Some(t.to_owned()), ..Body::default() };
+        compare_bodies(&text("x"), &text("y"), &[], &mut lines);
+        let bytes = |t: &str| Body { base64: Some(t.to_owned()), ..Body::default() };
+        compare_bodies(&bytes("x"), &bytes("y"), &[], &mut lines);
+        let json = |v: Value| Body { json: Some(v), ..Body::default() };
+        compare_bodies(&json(serde_json::json!([1, 2])), &json(serde_json::json!([1])), &[], &mut lines);
+        compare_bodies(&json(serde_json::json!({"a": 1})), &Body::default(), &[], &mut lines);
+        assert_eq!(
+            lines,
+            [
+                "form field `a`: recorded \"1\", sent \"2\"",
+                "body: recorded a form, sent none",
+                "body: sent a form, none recorded",
+                "body: recorded \"x\", sent \"y\"",
+                "body: the bytes differ",
+                "`body`: recorded [1,2], sent [1]",
+                "body: recorded {\"a\":1}, sent no JSON",
+            ]
+        );
+        assert_eq!(shown(&["1".to_owned(), "2".to_owned()]), r#"["1","2"]"#);
     }
 
     #[test]
