@@ -34,6 +34,7 @@ mod sqlite_example;
 #[allow(dead_code)]
 mod zendesk_example;
 
+mod cassettes;
 mod configuration;
 mod default_logs;
 mod form_inputs;

@@ -47,6 +47,7 @@
 //! # }
 //! ```
 
+mod cassette;
 mod checks;
 mod client;
 mod exchange;
@@ -57,6 +58,7 @@ mod simulator;
 mod synced;
 mod transport;
 
+pub use cassette::{rerecord, Cassette, CassetteChanges, CassetteError};
 pub use checks::CheckpointOrder;
 pub use client::{
     ActionCall, AgentSyncCall, AuthValidationCall, Call, CallKind, ContactSyncCall, InteractionRetrievalCall, Paths,
