@@ -47,7 +47,8 @@ async fn session(client: &TestClient, upstream: &Upstream, auth: &Value) {
     // An initial sync of several pages, then the incremental sync that finds the two users changed since.
     let initial = client.sync_all().auth(auth).contacts().await.expect("the initial sync");
     assert!(initial.pages() >= 3, "several pages: {}", initial.pages());
-    let end_users: BTreeSet<String> = (0..12).filter(|n| n % 50 != 49).map(|n| (FIRST_END_USER + n).to_string()).collect();
+    let end_users: BTreeSet<String> =
+        (0..12).filter(|n| n % 50 != 49).map(|n| (FIRST_END_USER + n).to_string()).collect();
     assert!(end_users.is_subset(&initial.ids()), "every end user: {:?}", initial.ids());
     upstream.change_two_users();
     let incremental =
@@ -57,9 +58,8 @@ async fn session(client: &TestClient, upstream: &Upstream, auth: &Value) {
     assert!(incremental.contacts().values().all(|c| c.name.ends_with("(moved)")));
 
     // A customer's tickets, found by id, by email and by phone.
-    let tickets = |data: Value| {
-        client.interaction_retrieval().auth(auth).interaction_types(["ticket"]).data(data).send()
-    };
+    let tickets =
+        |data: Value| client.interaction_retrieval().auth(auth).interaction_types(["ticket"]).data(data).send();
     let by_id = tickets(json!({"contact_external_id": (FIRST_END_USER + 3).to_string()})).await;
     assert_eq!(by_id.raw_json().unwrap().as_array().map(Vec::len), Some(3), "{}", by_id.text());
     let by_email = tickets(json!({"contact_emails": ["customer7@example.com"]})).await;
@@ -91,7 +91,10 @@ async fn session(client: &TestClient, upstream: &Upstream, auth: &Value) {
     assert_eq!(client.auth_validation().auth(auth).send().await.status(), 204, "retried after the 429");
     upstream.inject(Fault::ServerError);
     let failed = client.auth_validation().auth(auth).send().await;
-    assert_eq!((failed.status().as_u16(), failed.raw_json().unwrap()["code"].clone()), (502, json!("upstream_failure")));
+    assert_eq!(
+        (failed.status().as_u16(), failed.raw_json().unwrap()["code"].clone()),
+        (502, json!("upstream_failure"))
+    );
     upstream.inject(example::fake::unknown_account());
     let unknown = client.auth_validation().auth(auth).send().await;
     assert_eq!(unknown.raw_json().unwrap()["fields"][0]["field"], "auth.account", "{}", unknown.text());
