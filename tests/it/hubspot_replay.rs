@@ -7,12 +7,12 @@
 
 use crate::hubspot::test_config;
 use crate::hubspot_example as example;
-use bridge::testing::fake::RunningFake;
-use bridge::testing::{rerecord, Cassette, TestClient, TestResponse};
+use bridge::testing::{rerecord, TestClient, TestResponse};
 use bridge::{Interaction, TalkdeskDate};
 use example::fake::{
     rate_limit, Fake, Fault, ALL_SCOPES, CLIENT_ID, CLIENT_SECRET, FIRST_CONTACT, REFRESH_TOKEN, START,
 };
+use example::Config;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -20,48 +20,30 @@ use std::time::Duration;
 /// The committed cassette.
 const CASSETTE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cassettes/hubspot.json");
 
-/// Where the session's calls go: the fake, while recording (it issues the tokens, takes the faults and the
-/// changes), or a cassette, which already holds what the fake answered (any token then does).
-enum Upstream {
-    Fake { fake: Fake, server: RunningFake },
-    Cassette,
+/// The fake while recording (it issues the tokens, takes the faults and the changes); in replay the cassette holds
+/// what it answered, and any token does.
+type Upstream = crate::common::recording::Upstream<Fake>;
+
+/// An access token that HubSpot no longer accepts.
+fn expired_token(upstream: &Upstream) -> String {
+    match upstream.fake() {
+        Some(fake) => fake.issue_token_for(&ALL_SCOPES, Duration::ZERO),
+        None => "a-token-that-expired".to_owned(),
+    }
 }
 
-impl Upstream {
-    fn inject(&self, fault: Fault) {
-        if let Self::Fake { fake, .. } = self {
-            fake.inject(fault);
-        }
-    }
-
-    /// An access token that HubSpot no longer accepts.
-    fn expired_token(&self) -> String {
-        match self {
-            Self::Fake { fake, .. } => fake.issue_token_for(&ALL_SCOPES, Duration::ZERO),
-            Self::Cassette => "a-token-that-expired".to_owned(),
-        }
-    }
-
-    /// What Talkdesk does on a `401`: a new access token from the token endpoint, for the refresh token it holds.
-    async fn refreshed_token(&self) -> String {
-        let Self::Fake { server, .. } = self else { return "a-token-refreshed-in-replay".to_owned() };
-        let form = [
-            ("grant_type", "refresh_token"),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-            ("refresh_token", REFRESH_TOKEN),
-        ];
-        let answer = reqwest::Client::new().post(format!("{}/oauth/v1/token", server.url())).form(&form).send();
-        let answer: Value = answer.await.unwrap().error_for_status().unwrap().json().await.unwrap();
-        answer["access_token"].as_str().expect("an access token").to_owned()
-    }
-
-    /// Two contacts change after the initial sync.
-    fn change_two_contacts(&self) {
-        if let Self::Fake { fake, .. } = self {
-            fake.update_contacts(&[FIRST_CONTACT + 5, FIRST_CONTACT + 21], |c| c.jobtitle = Some("Head of it".into()));
-        }
-    }
+/// What Talkdesk does on a `401`: a new access token from the token endpoint, for the refresh token it holds.
+async fn refreshed_token(upstream: &Upstream) -> String {
+    let Some(url) = upstream.url() else { return "a-token-refreshed-in-replay".to_owned() };
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("client_id", CLIENT_ID),
+        ("client_secret", CLIENT_SECRET),
+        ("refresh_token", REFRESH_TOKEN),
+    ];
+    let answer = reqwest::Client::new().post(format!("{url}/oauth/v1/token")).form(&form).send();
+    let answer: Value = answer.await.unwrap().error_for_status().unwrap().json().await.unwrap();
+    answer["access_token"].as_str().expect("an access token").to_owned()
 }
 
 fn items(answer: &TestResponse<Vec<Interaction>>) -> usize {
@@ -77,16 +59,18 @@ async fn session(client: &TestClient, upstream: &Upstream, token: &str) {
     let initial = client.sync_all().auth(&auth).contacts().await.expect("the initial sync");
     assert!(initial.pages() >= 3, "several pages: {}", initial.pages());
     assert_eq!(initial.ids(), (0..30).map(|n| (FIRST_CONTACT + n).to_string()).collect());
-    upstream.change_two_contacts();
+    if let Some(fake) = upstream.fake() {
+        fake.update_contacts(&[FIRST_CONTACT + 5, FIRST_CONTACT + 21], |c| c.jobtitle = Some("Head of it".into()));
+    }
     let incremental =
         client.sync_all().auth(&auth).checkpoint(initial.checkpoint()).contacts().await.expect("the incremental sync");
     let changed: BTreeSet<String> = [5, 21].map(|n| (FIRST_CONTACT + n).to_string()).into();
     assert!(incremental.ids().is_superset(&changed), "{:?}", incremental.ids());
 
     // An access token that expired: 401, Talkdesk refreshes it, and the same request succeeds.
-    let expired = json!({ "access_token": upstream.expired_token() });
+    let expired = json!({ "access_token": expired_token(upstream) });
     assert_eq!(client.contact_sync().auth(&expired).send().await.status(), 401);
-    let auth = json!({ "access_token": upstream.refreshed_token().await });
+    let auth = json!({ "access_token": refreshed_token(upstream).await });
     assert_eq!(client.contact_sync().auth(&auth).send().await.status(), 200);
 
     // A contact's interactions of every type, by id, by email and by phone.
@@ -121,34 +105,34 @@ async fn session(client: &TestClient, upstream: &Upstream, token: &str) {
     assert_eq!(agents.ids(), ["501", "502", "503", "505", "507"].map(str::to_owned).into());
 
     // Upstream faults: HubSpot failing is a 502, never a 401; a secondly limit is waited out.
-    upstream.inject(Fault::ServerError);
+    if let Some(fake) = upstream.fake() {
+        fake.inject(Fault::ServerError);
+    }
     assert_eq!(client.contact_sync().auth(&auth).send().await.status(), 502);
-    upstream.inject(rate_limit("SECONDLY"));
+    if let Some(fake) = upstream.fake() {
+        fake.inject(rate_limit("SECONDLY"));
+    }
     assert_eq!(client.contact_sync().auth(&auth).send().await.status(), 200);
 }
 
-fn bridge(base_url: Option<&str>) -> bridge::Bridge {
-    let mut config = test_config();
-    config.contact_page_size = 10;
-    config.base_url = base_url.map(|url| bridge::http::BaseUrl::parse(url).expect("a URL"));
-    example::bridge(config).expect("the bridge builds")
+/// The example's bridge, 10 contacts a page, calling `base_url` (the service's own when `None`).
+fn bridge(base_url: Option<String>) -> bridge::Bridge {
+    let base_url = base_url.map(|url| bridge::http::BaseUrl::parse(&url).expect("a URL"));
+    example::bridge(Config { contact_page_size: 10, base_url, ..test_config() }).expect("the bridge builds")
 }
 
 #[tokio::test]
 async fn every_endpoint_replays_offline_from_the_cassette() {
-    let cassette = Cassette::load(CASSETTE).expect("the committed cassette");
     // No base URL: the bridge calls https://api.hubapi.com, and the cassette answers in its place.
-    let client = TestClient::new(bridge(None)).unwrap().replay(&cassette);
-    session(&client, &Upstream::Cassette, "a-token-of-the-replay").await;
+    let (cassette, client) = crate::common::recording::replay(CASSETTE, bridge(None));
+    session(&client, &Upstream::Replaying, "a-token-of-the-replay").await;
     cassette.assert_all_used();
 }
 
 #[test]
 fn the_cassette_holds_no_credential_of_the_recording() {
-    let text = std::fs::read_to_string(CASSETTE).expect("the committed cassette");
-    for secret in [CLIENT_SECRET, REFRESH_TOKEN, "demo-access-", "demo-refresh-", "127.0.0.1"] {
-        assert!(!text.contains(secret), "the cassette holds {secret}");
-    }
+    let secrets = [CLIENT_SECRET, REFRESH_TOKEN, "demo-access-", "demo-refresh-", "127.0.0.1"];
+    crate::common::recording::assert_holds_none(CASSETTE, &secrets);
 }
 
 /// Records the cassette anew from the fake, and prints what changed in its answers.
@@ -159,11 +143,11 @@ async fn record_the_cassette_from_the_fake() {
     let token = fake.issue_token(&ALL_SCOPES);
     let server = fake.start().await.expect("the fake starts");
     let url = server.url();
-    let upstream = Upstream::Fake { fake, server };
+    let upstream = Upstream::Recording { fake, server };
     let changes = rerecord(CASSETTE, |path| async move {
         // An hour after the sample's clock: every change of the session is in the past.
         let now = TalkdeskDate::from_unix_timestamp(START / 1000 + 3600).unwrap();
-        let client = TestClient::new(bridge(Some(&url)).record(path)).unwrap().clock(now);
+        let client = TestClient::new(bridge(Some(url)).record(path)).unwrap().clock(now);
         session(&client, &upstream, &token).await;
     })
     .await

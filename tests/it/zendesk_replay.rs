@@ -7,36 +7,22 @@
 
 use crate::zendesk::test_config;
 use crate::zendesk_example as example;
-use bridge::testing::fake::RunningFake;
-use bridge::testing::{rerecord, Cassette, TestClient};
+use bridge::testing::{rerecord, TestClient};
 use bridge::TalkdeskDate;
 use example::fake::{Fake, Fault, ADMIN_EMAIL, API_TOKEN, FIRST_END_USER, START};
+use example::Config;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
 /// The committed cassette.
 const CASSETTE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cassettes/zendesk.json");
 
-/// Where the session's calls go: the fake, while recording (faults are injected into it, users change in it), or
-/// a cassette, which already holds what the fake answered.
-enum Upstream {
-    Fake { fake: Fake, _server: RunningFake },
-    Cassette,
-}
+type Upstream = crate::common::recording::Upstream<Fake>;
 
-impl Upstream {
-    fn inject(&self, fault: Fault) {
-        if let Self::Fake { fake, .. } = self {
-            fake.inject(fault);
-        }
-    }
-
-    /// Two users change, and a minute passes (Zendesk exports a change once it is a minute old).
-    fn change_two_users(&self) {
-        if let Self::Fake { fake, .. } = self {
-            fake.update_users(&[FIRST_END_USER + 1, FIRST_END_USER + 2], |u| u.name = format!("{} (moved)", u.name));
-            fake.advance(61);
-        }
+/// While recording, `fault` for the fake's next answer.
+fn inject(upstream: &Upstream, fault: Fault) {
+    if let Some(fake) = upstream.fake() {
+        fake.inject(fault);
     }
 }
 
@@ -50,7 +36,11 @@ async fn session(client: &TestClient, upstream: &Upstream, auth: &Value) {
     let end_users: BTreeSet<String> =
         (0..12).filter(|n| n % 50 != 49).map(|n| (FIRST_END_USER + n).to_string()).collect();
     assert!(end_users.is_subset(&initial.ids()), "every end user: {:?}", initial.ids());
-    upstream.change_two_users();
+    // Two users change, and a minute passes (Zendesk exports a change once it is a minute old).
+    if let Some(fake) = upstream.fake() {
+        fake.update_users(&[FIRST_END_USER + 1, FIRST_END_USER + 2], |u| u.name = format!("{} (moved)", u.name));
+        fake.advance(61);
+    }
     let incremental =
         client.sync_all().auth(auth).checkpoint(initial.checkpoint()).contacts().await.expect("the incremental sync");
     let moved: BTreeSet<String> = [1, 2].map(|n| (FIRST_END_USER + n).to_string()).into();
@@ -87,44 +77,39 @@ async fn session(client: &TestClient, upstream: &Upstream, auth: &Value) {
     assert_eq!(agents.ids(), ["1", "2", "3", "4"].map(str::to_owned).into());
 
     // Upstream faults: a rate limit waited out, a failure, an account that does not exist.
-    upstream.inject(Fault::RateLimited { retry_after_secs: Some(1) });
+    inject(upstream, Fault::RateLimited { retry_after_secs: Some(1) });
     assert_eq!(client.auth_validation().auth(auth).send().await.status(), 204, "retried after the 429");
-    upstream.inject(Fault::ServerError);
+    inject(upstream, Fault::ServerError);
     let failed = client.auth_validation().auth(auth).send().await;
     assert_eq!(
         (failed.status().as_u16(), failed.raw_json().unwrap()["code"].clone()),
         (502, json!("upstream_failure"))
     );
-    upstream.inject(example::fake::unknown_account());
+    inject(upstream, example::fake::unknown_account());
     let unknown = client.auth_validation().auth(auth).send().await;
     assert_eq!(unknown.raw_json().unwrap()["fields"][0]["field"], "auth.account", "{}", unknown.text());
 }
 
-fn bridge(base_url: Option<&str>) -> bridge::Bridge {
-    let mut config = test_config();
-    config.contact_page_size = 5;
-    config.base_url = base_url.map(|url| bridge::http::BaseUrl::parse(url).expect("a URL"));
-    example::bridge(config).expect("the bridge builds")
+/// The example's bridge, 5 contacts a page, calling `base_url` (the service's own when `None`).
+fn bridge(base_url: Option<String>) -> bridge::Bridge {
+    let base_url = base_url.map(|url| bridge::http::BaseUrl::parse(&url).expect("a URL"));
+    example::bridge(Config { contact_page_size: 5, base_url, ..test_config() }).expect("the bridge builds")
 }
 
 #[tokio::test]
 async fn every_endpoint_replays_offline_from_the_cassette() {
-    let cassette = Cassette::load(CASSETTE).expect("the committed cassette");
     // No base URL: the bridge calls https://acme.zendesk.com, and the cassette answers in its place.
-    let client = TestClient::new(bridge(None)).unwrap().replay(&cassette);
+    let (cassette, client) = crate::common::recording::replay(CASSETTE, bridge(None));
     let auth = json!({"account": "acme", "email": ADMIN_EMAIL, "token": "a-token-of-the-replay"});
-    session(&client, &Upstream::Cassette, &auth).await;
+    session(&client, &Upstream::Replaying, &auth).await;
     cassette.assert_all_used();
 }
 
 #[test]
 fn the_cassette_holds_no_credential_of_the_recording() {
     use base64::Engine as _;
-    let text = std::fs::read_to_string(CASSETTE).expect("the committed cassette");
     let basic = base64::engine::general_purpose::STANDARD.encode(format!("{ADMIN_EMAIL}/token:{API_TOKEN}"));
-    for secret in [API_TOKEN, &basic, "127.0.0.1"] {
-        assert!(!text.contains(secret), "the cassette holds {secret}");
-    }
+    crate::common::recording::assert_holds_none(CASSETTE, &[API_TOKEN, &basic, "127.0.0.1"]);
 }
 
 /// Records the cassette anew from the fake, and prints what changed in its answers.
@@ -134,9 +119,9 @@ async fn record_the_cassette_from_the_fake() {
     let fake = Fake::sample(12);
     let server = fake.start().await.expect("the fake starts");
     let url = server.url();
-    let upstream = Upstream::Fake { fake, _server: server };
+    let upstream = Upstream::Recording { fake, server };
     let changes = rerecord(CASSETTE, |path| async move {
-        let client = TestClient::new(bridge(Some(&url)).record(path))
+        let client = TestClient::new(bridge(Some(url)).record(path))
             .unwrap()
             .clock(TalkdeskDate::from_unix_timestamp(START).unwrap());
         let auth = json!({"account": "acme", "email": ADMIN_EMAIL, "token": API_TOKEN});
