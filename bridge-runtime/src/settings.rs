@@ -523,6 +523,7 @@ mod tests {
         assert_eq!(settings.metrics_addr_value(), None);
         assert_eq!(settings.log_filter_value(), "info");
         assert_eq!(settings.log_format_value(), LogFormat::Text);
+        assert_eq!(settings.record_value(), None);
     }
 
     #[test]
@@ -542,6 +543,7 @@ mod tests {
                 ("BRIDGE_SHUTDOWN_GRACE", "7s"),
                 ("RUST_LOG", "warn"),
                 ("BRIDGE_LOG_FORMAT", "JSON"),
+                ("BRIDGE_RECORD", " tests/cassettes/acme.json "),
             ]))
             .unwrap();
         assert_eq!(settings.addr_value(), "0.0.0.0:8080".parse().unwrap(), "BRIDGE_ADDR wins over PORT");
@@ -556,6 +558,9 @@ mod tests {
         assert_eq!(settings.shutdown_grace_value(), Duration::from_secs(7));
         assert_eq!(settings.log_filter_value(), "warn");
         assert_eq!(settings.log_format_value(), LogFormat::Json);
+        assert_eq!(settings.record_value(), Some(Path::new("tests/cassettes/acme.json")));
+        let in_code = Settings::new().record("a.json").overlay(env(&[("BRIDGE_RECORD", "b.json")])).unwrap();
+        assert_eq!(in_code.record_value(), Some(Path::new("a.json")), "code wins");
         let port_only = Settings::new().overlay(env(&[("PORT", "8081")])).unwrap();
         assert_eq!(port_only.addr_value(), "0.0.0.0:8081".parse().unwrap());
     }

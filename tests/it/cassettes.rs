@@ -379,6 +379,19 @@ async fn the_simulators_whole_conversation_records_and_replays() {
     cassette.assert_all_used();
 }
 
+#[test]
+fn a_cassette_that_cannot_be_written_stops_the_bridge_at_start() {
+    let Err(error) = bridge("http://127.0.0.1:9").record("/nonexistent-dir/cassettes/acme.json").into_service() else {
+        panic!("the bridge started without its cassette");
+    };
+    assert!(matches!(error, bridge::BuildError::Record { .. }), "{error:?}");
+    let message = error.to_string();
+    assert!(
+        message.starts_with("cannot record the external calls to `/nonexistent-dir/cassettes/acme.json`: "),
+        "{message}"
+    );
+}
+
 /// A temporary directory of its own per test, removed at the end.
 mod tempdir {
     use std::path::PathBuf;

@@ -182,7 +182,8 @@ impl Redactor {
 
     /// `text` with the origin and every secret replaced.
     pub(crate) fn text(&self, text: &str) -> String {
-        let mut text = if self.origin.is_empty() || self.origin == "null" {
+        // A URL without a host (`file:`, `data:`) has the opaque origin `null`: not a text to replace.
+        let mut text = if self.origin == "null" {
             text.to_owned()
         } else {
             text.replace(&self.origin, ORIGIN)
@@ -453,6 +454,13 @@ mod tests {
         let echoed = BASE64.encode("ann@acme.test/token:tok/en+123");
         assert_eq!(redactor.text(&format!("Basic {echoed}")), "Basic <redacted>");
         assert_eq!(redactor.text("see https://acme.zendesk.com/a?x=acme"), "see {origin}/a?x={auth.subdomain}");
+    }
+
+    #[test]
+    fn an_opaque_origin_is_not_replaced() {
+        let url = Url::parse("file:///tmp/x").unwrap();
+        let redactor = Redactor::new(&url, &AuthValues::default(), &[]);
+        assert_eq!(redactor.text("null and file:///tmp"), "null and file:///tmp");
     }
 
     #[test]
