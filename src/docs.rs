@@ -5,6 +5,8 @@
 //! - [`http_service`]: a bridge over an HTTP service — the tenant's URL from `auth`, the base-URL override for a
 //!   fake or a proxy, the client's defaults (deadline, retries, rate limits, the service's error messages),
 //!   paging the service without losing rows, the checkpoint rule, testing.
+//! - [`cassettes`]: testing against the real service without writing a fake — record a session (`BRIDGE_RECORD`),
+//!   what is redacted, replay it offline, re-record when the service changes and read what changed.
 //! - [`protocol`]: what every endpoint shares — the envelope, the answers, what a `401` means, dates, and where
 //!   this project's reading departs from Talkdesk's documents.
 //! - One page per endpoint, with what Talkdesk sends, what to answer and the edge cases: [`auth_validation`],
@@ -20,6 +22,9 @@ pub mod guide {}
 
 #[doc = include_str!("../docs/http_service.md")]
 pub mod http_service {}
+
+#[doc = include_str!("../docs/cassettes.md")]
+pub mod cassettes {}
 
 #[doc = include_str!("../docs/protocol.md")]
 pub mod protocol {}

@@ -12,6 +12,7 @@ use crate::secret::Secret;
 use crate::service::BridgeService;
 use crate::settings::{Settings, SettingsError};
 use crate::state::StateMap;
+use crate::tap::Tap;
 use crate::telemetry::{Metrics, OTHER};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -152,6 +153,27 @@ impl Bridge {
         self
     }
 
+    /// Records every call the bridge makes through `bridge::http` while answering requests (each attempt, with
+    /// its answer) to the cassette at `path`, redacted, for `bridge::testing` to replay offline (feature `client`);
+    /// `BRIDGE_RECORD` when served. The file is replaced
+    /// when the bridge starts and rewritten after each call, so it is whole whenever the bridge stops.
+    ///
+    /// Redaction is always on: `Authorization`, cookies, every header, query parameter, form and JSON field named
+    /// like a secret, the request's `auth` values (as `{auth.<field>}` placeholders, which replay fills in), the
+    /// call's credentials, and the call's origin (as `{origin}`). Calls made outside a request (at start-up, in a
+    /// task a handler spawned) are not recorded. See the guide's chapter, `docs/cassettes.md`.
+    ///
+    /// ```no_run
+    /// # async fn run(bridge: bridge::Bridge) -> Result<(), bridge::ServeError> {
+    /// // Drive it with `bridge-conformance --url http://127.0.0.1:3000 --auth '{…}'` against a real account.
+    /// bridge.record("tests/cassettes/acme.json").serve().await
+    /// # }
+    /// ```
+    pub fn record(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.settings = self.settings.record(path);
+        self
+    }
+
     /// Replaces every setting at once (the methods above each change one).
     pub fn settings(mut self, settings: Settings) -> Self {
         self.settings = settings;
@@ -226,6 +248,7 @@ impl Bridge {
         let mut endpoints = Vec::with_capacity(self.endpoints.len());
         let states = Arc::new(self.states);
         let settings = self.settings;
+        let tap = recorder(&settings)?;
         for (endpoint, info) in self.endpoints.iter().zip(seen) {
             let deadline = self
                 .deadlines
@@ -233,7 +256,7 @@ impl Bridge {
                 .rev()
                 .find(|(path, _)| path == info.path)
                 .map_or(settings.deadline_value(), |(_, d)| *d);
-            let ctx = MountContext { states: &states, info, deadline };
+            let ctx = MountContext { states: &states, info, deadline, tap: tap.clone() };
             let call = endpoint.mount(&ctx)?.0;
             let endpoint_metrics = metrics.endpoint(info.path, info.kind == EndpointKind::ContactSync);
             endpoints.push(EndpointRoute { info, call, metrics: endpoint_metrics });
@@ -254,6 +277,25 @@ impl Bridge {
 
     fn described(&self) -> (Vec<EndpointInfo>, Vec<ActionSpec>) {
         (self.endpoints().collect(), self.endpoints.iter().filter_map(|e| e.action_spec()).collect())
+    }
+}
+
+/// The recorder of the bridge's external calls, when its settings ask for one (feature `client`: without it, the
+/// bridge makes no calls to record).
+fn recorder(settings: &Settings) -> Result<Option<Arc<dyn Tap>>, BuildError> {
+    let Some(path) = settings.record_value() else {
+        return Ok(None);
+    };
+    #[cfg(feature = "client")]
+    {
+        let recorder = crate::cassette::recorder::Recorder::create(path)
+            .map_err(|reason| BuildError::Record { path: path.display().to_string(), reason })?;
+        Ok(Some(Arc::new(recorder)))
+    }
+    #[cfg(not(feature = "client"))]
+    {
+        let _ = path;
+        Ok(None)
     }
 }
 

@@ -5,8 +5,8 @@
 //!
 //! | layer | modules | what they hold |
 //! |---|---|---|
-//! | protocol | `protocol`, `secret`, `request_id`, `deadline`, `upstream`, `kinds`, `witness` | the protocol's types; credentials that never print; request ids; the deadline of the request being handled and its upstream cost; the endpoint kinds' names |
-//! | settings | [`settings`] | every setting, the table of environment variables, the one overlay that reads them |
+//! | protocol | `protocol`, `secret`, `request_id`, `deadline`, `upstream`, `tap`, `kinds`, `witness` | the protocol's types; credentials that never print; request ids; the deadline of the request being handled and its upstream cost; the seam where its external calls are recorded or replayed; the endpoint kinds' names |
+//! | settings | [`settings`], `cassette` | every setting, the table of environment variables, the one overlay that reads them; the cassettes' format, redaction and recorder |
 //! | data | `error`, `params`, `state`, `endpoint` | the error handlers return (plain data); `Auth`/`Data`/`State`; shared state; endpoint kinds and facts |
 //! | wire | `decode`, `reply` | body → envelope, or a `400` naming every field; answers and errors → HTTP responses |
 //! | description | [`configuration`] | the configuration documents, generated from code |
@@ -25,6 +25,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod builder;
+#[cfg(feature = "client")]
+mod cassette;
 pub mod cli;
 pub mod configuration;
 mod contract;
@@ -55,6 +57,7 @@ mod service;
 pub mod settings;
 mod state;
 pub mod sync;
+mod tap;
 mod telemetry;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]

@@ -9,6 +9,7 @@ use crate::pipeline::{self, EndpointFn, Mounting};
 use crate::protocol::Envelope;
 use crate::reply::Reply;
 use crate::state::StateMap;
+use crate::tap::Tap;
 use serde::de::DeserializeOwned;
 use std::fmt;
 use std::future::Future;
@@ -49,6 +50,8 @@ pub struct MountContext<'a> {
     pub(crate) states: &'a Arc<StateMap>,
     pub(crate) info: EndpointInfo,
     pub(crate) deadline: Duration,
+    /// The bridge's recorder of external calls, when it records.
+    pub(crate) tap: Option<Arc<dyn Tap>>,
 }
 
 impl MountContext<'_> {
@@ -70,7 +73,12 @@ impl MountContext<'_> {
         H: Fn(Envelope<A, M, D>, RequestParts) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Out, Error>> + Send + 'static,
     {
-        let mounting = Mounting { info: self.info, states: Arc::clone(self.states), deadline: self.deadline };
+        let mounting = Mounting {
+            info: self.info,
+            states: Arc::clone(self.states),
+            deadline: self.deadline,
+            tap: self.tap.clone(),
+        };
         MountedEndpoint(pipeline::endpoint(mounting, handler))
     }
 }
@@ -97,6 +105,13 @@ pub enum BuildError {
     },
     /// The integration's configuration is invalid.
     Configuration(ConfigError),
+    /// The cassette the bridge should record its calls to (`BRIDGE_RECORD`) cannot be written.
+    Record {
+        /// The cassette's path.
+        path: String,
+        /// Why.
+        reason: String,
+    },
     /// An endpoint takes a path the bridge keeps for itself.
     ReservedPath {
         /// The path.
@@ -120,6 +135,7 @@ impl fmt::Display for BuildError {
                  action `name` or `path`"
             ),
             Self::Configuration(err) => write!(f, "invalid integration configuration: {err}"),
+            Self::Record { path, reason } => write!(f, "cannot record the external calls to `{path}`: {reason}"),
             Self::ReservedPath { path, handler } => {
                 write!(f, "handler `{handler}` cannot answer on `{path}`: the bridge keeps that path for itself")
             }

@@ -14,6 +14,7 @@ use crate::extract::RequestParts;
 use crate::protocol::Envelope;
 use crate::reply::{error_response, Reply, Response};
 use crate::state::StateMap;
+use crate::tap::{self, Tap};
 use crate::upstream;
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
@@ -42,6 +43,8 @@ pub(crate) struct Mounting {
     pub(crate) info: EndpointInfo,
     pub(crate) states: Arc<StateMap>,
     pub(crate) deadline: Duration,
+    /// The bridge's recorder of external calls, when it records (`BRIDGE_RECORD`).
+    pub(crate) tap: Option<Arc<dyn Tap>>,
 }
 
 /// The endpoint that answers with `handler`: it decodes the envelope `Envelope<A, M, D>`, calls `handler` with it
@@ -60,7 +63,7 @@ where
     H: Fn(Envelope<A, M, D>, RequestParts) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<Out, Error>> + Send + 'static,
 {
-    let Mounting { info, states, deadline } = mounting;
+    let Mounting { info, states, deadline, tap } = mounting;
     Arc::new(move |headers: HeaderMap, body: Bytes| {
         let envelope = match decode_request::<A, M, D>(&body) {
             Ok(envelope) => envelope,
@@ -73,9 +76,11 @@ where
         // The handler's future runs with its deadline in scope: the `http` client's calls end before it.
         let scoped =
             deadline::scope(RequestDeadline::starting_now(deadline), AssertUnwindSafe(handling).catch_unwind());
-        // … and with its upstream ledger, which the answer carries on (to the log line, the metrics, the test kit).
+        // … and with its upstream ledger, which the answer carries on (to the log line, the metrics, the test kit)…
         let ledger = Arc::new(upstream::Ledger::default());
         let scoped = upstream::scope(Arc::clone(&ledger), scoped);
+        // … and with the tap that records or replays its calls, if any (no scope at all otherwise).
+        let scoped = tap::for_request(tap.as_ref(), &body, scoped);
         let timed = tokio::time::timeout(deadline, scoped);
         // (The handler's future is dropped before this runs: the calls it abandoned are in the ledger.)
         Box::pin(timed.map(move |outcome| {

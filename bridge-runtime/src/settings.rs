@@ -28,6 +28,7 @@
 use crate::secret::Secret;
 use std::fmt;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The default limit on request bodies: 1 MiB.
@@ -117,6 +118,11 @@ pub const VARIABLES: &[Variable] = &[
         default: "30 s",
         help: "then, how long requests in flight may take to finish",
     },
+    Variable {
+        name: "BRIDGE_RECORD",
+        default: "none",
+        help: "a file to record every external call to, redacted, for replay in tests (`tests/cassettes/acme.json`)",
+    },
     Variable { name: "RUST_LOG", default: "info", help: "the log filter (`warn,bridge::request=info`)" },
     Variable {
         name: "BRIDGE_LOG_FORMAT",
@@ -155,6 +161,7 @@ pub struct Settings {
     metrics_addr: Option<SocketAddr>,
     log_filter: Option<String>,
     log_format: Option<LogFormat>,
+    record: Option<PathBuf>,
 }
 
 impl fmt::Debug for Settings {
@@ -172,6 +179,7 @@ impl fmt::Debug for Settings {
             .field("metrics_addr", &self.metrics_addr)
             .field("log_filter", &self.log_filter_value())
             .field("log_format", &self.log_format_value())
+            .field("record", &self.record)
             .finish()
     }
 }
@@ -255,6 +263,13 @@ impl Settings {
         self
     }
 
+    /// Records every call the bridge makes through `bridge::http` while answering requests to the cassette at
+    /// `path`, redacted, for `bridge::testing` to replay (default: none; see [`Bridge::record`](crate::Bridge::record)).
+    pub fn record(mut self, path: impl Into<PathBuf>) -> Self {
+        self.record = Some(path.into());
+        self
+    }
+
     /// The address to listen on.
     pub fn addr_value(&self) -> SocketAddr {
         self.addr.unwrap_or(SocketAddr::V4(std::net::SocketAddrV4::new(std::net::Ipv4Addr::LOCALHOST, 3000)))
@@ -315,6 +330,11 @@ impl Settings {
         self.log_format.unwrap_or_default()
     }
 
+    /// The cassette the bridge records its calls to, if any.
+    pub fn record_value(&self) -> Option<&Path> {
+        self.record.as_deref()
+    }
+
     /// Fills what code left unset from `environment` (a variable's value by name; see [`VARIABLES`]). An empty
     /// value counts as unset. A value that does not parse is an error naming the variable; the value of
     /// `BRIDGE_TOKEN` is never quoted.
@@ -347,6 +367,7 @@ impl Settings {
         fill(&mut self.shutdown_grace, || {
             var("BRIDGE_SHUTDOWN_GRACE").map(|(n, v)| parse_duration(n, &v)).transpose()
         })?;
+        fill(&mut self.record, || Ok(var("BRIDGE_RECORD").map(|(_, path)| PathBuf::from(path.trim()))))?;
         fill(&mut self.log_filter, || Ok(var("RUST_LOG").map(|(_, filter)| filter)))?;
         fill(&mut self.log_format, || var("BRIDGE_LOG_FORMAT").map(|(n, v)| parse_log_format(n, &v)).transpose())?;
         Ok(self)
@@ -502,6 +523,7 @@ mod tests {
         assert_eq!(settings.metrics_addr_value(), None);
         assert_eq!(settings.log_filter_value(), "info");
         assert_eq!(settings.log_format_value(), LogFormat::Text);
+        assert_eq!(settings.record_value(), None);
     }
 
     #[test]
@@ -521,6 +543,7 @@ mod tests {
                 ("BRIDGE_SHUTDOWN_GRACE", "7s"),
                 ("RUST_LOG", "warn"),
                 ("BRIDGE_LOG_FORMAT", "JSON"),
+                ("BRIDGE_RECORD", " tests/cassettes/acme.json "),
             ]))
             .unwrap();
         assert_eq!(settings.addr_value(), "0.0.0.0:8080".parse().unwrap(), "BRIDGE_ADDR wins over PORT");
@@ -535,6 +558,9 @@ mod tests {
         assert_eq!(settings.shutdown_grace_value(), Duration::from_secs(7));
         assert_eq!(settings.log_filter_value(), "warn");
         assert_eq!(settings.log_format_value(), LogFormat::Json);
+        assert_eq!(settings.record_value(), Some(Path::new("tests/cassettes/acme.json")));
+        let in_code = Settings::new().record("a.json").overlay(env(&[("BRIDGE_RECORD", "b.json")])).unwrap();
+        assert_eq!(in_code.record_value(), Some(Path::new("a.json")), "code wins");
         let port_only = Settings::new().overlay(env(&[("PORT", "8081")])).unwrap();
         assert_eq!(port_only.addr_value(), "0.0.0.0:8081".parse().unwrap());
     }

@@ -10,8 +10,8 @@ use std::path::Path;
 
 /// The layers, lowest first. A module may use modules of lower layers only.
 const LAYERS: &[&[&str]] = &[
-    &["protocol", "secret", "request_id", "deadline", "upstream", "kinds", "witness"],
-    &["settings"],
+    &["protocol", "secret", "request_id", "deadline", "upstream", "tap", "kinds", "witness"],
+    &["settings", "cassette"],
     &["error", "params", "state", "endpoint"],
     &["decode", "reply"],
     &["configuration"],

@@ -34,6 +34,7 @@ mod sqlite_example;
 #[allow(dead_code)]
 mod zendesk_example;
 
+mod cassettes;
 mod configuration;
 mod default_logs;
 mod form_inputs;
@@ -41,6 +42,7 @@ mod handler_errors;
 mod hardening;
 mod hostile_env;
 mod hubspot;
+mod hubspot_replay;
 mod macro_forms;
 mod minimal_bridge;
 mod one_path;
@@ -58,3 +60,4 @@ mod sync_window;
 mod testkit;
 mod zendesk;
 mod zendesk_configuration;
+mod zendesk_replay;

@@ -14,6 +14,7 @@ use super::response::Response;
 use super::retry::parse_retry_after;
 use super::status::{upstream_status, UpstreamStatus};
 use crate::deadline::RequestDeadline;
+use crate::tap::{Answer, Outgoing, Replayed};
 use crate::upstream::CallGuard;
 use crate::{Error, Secret};
 use bytes::{Bytes, BytesMut};
@@ -192,7 +193,7 @@ async fn attempt_until_done(
         let began = Instant::now();
         let outcome = {
             let _round_trip = accounting.call.map(|call| call.attempt(*attempts > 1));
-            attempt(inner, call, timeout).await
+            attempt(inner, call, &info.secrets, timeout).await
         };
         let took = began.elapsed();
         let (retry, wait) = match outcome {
@@ -253,6 +254,7 @@ async fn attempt_until_done(
                     config.service, config.max_response_bytes
                 )))
             }
+            Outcome::NotRecorded(why) => return Err(Error::internal(why)),
             Outcome::Unsendable(err) => {
                 return Err(Error::internal(format!("the call to {} cannot be sent", config.service)).with_source(err))
             }
@@ -292,7 +294,10 @@ async fn attempt_until_done(
             "retrying the external call",
         );
         crate::telemetry::upstream_wait(&config.service, wait);
-        tokio::time::sleep(wait).await;
+        // A cassette being replayed answers at once: its waits are counted, checked against the deadline, not slept.
+        if !crate::tap::replaying() {
+            tokio::time::sleep(wait).await;
+        }
     }
 }
 
@@ -338,6 +343,8 @@ enum Outcome {
     TooLarge,
     /// The request could not even be built (a URL scheme other than http or https, say): a bug, not retried.
     Unsendable(reqwest::Error),
+    /// A cassette being replayed has no answer for the call: why (never sent to the network).
+    NotRecorded(String),
     Failed(reqwest::Error),
 }
 
@@ -353,9 +360,36 @@ impl From<reqwest::Error> for Outcome {
     }
 }
 
-/// One exchange, the answer's body read in full (so that the connection goes back to the pool) within
-/// `timeout`.
-async fn attempt(inner: &Inner, call: &Prepared, timeout: Duration) -> Outcome {
+/// One exchange, through the request's [tap](crate::tap) when it has one: answered from a cassette being replayed,
+/// or sent and recorded.
+async fn attempt(inner: &Inner, call: &Prepared, secrets: &[Secret], timeout: Duration) -> Outcome {
+    let Some(active) = crate::tap::current() else {
+        return send(inner, call, timeout).await;
+    };
+    let outgoing = Outgoing {
+        method: &call.method,
+        url: call.url.as_str(),
+        headers: &call.headers,
+        body: call.body.as_deref(),
+        secrets: secrets.iter().map(Secret::expose).collect(),
+    };
+    match active.tap.replay(&outgoing, &active.auth) {
+        Some(Replayed::Answer(answer)) => Outcome::Answer(answer.status, answer.headers, answer.body),
+        Some(Replayed::NoMatch(why)) => Outcome::NotRecorded(why),
+        None => {
+            let outcome = send(inner, call, timeout).await;
+            if let Outcome::Answer(status, headers, body) = &outcome {
+                let answer = Answer { status: *status, headers: headers.clone(), body: body.clone() };
+                active.tap.record(&outgoing, &active.auth, &answer);
+            }
+            outcome
+        }
+    }
+}
+
+/// One exchange over the network, the answer's body read in full (so that the connection goes back to the pool)
+/// within `timeout`.
+async fn send(inner: &Inner, call: &Prepared, timeout: Duration) -> Outcome {
     let mut request = reqwest::Request::new(call.method.clone(), call.url.clone());
     *request.headers_mut() = call.headers.clone();
     crate::telemetry::propagate_trace(request.headers_mut());

@@ -29,6 +29,21 @@ use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TalkdeskDate(OffsetDateTime);
 
+tokio::task_local! {
+    /// The time [`TalkdeskDate::now`] gives on this task, when the test kit set one.
+    static FROZEN_CLOCK: TalkdeskDate;
+}
+
+/// Runs `future` with [`TalkdeskDate::now`] standing still at `at`: the test kit's clock, for requests whose calls
+/// depend on the time (a cassette's replay).
+#[cfg_attr(not(feature = "testing"), allow(dead_code))]
+pub(crate) fn frozen_clock<F: std::future::Future>(
+    at: TalkdeskDate,
+    future: F,
+) -> tokio::task::futures::TaskLocalFuture<TalkdeskDate, F> {
+    FROZEN_CLOCK.scope(at, future)
+}
+
 /// Why a string is not a date in the expected format.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DateParseError {
@@ -75,9 +90,13 @@ impl TalkdeskDate {
             .map_err(|_| DateParseError { expected: "RFC 3339 (`YYYY-MM-DDTHH:MM:SSZ`)" })
     }
 
-    /// The current time.
+    /// The current time: the clock's, or the time the test kit set for the request being answered (a replayed
+    /// cassette's recording time, or the time given to `bridge::testing::TestClient::clock`).
+    ///
+    /// A handler that computes a date from "now" (a `since` a minute ago, a default due date) must take it from
+    /// here for its calls to replay: under replay the clock stands still at the time the cassette was recorded.
     pub fn now() -> Self {
-        Self(OffsetDateTime::now_utc())
+        FROZEN_CLOCK.try_with(|at| *at).unwrap_or_else(|_| Self(OffsetDateTime::now_utc()))
     }
 
     /// Seconds since the Unix epoch.

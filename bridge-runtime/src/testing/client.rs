@@ -25,12 +25,14 @@
 //! # }
 //! ```
 
+use super::cassette::Cassette;
 use super::exchange::{TestRequest, TestResponse};
 use super::transport::{HttpTransport, InProcessTransport, Transport, TransportError};
 use crate::builder::Bridge;
 use crate::endpoint::EndpointKind;
 use crate::mount::BuildError;
-use crate::protocol::{ActionOutcome, AgentPage, ContactPage, Interaction};
+use crate::protocol::{frozen_clock, ActionOutcome, AgentPage, ContactPage, Interaction, TalkdeskDate};
+use crate::tap::Tap;
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use http::{HeaderMap, Method};
@@ -111,6 +113,10 @@ impl Paths {
 pub struct TestClient {
     transport: Arc<dyn Transport>,
     paths: Arc<Paths>,
+    /// The player of a cassette, installed around each request sent in process.
+    tap: Option<Arc<dyn Tap>>,
+    /// The time `TalkdeskDate::now` gives while each request is answered in process.
+    clock: Option<TalkdeskDate>,
 }
 
 impl fmt::Debug for TestClient {
@@ -154,7 +160,26 @@ impl TestClient {
 
     /// Calls a bridge through `transport`, with the default paths.
     pub fn with_transport(transport: impl Transport) -> Self {
-        Self { transport: Arc::new(transport), paths: Arc::new(Paths::default()) }
+        Self { transport: Arc::new(transport), paths: Arc::new(Paths::default()), tap: None, clock: None }
+    }
+
+    /// Answers every call the bridge makes through `bridge::http` while answering this client's requests from
+    /// `cassette`, with no connection opened (see [`Cassette`] for matching, placeholders and checks), and stands
+    /// the clock still at the cassette's [`clock`](Cassette::clock) unless [`clock`](Self::clock) set another.
+    ///
+    /// Only a bridge called in process ([`TestClient::new`]) sees the cassette: over HTTP the bridge's calls are
+    /// the other process's.
+    pub fn replay(mut self, cassette: &Cassette) -> Self {
+        self.tap = Some(cassette.tap());
+        self.clock = self.clock.or(Some(cassette.clock()));
+        self
+    }
+
+    /// Makes [`TalkdeskDate::now`] give `at` while the bridge answers this client's requests (in process): for
+    /// handlers that compute dates from now, so that a recording made with this clock replays exactly.
+    pub fn clock(mut self, at: TalkdeskDate) -> Self {
+        self.clock = Some(at);
+        self
     }
 
     /// Sends each endpoint's requests to `paths`.
@@ -210,7 +235,14 @@ impl TestClient {
 
     /// Sends a request built by hand.
     pub async fn send(&self, request: TestRequest) -> Result<TestResponse, TransportError> {
-        self.transport.send(request).await
+        let mut sending = self.transport.send(request);
+        if let Some(at) = self.clock {
+            sending = Box::pin(frozen_clock(at, sending));
+        }
+        if let Some(tap) = &self.tap {
+            sending = Box::pin(crate::tap::around(Arc::clone(tap), sending));
+        }
+        sending.await
     }
 
     fn call<K: CallKind>(&self, method: Method, path: String) -> Call<K> {

@@ -23,7 +23,11 @@ struct Client;
 
 #[bridge::auth_validator]
 async fn validate(Auth(creds): Auth<Creds>, _client: State<Client>) -> Result<(), Error> {
-    if creds.token.is_empty() { Err(Error::credentials_rejected()) } else { Ok(()) }
+    if creds.token.is_empty() {
+        Err(Error::credentials_rejected())
+    } else {
+        Ok(())
+    }
 }
 
 #[bridge::contact_retriever]

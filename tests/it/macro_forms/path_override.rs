@@ -22,9 +22,6 @@ async fn ping(_auth: Auth<String>) -> Result<ActionOutcome, Error> {
 fn compiles_and_runs() {
     let bridge = Bridge::new().endpoint(contacts {}).endpoint(create_ticket {}).endpoint(ping {});
     let infos: Vec<_> = bridge.endpoints().map(|info| (info.path, info.action)).collect();
-    assert_eq!(
-        infos,
-        [("/v2/contacts", None), ("/tickets/new", Some("create-ticket")), ("/ping", Some("ping"))]
-    );
+    assert_eq!(infos, [("/v2/contacts", None), ("/tickets/new", Some("create-ticket")), ("/ping", Some("ping"))]);
     assert!(bridge.into_service().is_ok());
 }

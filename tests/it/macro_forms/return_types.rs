@@ -17,7 +17,11 @@ impl From<ServiceError> for Error {
 }
 
 fn check(token: &str) -> Result<(), ServiceError> {
-    if token.is_empty() { Err(ServiceError::Rejected) } else { Ok(()) }
+    if token.is_empty() {
+        Err(ServiceError::Rejected)
+    } else {
+        Ok(())
+    }
 }
 
 #[bridge::auth_validator]
