@@ -6,16 +6,16 @@
 //! - as text, coloured only when stderr is a terminal, or as JSON lines ([`LogFormat::Json`],
 //!   `BRIDGE_LOG_FORMAT=json`, for a log collector in production).
 //!
-//! The lines are those of `tracing-subscriber`'s `fmt` layer, byte for byte, and the layer is its own (its
-//! per-thread buffer, one `write` a line); but a line is written by this module's formatters ([text](text),
-//! [JSON](json)) at a fraction of the instructions: a bridge writes one per request.
+//! The lines are those of `tracing-subscriber`'s `fmt` layer, byte for byte (without colours), but written by this
+//! module's own [layer](layer) and formats ([text](text), [JSON](json)) at a fraction of the instructions: a bridge
+//! writes one per request.
 //!
 //! An author who installs a global subscriber before serving keeps full control: this one is then not installed.
 
 mod clock;
 mod escape;
-mod from_log;
 mod json;
+mod layer;
 mod text;
 
 use crate::settings::LogFormat;
@@ -30,17 +30,14 @@ pub(crate) fn install_default(filter: &str, format: LogFormat) {
         Ok(parsed) => (parsed, None),
         Err(err) => (tracing_subscriber::EnvFilter::new("info"), Some(err)),
     };
-    let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
     let subscriber = tracing_subscriber::registry().with(filter);
     let installed = match format {
-        LogFormat::Json => subscriber
-            .with(layer.with_ansi(false).fmt_fields(json::JsonSpanFields).event_format(json::JsonLine::default()))
-            .try_init(),
-        // Colours are for a person at a terminal: `tracing-subscriber`'s own formatter writes them.
-        LogFormat::Text if std::io::stderr().is_terminal() => subscriber.with(layer.with_ansi(true)).try_init(),
-        LogFormat::Text => subscriber
-            .with(layer.with_ansi(false).fmt_fields(text::TextFields).event_format(text::TextLine::default()))
-            .try_init(),
+        LogFormat::Json => subscriber.with(layer::Lines::new(json::Json, std::io::stderr)).try_init(),
+        // Colours are for a person at a terminal: `tracing-subscriber`'s own layer writes them.
+        LogFormat::Text if std::io::stderr().is_terminal() => {
+            subscriber.with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(true)).try_init()
+        }
+        LogFormat::Text => subscriber.with(layer::Lines::new(text::Text, std::io::stderr)).try_init(),
     };
     if let (Ok(()), Some(err)) = (installed, bad_filter) {
         tracing::warn!(target: "bridge::server", error = %err, "the log filter does not parse: logging at `info`");
@@ -157,6 +154,16 @@ mod tests {
             let _empty = empty.enter();
             tracing::info!("four deep");
         }
+        // A `log` record, as `tracing-log` turns it into an event: its own target and level.
+        let record = tracing_log::log::Record::builder()
+            .args(format_args!("from the log crate {}", 1))
+            .level(tracing_log::log::Level::Warn)
+            .target("some::crate")
+            .module_path(Some("some::crate::module"))
+            .file(Some("module.rs"))
+            .line(Some(7))
+            .build();
+        tracing_log::format_trace(&record).unwrap();
         drop(_request);
         tracing::info!(parent: None, "no span at all");
         tracing::error!("outside");
@@ -182,14 +189,9 @@ mod tests {
                 .fmt_fields(DefaultFields::new())
                 .event_format(Format::default())
         });
-        let ours = through(|out| {
-            tracing_subscriber::fmt::layer()
-                .with_writer(move || out.clone())
-                .with_ansi(false)
-                .fmt_fields(text::TextFields)
-                .event_format(text::TextLine::default())
-        });
+        let ours = through(|out| super::layer::Lines::new(text::Text, move || out.clone()));
         assert!(theirs.contains("<time>  INFO request{id=r-1 trace_id=4bf92f3577b34da6a3ce929d0e0e4736}: bridge::request: answered path=\"/interaction_update\""), "{theirs}");
+        assert!(theirs.contains("<time>  WARN request{id=r-1 trace_id=4bf92f3577b34da6a3ce929d0e0e4736}: some::crate: from the log crate 1\n"), "{theirs}");
         assert_eq!(ours, theirs);
     }
 
@@ -202,13 +204,7 @@ mod tests {
                 .fmt_fields(JsonFields::new())
                 .event_format(Format::default().json())
         });
-        let ours = through(|out| {
-            tracing_subscriber::fmt::layer()
-                .with_writer(move || out.clone())
-                .with_ansi(false)
-                .fmt_fields(json::JsonSpanFields)
-                .event_format(json::JsonLine::default())
-        });
+        let ours = through(|out| super::layer::Lines::new(json::Json, move || out.clone()));
         assert!(
             theirs.contains(r#""span":{"id":"r-1","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","name":"request"}"#),
             "{theirs}"

@@ -5,16 +5,14 @@
 
 use std::cell::RefCell;
 use std::fmt::{self, Write};
-use tracing_subscriber::fmt::format::Writer;
 
 thread_local! {
     /// The line being written, on each thread.
     static LINE: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
-/// Runs `write` on this thread's line buffer (a fresh one if it is in use), then hands the text to `writer` at once:
-/// writes into a `String` are inlined, writes through `Writer` are calls through two `dyn` layers.
-pub(crate) fn buffered(writer: &mut Writer<'_>, write: impl FnOnce(&mut String) -> fmt::Result) -> fmt::Result {
+/// Runs `write` on this thread's buffer, emptied (a fresh one if it is in use: a value's `Debug` that logs).
+pub(crate) fn with_buffer<R>(write: impl FnOnce(&mut String) -> R) -> R {
     LINE.with(|line| {
         let mut own = String::new();
         let mut borrowed = line.try_borrow_mut();
@@ -23,10 +21,7 @@ pub(crate) fn buffered(writer: &mut Writer<'_>, write: impl FnOnce(&mut String) 
             Err(_) => &mut own,
         };
         line.clear();
-        let written = write(line);
-        let handed = written.and_then(|()| writer.write_str(line));
-        line.clear();
-        handed
+        write(line)
     })
 }
 

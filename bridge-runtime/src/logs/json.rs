@@ -3,38 +3,16 @@
 //! into the line's buffer. A span's fields are kept as the JSON object they are written as, keys in order, so that
 //! each line splices them in, where `tracing-subscriber` parses them back from text on every line.
 
-use super::{clock, escape, from_log};
+use super::layer::{LineFormat, SpanFields};
+use super::{clock, escape};
 use std::fmt::{self, Write};
 use tracing::field::{Field, Visit};
-use tracing::span::Record;
+use tracing::span::{Attributes, Record};
 use tracing::{Event, Level, Subscriber};
+use tracing_log::NormalizeEvent;
 use tracing_subscriber::field::RecordFields;
-use tracing_subscriber::fmt::format::{Format, Json, Writer};
-use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields};
+use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::{LookupSpan, SpanRef};
-
-/// A span's fields as `tracing-subscriber`'s `JsonFields` keeps them: one JSON object, its keys sorted (a field
-/// recorded twice keeps its last value), `Debug` values as strings.
-#[derive(Debug, Default)]
-pub(crate) struct JsonSpanFields;
-
-impl<'writer> FormatFields<'writer> for JsonSpanFields {
-    fn format_fields<R: RecordFields>(&self, mut writer: Writer<'writer>, fields: R) -> fmt::Result {
-        escape::buffered(&mut writer, |out| write_object(out, fields))
-    }
-
-    fn add_fields(&self, current: &'writer mut FormattedFields<Self>, fields: &Record<'_>) -> fmt::Result {
-        // As `JsonFields` does: the object so far and the new fields, merged by key.
-        let mut added = String::new();
-        write_object(&mut added, fields)?;
-        let mut merged: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(&current.fields).map_err(|_| fmt::Error)?;
-        let added: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&added).map_err(|_| fmt::Error)?;
-        merged.extend(added);
-        current.fields = sorted_object(merged)?;
-        Ok(())
-    }
-}
 
 /// Writes `fields` as one JSON object, keys sorted. They usually come sorted (`id`, `trace_id`) and are written as
 /// they come; otherwise serde_json's map sorts them.
@@ -158,59 +136,65 @@ impl Write for JsonEscaping<'_> {
 }
 
 /// A JSON line per event, as `tracing-subscriber`'s `Json` format writes it by default: timestamp, level, the
-/// event's fields, target, the current span and the list of spans from the root. An event from the `log` crate is
-/// left to that format (it knows the record's own target and level).
-pub(crate) struct JsonLine {
-    from_log: Format<Json>,
-}
+/// event's fields, target, the current span and the list of spans from the root. A span keeps its fields as
+/// `JsonFields` does: one JSON object, its keys sorted (a field recorded twice keeps its last value), `Debug` values
+/// as strings. An event made from a `log` record has the record's target and level.
+#[derive(Debug, Default)]
+pub(crate) struct Json;
 
-impl Default for JsonLine {
-    fn default() -> Self {
-        Self { from_log: Format::default().json() }
-    }
-}
-
-impl<S> FormatEvent<S, JsonSpanFields> for JsonLine
-where
-    S: Subscriber + for<'lookup> LookupSpan<'lookup>,
-{
-    fn format_event(
-        &self,
-        ctx: &FmtContext<'_, S, JsonSpanFields>,
-        mut writer: Writer<'_>,
-        event: &Event<'_>,
-    ) -> fmt::Result {
-        let meta = event.metadata();
-        if from_log::is_from_log(meta) {
-            return self.from_log.format_event(ctx, writer, event);
+impl LineFormat for Json {
+    fn span_fields(&self, out: &mut String, attrs: &Attributes<'_>) {
+        if write_object(out, attrs).is_err() {
+            out.clear();
         }
-        escape::buffered(&mut writer, |out| {
-            out.push_str("{\"timestamp\":\"");
-            clock::write_now(out);
-            out.push_str(level(meta.level()));
-            let mut visitor = EventVisitor { out: &mut *out, first: true, result: Ok(()) };
-            event.record(&mut visitor);
-            visitor.result?;
-            out.push_str("},\"target\":");
-            escape::json_str(out, meta.target());
-            let current = event.parent().and_then(|id| ctx.span(id)).or_else(|| ctx.lookup_current());
-            if let Some(span) = &current {
-                out.push_str(",\"span\":");
-                write_span(out, span);
-                out.push_str(",\"spans\":[");
-                if let Some(leaf) = ctx.lookup_current() {
-                    for (at, span) in leaf.scope().from_root().enumerate() {
-                        if at > 0 {
-                            out.push(',');
-                        }
-                        write_span(out, &span);
+    }
+
+    fn add_fields(&self, kept: &mut String, values: &Record<'_>) {
+        // As `JsonFields` does: the object so far and the new fields, merged by key.
+        let mut added = String::new();
+        let merged = write_object(&mut added, values).ok().and_then(|()| {
+            let mut merged: serde_json::Map<String, serde_json::Value> = serde_json::from_str(kept).ok()?;
+            let added: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&added).ok()?;
+            merged.extend(added);
+            sorted_object(merged).ok()
+        });
+        if let Some(merged) = merged {
+            *kept = merged;
+        }
+    }
+
+    fn line<S>(&self, out: &mut String, event: &Event<'_>, ctx: &Context<'_, S>) -> fmt::Result
+    where
+        S: Subscriber + for<'lookup> LookupSpan<'lookup>,
+    {
+        let normalized = event.normalized_metadata();
+        let meta = normalized.as_ref().unwrap_or_else(|| event.metadata());
+        out.push_str("{\"timestamp\":\"");
+        clock::write_now(out);
+        out.push_str(level(meta.level()));
+        let mut visitor = EventVisitor { out: &mut *out, first: true, result: Ok(()) };
+        event.record(&mut visitor);
+        visitor.result?;
+        out.push_str("},\"target\":");
+        escape::json_str(out, meta.target());
+        let leaf = ctx.lookup_current();
+        let parent = event.parent().and_then(|id| ctx.span(id));
+        if let Some(span) = parent.as_ref().or(leaf.as_ref()) {
+            out.push_str(",\"span\":");
+            write_span(out, span);
+            out.push_str(",\"spans\":[");
+            if let Some(leaf) = &leaf {
+                for (at, span) in leaf.scope().from_root().enumerate() {
+                    if at > 0 {
+                        out.push(',');
                     }
+                    write_span(out, &span);
                 }
-                out.push(']');
             }
-            out.push_str("}\n");
-            Ok(())
-        })
+            out.push(']');
+        }
+        out.push_str("}\n");
+        Ok(())
     }
 }
 
@@ -231,7 +215,7 @@ where
     S: for<'lookup> LookupSpan<'lookup>,
 {
     let extensions = span.extensions();
-    let fields = extensions.get::<FormattedFields<JsonSpanFields>>().map_or("{}", |fields| fields.fields.as_str());
+    let fields = extensions.get::<SpanFields>().map_or("{}", SpanFields::as_str);
     match fields.strip_suffix('}') {
         Some(open) if open.len() > 1 => {
             out.push_str(open);

@@ -4,29 +4,15 @@
 //! decimal without `fmt`'s machinery where the value allows it, and a span's fields formatted once, when the span is
 //! made.
 
-use super::{clock, escape, from_log};
+use super::layer::{LineFormat, SpanFields};
+use super::{clock, escape};
 use std::fmt::{self, Write};
 use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Record};
 use tracing::{Event, Level, Subscriber};
-use tracing_subscriber::field::RecordFields;
-use tracing_subscriber::fmt::format::{Format, Full, Writer};
-use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields};
+use tracing_log::NormalizeEvent;
+use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
-
-/// The fields of a span or an event, as `tracing-subscriber`'s `DefaultFields` writes them without colours:
-/// `name=value` separated by spaces, strings and values quoted as `Debug` does, the message first and bare.
-#[derive(Debug, Default)]
-pub(crate) struct TextFields;
-
-impl<'writer> FormatFields<'writer> for TextFields {
-    fn format_fields<R: RecordFields>(&self, mut writer: Writer<'writer>, fields: R) -> fmt::Result {
-        escape::buffered(&mut writer, |out| {
-            let mut visitor = TextVisitor { out, is_empty: true, result: Ok(()) };
-            fields.record(&mut visitor);
-            visitor.result
-        })
-    }
-}
 
 /// Writes fields as `DefaultFields`' visitor does (ANSI off, messages sanitised).
 pub(crate) struct TextVisitor<'a> {
@@ -132,57 +118,60 @@ impl fmt::Debug for Shown {
 use escape::Sanitized;
 
 /// A line of text per event, as `tracing-subscriber`'s `Full` format writes it without colours: timestamp, level,
-/// the spans from the root with their fields, target, fields. An event from the `log` crate is left to that format
-/// (it knows the record's own target and level).
-#[derive(Default)]
-pub(crate) struct TextLine {
-    from_log: Format<Full>,
-}
+/// the spans from the root with their fields, target, fields. Fields are written as its `DefaultFields`: `name=value`
+/// separated by spaces, strings and values quoted as `Debug` does, the message first and bare. An event made from a
+/// `log` record has the record's target and level.
+#[derive(Debug, Default)]
+pub(crate) struct Text;
 
-impl<S> FormatEvent<S, TextFields> for TextLine
-where
-    S: Subscriber + for<'lookup> LookupSpan<'lookup>,
-{
-    fn format_event(
-        &self,
-        ctx: &FmtContext<'_, S, TextFields>,
-        mut writer: Writer<'_>,
-        event: &Event<'_>,
-    ) -> fmt::Result {
-        let meta = event.metadata();
-        if from_log::is_from_log(meta) {
-            return self.from_log.format_event(ctx, writer, event);
+impl LineFormat for Text {
+    fn span_fields(&self, out: &mut String, attrs: &Attributes<'_>) {
+        let mut visitor = TextVisitor { out, is_empty: true, result: Ok(()) };
+        attrs.record(&mut visitor);
+    }
+
+    fn add_fields(&self, kept: &mut String, values: &Record<'_>) {
+        if !kept.is_empty() {
+            kept.push(' ');
         }
-        escape::buffered(&mut writer, |out| {
-            clock::write_now(out);
-            out.push_str(level(meta.level()));
-            if let Some(scope) = ctx.event_scope() {
-                let mut seen = false;
-                for span in scope.from_root() {
-                    out.push_str(span.metadata().name());
-                    seen = true;
-                    let extensions = span.extensions();
-                    if let Some(fields) = extensions.get::<FormattedFields<TextFields>>() {
-                        if !fields.is_empty() {
-                            out.push('{');
-                            out.push_str(fields);
-                            out.push('}');
-                        }
+        let mut visitor = TextVisitor { out: kept, is_empty: true, result: Ok(()) };
+        values.record(&mut visitor);
+    }
+
+    fn line<S>(&self, out: &mut String, event: &Event<'_>, ctx: &Context<'_, S>) -> fmt::Result
+    where
+        S: Subscriber + for<'lookup> LookupSpan<'lookup>,
+    {
+        let normalized = event.normalized_metadata();
+        let meta = normalized.as_ref().unwrap_or_else(|| event.metadata());
+        clock::write_now(out);
+        out.push_str(level(meta.level()));
+        if let Some(scope) = ctx.event_scope(event) {
+            let mut seen = false;
+            for span in scope.from_root() {
+                out.push_str(span.metadata().name());
+                seen = true;
+                let extensions = span.extensions();
+                if let Some(fields) = extensions.get::<SpanFields>().map(SpanFields::as_str) {
+                    if !fields.is_empty() {
+                        out.push('{');
+                        out.push_str(fields);
+                        out.push('}');
                     }
-                    out.push(':');
                 }
-                if seen {
-                    out.push(' ');
-                }
+                out.push(':');
             }
-            out.push_str(meta.target());
-            out.push_str(": ");
-            let mut visitor = TextVisitor { out, is_empty: true, result: Ok(()) };
-            event.record(&mut visitor);
-            visitor.result?;
-            out.push('\n');
-            Ok(())
-        })
+            if seen {
+                out.push(' ');
+            }
+        }
+        out.push_str(meta.target());
+        out.push_str(": ");
+        let mut visitor = TextVisitor { out, is_empty: true, result: Ok(()) };
+        event.record(&mut visitor);
+        visitor.result?;
+        out.push('\n');
+        Ok(())
     }
 }
 
