@@ -156,7 +156,7 @@ mod tests {
         }
         // A `log` record, as `tracing-log` turns it into an event: its own target and level.
         let record = tracing_log::log::Record::builder()
-            .args(format_args!("from the log crate {}", 1))
+            .args(format_args!("from the log crate 1"))
             .level(tracing_log::log::Level::Warn)
             .target("some::crate")
             .module_path(Some("some::crate::module"))
