@@ -24,6 +24,7 @@ use crate::reply::{PageContacts, Response};
 use crate::request_id::{self, RequestId};
 use crate::secret::Secret;
 use crate::telemetry::{self, EndpointMetrics, Metrics, RequestScope, TraceContext};
+use crate::upstream::UpstreamCost;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use http::{header, HeaderValue, Method, Request};
 use http_body::Body;
@@ -154,6 +155,9 @@ impl Gate {
         metrics.answered(response.status().as_u16(), error.map(|error| error.code), took);
         if error.is_some_and(|error| error.deadline_expired) {
             metrics.deadline_expired();
+        }
+        if let Some(cost) = response.extensions().get::<UpstreamCost>() {
+            metrics.upstream(cost.calls(), cost.round_trips());
         }
         if route.is_some_and(|route| route.info.kind == EndpointKind::ContactSync) {
             if let Some(PageContacts(contacts)) = response.extensions().get::<PageContacts>() {
@@ -346,10 +350,14 @@ where
     Ok(if rest.is_empty() { first.unwrap_or_default() } else { rest.freeze() })
 }
 
-/// The request's log line: its endpoint, status and latency, and the error's code and (scrubbed) message.
+/// The request's log line: its endpoint, status and latency, what it cost upstream, and the error's code and
+/// (scrubbed) message.
 fn log_request(info: &EndpointInfo, response: &Response, took: Duration) {
     let status = response.status().as_u16();
     let latency_us = took.as_micros() as u64;
+    let upstream = response.extensions().get::<UpstreamCost>().copied().unwrap_or_default();
+    let (upstream_calls, upstream_round_trips) = (upstream.calls(), upstream.round_trips());
+    let upstream_ms = upstream.waited().as_millis() as u64;
     match response.extensions().get::<LoggedError>() {
         None => tracing::info!(
             target: "bridge::request",
@@ -357,6 +365,9 @@ fn log_request(info: &EndpointInfo, response: &Response, took: Duration) {
             handler = info.handler,
             status,
             latency_us,
+            upstream_calls,
+            upstream_round_trips,
+            upstream_ms,
             "answered"
         ),
         Some(error) if status >= 500 => tracing::error!(
@@ -365,6 +376,9 @@ fn log_request(info: &EndpointInfo, response: &Response, took: Duration) {
             handler = info.handler,
             status,
             latency_us,
+            upstream_calls,
+            upstream_round_trips,
+            upstream_ms,
             code = error.code,
             error = %error.message,
             "failed"
@@ -375,6 +389,9 @@ fn log_request(info: &EndpointInfo, response: &Response, took: Duration) {
             handler = info.handler,
             status,
             latency_us,
+            upstream_calls,
+            upstream_round_trips,
+            upstream_ms,
             code = error.code,
             error = %error.message,
             "refused"

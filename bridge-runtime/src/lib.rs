@@ -5,7 +5,7 @@
 //!
 //! | layer | modules | what they hold |
 //! |---|---|---|
-//! | protocol | `protocol`, `secret`, `request_id`, `deadline`, `kinds`, `witness` | the protocol's types; credentials that never print; request ids; the deadline of the request being handled; the endpoint kinds' names |
+//! | protocol | `protocol`, `secret`, `request_id`, `deadline`, `upstream`, `kinds`, `witness` | the protocol's types; credentials that never print; request ids; the deadline of the request being handled and its upstream cost; the endpoint kinds' names |
 //! | settings | [`settings`] | every setting, the table of environment variables, the one overlay that reads them |
 //! | data | `error`, `params`, `state`, `endpoint` | the error handlers return (plain data); `Auth`/`Data`/`State`; shared state; endpoint kinds and facts |
 //! | wire | `decode`, `reply` | body → envelope, or a `400` naming every field; answers and errors → HTTP responses |
@@ -58,6 +58,7 @@ mod telemetry;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
+mod upstream;
 #[cfg(feature = "warp")]
 mod warp_filter;
 mod witness;

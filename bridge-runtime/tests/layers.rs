@@ -10,7 +10,7 @@ use std::path::Path;
 
 /// The layers, lowest first. A module may use modules of lower layers only.
 const LAYERS: &[&[&str]] = &[
-    &["protocol", "secret", "request_id", "deadline", "kinds", "witness"],
+    &["protocol", "secret", "request_id", "deadline", "upstream", "kinds", "witness"],
     &["settings"],
     &["error", "params", "state", "endpoint"],
     &["decode", "reply"],
