@@ -25,47 +25,48 @@ pub(crate) fn with_buffer<R>(write: impl FnOnce(&mut String) -> R) -> R {
     })
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// Whether any byte of `word` is below `n` (at most 128).
-#[inline]
-fn any_below(word: u64, n: u8) -> bool {
-    word.wrapping_sub(ONES * u64::from(n)) & !word & HIGHS != 0
-}
-
-/// Whether any byte of `word` is `b`.
-#[inline]
-fn any_is(word: u64, b: u8) -> bool {
-    any_below(word ^ (ONES * u64::from(b)), 1)
-}
-
-/// How many bytes of `bytes` there are before the first one `special` picks out, eight at a time while the words
-/// `word_is_clean` passes have none.
-#[inline]
-fn clean_prefix(bytes: &[u8], word_is_clean: impl Fn(u64) -> bool, special: impl Fn(u8) -> bool) -> usize {
-    let mut at = 0;
-    while let Some(chunk) = bytes.get(at..at + 8) {
-        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        if !word_is_clean(word) {
-            break;
-        }
-        at += 8;
+/// What each byte becomes in a JSON string: 0 itself, `u` a `\u00xx` escape, otherwise the letter after `\`
+/// (serde_json's table).
+static JSON_ESCAPES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = b'u';
+        b += 1;
     }
-    at + bytes[at..].iter().position(|&b| special(b)).unwrap_or(bytes.len() - at)
-}
+    table[0x08] = b'b';
+    table[0x0c] = b'f';
+    table[b'\n' as usize] = b'n';
+    table[b'\r' as usize] = b'r';
+    table[b'\t' as usize] = b't';
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table
+};
 
-/// Whether a byte must be escaped in a JSON string.
-#[inline]
-fn json_special(b: u8) -> bool {
-    b < 0x20 || b == b'"' || b == b'\\'
-}
+/// The bytes a string's `Debug` writes as they are: printable ASCII other than `"` and `\`.
+static DEBUG_PLAIN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0x20;
+    while b < 0x7f {
+        table[b] = b != b'"' as usize && b != b'\\' as usize;
+        b += 1;
+    }
+    table
+};
 
-/// Whether a byte is not printable ASCII other than `"` and `\`.
-#[inline]
-fn debug_special(b: u8) -> bool {
-    !(0x20..0x7f).contains(&b) || b == b'"' || b == b'\\'
-}
+/// The bytes that may start a terminal escape in a message: ESC, BEL, BS, FF, DEL, and 0xc2 (the first byte of
+/// the C1 controls, U+0080..=U+009F).
+static TERMINAL: [bool; 256] = {
+    let mut table = [false; 256];
+    table[0x07] = true;
+    table[0x08] = true;
+    table[0x0c] = true;
+    table[0x1b] = true;
+    table[0x7f] = true;
+    table[0xc2] = true;
+    table
+};
 
 /// Appends ASCII bytes.
 #[inline]
@@ -79,10 +80,8 @@ pub(crate) fn push_ascii(out: &mut String, ascii: &[u8]) {
 /// Writes `text` as `{:?}` does: quoted, and escaped when it has anything but printable ASCII other than `"` and
 /// `\` (then through `Debug` itself).
 pub(crate) fn debug_str(out: &mut String, text: &str) {
-    let bytes = text.as_bytes();
-    let clean =
-        |w: u64| w & HIGHS == 0 && !any_below(w, 0x20) && !any_is(w, 0x7f) && !any_is(w, b'"') && !any_is(w, b'\\');
-    if clean_prefix(bytes, clean, debug_special) == bytes.len() {
+    if text.bytes().all(|b| DEBUG_PLAIN[usize::from(b)]) {
+        out.reserve(text.len() + 2);
         out.push('"');
         out.push_str(text);
         out.push('"');
@@ -97,11 +96,7 @@ pub(crate) struct Sanitized<'a>(pub(crate) &'a mut String);
 
 impl Write for Sanitized<'_> {
     fn write_str(&mut self, text: &str) -> fmt::Result {
-        // The controls are ASCII below 0x20, DEL, or C1 (0x80..=0x9f, encoded 0xc2 0x80..=0xc2 0x9f).
-        let bytes = text.as_bytes();
-        let clean = |w: u64| w & HIGHS == 0 && !any_below(w, 0x20) && !any_is(w, 0x7f);
-        let special = |b: u8| matches!(b, 0x07 | 0x08 | 0x0c | 0x1b | 0x7f | 0xc2);
-        if clean_prefix(bytes, clean, special) == bytes.len() {
+        if !text.bytes().any(|b| TERMINAL[usize::from(b)]) {
             self.0.push_str(text);
             return Ok(());
         }
@@ -123,6 +118,7 @@ impl Write for Sanitized<'_> {
 /// Writes `text` as a JSON string, with serde_json's escapes (`\"`, `\\`, `\b`, `\f`, `\n`, `\r`, `\t`, and
 /// `\u00xx` for the other control characters).
 pub(crate) fn json_str(out: &mut String, text: &str) {
+    out.reserve(text.len() + 2);
     out.push('"');
     json_str_contents(out, text);
     out.push('"');
@@ -130,28 +126,24 @@ pub(crate) fn json_str(out: &mut String, text: &str) {
 
 /// Writes `text` escaped as the inside of a JSON string (see [`json_str`]).
 pub(crate) fn json_str_contents(out: &mut String, text: &str) {
-    let clean = |w: u64| !any_below(w, 0x20) && !any_is(w, b'"') && !any_is(w, b'\\');
-    let mut rest = text;
-    loop {
-        let at = clean_prefix(rest.as_bytes(), clean, json_special);
-        // Special bytes are ASCII, so `at` is a character boundary.
-        out.push_str(&rest[..at]);
-        let Some(&b) = rest.as_bytes().get(at) else { return };
-        match b {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            0x08 => out.push_str("\\b"),
-            0x0c => out.push_str("\\f"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            _ => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                push_ascii(out, &[b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]);
-            }
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (at, &b) in bytes.iter().enumerate() {
+        let escape = JSON_ESCAPES[usize::from(b)];
+        if escape == 0 {
+            continue;
         }
-        rest = &rest[at + 1..];
+        // Escaped bytes are ASCII, so `at` is a character boundary.
+        out.push_str(&text[start..at]);
+        if escape == b'u' {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            push_ascii(out, &[b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]);
+        } else {
+            push_ascii(out, &[b'\\', escape]);
+        }
+        start = at + 1;
     }
+    out.push_str(&text[start..]);
 }
 
 /// Writes `value` in decimal.

@@ -30,7 +30,9 @@ impl TextVisitor<'_> {
             return None;
         }
         let name = field.name();
-        if name.starts_with("log.") {
+        // `log.…`, `message` and `r#…` all start with `l`, `m` or `r`: other names are written as they are.
+        let special = matches!(name.as_bytes().first(), Some(b'l' | b'm' | b'r'));
+        if special && name.starts_with("log.") {
             return None;
         }
         if self.is_empty {
@@ -38,10 +40,12 @@ impl TextVisitor<'_> {
         } else {
             self.out.push(' ');
         }
-        if name == "message" {
+        if special && name == "message" {
             return Some(true);
         }
-        self.out.push_str(name.strip_prefix("r#").unwrap_or(name));
+        let name = if special { name.strip_prefix("r#").unwrap_or(name) } else { name };
+        self.out.reserve(name.len() + 1);
+        self.out.push_str(name);
         self.out.push('=');
         Some(false)
     }
