@@ -12,6 +12,7 @@
 //!
 //! An author who installs a global subscriber before serving keeps full control: this one is then not installed.
 
+mod callsite;
 mod clock;
 mod escape;
 mod json;
@@ -176,7 +177,8 @@ mod tests {
     {
         let captured = Captured::default();
         let subscriber = tracing_subscriber::registry().with(layer(captured.clone()));
-        tracing::subscriber::with_default(subscriber, emit);
+        // Twice: what a format works out once per callsite is reused the second time.
+        tracing::subscriber::with_default(subscriber, || (0..2).for_each(|_| emit()));
         captured.text()
     }
 

@@ -3,6 +3,7 @@
 //! into the line's buffer. A span's fields are kept as the JSON object they are written as, keys in order, so that
 //! each line splices them in, where `tracing-subscriber` parses them back from text on every line.
 
+use super::callsite::{self, Before, Template};
 use super::layer::{LineFormat, SpanFields};
 use super::{clock, escape};
 use std::fmt::{self, Write};
@@ -163,20 +164,40 @@ impl LineFormat for Json {
         }
     }
 
+    fn span_part(&self, out: &mut String, name: &str, fields_len: usize) {
+        // `{"id":"r-1"}` and `request` → `{"id":"r-1","name":"request"}`
+        if fields_len > 2 {
+            out.extend_from_within(..fields_len - 1);
+            out.push_str(",\"name\":");
+        } else {
+            out.push_str("{\"name\":");
+        }
+        escape::json_str(out, name);
+        out.push('}');
+    }
+
     fn line<S>(&self, out: &mut String, event: &Event<'_>, ctx: &Context<'_, S>) -> fmt::Result
     where
         S: Subscriber + for<'lookup> LookupSpan<'lookup>,
     {
         let normalized = event.normalized_metadata();
+        // An event from a `log` record shares its callsite with every other record: no template.
+        let template = normalized.is_none().then(|| callsite::template(event.metadata(), "json", || template(event)));
         let meta = normalized.as_ref().unwrap_or_else(|| event.metadata());
         out.push_str("{\"timestamp\":\"");
         clock::write_now(out);
         out.push_str(level(meta.level()));
-        let mut visitor = EventVisitor { out: &mut *out, first: true, result: Ok(()) };
+        let before = template.as_deref().map(|template| &*template.before);
+        let mut visitor = EventVisitor { out: &mut *out, before, first: true, result: Ok(()) };
         event.record(&mut visitor);
         visitor.result?;
-        out.push_str("},\"target\":");
-        escape::json_str(out, meta.target());
+        match &template {
+            Some(template) => out.push_str(&template.after),
+            None => {
+                out.push_str("},\"target\":");
+                escape::json_str(out, meta.target());
+            }
+        }
         let leaf = ctx.lookup_current();
         let parent = event.parent().and_then(|id| ctx.span(id));
         if let Some(span) = parent.as_ref().or(leaf.as_ref()) {
@@ -198,6 +219,24 @@ impl LineFormat for Json {
     }
 }
 
+/// The texts of an event's callsite: `"name":` before each field, and the target after the fields.
+fn template(event: &Event<'_>) -> Template {
+    let meta = event.metadata();
+    let before = meta
+        .fields()
+        .iter()
+        .map(|field| {
+            let mut key = String::new();
+            escape::json_str(&mut key, field.name());
+            key.push(':');
+            Before::Text(key.into())
+        })
+        .collect();
+    let mut after = String::from("},\"target\":");
+    escape::json_str(&mut after, meta.target());
+    Template { before, after: after.into() }
+}
+
 /// `","level":"INFO","fields":{`, for each level.
 fn level(level: &Level) -> &'static str {
     match *level {
@@ -214,22 +253,21 @@ fn write_span<S>(out: &mut String, span: &SpanRef<'_, S>)
 where
     S: for<'lookup> LookupSpan<'lookup>,
 {
-    let extensions = span.extensions();
-    let fields = extensions.get::<SpanFields>().map_or("{}", SpanFields::as_str);
-    match fields.strip_suffix('}') {
-        Some(open) if open.len() > 1 => {
-            out.push_str(open);
-            out.push_str(",\"name\":");
+    match span.extensions().get::<SpanFields>() {
+        Some(fields) => out.push_str(fields.part()),
+        None => {
+            out.push_str("{\"name\":");
+            escape::json_str(out, span.metadata().name());
+            out.push('}');
         }
-        _ => out.push_str("{\"name\":"),
     }
-    escape::json_str(out, span.metadata().name());
-    out.push('}');
 }
 
 /// Writes an event's fields as the members of an object, in their order, as `tracing-serde` does.
 struct EventVisitor<'a> {
     out: &'a mut String,
+    /// The event's callsite's keys, when known.
+    before: Option<&'a [Before]>,
     first: bool,
     result: fmt::Result,
 }
@@ -244,8 +282,13 @@ impl EventVisitor<'_> {
             self.out.push(',');
         }
         self.first = false;
-        escape::json_str(self.out, field.name());
-        self.out.push(':');
+        match self.before.and_then(|before| before.get(field.index())) {
+            Some(Before::Text(key)) => self.out.push_str(key),
+            _ => {
+                escape::json_str(self.out, field.name());
+                self.out.push(':');
+            }
+        }
         true
     }
 }

@@ -1,7 +1,7 @@
-//! The layer that writes the default logs: a span's fields formatted once, when the span is made, and kept in the
-//! span (inline when short: no allocation for a request's id and trace id); a line per event written into a
-//! per-thread buffer and handed to the writer in one `write`. What a line looks like is its [format](LineFormat)'s
-//! business ([text](super::text), [JSON](super::json)).
+//! The layer that writes the default logs: a span's part of a line (`request{id=…}:`, or its JSON object) written
+//! once, when the span is made, and kept in the span (inline when short: no allocation for a request's id and
+//! trace id); a line per event written into a per-thread buffer and handed to the writer in one `write`. What a
+//! line looks like is its [format](LineFormat)'s business ([text](super::text), [JSON](super::json)).
 
 use super::escape;
 use std::fmt;
@@ -19,6 +19,9 @@ pub(crate) trait LineFormat: Send + Sync + 'static {
 
     /// Adds fields recorded after the span was made to those it keeps.
     fn add_fields(&self, kept: &mut String, values: &Record<'_>);
+
+    /// Appends what a line shows of a span named `name` whose fields are `out[..fields_len]`.
+    fn span_part(&self, out: &mut String, name: &str, fields_len: usize);
 
     /// Writes an event's line, its newline included.
     fn line<S>(&self, out: &mut String, event: &Event<'_>, ctx: &Context<'_, S>) -> fmt::Result
@@ -48,18 +51,23 @@ where
         let Some(span) = ctx.span(id) else { return };
         escape::with_buffer(|text| {
             self.format.span_fields(text, attrs);
-            span.extensions_mut().insert(SpanFields::new(text));
+            let fields_len = text.len();
+            self.format.span_part(text, span.metadata().name(), fields_len);
+            span.extensions_mut().insert(SpanFields::new(text, fields_len));
         });
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
         let mut extensions = span.extensions_mut();
-        let mut kept = extensions.get_mut::<SpanFields>().map(|fields| fields.as_str().to_owned()).unwrap_or_default();
+        let mut kept = extensions.get_mut::<SpanFields>().map(|fields| fields.fields().to_owned()).unwrap_or_default();
         self.format.add_fields(&mut kept, values);
+        let fields_len = kept.len();
+        self.format.span_part(&mut kept, span.metadata().name(), fields_len);
+        let fields = SpanFields::new(&kept, fields_len);
         match extensions.get_mut::<SpanFields>() {
-            Some(fields) => *fields = SpanFields::new(&kept),
-            None => extensions.insert(SpanFields::new(&kept)),
+            Some(kept) => *kept = fields,
+            None => extensions.insert(fields),
         }
     }
 
@@ -72,33 +80,44 @@ where
     }
 }
 
-/// How many bytes of a span's fields are kept without an allocation: a request's `id` (at most 128 characters)
-/// and `trace_id`, in either format.
-const INLINE: usize = 200;
+/// How many bytes of a span's fields and part of a line are kept without an allocation: a request's `id` (at
+/// most 128 characters) and `trace_id`, in either format.
+const INLINE: usize = 400;
 
-/// A span's fields, as its format writes them.
+/// A span's fields, as its format writes them, followed by its part of a line.
 pub(crate) struct SpanFields {
     len: usize,
+    fields_len: usize,
     inline: [u8; INLINE],
     spilled: String,
 }
 
 impl SpanFields {
-    fn new(text: &str) -> Self {
-        let mut fields = Self { len: text.len(), inline: [0; INLINE], spilled: String::new() };
-        match fields.inline.get_mut(..text.len()) {
+    /// Keeps `text`: the fields (its first `fields_len` bytes), then the span's part of a line.
+    fn new(text: &str, fields_len: usize) -> Self {
+        let mut kept = Self { len: text.len(), fields_len, inline: [0; INLINE], spilled: String::new() };
+        match kept.inline.get_mut(..text.len()) {
             Some(inline) => inline.copy_from_slice(text.as_bytes()),
-            None => fields.spilled = text.to_owned(),
+            None => kept.spilled = text.to_owned(),
         }
-        fields
+        kept
     }
 
-    /// The fields' text.
-    pub(crate) fn as_str(&self) -> &str {
+    fn text(&self) -> &str {
         if self.len > INLINE {
             return &self.spilled;
         }
         // SAFETY: the first `len` bytes were copied from a `&str`, whole.
         unsafe { std::str::from_utf8_unchecked(&self.inline[..self.len]) }
+    }
+
+    /// The span's fields.
+    pub(crate) fn fields(&self) -> &str {
+        &self.text()[..self.fields_len]
+    }
+
+    /// The span's part of a line.
+    pub(crate) fn part(&self) -> &str {
+        &self.text()[self.fields_len..]
     }
 }

@@ -4,6 +4,7 @@
 //! decimal without `fmt`'s machinery where the value allows it, and a span's fields formatted once, when the span is
 //! made.
 
+use super::callsite::{self, Before, Template};
 use super::layer::{LineFormat, SpanFields};
 use super::{clock, escape};
 use std::fmt::{self, Write};
@@ -17,6 +18,8 @@ use tracing_subscriber::registry::LookupSpan;
 /// Writes fields as `DefaultFields`' visitor does (ANSI off, messages sanitised).
 pub(crate) struct TextVisitor<'a> {
     out: &'a mut String,
+    /// The event's callsite's texts before each field, when known.
+    before: Option<&'a [Before]>,
     is_empty: bool,
     result: fmt::Result,
 }
@@ -28,6 +31,25 @@ impl TextVisitor<'_> {
     fn start(&mut self, field: &Field) -> Option<bool> {
         if self.result.is_err() {
             return None;
+        }
+        if let Some(before) = self.before.and_then(|before| before.get(field.index())) {
+            let text = match before {
+                Before::Skip => return None,
+                Before::Message => None,
+                Before::Text(text) => Some(text),
+            };
+            if self.is_empty {
+                self.is_empty = false;
+            } else {
+                self.out.push(' ');
+            }
+            return Some(match text {
+                Some(text) => {
+                    self.out.push_str(text);
+                    false
+                }
+                None => true,
+            });
         }
         let name = field.name();
         // `log.…`, `message` and `r#…` all start with `l`, `m` or `r`: other names are written as they are.
@@ -130,7 +152,7 @@ pub(crate) struct Text;
 
 impl LineFormat for Text {
     fn span_fields(&self, out: &mut String, attrs: &Attributes<'_>) {
-        let mut visitor = TextVisitor { out, is_empty: true, result: Ok(()) };
+        let mut visitor = TextVisitor { out, before: None, is_empty: true, result: Ok(()) };
         attrs.record(&mut visitor);
     }
 
@@ -138,8 +160,18 @@ impl LineFormat for Text {
         if !kept.is_empty() {
             kept.push(' ');
         }
-        let mut visitor = TextVisitor { out: kept, is_empty: true, result: Ok(()) };
+        let mut visitor = TextVisitor { out: kept, before: None, is_empty: true, result: Ok(()) };
         values.record(&mut visitor);
+    }
+
+    fn span_part(&self, out: &mut String, name: &str, fields_len: usize) {
+        out.push_str(name);
+        if fields_len > 0 {
+            out.push('{');
+            out.extend_from_within(..fields_len);
+            out.push('}');
+        }
+        out.push(':');
     }
 
     fn line<S>(&self, out: &mut String, event: &Event<'_>, ctx: &Context<'_, S>) -> fmt::Result
@@ -147,36 +179,57 @@ impl LineFormat for Text {
         S: Subscriber + for<'lookup> LookupSpan<'lookup>,
     {
         let normalized = event.normalized_metadata();
+        // An event from a `log` record shares its callsite with every other record: no template.
+        let template = normalized.is_none().then(|| callsite::template(event.metadata(), "text", || template(event)));
         let meta = normalized.as_ref().unwrap_or_else(|| event.metadata());
         clock::write_now(out);
         out.push_str(level(meta.level()));
         if let Some(scope) = ctx.event_scope(event) {
             let mut seen = false;
             for span in scope.from_root() {
-                out.push_str(span.metadata().name());
                 seen = true;
-                let extensions = span.extensions();
-                if let Some(fields) = extensions.get::<SpanFields>().map(SpanFields::as_str) {
-                    if !fields.is_empty() {
-                        out.push('{');
-                        out.push_str(fields);
-                        out.push('}');
+                match span.extensions().get::<SpanFields>() {
+                    Some(fields) => out.push_str(fields.part()),
+                    None => {
+                        out.push_str(span.metadata().name());
+                        out.push(':');
                     }
                 }
-                out.push(':');
             }
             if seen {
                 out.push(' ');
             }
         }
-        out.push_str(meta.target());
-        out.push_str(": ");
-        let mut visitor = TextVisitor { out, is_empty: true, result: Ok(()) };
+        match &template {
+            Some(template) => out.push_str(&template.after),
+            None => {
+                out.push_str(meta.target());
+                out.push_str(": ");
+            }
+        }
+        let before = template.as_deref().map(|template| &*template.before);
+        let mut visitor = TextVisitor { out, before, is_empty: true, result: Ok(()) };
         event.record(&mut visitor);
         visitor.result?;
         out.push('\n');
         Ok(())
     }
+}
+
+/// The texts of an event's callsite: `name=` before each field (nothing before the message, and the `log.` fields
+/// skipped), and the target after the spans.
+fn template(event: &Event<'_>) -> Template {
+    let meta = event.metadata();
+    let before = meta
+        .fields()
+        .iter()
+        .map(|field| match field.name() {
+            name if name.starts_with("log.") => Before::Skip,
+            "message" => Before::Message,
+            name => Before::Text(format!("{}=", name.strip_prefix("r#").unwrap_or(name)).into()),
+        })
+        .collect();
+    Template { before, after: format!("{}: ", meta.target()).into() }
 }
 
 /// The level, padded to five characters, and the space after it.
