@@ -4,7 +4,8 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use tracing::Metadata;
+use tracing::{Event, Metadata};
+use tracing_log::NormalizeEvent;
 
 /// What is written before a field's value.
 pub(crate) enum Before {
@@ -52,4 +53,17 @@ pub(crate) fn template(
         remembered.push((key, format, Rc::clone(&made)));
         made
     })
+}
+
+/// What a line shows of `event`: its metadata when it was made from a `log` record (the record's own target and
+/// level), and the template of `format` for its callsite, made by `make` the first time (none for a `log` record:
+/// every record shares one callsite).
+pub(crate) fn of_event<'a>(
+    event: &'a Event<'a>,
+    format: &'static str,
+    make: impl FnOnce(&Event<'_>) -> Template,
+) -> (Option<Metadata<'a>>, Option<Rc<Template>>) {
+    let normalized = event.normalized_metadata();
+    let template = normalized.is_none().then(|| template(event.metadata(), format, || make(event)));
+    (normalized, template)
 }

@@ -10,7 +10,6 @@ use std::fmt::{self, Write};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Record};
 use tracing::{Event, Level, Subscriber};
-use tracing_log::NormalizeEvent;
 use tracing_subscriber::field::RecordFields;
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::{LookupSpan, SpanRef};
@@ -180,9 +179,7 @@ impl LineFormat for Json {
     where
         S: Subscriber + for<'lookup> LookupSpan<'lookup>,
     {
-        let normalized = event.normalized_metadata();
-        // An event from a `log` record shares its callsite with every other record: no template.
-        let template = normalized.is_none().then(|| callsite::template(event.metadata(), "json", || template(event)));
+        let (normalized, template) = callsite::of_event(event, "json", template);
         let meta = normalized.as_ref().unwrap_or_else(|| event.metadata());
         out.push_str("{\"timestamp\":\"");
         clock::write_now(out);

@@ -11,7 +11,6 @@ use std::fmt::{self, Write};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Record};
 use tracing::{Event, Level, Subscriber};
-use tracing_log::NormalizeEvent;
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 
@@ -178,9 +177,7 @@ impl LineFormat for Text {
     where
         S: Subscriber + for<'lookup> LookupSpan<'lookup>,
     {
-        let normalized = event.normalized_metadata();
-        // An event from a `log` record shares its callsite with every other record: no template.
-        let template = normalized.is_none().then(|| callsite::template(event.metadata(), "text", || template(event)));
+        let (normalized, template) = callsite::of_event(event, "text", template);
         let meta = normalized.as_ref().unwrap_or_else(|| event.metadata());
         clock::write_now(out);
         out.push_str(level(meta.level()));
