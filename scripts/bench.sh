@@ -39,7 +39,7 @@ UPDATE_DOC=0
 for arg in "$@"; do
     case $arg in
         --update-doc) UPDATE_DOC=1 ;;
-        -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,26p' "$0"; exit 0 ;;
         *) echo "unknown argument: $arg" >&2; exit 2 ;;
     esac
 done
