@@ -156,9 +156,8 @@ impl Gate {
         if error.is_some_and(|error| error.deadline_expired) {
             metrics.deadline_expired();
         }
-        if let Some(cost) = response.extensions().get::<UpstreamCost>() {
-            metrics.upstream(cost.calls(), cost.round_trips());
-        }
+        let cost = response.extensions().get::<UpstreamCost>().copied().unwrap_or_default();
+        metrics.upstream(cost.calls(), cost.round_trips());
         if route.is_some_and(|route| route.info.kind == EndpointKind::ContactSync) {
             if let Some(PageContacts(contacts)) = response.extensions().get::<PageContacts>() {
                 metrics.contacts(*contacts);

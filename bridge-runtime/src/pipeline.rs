@@ -93,9 +93,13 @@ where
     })
 }
 
-/// `response`, carrying what its request cost upstream.
+/// `response`, carrying what its request cost upstream when it made calls (an answer without it made none: a
+/// response's first extension is an allocation, not paid by a request that calls nothing).
 fn costed(mut response: Response, ledger: &upstream::Ledger) -> Response {
-    response.extensions_mut().insert(ledger.cost());
+    let cost = ledger.cost();
+    if cost.calls() > 0 {
+        response.extensions_mut().insert(cost);
+    }
     response
 }
 
