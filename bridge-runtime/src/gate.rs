@@ -37,7 +37,6 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
-use tracing::field::Empty;
 use tracing::Span;
 
 /// An error of any body type, boxed.
@@ -85,10 +84,9 @@ impl Gate {
         let started = Instant::now();
         let id = RequestId::from_headers(request.headers());
         let trace = TraceContext::from_headers(request.headers());
-        let span = tracing::info_span!(target: "bridge::request", "request", id = %id, trace_id = Empty);
-        if let Some(trace) = &trace {
-            span.record("trace_id", tracing::field::display(trace.trace_id()));
-        }
+        // The trace id is given at once (a field recorded later is merged into the span's formatted fields).
+        let trace_id = trace.as_ref().map(|trace| tracing::field::display(trace.trace_id()));
+        let span = tracing::info_span!(target: "bridge::request", "request", id = %id, trace_id);
         let path = request.uri().path();
         let index = self.endpoints.iter().position(|route| route.info.path == path);
         let route = index.map(|index| &self.endpoints[index]);
