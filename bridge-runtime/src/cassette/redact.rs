@@ -454,6 +454,9 @@ mod tests {
         let echoed = BASE64.encode("ann@acme.test/token:tok/en+123");
         assert_eq!(redactor.text(&format!("Basic {echoed}")), "Basic <redacted>");
         assert_eq!(redactor.text("see https://acme.zendesk.com/a?x=acme"), "see {origin}/a?x={auth.subdomain}");
+        // Percent-encoded, in a link an answer carries: as a query value, and as a path segment.
+        assert_eq!(redactor.text("https://x.test/n?t=tok%2Fen%2B123"), "https://x.test/n?t={auth.token}");
+        assert_eq!(redactor.text("https://x.test/tok%2Fen+123/n"), "https://x.test/{auth.token}/n");
     }
 
     #[test]
