@@ -183,11 +183,7 @@ impl Redactor {
     /// `text` with the origin and every secret replaced.
     pub(crate) fn text(&self, text: &str) -> String {
         // A URL without a host (`file:`, `data:`) has the opaque origin `null`: not a text to replace.
-        let mut text = if self.origin == "null" {
-            text.to_owned()
-        } else {
-            text.replace(&self.origin, ORIGIN)
-        };
+        let mut text = if self.origin == "null" { text.to_owned() } else { text.replace(&self.origin, ORIGIN) };
         for (needle, replacement) in &self.needles {
             if text.contains(needle.as_str()) {
                 text = text.replace(needle.as_str(), replacement);
