@@ -70,3 +70,40 @@ impl Tap for Recorder {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use http::{HeaderMap, Method, StatusCode};
+
+    #[test]
+    fn each_call_is_in_the_file_at_once_and_an_unwritable_path_is_refused() {
+        let dir = std::env::temp_dir().join(format!("bridge-recorder-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.json");
+        let recorder = Recorder::create(&path).unwrap();
+        let empty = CassetteFile::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert!(empty.calls.is_empty());
+        assert!(!recorder.replays());
+        let headers = HeaderMap::new();
+        let call = Outgoing {
+            method: &Method::GET,
+            url: "http://127.0.0.1:1/users?token=abcd1234",
+            headers: &headers,
+            body: None,
+            secrets: vec!["abcd1234"],
+        };
+        assert!(recorder.replay(&call, &AuthValues::default()).is_none());
+        let answer = Answer { status: StatusCode::OK, headers: HeaderMap::new(), body: Bytes::from_static(b"[]") };
+        recorder.record(&call, &AuthValues::default(), &answer);
+        recorder.record(&Outgoing { url: "not a url", ..call }, &AuthValues::default(), &answer);
+        let written = CassetteFile::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(written.calls.len(), 1, "a call with no URL to read is not recorded");
+        assert_eq!(written.calls[0].request.query["token"], ["<redacted>"]);
+        assert_eq!(written.calls[0].response.body.json, Some(serde_json::json!([])));
+        let _ = std::fs::remove_dir_all(&dir);
+        let refused = Recorder::create(Path::new("/nonexistent-dir/c.json")).err().unwrap();
+        assert!(refused.starts_with("cannot write /nonexistent-dir/c.json: "), "{refused}");
+    }
+}

@@ -450,6 +450,26 @@ mod tests {
         let echoed = BASE64.encode("ann@acme.test/token:tok/en+123");
         assert_eq!(redactor.text(&format!("Basic {echoed}")), "Basic <redacted>");
         assert_eq!(redactor.text("see https://acme.zendesk.com/a?x=acme"), "see {origin}/a?x={auth.subdomain}");
+        // Percent-encoded, in a link an answer carries: as a query value, and as a path segment.
+        assert_eq!(redactor.text("https://x.test/n?t=tok%2Fen%2B123"), "https://x.test/n?t={auth.token}");
+        assert_eq!(redactor.text("https://x.test/tok%2Fen+123/n"), "https://x.test/{auth.token}/n");
+    }
+
+    #[test]
+    fn repeated_headers_are_one_line_and_a_redacted_one_stays_redacted() {
+        let url = Url::parse("https://svc.test/").unwrap();
+        let redactor = Redactor::new(&url, &AuthValues::default(), &[]);
+        let mut headers = HeaderMap::new();
+        headers.append("link", HeaderValue::from_static("<https://svc.test/a>; rel=next"));
+        headers.append("link", HeaderValue::from_static("<https://svc.test/z>; rel=last"));
+        headers.append("set-cookie", HeaderValue::from_static("a=1"));
+        headers.append("set-cookie", HeaderValue::from_static("b=2"));
+        headers.append("date", HeaderValue::from_static("Tue, 04 Jun 2024 09:00:00 GMT"));
+        let received = redactor.answer(StatusCode::OK, &headers, b"");
+        assert_eq!(received.headers["link"], "<{origin}/a>; rel=next, <{origin}/z>; rel=last");
+        assert_eq!(received.headers["set-cookie"], REDACTED);
+        assert!(!received.headers.contains_key("date"));
+        assert_eq!(received.body, Body::default());
     }
 
     #[test]
