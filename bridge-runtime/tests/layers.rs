@@ -21,6 +21,7 @@ const LAYERS: &[&[&str]] = &[
     &["pipeline"],
     &["mount"],
     &["contract"],
+    &["readiness"],
     &["own_routes"],
     &["gate"],
     &["service"],
