@@ -145,10 +145,10 @@ pub use bridge_runtime::{
     cli, configuration, settings, sync, ActionMeta, ActionOutcome, Agent, AgentPage, AgentSyncMeta, Auth,
     AuthValidation, Bridge, BridgeService, BuildError, Contact, ContactPage, ContactSyncMeta, Data, DateParseError,
     Endpoint, EndpointInfo, EndpointKind, Envelope, Error, ErrorKind, FieldError, FromRequest, Interaction,
-    InteractionData, InteractionMeta, LogFormat, NoData, NoMeta, ParseVariantError, Priority, RequestParts, Response,
-    ResponseBody, ResponseFuture, ResultExt, RunningBridge, Secret, ServeError, Settings, SettingsError, State, Status,
-    SyncSituation, TalkdeskDate, DEFAULT_ADDR, DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE, DEFAULT_DRAIN_DELAY,
-    DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_IN_FLIGHT, DEFAULT_SHUTDOWN_GRACE,
+    InteractionData, InteractionMeta, LogFormat, NoData, NoMeta, ParseVariantError, Priority, ReadinessCheck,
+    RequestParts, Response, ResponseBody, ResponseFuture, ResultExt, RunningBridge, Secret, ServeError, Settings,
+    SettingsError, State, Status, SyncSituation, TalkdeskDate, DEFAULT_ADDR, DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE,
+    DEFAULT_DRAIN_DELAY, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_IN_FLIGHT, DEFAULT_SHUTDOWN_GRACE,
 };
 
 /// The client for the external service a bridge adapts (feature `client`, on by default).

@@ -7,6 +7,7 @@ use crate::endpoint::{EndpointInfo, EndpointKind};
 use crate::gate::{EndpointRoute, Gate};
 use crate::mount::{BuildError, Endpoint, MountContext};
 use crate::own_routes::{self, OwnRoutes};
+use crate::readiness::{Readiness, ReadinessCheck};
 use crate::secret::Secret;
 use crate::service::BridgeService;
 use crate::settings::{Settings, SettingsError};
@@ -38,6 +39,7 @@ pub struct Bridge {
     settings: Settings,
     deadlines: Vec<(String, Duration)>,
     integration: Option<Integration>,
+    readiness: Option<ReadinessCheck>,
 }
 
 impl Default for Bridge {
@@ -55,6 +57,7 @@ impl Bridge {
             settings: Settings::new(),
             deadlines: Vec::new(),
             integration: None,
+            readiness: None,
         }
     }
 
@@ -62,6 +65,14 @@ impl Bridge {
     /// with the same type replaces the first.
     pub fn state<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
         self.states.insert(value);
+        self
+    }
+
+    /// What `GET /ready` checks besides "not draining": the bridge's own dependencies, a database pool say
+    /// (see [`ReadinessCheck`] for what to check and what not). `/ready` answers from the last verdict at once;
+    /// the check runs in the background, never on a request's path. A second call replaces the first.
+    pub fn readiness_check(mut self, check: ReadinessCheck) -> Self {
+        self.readiness = Some(check);
         self
     }
 
@@ -150,7 +161,7 @@ impl Bridge {
     /// Redaction is always on: `Authorization`, cookies, every header, query parameter, form and JSON field named
     /// like a secret, the request's `auth` values (as `{auth.<field>}` placeholders, which replay fills in), the
     /// call's credentials, and the call's origin (as `{origin}`). Calls made outside a request (at start-up, in a
-    /// task a handler spawned) are not recorded. See the guide's chapter, `docs/cassettes.md`.
+    /// task a handler spawned without `bridge::http::in_this_request`) are not recorded. See the guide's chapter, `docs/cassettes.md`.
     ///
     /// ```no_run
     /// # async fn run(bridge: bridge::Bridge) -> Result<(), bridge::ServeError> {
@@ -228,7 +239,12 @@ impl Bridge {
             }
             None => None,
         };
-        let own = OwnRoutes::new(Arc::clone(&draining), Arc::clone(&metrics), configuration);
+        let readiness = self.readiness.map(Readiness::new);
+        if let Some(readiness) = &readiness {
+            // The first check starts now when built inside a runtime, so the first probe may already find it done.
+            readiness.verdict();
+        }
+        let own = OwnRoutes::new(Arc::clone(&draining), readiness, Arc::clone(&metrics), configuration);
         let mut endpoints = Vec::with_capacity(self.endpoints.len());
         let states = Arc::new(self.states);
         let settings = self.settings;

@@ -23,7 +23,8 @@ use crate::pipeline::{logged, EndpointFn, LoggedError};
 use crate::reply::{PageContacts, Response};
 use crate::request_id::{self, RequestId};
 use crate::secret::Secret;
-use crate::telemetry::{self, EndpointMetrics, Metrics, RequestScope, TraceContext};
+use crate::telemetry::{self, EndpointMetrics, Metrics, TraceContext};
+use crate::upstream::UpstreamCost;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use http::{header, HeaderValue, Method, Request};
 use http_body::Body;
@@ -140,8 +141,7 @@ impl Gate {
             drop(permit);
             response
         };
-        let scope = RequestScope { trace, metrics: Arc::clone(&self.metrics) };
-        Handled::Later(Answering { work: request_id::scope(id, telemetry::scope(scope, work)), span })
+        Handled::Later(Answering { work: request_id::scope(id, telemetry::scope(trace, &self.metrics, work)), span })
     }
 
     /// The metrics a request to `route` is counted in: its endpoint's, or those of the other paths.
@@ -156,6 +156,9 @@ impl Gate {
         metrics.answered(response.status().as_u16(), error.map(|error| error.code), took);
         if error.is_some_and(|error| error.deadline_expired) {
             metrics.deadline_expired();
+        }
+        if let Some(cost) = response.extensions().get::<UpstreamCost>() {
+            metrics.upstream(cost.calls(), cost.round_trips());
         }
         if route.is_some_and(|route| route.info.kind == EndpointKind::ContactSync) {
             if let Some(PageContacts(contacts)) = response.extensions().get::<PageContacts>() {
@@ -348,10 +351,14 @@ where
     Ok(if rest.is_empty() { first.unwrap_or_default() } else { rest.freeze() })
 }
 
-/// The request's log line: its endpoint, status and latency, and the error's code and (scrubbed) message.
+/// The request's log line: its endpoint, status and latency, what it cost upstream, and the error's code and
+/// (scrubbed) message.
 fn log_request(info: &EndpointInfo, response: &Response, took: Duration) {
     let status = response.status().as_u16();
     let latency_us = took.as_micros() as u64;
+    let upstream = response.extensions().get::<UpstreamCost>().copied().unwrap_or_default();
+    let (upstream_calls, upstream_round_trips) = (upstream.calls(), upstream.round_trips());
+    let upstream_ms = upstream.waited().as_millis() as u64;
     match response.extensions().get::<LoggedError>() {
         None => tracing::info!(
             target: "bridge::request",
@@ -359,6 +366,9 @@ fn log_request(info: &EndpointInfo, response: &Response, took: Duration) {
             handler = info.handler,
             status,
             latency_us,
+            upstream_calls,
+            upstream_round_trips,
+            upstream_ms,
             "answered"
         ),
         Some(error) if status >= 500 => tracing::error!(
@@ -367,6 +377,9 @@ fn log_request(info: &EndpointInfo, response: &Response, took: Duration) {
             handler = info.handler,
             status,
             latency_us,
+            upstream_calls,
+            upstream_round_trips,
+            upstream_ms,
             code = error.code,
             error = %error.message,
             "failed"
@@ -377,6 +390,9 @@ fn log_request(info: &EndpointInfo, response: &Response, took: Duration) {
             handler = info.handler,
             status,
             latency_us,
+            upstream_calls,
+            upstream_round_trips,
+            upstream_ms,
             code = error.code,
             error = %error.message,
             "refused"

@@ -6,8 +6,8 @@
 //! | layer | modules | what they hold |
 //! |---|---|---|
 //! | protocol | `protocol`, `secret`, `request_id`, `deadline`, `tap`, `kinds`, `witness` | the protocol's types; credentials that never print; request ids; the deadline of the request being handled; the seam where its external calls are recorded or replayed; the endpoint kinds' names |
-//! | settings | [`settings`], `cassette` | every setting, the table of environment variables, the one overlay that reads them; the cassettes' format, redaction and recorder |
-//! | data | `error`, `params`, `state`, `endpoint` | the error handlers return (plain data); `Auth`/`Data`/`State`; shared state; endpoint kinds and facts |
+//! | settings | [`settings`], `cassette`, `upstream` | every setting, the table of environment variables, the one overlay that reads them; the cassettes' format, redaction and recorder; the upstream cost of the request being handled |
+//! | data | `error`, `params`, `state`, `endpoint`, `readiness` | the error handlers return (plain data); `Auth`/`Data`/`State`; shared state; endpoint kinds and facts; the readiness check |
 //! | wire | `decode`, `reply` | body → envelope, or a `400` naming every field; answers and errors → HTTP responses |
 //! | description | [`configuration`] | the configuration documents, generated from code |
 //! | sync kit | [`sync`] | the paging incremental synchronization needs: keyset windows, over-fetch pages, typed offsets |
@@ -48,6 +48,7 @@ mod own_routes;
 mod params;
 mod pipeline;
 mod protocol;
+mod readiness;
 mod reply;
 mod request_id;
 mod secret;
@@ -61,6 +62,7 @@ mod telemetry;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
+mod upstream;
 #[cfg(feature = "warp")]
 mod warp_filter;
 mod witness;
@@ -76,6 +78,7 @@ pub use protocol::{
     DateParseError, Envelope, Interaction, InteractionData, InteractionMeta, NoData, NoMeta, ParseVariantError,
     Priority, Status, SyncSituation, TalkdeskDate,
 };
+pub use readiness::ReadinessCheck;
 pub use reply::{Response, ResponseBody};
 pub use secret::Secret;
 pub use serve::{RunningBridge, ServeError};

@@ -1,5 +1,5 @@
 //! The bridge's own routes, all in one place: `GET /health` (alive), `GET /ready` (taking requests; `503` while
-//! draining), `GET /metrics` (Prometheus) and, for a bridge that describes its integration, `GET /configuration`
+//! draining, or while the author's [readiness check](crate::ReadinessCheck) fails), `GET /metrics` (Prometheus) and, for a bridge that describes its integration, `GET /configuration`
 //! (the documents Talkdesk is given). No endpoint may take one of these paths ([`reserves`]), and the probes'
 //! paths ([`OPEN_PATHS`]) answer without the inbound token.
 //!
@@ -8,6 +8,7 @@
 use crate::configuration::{ActionSpec, ConfigError, Documents, Integration};
 use crate::endpoint::EndpointInfo;
 use crate::error::Error;
+use crate::readiness::{Readiness, Verdict};
 use crate::reply::{error_response, json_response, Response, ResponseBody};
 use crate::telemetry::Metrics;
 use bytes::Bytes;
@@ -43,8 +44,14 @@ pub(crate) struct OwnRoute {
 pub(crate) struct OwnRoutes(Vec<OwnRoute>);
 
 impl OwnRoutes {
-    /// `/health`, `/ready` (`503` once `draining` is set), `/metrics`, and `/configuration` when given.
-    pub(crate) fn new(draining: Arc<AtomicBool>, metrics: Arc<Metrics>, configuration: Option<OwnRoute>) -> Self {
+    /// `/health`, `/ready` (`503` once `draining` is set, or when `readiness` says so), `/metrics`, and
+    /// `/configuration` when given.
+    pub(crate) fn new(
+        draining: Arc<AtomicBool>,
+        readiness: Option<Arc<Readiness>>,
+        metrics: Arc<Metrics>,
+        configuration: Option<OwnRoute>,
+    ) -> Self {
         let mut routes = vec![
             OwnRoute {
                 path: "/health",
@@ -55,10 +62,15 @@ impl OwnRoutes {
             OwnRoute {
                 path: "/ready",
                 answer: Box::new(move |_: &HeaderMap| {
+                    let unavailable =
+                        |body: &'static [u8]| json_response(StatusCode::SERVICE_UNAVAILABLE, Bytes::from_static(body));
                     if draining.load(Ordering::Relaxed) {
-                        json_response(StatusCode::SERVICE_UNAVAILABLE, Bytes::from_static(br#"{"status":"draining"}"#))
-                    } else {
-                        json_response(StatusCode::OK, Bytes::from_static(br#"{"status":"ready"}"#))
+                        return unavailable(br#"{"status":"draining"}"#);
+                    }
+                    match readiness.as_ref().map_or(Verdict::Ready, Readiness::verdict) {
+                        Verdict::Ready => json_response(StatusCode::OK, Bytes::from_static(br#"{"status":"ready"}"#)),
+                        Verdict::Checking => unavailable(br#"{"status":"checking"}"#),
+                        Verdict::Unready => unavailable(br#"{"status":"unready"}"#),
                     }
                 }),
             },
@@ -129,7 +141,7 @@ mod tests {
     #[test]
     fn ready_follows_draining() {
         let draining = Arc::new(AtomicBool::new(false));
-        let routes = OwnRoutes::new(Arc::clone(&draining), Arc::new(Metrics::default()), None);
+        let routes = OwnRoutes::new(Arc::clone(&draining), None, Arc::new(Metrics::default()), None);
         let ready = routes.find("/ready").expect("a /ready route");
         assert_eq!((ready.answer)(&HeaderMap::new()).status(), 200);
         draining.store(true, Ordering::Relaxed);
@@ -138,5 +150,55 @@ mod tests {
         let metrics = (routes.find("/metrics").unwrap().answer)(&HeaderMap::new());
         assert_eq!(metrics.headers()[header::CONTENT_TYPE], METRICS_CONTENT_TYPE);
         assert!(routes.find("/configuration").is_none());
+    }
+
+    /// The answer's status and body.
+    async fn probe(routes: &OwnRoutes) -> (u16, String) {
+        use http_body_util::BodyExt;
+        let response = (routes.find("/ready").unwrap().answer)(&HeaderMap::new());
+        let status = response.status().as_u16();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn ready_follows_the_readiness_check_and_draining_comes_first() {
+        let healthy = Arc::new(AtomicBool::new(false));
+        let check = {
+            let healthy = Arc::clone(&healthy);
+            crate::ReadinessCheck::new(move || {
+                let healthy = healthy.load(Ordering::SeqCst);
+                async move {
+                    if healthy {
+                        Ok(())
+                    } else {
+                        Err("no database")
+                    }
+                }
+            })
+            .every(std::time::Duration::ZERO)
+        };
+        let draining = Arc::new(AtomicBool::new(false));
+        let routes =
+            OwnRoutes::new(Arc::clone(&draining), Some(Readiness::new(check)), Arc::new(Metrics::default()), None);
+        let settle = |want: &'static str| {
+            let routes = &routes;
+            async move {
+                for _ in 0..200 {
+                    let (status, body) = probe(routes).await;
+                    if body.contains(want) {
+                        return status;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
+                panic!("/ready never said {want}");
+            }
+        };
+        assert_eq!(probe(&routes).await, (503, r#"{"status":"checking"}"#.to_owned()));
+        assert_eq!(settle("unready").await, 503);
+        healthy.store(true, Ordering::SeqCst);
+        assert_eq!(settle(r#""ready""#).await, 200);
+        draining.store(true, Ordering::Relaxed);
+        assert_eq!(probe(&routes).await, (503, r#"{"status":"draining"}"#.to_owned()));
     }
 }

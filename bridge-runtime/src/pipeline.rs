@@ -15,6 +15,7 @@ use crate::protocol::Envelope;
 use crate::reply::{error_response, Reply, Response};
 use crate::state::StateMap;
 use crate::tap::{self, Tap};
+use crate::upstream;
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
@@ -75,12 +76,16 @@ where
         // The handler's future runs with its deadline in scope: the `http` client's calls end before it.
         let scoped =
             deadline::scope(RequestDeadline::starting_now(deadline), AssertUnwindSafe(handling).catch_unwind());
+        // … and with its upstream ledger, which the answer carries on (to the log line, the metrics, the test kit).
+        let ledger = Arc::new(upstream::Ledger::default());
+        let scoped = upstream::scope(Arc::clone(&ledger), scoped);
         // … and with the tap that records or replays its calls, if any (no scope at all otherwise).
         let scoped = tap::for_request(tap.as_ref(), &body, scoped);
         let timed = tokio::time::timeout(deadline, scoped);
+        // (The handler's future is dropped before this runs: the calls it abandoned are in the ledger.)
         Box::pin(timed.map(move |outcome| {
             let failure = match outcome {
-                Ok(Ok(Ok(out))) => return out.into_response(),
+                Ok(Ok(Ok(out))) => return costed(out.into_response(), &ledger),
                 Ok(Ok(Err(error))) => Failure::Scrub(error),
                 Ok(Err(_panic)) => Failure::Plain(panicked()),
                 Err(_elapsed) => Failure::Expired(Error::timeout(format!(
@@ -88,9 +93,15 @@ where
                     deadline.as_millis()
                 ))),
             };
-            failure.answer(&body)
+            costed(failure.answer(&body), &ledger)
         }))
     })
+}
+
+/// `response`, carrying what its request cost upstream.
+fn costed(mut response: Response, ledger: &upstream::Ledger) -> Response {
+    response.extensions_mut().insert(ledger.cost());
+    response
 }
 
 /// An answer known before the handler runs.

@@ -11,8 +11,8 @@ use std::path::Path;
 /// The layers, lowest first. A module may use modules of lower layers only.
 const LAYERS: &[&[&str]] = &[
     &["protocol", "secret", "request_id", "deadline", "tap", "kinds", "witness"],
-    &["settings", "cassette"],
-    &["error", "params", "state", "endpoint"],
+    &["settings", "cassette", "upstream"],
+    &["error", "params", "state", "endpoint", "readiness"],
     &["decode", "reply"],
     &["configuration"],
     &["sync"],

@@ -11,18 +11,22 @@
 //!   it expired: after its lifetime, after a number of uses ([`Fake::token_uses`], so that tests expire tokens in
 //!   the middle of a sync deterministically), or when revoked ([`Fake::expire_tokens`]); a scope the token was not
 //!   granted is a `403` `MISSING_SCOPES` naming it;
-//! - **the CRM search API**: filters (`EQ`, `GT`, `GTE`, `LT`, `LTE`) in `AND` groups `OR`ed together, one sort,
+//! - **the CRM search API**: filters (`EQ`, `GT`, `GTE`, `LT`, `LTE`, `IN` with lowercase `values`) in `AND`
+//!   groups `OR`ed together, one sort,
 //!   at most 200 results a page, an `after` offset, and the **10,000 results per query** limit (a `400` past it,
 //!   as HubSpot); contacts are indexed by `lastmodifieddate`, so that a 50,000-contact sync stays fast;
 //!   optionally a secondly rate limit ([`Fake::search_rate`]) answered, as HubSpot does, with a `429` **without
 //!   `Retry-After`**, the policy named in the body;
-//! - **v4 associations** from a contact to its notes, tasks, calls, emails, meetings and tickets, and **batch
-//!   reads** of those records;
+//! - **a contact read by id with its associations** (`GET /crm/v3/objects/contacts/{id}?associations=notes,…`),
+//!   each type's ids paged by 100 as HubSpot does; **v4 associations** from a contact to its notes, tasks, calls,
+//!   emails, meetings and tickets; **batch reads** of those records (at most 100 inputs, `properties`,
+//!   `archived`);
 //! - **creating notes and tasks**, with HubSpot's `400 VALIDATION_ERROR` for an unknown owner, an unknown contact,
 //!   a wrong association type, a missing `hs_timestamp` or a status or priority outside HubSpot's sets;
 //! - **owners**, paged by an `after` cursor;
 //! - **faults on demand** ([`Fake::inject`]): `429`s of each policy, `503`, `500`, slowness, a search that
-//!   ignores its sort.
+//!   ignores its sort; and a **latency** on every call ([`Fake::latency`]), to count the round trips a request
+//!   waits for.
 //!
 //! The data's time is the fake's own clock in Unix milliseconds ([`Fake::now`], [`Fake::advance`]); token
 //! lifetimes are real time.
@@ -160,10 +164,14 @@ struct Account {
     token_uses: Option<u32>,
     issued: u64,
     search_rate: Option<(u32, Instant, u32)>,
+    latency: Duration,
     reverse_search: bool,
     faults: VecDeque<Fault>,
     requests: VecDeque<Recorded>,
 }
+
+/// How many associated ids of each type a contact read with `associations` carries (HubSpot's page of them).
+pub const EMBEDDED_ASSOCIATIONS: usize = 100;
 
 /// How many of the latest requests the fake remembers.
 const REMEMBERED_REQUESTS: usize = 20_000;
@@ -223,6 +231,7 @@ impl Fake {
             token_uses: None,
             issued: 0,
             search_rate: None,
+            latency: Duration::ZERO,
             reverse_search: false,
             faults: VecDeque::new(),
             requests: VecDeque::new(),
@@ -362,6 +371,12 @@ impl Fake {
         self.lock().search_rate = per_second.map(|limit| (limit, Instant::now(), 0));
     }
 
+    /// Every call (OAuth included) is answered `delay` after it arrived, as from a HubSpot far away; calls that
+    /// arrive together wait together.
+    pub fn latency(&self, delay: Duration) {
+        self.lock().latency = delay;
+    }
+
     /// A new access token with `scopes`, as the token endpoint would issue it.
     pub fn issue_token(&self, scopes: &[&str]) -> String {
         self.lock().issue(self::scopes(scopes))
@@ -450,6 +465,10 @@ impl Fake {
         headers: HeaderMap,
         body: warp::hyper::body::Bytes,
     ) -> Response {
+        let latency = self.lock().latency;
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
         let params = parse_query(&query);
         let json_body: Option<Value> = serde_json::from_slice(&body).ok();
         let is_oauth = path.starts_with("/oauth/");
@@ -649,12 +668,15 @@ impl Account {
             (&Method::POST, ["crm", "v3", "objects", "contacts", "search"]) => {
                 need("crm.objects.contacts.read").and_then(|()| self.search(body))
             }
+            (&Method::GET, ["crm", "v3", "objects", "contacts", id]) => {
+                need("crm.objects.contacts.read").and_then(|()| self.contact(id, params))
+            }
             (&Method::GET, ["crm", "v4", "objects", "contacts", id, "associations", to]) => {
                 need("crm.objects.contacts.read").and_then(|()| self.associations(id, to, params))
             }
             (&Method::POST, ["crm", "v3", "objects", kind, "batch", "read"]) => {
                 let scope = if *kind == "tickets" { "tickets" } else { "crm.objects.contacts.read" };
-                need(scope).and_then(|()| self.batch_read(kind, body))
+                need(scope).and_then(|()| self.batch_read(kind, params, body))
             }
             (&Method::POST, ["crm", "v3", "objects", kind @ ("notes" | "tasks")]) => {
                 let kind = if *kind == "notes" { "notes" } else { "tasks" };
@@ -809,7 +831,11 @@ impl Account {
         };
         let (page, total): (Vec<&Contact>, usize) = match only {
             Some((property, op, value)) if property == "lastmodifieddate" && (op == "GTE" || op == "GT") => {
-                let from = value.parse::<i64>().map_err(|_| Box::new(invalid("lastmodifieddate must be a number")))?;
+                let from = value
+                    .first()
+                    .map_or("", String::as_str)
+                    .parse::<i64>()
+                    .map_err(|_| Box::new(invalid("lastmodifieddate must be a number")))?;
                 let from = if op == "GT" { from + 1 } else { from };
                 let range = self.by_modified.range((from, 0)..);
                 let total = range.clone().count();
@@ -835,6 +861,54 @@ impl Account {
         let mut answer = json!({"total": total, "results": results});
         if want < total {
             answer["paging"] = json!({"next": {"after": want.to_string(), "link": format!("?after={want}")}});
+        }
+        Ok(reply(200, answer))
+    }
+
+    /// `GET /crm/v3/objects/contacts/{contactId}`: the contact with `properties` (HubSpot's defaults when none are
+    /// asked for) and, for each type `associations` names, the first [`EMBEDDED_ASSOCIATIONS`] associated ids with a
+    /// `paging.next` cursor when there are more (HubSpot's paging of associations since 2021); types without any
+    /// are left out. Both parameters are comma-separated lists, or repeated. `archived=true` asks for archived
+    /// contacts only: this account has none.
+    fn contact(&self, id: &str, params: &[(String, String)]) -> Result<Response, Refused> {
+        let not_found =
+            || Box::new(error(404, "OBJECT_NOT_FOUND", "Object not found.  objectId are usually numeric.", None));
+        let contact = id.parse::<u64>().ok().and_then(|id| self.contacts.get(&id)).ok_or_else(not_found)?;
+        if param(params, "archived") == Some("true") {
+            return Err(not_found());
+        }
+        let list = |name: &str| -> Vec<String> {
+            let values = params.iter().filter(|(n, _)| n == name).flat_map(|(_, v)| v.split(','));
+            values.map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned).collect()
+        };
+        let mut properties = list("properties");
+        if properties.is_empty() {
+            properties = scopes(&["firstname", "lastname", "email"]);
+        }
+        let mut answer = contact_json(contact, &properties);
+        let mut associations = Map::new();
+        for to in list("associations") {
+            let Some((object_type, _)) = TO_CONTACT.iter().find(|(t, _)| *t == to) else { continue };
+            let all = self.associations.get(&(contact.id, *object_type)).map_or(&[][..], Vec::as_slice);
+            if all.is_empty() {
+                continue;
+            }
+            let singular = object_type.trim_end_matches('s');
+            let results: Vec<Value> = all
+                .iter()
+                .take(EMBEDDED_ASSOCIATIONS)
+                .map(|record| json!({"id": record.to_string(), "type": format!("contact_to_{singular}")}))
+                .collect();
+            let mut page = json!({ "results": results });
+            if all.len() > EMBEDDED_ASSOCIATIONS {
+                let after = EMBEDDED_ASSOCIATIONS.to_string();
+                let link = format!("/crm/v4/objects/contacts/{}/associations/{object_type}?after={after}", contact.id);
+                page["paging"] = json!({"next": {"after": after, "link": link}});
+            }
+            associations.insert((*object_type).to_owned(), page);
+        }
+        if !associations.is_empty() {
+            answer["associations"] = Value::Object(associations);
         }
         Ok(reply(200, answer))
     }
@@ -867,7 +941,9 @@ impl Account {
     }
 
     /// `POST /crm/v3/objects/{objectType}/batch/read`.
-    fn batch_read(&self, kind: &str, body: Option<&Value>) -> Result<Response, Refused> {
+    /// At most 100 inputs; ids that are not records of `objectType` are left out. `archived=true` reads archived
+    /// records only: this account has none.
+    fn batch_read(&self, kind: &str, params: &[(String, String)], body: Option<&Value>) -> Result<Response, Refused> {
         if !TO_CONTACT.iter().any(|(t, _)| *t == kind) {
             return Err(error(404, "OBJECT_NOT_FOUND", &format!("Unknown object type {kind}"), None).into());
         }
@@ -882,10 +958,11 @@ impl Account {
             .and_then(Value::as_array)
             .map(|p| p.iter().filter_map(Value::as_str).map(str::to_owned).collect())
             .unwrap_or_default();
+        let archived = param(params, "archived") == Some("true");
         let results: Vec<Value> = inputs
             .iter()
             .filter_map(|input| input.get("id")?.as_str()?.parse::<u64>().ok())
-            .filter_map(|id| self.records.get(&id).filter(|r| r.object_type == kind))
+            .filter_map(|id| self.records.get(&id).filter(|r| r.object_type == kind && !archived))
             .map(|record| record_json(record, &properties))
             .collect();
         let now = iso_millis(self.clock);
@@ -978,7 +1055,8 @@ impl Account {
     }
 }
 
-type Condition = (String, String, String);
+/// A filter: a property, an operator, and its value (`IN`: its values).
+type Condition = (String, String, Vec<String>);
 
 fn parse_filter_groups(body: &Value) -> Result<Vec<Vec<Condition>>, String> {
     let groups = body.get("filterGroups").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
@@ -995,19 +1073,30 @@ fn parse_filter_groups(body: &Value) -> Result<Vec<Vec<Condition>>, String> {
                     let text = |k: &str| f.get(k).and_then(Value::as_str).map(str::to_owned);
                     let property = text("propertyName").ok_or("propertyName is required")?;
                     let operator = text("operator").unwrap_or_else(|| "EQ".to_owned());
-                    let value = match f.get("value") {
-                        Some(Value::Number(n)) => n.to_string(),
-                        Some(Value::String(s)) => s.clone(),
+                    let text = |v: &Value| match v {
+                        Value::Number(n) => n.to_string(),
+                        Value::String(s) => s.clone(),
                         _ => String::new(),
                     };
-                    Ok((property, operator, value))
+                    let values = match operator.as_str() {
+                        "IN" => f
+                            .get("values")
+                            .and_then(Value::as_array)
+                            .ok_or("IN needs values")?
+                            .iter()
+                            .map(text)
+                            .collect(),
+                        _ => vec![f.get("value").map(text).unwrap_or_default()],
+                    };
+                    Ok((property, operator, values))
                 })
                 .collect()
         })
         .collect()
 }
 
-fn matches(contact: &Contact, (property, operator, value): &Condition) -> bool {
+fn matches(contact: &Contact, (property, operator, values): &Condition) -> bool {
+    let value = values.first().map_or("", String::as_str);
     if property == "lastmodifieddate" || property == "createdate" {
         let Ok(bound) = value.parse::<i64>() else { return false };
         let time = if property == "lastmodifieddate" { contact.modified } else { contact.created };
@@ -1025,6 +1114,10 @@ fn matches(contact: &Contact, (property, operator, value): &Condition) -> bool {
         // HubSpot compares emails without regard to case.
         "EQ" => actual.is_some_and(|a| a.eq_ignore_ascii_case(value.trim())),
         "NEQ" => !actual.is_some_and(|a| a.eq_ignore_ascii_case(value.trim())),
+        // HubSpot asks for `IN` values in lowercase, and compares them as `EQ` does.
+        "IN" => {
+            actual.is_some_and(|a| values.iter().any(|v| v == &v.to_lowercase() && a.eq_ignore_ascii_case(v.trim())))
+        }
         "HAS_PROPERTY" => actual.is_some(),
         _ => false,
     }

@@ -9,10 +9,12 @@
 //! [`window`](super::window) for why and how nothing is lost past HubSpot's 10,000 results per query.
 
 use super::hubspot::{
-    field_error, Credentials, Filter, FilterGroup, HubSpot, NewAssociation, NewObject, Search, Session, SCOPES,
+    field_error, ContactAssociations, Credentials, Filter, FilterGroup, HubSpot, NewAssociation, NewObject, Object,
+    Search, Session, SCOPES,
 };
 use super::mapping::{self, Kind, CONTACT_PROPERTIES, KINDS};
 use super::window::{self, Modified};
+use bridge::http::try_join_all_at_most;
 use bridge::sync::{More, Window};
 use bridge::{
     ActionMeta, ActionOutcome, AgentPage, AgentSyncMeta, Auth, ContactPage, ContactSyncMeta, Data, Error, ErrorKind,
@@ -25,12 +27,21 @@ use std::collections::BTreeMap;
 /// HubSpot's association type ids: a note, a task → its contact.
 const NOTE_TO_CONTACT: u32 = 202;
 const TASK_TO_CONTACT: u32 = 204;
-/// How many associations of each kind are listed (one call: HubSpot's most per page), and how many of those
-/// records are read (one batch read: HubSpot's most per batch): the newest, HubSpot's ids growing with time.
+/// How many associations of a kind are listed when the contact came with only HubSpot's first 100 of them (one
+/// call: HubSpot's most per page), and how many of a kind's records are read (one batch read: HubSpot's most per
+/// batch): the newest, HubSpot's ids growing with time.
 const ASSOCIATIONS_LISTED: u32 = 500;
 const RECORDS_READ: usize = 100;
 /// How many emails, then phone numbers, of a contact are looked up before giving up.
 const MAX_LOOKUPS: usize = 3;
+/// The contacts one lookup's search reads (HubSpot's most per page): the contact of the first email or phone
+/// number is among them unless more than this many contacts share the request's emails and numbers.
+const LOOKUP_RESULTS: u32 = 200;
+/// The most batch reads of one request in flight at once: one per interaction kind, six. HubSpot counts an OAuth
+/// app's calls per account over ten seconds (100), not per second, outside its search API (about five a second,
+/// which a lookup calls once, before any read); six reads at once cost that window what six reads one after
+/// another do, and the agent waits for one round trip instead of six.
+const READS_AT_ONCE: usize = 6;
 
 /// Checks the token and its scopes with HubSpot's token introspection: `204` when HubSpot knows the token and
 /// granted every scope the bridge needs; `401` when HubSpot does not know it (expired, revoked, never issued), so
@@ -114,6 +125,16 @@ pub async fn contacts(
 /// `contact_external_id` (the HubSpot id contacts are synced with), else by the first email, else the first phone
 /// or mobile phone number HubSpot finds. A contact HubSpot does not know has no interactions; when there is
 /// nothing to look up, the token is still checked, so that a dead one is a `401` here as everywhere.
+///
+/// What it costs HubSpot, the calls one after another (round trips) first:
+///
+/// 1. by email or phone, **one search** for every email and phone number at once (`IN`);
+/// 2. the contact **with its associations** of every requested kind, in one call;
+/// 3. **one batch read per kind** that has records, all at once (at most [`READS_AT_ONCE`]).
+///
+/// By id: 2 round trips, at most 7 calls; by email or phone: 3 round trips, at most 8 calls. A contact with more
+/// than 100 records of one kind (HubSpot's page of associations) costs one more call, and round trip, for that
+/// kind: its associations are listed whole (up to 500, as before), so that the newest are read.
 #[bridge::interaction_retriever]
 pub async fn interactions(
     Auth(auth): Auth<Credentials>,
@@ -135,20 +156,41 @@ pub async fn interactions(
             return Ok(Vec::new());
         }
     };
-    let mut all = Vec::new();
-    for kind in kinds {
-        let mut ids = session.associated(&id, kind.object_type, ASSOCIATIONS_LISTED).await?;
-        ids.sort_by_key(|id| std::cmp::Reverse((id.len(), id.clone()))); // numeric order, newest first
-        ids.truncate(RECORDS_READ);
-        let records = session.read_batch(kind.object_type, &ids, kind.properties).await?;
-        let mut these =
-            records.iter().map(|record| mapping::interaction(kind, record)).collect::<Result<Vec<_>, Error>>()?;
-        these.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| b.id.cmp(&a.id)));
-        these.truncate(hubspot.interaction_limit);
-        all.extend(these);
-    }
+    let object_types: Vec<&str> = kinds.iter().map(|kind| kind.object_type).collect();
+    let Some(contact) = session.contact_associations(&id, &object_types).await? else {
+        return Ok(Vec::new()); // no such contact: nothing associated
+    };
+    let limit = hubspot.interaction_limit;
+    let reads: Vec<_> = kinds.into_iter().map(|kind| interactions_of(&session, &contact, &id, kind, limit)).collect();
+    // In this task, so that every call keeps the request's deadline and is accounted to it.
+    let per_kind = try_join_all_at_most(READS_AT_ONCE, reads).await?;
+    let mut all: Vec<Interaction> = per_kind.into_iter().flatten().collect();
     all.sort_by_key(|interaction| std::cmp::Reverse(interaction.date));
     Ok(all)
+}
+
+/// The newest `limit` records of `kind` associated with `contact` (whose id is `id`), as interactions: one batch
+/// read, after listing the associations whole when the contact's page of them was not.
+async fn interactions_of(
+    session: &Session,
+    contact: &ContactAssociations,
+    id: &str,
+    kind: &Kind,
+    limit: usize,
+) -> Result<Vec<Interaction>, Error> {
+    let mut ids = match contact.of(kind.object_type) {
+        None => return Ok(Vec::new()),
+        Some(associated) if associated.complete() => associated.ids(),
+        Some(_) => session.associated(id, kind.object_type, ASSOCIATIONS_LISTED).await?,
+    };
+    ids.sort_by_key(|id| std::cmp::Reverse((id.len(), id.clone()))); // numeric order, newest first
+    ids.truncate(RECORDS_READ);
+    let records = session.read_batch(kind.object_type, &ids, kind.properties).await?;
+    let mut these =
+        records.iter().map(|record| mapping::interaction(kind, record)).collect::<Result<Vec<_>, Error>>()?;
+    these.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| b.id.cmp(&a.id)));
+    these.truncate(limit);
+    Ok(these)
 }
 
 /// What looking a contact up in HubSpot gave.
@@ -161,40 +203,59 @@ enum Lookup {
     NothingToAsk,
 }
 
+/// The contact by `contact_external_id`, without a call; else one search for the first [`MAX_LOOKUPS`] emails and
+/// phone numbers at once, the contact of the first email that found one winning, then of the first phone number
+/// (as `phone` or `mobilephone`), as if each had been searched in turn.
 async fn find_contact(session: &Session, data: &InteractionData) -> Result<Lookup, Error> {
-    let mut asked = false;
     // Contacts synced through this bridge carry their HubSpot id; an id from elsewhere is not a number.
     if let Some(id) = data.contact_external_id.as_deref().map(str::trim).filter(|id| is_hubspot_id(id)) {
         return Ok(Lookup::Found(id.to_owned()));
     }
-    let emails = data.contact_emails.iter().map(|e| e.trim()).filter(|e| e.contains('@')).take(MAX_LOOKUPS);
-    for email in emails {
-        asked = true;
-        if let Some(id) = search_one(session, vec![vec![Filter::new("email", "EQ", email)]]).await? {
-            return Ok(Lookup::Found(id));
-        }
+    let emails: Vec<String> = data
+        .contact_emails
+        .iter()
+        .map(|e| e.trim())
+        .filter(|e| e.contains('@'))
+        .take(MAX_LOOKUPS)
+        .map(str::to_owned)
+        .collect();
+    let phones: Vec<String> = data
+        .contact_phones
+        .iter()
+        .map(|p| p.trim())
+        .filter(|p| p.chars().any(|c| c.is_ascii_digit()))
+        .take(MAX_LOOKUPS)
+        .map(str::to_owned)
+        .collect();
+    if emails.is_empty() && phones.is_empty() {
+        return Ok(Lookup::NothingToAsk);
     }
-    let phones = data.contact_phones.iter().map(|p| p.trim()).filter(|p| p.chars().any(|c| c.is_ascii_digit()));
-    for phone in phones.take(MAX_LOOKUPS) {
-        asked = true;
-        let either = vec![vec![Filter::new("phone", "EQ", phone)], vec![Filter::new("mobilephone", "EQ", phone)]];
-        if let Some(id) = search_one(session, either).await? {
-            return Ok(Lookup::Found(id));
-        }
+    let mut groups = Vec::new();
+    if !emails.is_empty() {
+        groups.push(FilterGroup { filters: vec![Filter::any_of("email", &emails)] });
     }
-    Ok(if asked { Lookup::Unknown } else { Lookup::NothingToAsk })
-}
-
-/// The id of the first contact matching any of `groups`.
-async fn search_one(session: &Session, groups: Vec<Vec<Filter>>) -> Result<Option<String>, Error> {
+    if !phones.is_empty() {
+        groups.push(FilterGroup { filters: vec![Filter::any_of("phone", &phones)] });
+        groups.push(FilterGroup { filters: vec![Filter::any_of("mobilephone", &phones)] });
+    }
     let search = Search {
-        filter_groups: groups.into_iter().map(|filters| FilterGroup { filters }).collect(),
+        filter_groups: groups,
         sorts: Vec::new(),
-        properties: vec!["hs_object_id"],
-        limit: 1,
+        properties: vec!["hs_object_id", "email", "phone", "mobilephone"],
+        limit: LOOKUP_RESULTS,
         after: None,
     };
-    Ok(session.search_contacts(&search).await?.results.into_iter().next().map(|contact| contact.id))
+    let found = session.search_contacts(&search).await?.results;
+    let has = |contact: &&Object, property: &str, value: &str| {
+        contact.property(property).is_some_and(|known| known.eq_ignore_ascii_case(value))
+    };
+    let by_email = emails.iter().find_map(|email| found.iter().find(|c| has(c, "email", email)));
+    let by_phone = || {
+        phones.iter().find_map(|phone| found.iter().find(|c| has(c, "phone", phone) || has(c, "mobilephone", phone)))
+    };
+    // HubSpot may match a value written otherwise (a phone number's punctuation): its first result then.
+    let contact = by_email.or_else(by_phone).or(found.first());
+    Ok(contact.map_or(Lookup::Unknown, |contact| Lookup::Found(contact.id.clone())))
 }
 
 fn is_hubspot_id(id: &str) -> bool {

@@ -17,6 +17,7 @@
 //! |---|---|---|
 //! | [`Session::token_info`] | `GET /oauth/v1/access-tokens/{token}` | none |
 //! | [`Session::search_contacts`] | `POST /crm/v3/objects/contacts/search` (4-5 requests/s, 10,000 results/query) | `crm.objects.contacts.read` |
+//! | [`Session::contact_associations`] | `GET /crm/v3/objects/contacts/{id}?associations=…` | `crm.objects.contacts.read` |
 //! | [`Session::associated`] | `GET /crm/v4/objects/contacts/{id}/associations/{type}` | `crm.objects.contacts.read` |
 //! | [`Session::read_batch`] | `POST /crm/v3/objects/{type}/batch/read` | `crm.objects.contacts.read`, `tickets` |
 //! | [`Session::create`] | `POST /crm/v3/objects/{notes,tasks}` | `crm.objects.contacts.write` |
@@ -184,6 +185,24 @@ impl Session {
         self.fetch(self.client.post(url).json(search)).await
     }
 
+    /// Contact `id` with the ids of the objects of each of `kinds` (`notes`, `tickets`…) associated with it, in
+    /// one call (`GET /crm/v3/objects/contacts/{id}?associations=…`); `None` when HubSpot knows no such contact.
+    /// HubSpot gives the first 100 associations of each kind ([`Associated::complete`] says whether that was all).
+    pub async fn contact_associations(&self, id: &str, kinds: &[&str]) -> Result<Option<ContactAssociations>, Error> {
+        let url = self.base.join(["crm", "v3", "objects", "contacts", id])?;
+        let request = self
+            .client
+            .get(url)
+            .query("properties", "hs_object_id")
+            .query("associations", kinds.join(","))
+            .query("archived", false);
+        let response = self.authorized(request).send_unchecked().await?;
+        if response.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        Self::check(response)?.json().map(Some)
+    }
+
     /// The ids of the objects of `kind` (`notes`, `tickets`…) associated with contact `id`: the first page, up to
     /// `limit`.
     pub async fn associated(&self, id: &str, kind: &str, limit: u32) -> Result<Vec<String>, Error> {
@@ -301,6 +320,50 @@ pub struct NextPage {
     pub after: String,
 }
 
+/// A contact read with its associations (`SimplePublicObjectWithAssociations`), as far as the bridge reads it.
+#[derive(Debug, Deserialize)]
+pub struct ContactAssociations {
+    /// Per object type (`notes`, `tickets`…); a type without any associated object is absent.
+    #[serde(default)]
+    pub associations: BTreeMap<String, Associated>,
+}
+
+impl ContactAssociations {
+    /// The associations of `kind`: none when HubSpot sent none.
+    pub fn of(&self, kind: &str) -> Option<&Associated> {
+        self.associations.get(kind)
+    }
+}
+
+/// One type's page of associated ids (`CollectionResponseAssociatedId`): HubSpot lists an object once per
+/// association type (a labelled and an unlabelled one), so an id may come twice.
+#[derive(Debug, Deserialize)]
+pub struct Associated {
+    results: Vec<AssociatedObject>,
+    #[serde(default)]
+    paging: Option<Paging>,
+}
+
+impl Associated {
+    /// The associated ids, each once.
+    pub fn ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.results.iter().map(|a| a.id.clone()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// Whether these are all of them (HubSpot sent no next page).
+    pub fn complete(&self) -> bool {
+        self.paging.as_ref().and_then(|p| p.next.as_ref()).is_none()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct AssociatedObject {
+    id: String,
+}
+
 #[derive(Debug, Deserialize)]
 struct AssociationsPage {
     results: Vec<Association>,
@@ -389,18 +452,27 @@ pub struct FilterGroup {
     pub filters: Vec<Filter>,
 }
 
-/// One condition on a property.
+/// One condition on a property: a `value`, or `values` for `IN`.
 #[derive(Debug, Serialize)]
 pub struct Filter {
     #[serde(rename = "propertyName")]
     pub property: &'static str,
     pub operator: &'static str,
-    pub value: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
 }
 
 impl Filter {
     pub fn new(property: &'static str, operator: &'static str, value: impl Into<String>) -> Self {
-        Self { property, operator, value: value.into() }
+        Self { property, operator, value: Some(value.into()), values: Vec::new() }
+    }
+
+    /// `property` is one of `values`: HubSpot's `IN`, which wants string values in lowercase (they are made so).
+    pub fn any_of(property: &'static str, values: &[String]) -> Self {
+        let values = values.iter().map(|v| v.to_lowercase()).collect();
+        Self { property, operator: "IN", value: None, values }
     }
 }
 
@@ -446,6 +518,36 @@ pub struct AssociationType {
 mod tests {
     use super::*;
     use bridge::http::header::HeaderValue;
+
+    #[test]
+    fn a_contacts_associations_are_read_once_each_and_known_complete_or_not() {
+        // As HubSpot's description shows them: an object once per association type, a page of 100 at most.
+        let contact: ContactAssociations = serde_json::from_value(json!({
+            "id": "512", "properties": {"hs_object_id": "512"},
+            "createdAt": "2024-06-03T12:00:00.000Z", "updatedAt": "2024-06-03T12:00:00.000Z", "archived": false,
+            "associations": {
+                "companies": {"results": [{"id": "29846388244", "type": "contact_to_company"},
+                    {"id": "29846388244", "type": "contact_to_company_unlabeled"}]},
+                "notes": {"results": [{"id": "7", "type": "contact_to_note"}],
+                    "paging": {"next": {"after": "MTAw", "link": "?after=MTAw"}}},
+            },
+        }))
+        .unwrap();
+        let companies = contact.of("companies").unwrap();
+        assert_eq!((companies.ids(), companies.complete()), (vec!["29846388244".to_owned()], true));
+        assert!(!contact.of("notes").unwrap().complete());
+        assert!(contact.of("tickets").is_none());
+        let bare: ContactAssociations = serde_json::from_value(json!({"id": "1", "properties": {}})).unwrap();
+        assert!(bare.of("notes").is_none(), "a contact without associations has none of any kind");
+    }
+
+    #[test]
+    fn in_filters_are_lowercase_and_leave_value_out() {
+        let filter = serde_json::to_value(Filter::any_of("email", &["Iris@Example.com".to_owned()])).unwrap();
+        assert_eq!(filter, json!({"propertyName": "email", "operator": "IN", "values": ["iris@example.com"]}));
+        let filter = serde_json::to_value(Filter::new("phone", "EQ", "+1 555")).unwrap();
+        assert_eq!(filter, json!({"propertyName": "phone", "operator": "EQ", "value": "+1 555"}));
+    }
 
     #[test]
     fn hubspot_429s_are_read_by_policy() {

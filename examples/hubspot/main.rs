@@ -12,7 +12,7 @@
 //! |---|---|---|
 //! | auth validation | `/auth_validation` | `GET /oauth/v1/access-tokens/{token}` (the token's scopes) |
 //! | contact synchronization | `/contact_sync` | `POST /crm/v3/objects/contacts/search`, windowed on `lastmodifieddate` |
-//! | interaction retrieval | `/interaction_update` | contact search, `GET /crm/v4/objects/contacts/{id}/associations/{type}`, `POST /crm/v3/objects/{type}/batch/read` |
+//! | interaction retrieval | `/interaction_update` | one contact search (by email or phone), `GET /crm/v3/objects/contacts/{id}?associations=…`, `POST /crm/v3/objects/{type}/batch/read` (all at once) |
 //! | action `create_task` | `/actions/create_task` | `POST /crm/v3/objects/tasks` |
 //! | action `log_note` | `/actions/log_note` | `POST /crm/v3/objects/notes` |
 //! | agent synchronization | `/agent_sync` | `GET /crm/v3/owners/` |

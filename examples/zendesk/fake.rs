@@ -197,6 +197,7 @@ struct Account {
     organizations: BTreeMap<u64, Organization>,
     tickets: Vec<Ticket>,
     faults: VecDeque<Fault>,
+    latency: Duration,
     requests: VecDeque<Recorded>,
 }
 
@@ -225,6 +226,7 @@ impl Fake {
             organizations: BTreeMap::new(),
             tickets: Vec::new(),
             faults: VecDeque::new(),
+            latency: Duration::ZERO,
             requests: VecDeque::new(),
         };
         let fake = Self { account: Arc::new(Mutex::new(account)) };
@@ -395,6 +397,12 @@ impl Fake {
         self.lock().tickets.clone()
     }
 
+    /// Every request is answered `delay` after it arrived, as from a Zendesk far away; requests that arrive
+    /// together wait together.
+    pub fn latency(&self, delay: Duration) {
+        self.lock().latency = delay;
+    }
+
     /// Misbehaves on the next request (faults queue up: one per request).
     pub fn inject(&self, fault: Fault) {
         self.lock().faults.push_back(fault);
@@ -436,6 +444,10 @@ impl Fake {
         headers: HeaderMap,
         body: warp::hyper::body::Bytes,
     ) -> Response {
+        let latency = self.lock().latency;
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
         let params: Vec<(String, String)> = parse_query(&query);
         let fault = {
             let mut account = self.lock();

@@ -42,8 +42,17 @@ fn a_bridge_without_logging_code_logs_its_address_and_each_request_as_text() {
     let line = bridge.wait_stderr("request line", |line| {
         line.contains("answered path=\"/auth_validation\"").then(|| line.to_owned())
     });
-    for part in ["INFO", "bridge::request", "id=req-logs-1", "trace_id=4bf92f3577b34da6a3ce929d0e0e4736", "status=204"]
-    {
+    for part in [
+        "INFO",
+        "bridge::request",
+        "id=req-logs-1",
+        "trace_id=4bf92f3577b34da6a3ce929d0e0e4736",
+        "status=204",
+        // One call to (the demo's fake) Zendesk.
+        "upstream_calls=1",
+        "upstream_round_trips=1",
+        "upstream_ms=",
+    ] {
         assert!(line.contains(part), "{part} not in {line}");
     }
     assert_eq!(bridge.terminate(), Some(0));
@@ -68,6 +77,11 @@ fn bridge_log_format_json_gives_one_json_object_per_line_and_rust_log_filters() 
     });
     assert_eq!(request["level"], "INFO");
     assert_eq!(request["fields"]["status"], 204);
+    assert_eq!(
+        (&request["fields"]["upstream_calls"], &request["fields"]["upstream_round_trips"]),
+        (&1.into(), &1.into())
+    );
+    assert!(request["fields"]["upstream_ms"].is_u64(), "{request}");
     assert_eq!(request["span"]["id"], "req-logs-1");
     assert_eq!(request["span"]["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
     assert_eq!(bridge.terminate(), Some(0));

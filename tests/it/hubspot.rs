@@ -481,7 +481,7 @@ async fn a_429_without_retry_after_is_backed_off_within_the_budget() {
 // --- Interactions ------------------------------------------------------------------------------------------------------
 
 /// A contact with one record of each kind, with known statuses and priorities.
-fn contact_with_everything(fake: &Fake) -> u64 {
+pub(crate) fn contact_with_everything(fake: &Fake) -> u64 {
     let id = fake.add_contact(Contact {
         firstname: Some("Iris".into()),
         lastname: Some("Everything".into()),
@@ -608,7 +608,16 @@ async fn each_kind_of_record_is_an_interaction_mapped_onto_talkdesk_sets() {
         .await
         .assert_json(200);
     assert_eq!(by_type(&answer).keys().collect::<Vec<_>>(), ["ticket"]);
-    assert!(env.hubspot_calls().iter().all(|r| r.path.contains("tickets")), "{:?}", env.hubspot_calls());
+    let asked = |r: &Recorded| format!("{} {:?}", r.path, r.query);
+    let others = ["notes", "tasks", "calls", "emails", "meetings"];
+    assert!(
+        env.hubspot_calls()
+            .iter()
+            .map(asked)
+            .all(|call| call.contains("tickets") && others.iter().all(|o| !call.contains(o))),
+        "{:?}",
+        env.hubspot_calls()
+    );
 }
 
 #[tokio::test]
@@ -625,6 +634,16 @@ async fn the_contact_is_found_by_id_else_email_else_phone() {
         5
     );
     assert_eq!(count(tasks(json!({"contact_emails": ["nobody@example.com"], "contact_phones": ["+1 999"]})).await), 0);
+    // One search for all of them, but the first email that finds a contact wins, then the first number, whatever
+    // HubSpot's order (the sample contacts, with 2 and 3 tasks, come before Iris in it).
+    let both = json!({"contact_emails": ["iris@example.com", "customer2@example.com"]});
+    assert_eq!(count(tasks(both).await), 5);
+    let both = json!({"contact_emails": ["customer2@example.com", "iris@example.com"]});
+    assert_eq!(count(tasks(both).await), 2);
+    let both = json!({"contact_emails": ["iris@example.com"], "contact_phones": ["+1 555 0100003"]});
+    assert_eq!(count(tasks(both).await), 5);
+    let both = json!({"contact_phones": ["+1 999", "+1 555 0100003", "+1 555 777 0000"]});
+    assert_eq!(count(tasks(both).await), 3);
     assert_eq!(count(tasks(json!({"contact_external_id": "99999999"})).await), 0);
     // Nothing to look up: an empty list, but the token is still checked.
     assert_eq!(count(tasks(json!({})).await), 0);
@@ -819,6 +838,53 @@ async fn the_fake_answers_and_the_bridge_asks_in_hubspots_shapes() {
         assert_eq!(status, 200);
         assert_fits(&schemas, "BatchResponseSimplePublicObject", &body);
     }
+    // A contact with its associations: each type's ids, a page of 100 with a cursor past it.
+    let many: Vec<u64> =
+        (0..101).map(|_| env.fake.add_record("notes", &[("hs_note_body", "n")], START, &[id])).collect();
+    let (status, body) = answer(
+        http.get(format!("{base}/crm/v3/objects/contacts/{id}?properties=email&associations=notes,tickets,deals")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_fits(&schemas, "SimplePublicObjectWithAssociations", &body);
+    assert_eq!(body["properties"]["email"], "iris@example.com");
+    assert_eq!(body["associations"]["notes"]["results"].as_array().unwrap().len(), 100);
+    let first_page: Vec<&str> = body["associations"]["notes"]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        first_page.contains(&many[0].to_string().as_str()) && !first_page.contains(&many[100].to_string().as_str())
+    );
+    assert_eq!(body["associations"]["notes"]["paging"]["next"]["after"], "100");
+    assert_eq!(body["associations"]["tickets"]["results"].as_array().unwrap().len(), 1);
+    assert!(body["associations"]["tickets"].get("paging").is_none() && body["associations"].get("deals").is_none());
+    let (status, body) = answer(http.get(format!("{base}/crm/v3/objects/contacts/{id}?archived=true"))).await;
+    assert_eq!((status, body["category"].as_str()), (404, Some("OBJECT_NOT_FOUND")));
+    assert_fits(&schemas, "Error", &body);
+    let read = json!({"inputs": [{"id": many[0].to_string()}], "properties": ["hs_note_body"]});
+    let (_, body) =
+        answer(http.post(format!("{base}/crm/v3/objects/notes/batch/read?archived=true")).json(&read)).await;
+    assert_eq!(body["results"], json!([]), "no archived notes");
+    let inputs: Vec<Value> = (0..101).map(|n| json!({"id": n.to_string()})).collect();
+    let (status, body) =
+        answer(http.post(format!("{base}/crm/v3/objects/notes/batch/read")).json(&json!({"inputs": inputs}))).await;
+    assert_eq!(status, 400, "at most 100 inputs: {body}");
+    // `IN`, with lowercase values as HubSpot asks.
+    let by_email = |values: Value| json!({"filterGroups": [{"filters": [{"propertyName": "email", "operator": "IN", "values": values}]}], "limit": 10});
+    let (_, body) = answer(
+        http.post(format!("{base}/crm/v3/objects/contacts/search"))
+            .json(&by_email(json!(["nobody@example.com", "iris@example.com"]))),
+    )
+    .await;
+    assert_eq!(body["results"][0]["id"], id.to_string());
+    let (_, body) = answer(
+        http.post(format!("{base}/crm/v3/objects/contacts/search")).json(&by_email(json!(["IRIS@example.com"]))),
+    )
+    .await;
+    assert_eq!(body["total"], 0);
     let (status, body) = answer(http.get(format!("{base}/crm/v3/owners/?limit=3"))).await;
     assert_eq!(status, 200);
     assert_fits(&schemas, "CollectionResponsePublicOwnerForwardPaging", &body);

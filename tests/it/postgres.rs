@@ -158,26 +158,45 @@ impl Postgres {
             &["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"],
         );
         check(initdb, "initdb");
+        server.start_server();
+        server
+    }
+
+    /// Starts the server on its data directory (again, after [`Postgres::stop`]).
+    fn start_server(&self) {
+        let data = self.dir.join("data");
         let options = format!(
             "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off -c synchronous_commit=off",
-            server.port,
-            server.dir.display()
+            self.port,
+            self.dir.display()
         );
-        let log = server.dir.join("log");
+        let log = self.dir.join("log");
         let started = run(
-            &server.bin.join("pg_ctl"),
-            &["-D", data, "-o", &options, "-l", log.to_str().unwrap(), "-w", "-t", "30", "start"],
+            &self.bin.join("pg_ctl"),
+            &["-D", data.to_str().unwrap(), "-o", &options, "-l", log.to_str().unwrap(), "-w", "-t", "30", "start"],
         );
         if !started.status.success() {
             let log = std::fs::read_to_string(&log).unwrap_or_default();
             panic!("pg_ctl start failed: {}\n{log}", String::from_utf8_lossy(&started.stderr));
         }
-        server
+    }
+
+    /// Stops the server, as an outage would (its data stays).
+    fn stop(&self) {
+        let data = self.dir.join("data");
+        check(
+            run(&self.bin.join("pg_ctl"), &["-D", data.to_str().unwrap(), "-m", "immediate", "-w", "stop"]),
+            "pg_ctl stop",
+        );
+    }
+
+    fn config(&self, database: &str) -> String {
+        format!("host=127.0.0.1 port={} user=postgres dbname={database} connect_timeout=2", self.port)
     }
 
     async fn connect(&self, database: &str) -> Client {
-        let config = format!("host=127.0.0.1 port={} user=postgres dbname={database}", self.port);
-        let (client, connection) = tokio_postgres::connect(&config, NoTls).await.expect("connects to PostgreSQL");
+        let (client, connection) =
+            tokio_postgres::connect(&self.config(database), NoTls).await.expect("connects to PostgreSQL");
         tokio::spawn(connection);
         client
     }
@@ -323,4 +342,54 @@ async fn a_transaction_that_commits_after_a_sync_went_past_its_time_is_read_by_t
         .changed(Contact::new("3", "Customer 3, moved"))
         .changed(Contact::new(lucy, "Late Lucy"))
         .assert(&both);
+}
+
+/// `GET /ready`'s status and body.
+async fn ready(client: &TestClient) -> (u16, String) {
+    let response = client.get("/ready").send().await;
+    (response.status().as_u16(), response.text())
+}
+
+/// Probes `/ready` until its body says `want` (the check runs in the background, every 50 ms here).
+async fn ready_until(client: &TestClient, want: &str) -> u16 {
+    for _ in 0..200 {
+        let (status, body) = ready(client).await;
+        if body.contains(want) {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("/ready never said {want}: {:?}", ready(client).await);
+}
+
+/// The readiness check of docs/postgres.md: can this replica reach its database? `/ready` follows the database
+/// away and back, answers at once (never waiting on the check) and says nothing of the reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ready_follows_the_database_away_and_back() {
+    let server = Postgres::start();
+    let config = server.config("postgres");
+    let check = bridge::ReadinessCheck::new(move || {
+        let config = config.clone();
+        async move {
+            let (db, connection) = tokio_postgres::connect(&config, NoTls).await?;
+            tokio::spawn(connection);
+            db.simple_query("SELECT 1").await.map(drop)
+        }
+    })
+    .every(Duration::from_millis(50))
+    .timeout(Duration::from_secs(2));
+    let bridge =
+        Bridge::new().state(Arc::new(server.connect("postgres").await)).endpoint(contacts {}).readiness_check(check);
+    let client = TestClient::new(bridge).unwrap();
+
+    assert_eq!(ready_until(&client, r#""ready""#).await, 200);
+    server.stop();
+    assert_eq!(ready_until(&client, "unready").await, 503);
+    let started = std::time::Instant::now();
+    let (status, body) = ready(&client).await;
+    assert!(started.elapsed() < Duration::from_millis(500), "a probe waited on the check");
+    assert_eq!((status, body.as_str()), (503, r#"{"status":"unready"}"#), "no reason in the answer");
+    assert_eq!(client.get("/health").send().await.status(), 200, "alive all along");
+    server.start_server();
+    assert_eq!(ready_until(&client, r#""ready""#).await, 200);
 }

@@ -174,3 +174,57 @@ async fn over_http_the_same_calls_answer_the_same() {
     let err = http.agent_sync().auth(GOOD).try_send().await.unwrap_err();
     assert!(err.message().contains("cannot connect"), "{err}");
 }
+
+// --- What a request cost upstream ----------------------------------------------------------------------------------
+
+/// Where the fake service of the upstream tests listens.
+#[derive(Clone)]
+struct Upstream(bridge::http::Url);
+
+/// Reads three things at once (at most three at a time), then one more: two round trips, four calls.
+#[bridge::interaction_retriever]
+async fn three_at_once_then_one(
+    _auth: Auth<serde_json::Value>,
+    bridge::State(client): bridge::State<bridge::http::Client>,
+    bridge::State(upstream): bridge::State<Upstream>,
+) -> Result<Vec<Interaction>, Error> {
+    let url = |path: &str| upstream.0.join(path).expect("a path");
+    let reads = ["notes", "tasks", "calls"].map(|path| client.get(url(path)).send());
+    bridge::http::try_join_all_at_most(3, reads).await?;
+    client.get(url("owner")).send().await?;
+    Ok(Vec::new())
+}
+
+#[tokio::test]
+async fn an_answer_says_what_its_request_cost_upstream_and_the_simulator_per_endpoint() {
+    // A fake service on loopback that answers every call after 40 ms.
+    let delay = std::time::Duration::from_millis(40);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let upstream = Upstream(format!("http://{}/", listener.local_addr().unwrap()).parse().unwrap());
+    let slow = axum::Router::new().fallback(move || async move {
+        tokio::time::sleep(delay).await;
+        "{}"
+    });
+    tokio::spawn(async move { axum::serve(listener, slow).await });
+    let client = bridge::http::Client::builder().build().unwrap();
+    let bridge = Bridge::new().state(client).state(upstream).endpoint(three_at_once_then_one {});
+    let client = TestClient::new(bridge).unwrap();
+
+    let answer = client.interaction_retrieval().auth(json!({})).interaction_types(["note"]).send().await;
+    let cost = answer.assert_status(200).upstream();
+    assert_eq!((cost.calls(), cost.retries(), cost.round_trips()), (4, 0, 2), "{cost}");
+    assert!(cost.waited() >= delay * 2 && cost.waited() < delay * 4, "{cost}");
+
+    // Refused before the handler ran: the answer does not say.
+    let refused = client.post(client.paths().interaction_retrieval.clone()).raw_body("[").send().await;
+    assert_eq!((refused.status().as_u16(), refused.upstream_cost()), (400, None));
+
+    let report = bridge::testing::Simulator::new(client.clone(), json!({})).run().await;
+    let path = &client.paths().interaction_retrieval;
+    let lookups = report.upstream_of(path).unwrap_or_else(|| panic!("no upstream line for {path}:\n{report}"));
+    assert!(lookups.requests() >= 1 && lookups.calls() == 4 * lookups.requests(), "{lookups:?}");
+    assert_eq!((lookups.most_calls(), lookups.most_round_trips()), (4, 2));
+    let text = report.to_string();
+    assert!(text.contains(&format!("Upstream, per endpoint\n  {path}  ")), "{text}");
+    assert!(text.contains("at most 4 calls and 2 round trips in one"), "{text}");
+}

@@ -27,7 +27,7 @@ struct Setup {
 }
 
 /// Small limits, so that failures show within the test's time.
-fn test_config() -> Config {
+pub(crate) fn test_config() -> Config {
     Config {
         base_url: None,
         timeout: Duration::from_secs(2),

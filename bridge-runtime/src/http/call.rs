@@ -7,12 +7,15 @@
 
 use super::call_info::CallInfo;
 use super::config::{Config, Inner};
+use super::pacing::Account;
+use super::rate_headers;
 use super::rate_limit::RateLimitHint;
 use super::response::Response;
 use super::retry::parse_retry_after;
 use super::status::{upstream_status, UpstreamStatus};
 use crate::deadline::RequestDeadline;
 use crate::tap::{Answer, Outgoing, Replayed};
+use crate::upstream::CallGuard;
 use crate::{Error, Secret};
 use bytes::{Bytes, BytesMut};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
@@ -35,6 +38,8 @@ pub(crate) struct Prepared {
     pub(crate) secrets: Vec<Secret>,
     /// The service's field names mapped to the bridge's request's: `(email, data.email)`.
     pub(crate) fields: Vec<(String, String)>,
+    /// The account the call's rate budget is counted in, when the call names it.
+    pub(crate) budget_key: Option<String>,
 }
 
 /// Runs the call, retrying as the client's rules allow. Returns the last answer whatever its status, except
@@ -48,6 +53,10 @@ pub(crate) async fn execute(inner: &Inner, mut call: Prepared) -> Result<Respons
         (Some(host), None) => host.to_owned(),
         (None, _) => String::new(),
     };
+    let account = inner.budgets.enabled().then(|| {
+        let host = call.url.host_str().unwrap_or("");
+        inner.budgets.account(host, call.budget_key.as_deref(), &call.secrets)
+    });
     let info = Arc::new(CallInfo {
         service: config.service.clone(),
         method: call.method.clone(),
@@ -69,7 +78,12 @@ pub(crate) async fn execute(inner: &Inner, mut call: Prepared) -> Result<Respons
     );
     let started = Instant::now();
     let mut attempts = 0;
-    let result = attempt_until_done(inner, &call, whose, &info, &mut attempts).instrument(span.clone()).await;
+    // Written in the request's ledger when the call is over, or dropped with the request's future.
+    let accounted = crate::upstream::current().map(|ledger| ledger.call());
+    let accounting = Accounting { call: accounted.as_ref(), account };
+    let result =
+        attempt_until_done(inner, &call, whose, &info, &mut attempts, accounting).instrument(span.clone()).await;
+    drop(accounted);
     span.record("attempts", attempts);
     span.record("latency_ms", u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
     match &result {
@@ -146,6 +160,7 @@ async fn attempt_until_done(
     whose: Whose,
     info: &Arc<CallInfo>,
     attempts: &mut u32,
+    accounting: Accounting<'_>,
 ) -> Result<Response, Error> {
     let config = &inner.config;
     // Retries so far: of 429s without Retry-After when the client has a RateLimit for them, and of the rest.
@@ -163,12 +178,30 @@ async fn attempt_until_done(
                 cut_by_deadline = true;
             }
         }
+        if let Some(account) = accounting.account {
+            paced(inner, account, call.deadline, whose).await?;
+            // The wait may have shortened what is left of the deadline.
+            if let Some(deadline) = call.deadline {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left < timeout {
+                    timeout = left;
+                    cut_by_deadline = true;
+                }
+            }
+        }
         *attempts += 1;
         let began = Instant::now();
-        let outcome = attempt(inner, call, &info.secrets, timeout).await;
+        let outcome = {
+            let _round_trip = accounting.call.map(|call| call.attempt(*attempts > 1));
+            attempt(inner, call, &info.secrets, timeout).await
+        };
         let took = began.elapsed();
         let (retry, wait) = match outcome {
             Outcome::Answer(status, headers, body) => {
+                // A 429's own rules (Retry-After, the RateLimit hint) decide its retry: only other answers pace.
+                if let (Some(account), false) = (accounting.account, status == StatusCode::TOO_MANY_REQUESTS) {
+                    inner.budgets.learn(account, rate_headers::read(&headers, SystemTime::now()), Instant::now());
+                }
                 if status != StatusCode::TOO_MANY_REQUESTS && status != StatusCode::SERVICE_UNAVAILABLE {
                     return Ok(Response::new(status, headers, body, info.clone()));
                 }
@@ -266,6 +299,45 @@ async fn attempt_until_done(
             tokio::time::sleep(wait).await;
         }
     }
+}
+
+/// What a call's attempts are accounted in: the request's ledger, and the account whose rate budget paces them.
+#[derive(Clone, Copy)]
+struct Accounting<'a> {
+    call: Option<&'a CallGuard>,
+    account: Option<Account>,
+}
+
+/// Waits until the account's rate budget lets a call go: for the window's end when it is nearly spent (see
+/// [`Pacing`](super::Pacing)). A wait the deadline (or, with none, the longest `Retry-After` the client waits for)
+/// cannot hold fails the call at once, unsent.
+async fn paced(inner: &Inner, account: Account, deadline: Option<Instant>, whose: Whose) -> Result<(), Error> {
+    // A cassette being replayed answers at once, whatever rate windows its recorded answers announce.
+    if crate::tap::replaying() {
+        return Ok(());
+    }
+    let config = &inner.config;
+    while let Some(wait) = inner.budgets.admit(account, Instant::now()) {
+        let fits = match deadline {
+            Some(deadline) => Instant::now() + wait < deadline,
+            None => wait <= config.max_retry_after,
+        };
+        if !fits {
+            let limit = if deadline.is_some() { whose.to_string() } else { "the client's longest wait".to_owned() };
+            return Err(Error::upstream(format!(
+                "{}'s rate budget for this account is spent for another {} ms, longer than {limit} allows: the \
+                 call was not sent",
+                config.service,
+                wait.as_millis()
+            )));
+        }
+        tracing::info!(
+            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+            "waiting for the service's next rate window"
+        );
+        tokio::time::sleep(wait).await;
+    }
+    Ok(())
 }
 
 /// How one attempt ended.
@@ -414,5 +486,40 @@ mod tests {
         let later = Instant::now() + Duration::from_secs(60);
         assert_eq!(effective_deadline(Some(later), Some(request), margin), (Some(inherited), Whose::Request));
         assert_eq!(effective_deadline(Some(later), None, margin), (Some(later), Whose::Call));
+    }
+
+    /// Over loopback, with a fake that answers after 30 ms: a call retried once (two round trips), then three at
+    /// once (one more), then one in a spawned task (not the request's).
+    #[tokio::test]
+    async fn a_requests_calls_are_accounted_with_the_round_trips_of_its_critical_path() {
+        use crate::http::fake_service::{Behaviour, FakeService};
+        use crate::http::{Backoff, Client};
+        use crate::upstream::{self, Ledger};
+
+        let delay = Duration::from_millis(30);
+        let fake = FakeService::start(Behaviour { delay, unavailable_first: 1, budget: None }).await;
+        let client =
+            Client::builder().backoff(Backoff::new(Duration::from_millis(5), Duration::from_millis(5))).build();
+        let client = client.unwrap();
+        let ledger = Arc::new(Ledger::default());
+        let began = Instant::now();
+        upstream::scope(Arc::clone(&ledger), async {
+            client.get(fake.at("retried")).send().await.unwrap();
+            let (a, b, c) = tokio::join!(
+                client.get(fake.at("a")).send(),
+                client.get(fake.at("b")).send(),
+                client.get(fake.at("c")).send()
+            );
+            (a.unwrap(), b.unwrap(), c.unwrap());
+            let elsewhere = client.get(fake.at("spawned"));
+            tokio::spawn(elsewhere.send()).await.unwrap().unwrap();
+        })
+        .await;
+        let took = began.elapsed();
+        let cost = ledger.cost();
+        assert_eq!(fake.calls(), 6);
+        assert_eq!((cost.calls(), cost.retries(), cost.round_trips()), (4, 1, 3), "{cost}");
+        // Three round trips of 30 ms waited, but not the spawned call's.
+        assert!(cost.waited() >= delay * 3 && cost.waited() < took - delay + Duration::from_millis(1), "{cost}");
     }
 }

@@ -5,6 +5,7 @@
 //! it to [`Bridge::state`](crate::Bridge::state), take it as `State<Client>` in handlers.
 
 use super::config::{Config, Inner};
+use super::pacing::{Budgets, Pacing};
 use super::rate_limit::RateLimit;
 use super::request::RequestBuilder;
 use super::retry::Backoff;
@@ -112,6 +113,7 @@ pub const DEFAULT_REQUEST_MARGIN: Duration = Duration::from_millis(250);
 /// | [`max_retry_after`](Self::max_retry_after) | 10 s |
 /// | [`max_response_bytes`](Self::max_response_bytes) | 16 MiB |
 /// | [`rate_limit`](Self::rate_limit): a `429` without `Retry-After` | retried like a `503` |
+/// | [`pacing`](Self::pacing) on the rate budget the service reports | on, with a reserve of 1 call per window |
 /// | [`error_reader`](Self::error_reader): the message and fields quoted from an error answer | [`ServiceError::read`] |
 /// | [`user_agent`](Self::user_agent) | `talkdesk-bridge/<version>` |
 /// | redirects | never followed (a `3xx` is a `502`) |
@@ -137,6 +139,7 @@ impl Default for ClientBuilder {
                 max_retry_after: Duration::from_secs(10),
                 max_response_bytes: 16 * 1024 * 1024,
                 rate_limit: None,
+                pacing: Pacing::new(),
                 request_margin: DEFAULT_REQUEST_MARGIN,
                 error_reader: None,
             },
@@ -205,6 +208,14 @@ impl ClientBuilder {
         self
     }
 
+    /// How calls are paced on the rate budget the service reports in its answers' headers (default
+    /// [`Pacing::new`]: on, with a reserve of 1): when an account's window is nearly spent, a call waits for its
+    /// end, within its deadline, instead of sending into a `429`. See [`Pacing`].
+    pub fn pacing(mut self, pacing: Pacing) -> Self {
+        self.config.pacing = pacing;
+        self
+    }
+
     /// How the service's error answers are read: its message and the fields it blames, quoted (made safe) in the
     /// error a failed call becomes, the fields mapped with [`map_field`](RequestBuilder::map_field) becoming field
     /// errors of the bridge's `400`. The default, [`ServiceError::read`], understands the common shapes; a reader
@@ -263,6 +274,7 @@ impl ClientBuilder {
             .default_headers(headers)
             .build()
             .map_err(|e| Error::internal(format!("the HTTP client could not be built: {e}")).with_source(e))?;
-        Ok(Client { inner: Arc::new(Inner { http, config: self.config }) })
+        let budgets = Budgets::new(self.config.pacing);
+        Ok(Client { inner: Arc::new(Inner { http, config: self.config, budgets }) })
     }
 }

@@ -2,6 +2,7 @@
 //! bodies are read). A file of its own so that the client (which builds it) and a call (which follows it) both
 //! depend on it, and not on each other.
 
+use super::pacing::{Budgets, Pacing};
 use super::rate_limit::RateLimit;
 use super::retry::Backoff;
 use super::service_error::ErrorReader;
@@ -12,6 +13,8 @@ use std::time::Duration;
 pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
     pub(crate) config: Config,
+    /// What the service reported of each account's rate budget.
+    pub(crate) budgets: Budgets,
 }
 
 /// The rules every call of a client follows.
@@ -24,6 +27,7 @@ pub(crate) struct Config {
     pub(crate) max_retry_after: Duration,
     pub(crate) max_response_bytes: usize,
     pub(crate) rate_limit: Option<RateLimit>,
+    pub(crate) pacing: Pacing,
     /// Kept free at the end of a request's deadline, for the bridge to answer.
     pub(crate) request_margin: Duration,
     /// How the service's error bodies are read (`None`: [`ServiceError::read`](super::ServiceError::read)).

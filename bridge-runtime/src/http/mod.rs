@@ -135,9 +135,14 @@ mod base_url;
 mod call;
 mod call_info;
 mod client;
+mod concurrently;
 mod config;
 mod failure;
+#[cfg(test)]
+mod fake_service;
+mod pacing;
 mod paging;
+mod rate_headers;
 mod rate_limit;
 mod request;
 mod response;
@@ -146,8 +151,11 @@ mod sanitize;
 mod service_error;
 pub mod status;
 
+pub use crate::upstream::UpstreamCost;
 pub use base_url::{BaseUrl, BaseUrlError, TenantUrl};
 pub use client::{Client, ClientBuilder, DEFAULT_REQUEST_MARGIN};
+pub use concurrently::{in_this_request, try_join_all_at_most};
+pub use pacing::Pacing;
 pub use paging::{next_link, CursorPager, LinkPager, PageNumbers, SincePage, SincePager, SincePosition};
 pub use rate_limit::{RateLimit, RateLimitHint};
 pub use request::RequestBuilder;

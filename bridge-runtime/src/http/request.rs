@@ -52,6 +52,7 @@ pub struct RequestBuilder {
     idempotent: bool,
     secrets: Vec<Secret>,
     fields: Vec<(String, String)>,
+    budget_key: Option<String>,
     error: Option<Error>,
 }
 
@@ -71,6 +72,7 @@ impl RequestBuilder {
             idempotent,
             secrets: Vec::new(),
             fields: Vec::new(),
+            budget_key: None,
             error: None,
         }
     }
@@ -261,6 +263,22 @@ impl RequestBuilder {
         self
     }
 
+    /// The account the service counts this call's rate budget in, for [pacing](super::Pacing): by default the
+    /// call's host and credentials, which is right for a token per account; give the account's own id (HubSpot's
+    /// portal, a Zendesk subdomain) when one account's calls carry different credentials (several users' OAuth
+    /// tokens). Only a keyed hash of it is kept.
+    ///
+    /// ```no_run
+    /// # async fn example(client: bridge::http::Client, url: bridge::http::Url, token: bridge::Secret)
+    /// #     -> Result<(), bridge::Error> {
+    /// client.get(url).bearer(&token).rate_budget_key("portal 62515").send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn rate_budget_key(mut self, key: impl Into<String>) -> Self {
+        self.budget_key = Some(key.into());
+        self
+    }
+
     async fn run(self) -> Result<Response, Error> {
         if let Some(err) = self.error {
             return Err(err);
@@ -274,6 +292,7 @@ impl RequestBuilder {
             idempotent: self.idempotent,
             secrets: self.secrets,
             fields: self.fields,
+            budget_key: self.budget_key,
         };
         execute(&self.inner, prepared).await
     }

@@ -32,6 +32,12 @@ const LATENCY_US: &[u64] = &[
 /// Contacts per contact sync page.
 const CONTACTS: &[u64] = &[0, 1, 10, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000];
 
+/// Calls to the external service per request.
+const CALLS: &[u64] = &[0, 1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 24, 32, 64];
+
+/// Round trips to the external service on a request's critical path.
+const ROUND_TRIPS: &[u64] = &[0, 1, 2, 3, 4, 5, 6, 8, 12, 16];
+
 /// Every error kind, for the per-endpoint table of error counters.
 const KINDS: &[ErrorKind] = ErrorKind::ALL;
 
@@ -84,6 +90,14 @@ fn contacts() -> Histogram {
     Histogram::new(CONTACTS, 1.0)
 }
 
+fn calls() -> Histogram {
+    Histogram::new(CALLS, 1.0)
+}
+
+fn round_trips() -> Histogram {
+    Histogram::new(ROUND_TRIPS, 1.0)
+}
+
 /// A bridge's metrics, exposed at `GET /metrics`.
 pub(crate) struct Metrics {
     registry: Registry,
@@ -93,6 +107,8 @@ pub(crate) struct Metrics {
     shed: Family<EndpointLabels, Counter>,
     deadline_expired: Family<EndpointLabels, Counter>,
     contacts: HistogramFamily<EndpointLabels>,
+    calls_per_request: HistogramFamily<EndpointLabels>,
+    round_trips_per_request: HistogramFamily<EndpointLabels>,
     upstream_calls: Family<CallLabels, Counter>,
     upstream_retries: Family<ServiceLabels, Counter>,
     upstream_backoff: Family<ServiceLabels, Counter<f64, AtomicU64>>,
@@ -109,6 +125,8 @@ impl Default for Metrics {
             shed: Family::default(),
             deadline_expired: Family::default(),
             contacts: Family::new_with_constructor(contacts),
+            calls_per_request: Family::new_with_constructor(calls),
+            round_trips_per_request: Family::new_with_constructor(round_trips),
             upstream_calls: Family::default(),
             upstream_retries: Family::default(),
             upstream_backoff: Family::default(),
@@ -134,6 +152,17 @@ impl Default for Metrics {
             metrics.deadline_expired.clone(),
         );
         r.register("bridge_contact_sync_page_contacts", "Contacts per contact sync page", metrics.contacts.clone());
+        r.register(
+            "bridge_request_upstream_calls",
+            "Calls to the external service per request, by endpoint (requests whose handler ran)",
+            metrics.calls_per_request.clone(),
+        );
+        r.register(
+            "bridge_request_upstream_round_trips",
+            "Round trips to the external service on a request's critical path (the longest chain of calls one \
+             after another), by endpoint",
+            metrics.round_trips_per_request.clone(),
+        );
         r.register(
             "bridge_upstream_calls",
             "Calls to the external service, by service and final status",
@@ -173,6 +202,12 @@ impl Metrics {
             shed: self.shed.get_or_create_owned(&labels),
             deadline_expired: self.deadline_expired.get_or_create_owned(&labels),
             contacts: contact_sync.then(|| self.contacts.get_or_create_owned(&labels)),
+            upstream: (path != OTHER).then(|| {
+                (
+                    self.calls_per_request.get_or_create_owned(&labels),
+                    self.round_trips_per_request.get_or_create_owned(&labels),
+                )
+            }),
         }
     }
 
@@ -186,6 +221,7 @@ impl Metrics {
 
     /// A finished call to the external service `service`: its final status (`None`: no answer), its duration,
     /// retries included, and how many attempts were repeats.
+    #[cfg(feature = "client")]
     pub(crate) fn upstream_call(&self, service: &Arc<str>, status: Option<u16>, took: Duration, retries: u32) {
         let labels = ServiceLabels { service: Arc::clone(service) };
         self.upstream_calls
@@ -198,6 +234,7 @@ impl Metrics {
     }
 
     /// A wait before another attempt at a call to `service`.
+    #[cfg(feature = "client")]
     pub(crate) fn upstream_wait(&self, service: &Arc<str>, wait: Duration) {
         self.upstream_backoff.get_or_create(&ServiceLabels { service: Arc::clone(service) }).inc_by(wait.as_secs_f64());
     }
@@ -228,6 +265,8 @@ pub(crate) struct EndpointMetrics {
     shed: Counter,
     deadline_expired: Counter,
     contacts: Option<Histogram>,
+    /// Calls and round trips per request (an endpoint's; none for the other paths).
+    upstream: Option<(Histogram, Histogram)>,
 }
 
 /// A request in flight on an endpoint: counted in its gauge until dropped.
@@ -274,6 +313,14 @@ impl EndpointMetrics {
         self.deadline_expired.inc();
     }
 
+    /// What a request whose handler ran cost upstream.
+    pub(crate) fn upstream(&self, calls: u32, round_trips: u32) {
+        if let Some((per_request, critical_path)) = &self.upstream {
+            per_request.observe(u64::from(calls));
+            critical_path.observe(u64::from(round_trips));
+        }
+    }
+
     /// A contact sync page of `contacts` contacts.
     pub(crate) fn contacts(&self, contacts: usize) {
         if let Some(histogram) = &self.contacts {
@@ -313,7 +360,11 @@ mod tests {
         endpoint.answered(400, Some("invalid_input"), Duration::from_millis(30));
         endpoint.shed(503, "overloaded");
         endpoint.contacts(42);
+        endpoint.upstream(7, 2);
+        endpoint.upstream(0, 0);
+        metrics.endpoint(OTHER, false).upstream(1, 1);
         let text = metrics.encode();
+        assert!(!text.contains("upstream_calls_count{endpoint=\"other\"}"), "{text}");
         for line in [
             "bridge_requests_total{endpoint=\"/contact_sync\",status=\"2xx\",code=\"ok\"} 1\n",
             "bridge_requests_total{endpoint=\"/contact_sync\",status=\"4xx\",code=\"invalid_input\"} 2\n",
@@ -323,6 +374,13 @@ mod tests {
             "bridge_request_duration_seconds_count{endpoint=\"/contact_sync\"} 3\n",
             "bridge_request_duration_seconds_bucket{le=\"0.005\",endpoint=\"/contact_sync\"} 1\n",
             "bridge_contact_sync_page_contacts_sum{endpoint=\"/contact_sync\"} 42.0\n",
+            "bridge_request_upstream_calls_count{endpoint=\"/contact_sync\"} 2\n",
+            "bridge_request_upstream_calls_sum{endpoint=\"/contact_sync\"} 7.0\n",
+            "bridge_request_upstream_calls_bucket{le=\"6.0\",endpoint=\"/contact_sync\"} 1\n",
+            "bridge_request_upstream_calls_bucket{le=\"8.0\",endpoint=\"/contact_sync\"} 2\n",
+            "bridge_request_upstream_round_trips_bucket{le=\"0.0\",endpoint=\"/contact_sync\"} 1\n",
+            "bridge_request_upstream_round_trips_bucket{le=\"2.0\",endpoint=\"/contact_sync\"} 2\n",
+            "bridge_request_upstream_round_trips_sum{endpoint=\"/contact_sync\"} 2.0\n",
         ] {
             assert!(text.contains(line), "{line} not in\n{text}");
         }

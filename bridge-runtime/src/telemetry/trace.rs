@@ -10,12 +10,15 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 /// `traceparent`, made once.
 pub(crate) static TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
 /// `tracestate`, made once.
+#[cfg(feature = "client")]
 pub(crate) static TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
 
 /// A valid incoming trace context (the header values share the request's buffers: nothing is copied).
 #[derive(Clone, Debug)]
 pub(crate) struct TraceContext {
     parent: HeaderValue,
+    /// Only the HTTP client sends it on.
+    #[cfg(feature = "client")]
     state: Option<HeaderValue>,
 }
 
@@ -27,8 +30,11 @@ impl TraceContext {
         if !is_valid(parent.as_bytes()) {
             return None;
         }
-        let state = headers.get(&TRACESTATE).filter(|s| s.len() <= 512).cloned();
-        Some(Self { parent: parent.clone(), state })
+        Some(Self {
+            parent: parent.clone(),
+            #[cfg(feature = "client")]
+            state: headers.get(&TRACESTATE).filter(|s| s.len() <= 512).cloned(),
+        })
     }
 
     /// The trace id: 32 lowercase hex digits.
@@ -38,6 +44,7 @@ impl TraceContext {
     }
 
     /// Adds the context to an outgoing call's headers.
+    #[cfg(feature = "client")]
     pub(crate) fn propagate(&self, headers: &mut HeaderMap) {
         headers.insert(TRACEPARENT.clone(), self.parent.clone());
         if let Some(state) = &self.state {
@@ -85,6 +92,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "client")]
     fn keeps_a_valid_traceparent_and_its_tracestate() {
         let trace = context(VALID).unwrap();
         assert_eq!(trace.trace_id(), "4bf92f3577b34da6a3ce929d0e0e4736");

@@ -2,6 +2,7 @@
 //! [`TestResponse`]. They have a file of their own so that the client (which builds requests and reads answers)
 //! and the transports (which carry them) both depend on it, and not on each other.
 
+use crate::upstream::UpstreamCost;
 use bytes::Bytes;
 use http::header::CONTENT_TYPE;
 use http::{HeaderMap, Method, StatusCode};
@@ -30,6 +31,7 @@ pub struct TestResponse<T = Value> {
     status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
+    upstream: Option<UpstreamCost>,
     answer: PhantomData<fn() -> T>,
 }
 
@@ -46,7 +48,13 @@ impl<T> fmt::Debug for TestResponse<T> {
 impl TestResponse {
     /// An answer, as a [`Transport`](super::Transport) read it.
     pub fn new(status: StatusCode, headers: HeaderMap, body: Bytes) -> Self {
-        Self { status, headers, body, answer: PhantomData }
+        Self { status, headers, body, upstream: None, answer: PhantomData }
+    }
+
+    /// The answer, with what its request cost upstream (as an in-process bridge tells it).
+    pub fn with_upstream(mut self, cost: UpstreamCost) -> Self {
+        self.upstream = Some(cost);
+        self
     }
 }
 
@@ -74,6 +82,40 @@ impl<T> TestResponse<T> {
     /// Whether `Content-Type` is `application/json` (parameters such as `; charset=utf-8` allowed).
     pub fn has_json_content_type(&self) -> bool {
         self.content_type().is_some_and(is_json_media_type)
+    }
+
+    /// What the request cost upstream: the calls the handler made through [`Client`](crate::http::Client), its
+    /// retries, the round trips on its critical path, the time waited. Known for a bridge called in process
+    /// ([`TestClient::new`](super::TestClient::new)), for a request that reached its handler; see
+    /// [`upstream_cost`](Self::upstream_cost) otherwise.
+    ///
+    /// ```
+    /// # async fn example(client: bridge::testing::TestClient) {
+    /// let answer = client.interaction_retrieval().auth(serde_json::json!({"token": "t"})).send().await;
+    /// let cost = answer.upstream();
+    /// assert!(cost.round_trips() <= 2, "the lookup waited for {cost}");
+    /// # }
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When the cost is not known: the bridge was called over HTTP, or the request was refused before its
+    /// handler ran (a body that does not decode, say).
+    #[track_caller]
+    pub fn upstream(&self) -> UpstreamCost {
+        self.upstream.unwrap_or_else(|| {
+            panic!(
+                "the answer does not say what its request cost upstream: only a bridge called in process whose \
+                 handler ran does ({} {})",
+                self.status,
+                self.text()
+            )
+        })
+    }
+
+    /// What the request cost upstream, when known (see [`upstream`](Self::upstream)).
+    pub fn upstream_cost(&self) -> Option<UpstreamCost> {
+        self.upstream
     }
 
     /// The body's bytes.
@@ -123,7 +165,13 @@ impl<T> TestResponse<T> {
 
     /// The same answer, read as another protocol type.
     pub fn cast<U>(self) -> TestResponse<U> {
-        TestResponse { status: self.status, headers: self.headers, body: self.body, answer: PhantomData }
+        TestResponse {
+            status: self.status,
+            headers: self.headers,
+            body: self.body,
+            upstream: self.upstream,
+            answer: PhantomData,
+        }
     }
 }
 

@@ -62,7 +62,7 @@ pub use client::{
 };
 pub use exchange::{TestRequest, TestResponse};
 pub use oauth::{OAuth, Refreshed};
-pub use report::{Check, CheckId, Outcome, Report, Section};
+pub use report::{Check, CheckId, EndpointUpstream, Outcome, Report, Section};
 pub use simulator::{ActionProbe, Progress, Simulator, SourceChange, DEFAULT_MAX_PAGES};
 pub use synced::{SyncAll, SyncFailure, SyncTruth, SyncedAgents, SyncedContacts};
 pub use transport::{HttpTransport, InProcessTransport, Transport, TransportError, DEFAULT_TIMEOUT};

@@ -12,7 +12,9 @@
 //! assert!(report.to_string().contains("FAIL  contact ids are present, non-empty and unique"));
 //! ```
 
+use crate::upstream::UpstreamCost;
 use std::fmt;
+use std::time::Duration;
 
 /// The areas a report is divided in, in the order the simulator runs them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -260,12 +262,92 @@ impl Check {
 pub struct Report {
     target: String,
     checks: Vec<Check>,
+    upstream: Vec<EndpointUpstream>,
+}
+
+/// What one endpoint's requests cost upstream during a run (known for a bridge in process): the calls to the
+/// external service and the round trips on each request's critical path (see [`UpstreamCost`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointUpstream {
+    path: String,
+    requests: u32,
+    calls: u32,
+    most_calls: u32,
+    most_round_trips: u32,
+    waited: Duration,
+}
+
+impl EndpointUpstream {
+    /// The endpoint's path.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The requests whose cost is known.
+    pub fn requests(&self) -> u32 {
+        self.requests
+    }
+
+    /// The calls of all of them.
+    pub fn calls(&self) -> u32 {
+        self.calls
+    }
+
+    /// The most calls one request made.
+    pub fn most_calls(&self) -> u32 {
+        self.most_calls
+    }
+
+    /// The most round trips one request waited for.
+    pub fn most_round_trips(&self) -> u32 {
+        self.most_round_trips
+    }
+
+    /// The time all of them spent waiting on calls.
+    pub fn waited(&self) -> Duration {
+        self.waited
+    }
 }
 
 impl Report {
     /// An empty report about the bridge at `target` (`a bridge in process`, a URL).
     pub fn new(target: impl Into<String>) -> Self {
-        Self { target: target.into(), checks: Vec::new() }
+        Self { target: target.into(), checks: Vec::new(), upstream: Vec::new() }
+    }
+
+    /// Counts what a request to `path` cost upstream.
+    pub fn record_upstream(&mut self, path: &str, cost: UpstreamCost) {
+        let index = match self.upstream.iter().position(|endpoint| endpoint.path == path) {
+            Some(index) => index,
+            None => {
+                self.upstream.push(EndpointUpstream {
+                    path: path.to_owned(),
+                    requests: 0,
+                    calls: 0,
+                    most_calls: 0,
+                    most_round_trips: 0,
+                    waited: Duration::ZERO,
+                });
+                self.upstream.len() - 1
+            }
+        };
+        let endpoint = &mut self.upstream[index];
+        endpoint.requests += 1;
+        endpoint.calls += cost.calls();
+        endpoint.most_calls = endpoint.most_calls.max(cost.calls());
+        endpoint.most_round_trips = endpoint.most_round_trips.max(cost.round_trips());
+        endpoint.waited += cost.waited();
+    }
+
+    /// What each endpoint's requests cost upstream, in the order the endpoints were first called (empty for a
+    /// bridge at a URL, whose answers do not say).
+    pub fn upstream(&self) -> &[EndpointUpstream] {
+        &self.upstream
+    }
+
+    /// What the requests to `path` cost upstream, if any was counted.
+    pub fn upstream_of(&self, path: &str) -> Option<&EndpointUpstream> {
+        self.upstream.iter().find(|endpoint| endpoint.path == path)
     }
 
     /// Adds a check.
@@ -362,6 +444,24 @@ impl fmt::Display for Report {
                 writeln!(f, "        - {reason}")?;
             }
         }
+        if !self.upstream.is_empty() {
+            writeln!(f)?;
+            writeln!(f, "Upstream, per endpoint")?;
+            for endpoint in &self.upstream {
+                writeln!(
+                    f,
+                    "  {}  {} request{}: {} call{}, at most {} calls and {} round trips in one, {} ms waited",
+                    endpoint.path,
+                    endpoint.requests,
+                    if endpoint.requests == 1 { "" } else { "s" },
+                    endpoint.calls,
+                    if endpoint.calls == 1 { "" } else { "s" },
+                    endpoint.most_calls,
+                    endpoint.most_round_trips,
+                    endpoint.waited.as_millis()
+                )?;
+            }
+        }
         writeln!(f)?;
         let verdict = if self.passed() { "PASSED" } else { "FAILED" };
         write!(
@@ -372,5 +472,41 @@ impl fmt::Display for Report {
             self.count(Outcome::Fail),
             self.count(Outcome::Skip)
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upstream_costs_add_up_per_endpoint_and_print_after_the_checks() {
+        let mut report = Report::new("a bridge in process");
+        assert!(!report.to_string().contains("Upstream"));
+        let cost = |calls, round_trips| {
+            let mut tally = UpstreamCost::default();
+            tally.add(calls, round_trips, Duration::from_millis(10));
+            tally
+        };
+        report.record_upstream("/interaction_update", cost(7, 2));
+        report.record_upstream("/contact_sync", cost(1, 1));
+        report.record_upstream("/interaction_update", cost(2, 3));
+        let lookups = report.upstream_of("/interaction_update").unwrap();
+        assert_eq!(
+            (lookups.requests(), lookups.calls(), lookups.most_calls(), lookups.most_round_trips()),
+            (2, 9, 7, 3)
+        );
+        assert_eq!(lookups.waited(), Duration::from_millis(20));
+        assert_eq!(lookups.path(), "/interaction_update");
+        assert_eq!(report.upstream().len(), 2);
+        assert!(report.upstream_of("/agent_sync").is_none());
+        let text = report.to_string();
+        assert!(
+            text.contains(
+                "Upstream, per endpoint\n  /interaction_update  2 requests: 9 calls, at most 7 calls and 3 round trips \
+                 in one, 20 ms waited\n  /contact_sync  1 request: 1 call, at most 1 calls and 1 round trips in one"
+            ),
+            "{text}"
+        );
     }
 }

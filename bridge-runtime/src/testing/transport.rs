@@ -4,6 +4,7 @@
 //! implement [`Transport`], so the same tests and the same [`Simulator`](super::Simulator) run over either.
 
 use super::exchange::{TestRequest, TestResponse};
+use crate::upstream::UpstreamCost;
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use http_body_util::{BodyExt, Full};
@@ -94,7 +95,11 @@ impl InProcessTransport {
                     .await
                     .map_err(|err| TransportError::new(format!("the answer's body could not be read: {err}")))?
                     .to_bytes();
-                Ok(TestResponse::new(parts.status, parts.headers, body))
+                let response = TestResponse::new(parts.status, parts.headers, body);
+                Ok(match parts.extensions.get::<UpstreamCost>() {
+                    Some(cost) => response.with_upstream(*cost),
+                    None => response,
+                })
             })
         };
         Self { call: Arc::new(call) }

@@ -252,6 +252,8 @@ impl<'a> Run<'a> {
         call: Call<K>,
         may_be_absent: bool,
     ) -> Result<TestResponse, String> {
+        let request = call.request();
+        let path = request.path.split('?').next().unwrap_or("");
         let response = match self.oauth.as_mut() {
             // With OAuth, the given credentials are the ones in use (refreshed along the way), as Talkdesk's.
             Some(oauth) if call.envelope().get("auth") == Some(&self.sim.auth) => {
@@ -259,6 +261,9 @@ impl<'a> Run<'a> {
             }
             _ => call.try_send().await.map_err(|err| format!("{what}: no answer: {err}"))?.cast::<Value>(),
         };
+        if let Some(cost) = response.upstream_cost() {
+            self.report.record_upstream(path, cost);
+        }
         let absent = may_be_absent && response.status() == 404;
         let bodiless = response.status() == 204 && response.body().is_empty();
         if !absent && !bodiless {

@@ -18,12 +18,10 @@ async fn ping(_auth: Auth<String>) -> Result<ActionOutcome, Error> {
     Ok(ActionOutcome::message("pong"))
 }
 
-fn main() {
+#[test]
+fn compiles_and_runs() {
     let bridge = Bridge::new().endpoint(contacts {}).endpoint(create_ticket {}).endpoint(ping {});
     let infos: Vec<_> = bridge.endpoints().map(|info| (info.path, info.action)).collect();
-    assert_eq!(
-        infos,
-        [("/v2/contacts", None), ("/tickets/new", Some("create-ticket")), ("/ping", Some("ping"))]
-    );
+    assert_eq!(infos, [("/v2/contacts", None), ("/tickets/new", Some("create-ticket")), ("/ping", Some("ping"))]);
     assert!(bridge.into_service().is_ok());
 }

@@ -60,7 +60,8 @@ async fn ping(_auth: Auth<Credentials>) -> Result<ActionOutcome, Error> {
     Ok(ActionOutcome::message("pong"))
 }
 
-fn main() {
+#[test]
+fn compiles_and_runs() {
     assert_eq!(Credentials::auth_fields().len(), 5);
     assert_eq!(<Ticket<u8>>::action_inputs().len(), 3);
     let bridge = Bridge::new().endpoint(create_ticket {}).endpoint(ping {}).integration(

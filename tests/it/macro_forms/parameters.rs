@@ -15,12 +15,21 @@ struct Note {
 // In any order: state first, auth last.
 
 #[bridge::action_executor(name = "note")]
-async fn note(_db: State<u32>, _text: Data<Note>, _meta: ActionMeta, _auth: Auth<String>) -> Result<ActionOutcome, Error> {
+async fn note(
+    _db: State<u32>,
+    _text: Data<Note>,
+    _meta: ActionMeta,
+    _auth: Auth<String>,
+) -> Result<ActionOutcome, Error> {
     Ok(ActionOutcome::message("noted"))
 }
 
 #[bridge::interaction_retriever]
-async fn history(_data: InteractionData, _auth: Auth<String>, _meta: InteractionMeta) -> Result<Vec<Interaction>, Error> {
+async fn history(
+    _data: InteractionData,
+    _auth: Auth<String>,
+    _meta: InteractionMeta,
+) -> Result<Vec<Interaction>, Error> {
     Ok(Vec::new())
 }
 
@@ -51,7 +60,8 @@ async fn agents(_auth: Auth<String>) -> Result<AgentPage, Error> {
     Ok(AgentPage::new(Vec::new()))
 }
 
-fn main() {
+#[test]
+fn compiles_and_runs() {
     let bridge = Bridge::new()
         .state(1u32)
         .endpoint(note {})

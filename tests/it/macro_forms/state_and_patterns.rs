@@ -48,7 +48,8 @@ async fn create_ticket(
     Ok(ActionOutcome::message(format!("{user}: {}", inputs.subject)))
 }
 
-fn main() {
+#[test]
+fn compiles_and_runs() {
     let bridge = Bridge::new()
         .state(Client)
         .state(Arc::new(Settings { page_size: 10 }))

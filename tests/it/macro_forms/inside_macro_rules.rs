@@ -15,6 +15,7 @@ macro_rules! echo_action {
 echo_action!(hello, "hello");
 echo_action!(goodbye, "goodbye");
 
-fn main() {
+#[test]
+fn compiles_and_runs() {
     assert!(Bridge::new().state("!").endpoint(hello {}).endpoint(goodbye {}).into_service().is_ok());
 }

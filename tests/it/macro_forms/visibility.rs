@@ -26,7 +26,8 @@ mod handlers {
     }
 }
 
-fn main() {
+#[test]
+fn compiles_and_runs() {
     let bridge = handlers::bridge().endpoint(handlers::contacts {}).endpoint(handlers::agents {});
     assert!(bridge.into_service().is_ok());
 }

@@ -23,7 +23,11 @@ struct Client;
 
 #[bridge::auth_validator]
 async fn validate(Auth(creds): Auth<Creds>, _client: State<Client>) -> Result<(), Error> {
-    if creds.token.is_empty() { Err(Error::credentials_rejected()) } else { Ok(()) }
+    if creds.token.is_empty() {
+        Err(Error::credentials_rejected())
+    } else {
+        Ok(())
+    }
 }
 
 #[bridge::contact_retriever]
@@ -56,7 +60,8 @@ async fn agents(_auth: Auth<Creds>, _meta: AgentSyncMeta, _client: State<Client>
     Ok(AgentPage::new(Vec::new()))
 }
 
-fn main() {
+#[test]
+fn compiles_and_runs() {
     let bridge = Bridge::new()
         .state(Client)
         .endpoint(validate {})

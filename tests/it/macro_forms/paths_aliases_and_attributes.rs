@@ -33,7 +33,8 @@ async fn ping(_auth: Auth) -> Result<bridge::ActionOutcome> {
     Ok(bridge::ActionOutcome::message("pong"))
 }
 
-fn main() {
+#[test]
+fn compiles_and_runs() {
     let bridge = bridge::Bridge::new()
         .state(0u8)
         .endpoint(validate {})

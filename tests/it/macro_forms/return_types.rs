@@ -17,7 +17,11 @@ impl From<ServiceError> for Error {
 }
 
 fn check(token: &str) -> Result<(), ServiceError> {
-    if token.is_empty() { Err(ServiceError::Rejected) } else { Ok(()) }
+    if token.is_empty() {
+        Err(ServiceError::Rejected)
+    } else {
+        Ok(())
+    }
 }
 
 #[bridge::auth_validator]
@@ -39,7 +43,8 @@ async fn agents(_auth: Auth<String>) -> Result<Vec<Agent>, Error> {
     Ok(vec![Agent::new("1", "Ann Smith", "ann@example.com")])
 }
 
-fn main() {
+#[test]
+fn compiles_and_runs() {
     let bridge = Bridge::new().endpoint(validate {}).endpoint(validate_and_store {}).endpoint(agents {});
     assert!(bridge.into_service().is_ok());
 }

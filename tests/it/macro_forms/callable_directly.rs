@@ -19,10 +19,12 @@ async fn greet(
     Ok(ActionOutcome::message(format!("{greeting}, {user}{punctuation}")))
 }
 
-fn main() {
+#[test]
+fn compiles_and_runs() {
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let meta: ActionMeta = serde_json::from_str("{}").unwrap();
-    let outcome = runtime.block_on(greet(Auth("Ann".into()), meta, Data(Greeting { text: "Hello".into() }), State('!'))).unwrap();
+    let outcome =
+        runtime.block_on(greet(Auth("Ann".into()), meta, Data(Greeting { text: "Hello".into() }), State('!'))).unwrap();
     let json = serde_json::to_value(&outcome).unwrap();
     assert_eq!(json["message"], "Hello, Ann!");
     // The endpoint struct lives beside it, in the type namespace.
