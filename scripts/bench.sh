@@ -3,11 +3,17 @@
 # hand-written warp filter (bench-warp) and with hyper alone (bench-hyper), both on bridge's protocol types, and the
 # same two on plain serde structs (bench-warp-strings, bench-hyper-strings: String dates, &'static str enums),
 # measured side by side in one run; bench-warp-plain is bench-warp without bridge's per-request hardening (request
-# ids, deadline, in-flight bound). See BENCHMARKS.md.
+# ids, deadline, in-flight bound). See BENCHMARKS.md. bench-bridge is also measured as deployed (issue 27): with the
+# bridge's default logs, a line per request as text (bridge-text), as JSON (bridge-json), and with RUST_LOG=warn
+# (bridge-warn, no line), in the answers and callgrind stages.
 #
 #   scripts/bench.sh                 # everything (about 20 minutes on 2 cores, after the first build)
 #   scripts/bench.sh --update-doc    # … and write the results into BENCHMARKS.md (between its markers)
 #   BENCH_QUICK=1 scripts/bench.sh   # a smoke run: tiny counts, one short round, no compile-time figures
+#
+# BENCH_VARIANTS="bridge-text bridge-warn hyper-strings" and BENCH_ENDPOINTS="interactions" measure only those (a
+# partial run: the report's tables then show 0 or – for what was not measured); BENCH_N_INTERACTIONS="500 1000"
+# sets the interaction endpoint's two counts of requests under callgrind.
 #
 # Stages (each can be skipped: BENCH_SKIP="compile criterion wrk callgrind"):
 #   1. tools      valgrind + wrk from Debian's packages when missing (apt-get update first), as root
@@ -33,19 +39,26 @@ UPDATE_DOC=0
 for arg in "$@"; do
     case $arg in
         --update-doc) UPDATE_DOC=1 ;;
-        -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,26p' "$0"; exit 0 ;;
         *) echo "unknown argument: $arg" >&2; exit 2 ;;
     esac
 done
 
-VARIANTS=(bridge warp hyper warp-plain warp-strings hyper-strings)
-ENDPOINTS=(interactions contacts action)
+BASE_VARIANTS=(bridge warp hyper warp-plain warp-strings hyper-strings)
+# bench-bridge served as deployed (`--deployed`: the environment's settings, the default logs on stderr)
+LOG_VARIANTS=(bridge-text bridge-json bridge-warn)
+read -ra VARIANTS <<<"${BENCH_VARIANTS:-${BASE_VARIANTS[*]} ${LOG_VARIANTS[*]}}"
+read -ra ENDPOINTS <<<"${BENCH_ENDPOINTS:-interactions contacts action}"
+# the variants wrk measures: the base ones (the deployed bridge's req/s would measure its log file's writes too)
+WRK_VARIANTS=()
+for v in "${VARIANTS[@]}"; do [[ " ${LOG_VARIANTS[*]} " == *" $v "* ]] || WRK_VARIANTS+=("$v"); done
 if [[ $QUICK == 1 ]]; then
     N_interactions=(20 40); N_action=(20 40); N_contacts=(2 4)
     ROUNDS=${BENCH_ROUNDS:-1}; DURATION=${BENCH_DURATION:-1}; WARMUP=1
     SKIP="$SKIP compile "
 else
-    N_interactions=(2000 4000); N_action=(2000 4000); N_contacts=(5 15)
+    read -ra N_interactions <<<"${BENCH_N_INTERACTIONS:-2000 4000}"
+    N_action=(2000 4000); N_contacts=(5 15)
     ROUNDS=${BENCH_ROUNDS:-5}; DURATION=${BENCH_DURATION:-3}; WARMUP=${BENCH_WARMUP:-1}
 fi
 CONNECTIONS=${BENCH_CONNECTIONS:-16}
@@ -114,6 +127,18 @@ start_server() {
     done
 }
 
+# server_cmd VARIANT : the command that serves VARIANT into SERVER_CMD, and its environment into SERVER_ENV (given
+# to `env` before valgrind: callgrind does not follow an exec)
+server_cmd() {
+    SERVER_CMD=("$BIN/bench-$1") SERVER_ENV=()
+    case $1 in
+        bridge-text) SERVER_ENV=(RUST_LOG=info BRIDGE_LOG_FORMAT=text) ;;
+        bridge-json) SERVER_ENV=(RUST_LOG=info BRIDGE_LOG_FORMAT=json) ;;
+        bridge-warn) SERVER_ENV=(RUST_LOG=warn BRIDGE_LOG_FORMAT=text) ;;
+    esac
+    [[ ${#SERVER_ENV[@]} == 0 ]] || SERVER_CMD=("$BIN/bench-bridge" --deployed)
+}
+
 # stop_server : SIGTERM, then wait for a clean exit (callgrind writes its counts at exit)
 stop_server() {
     kill -TERM "$SERVER_PID"
@@ -127,7 +152,8 @@ stop_server() {
 log "checking that the ${#VARIANTS[@]} servers give the same answers"
 for v in "${VARIANTS[@]}"; do
     next_port
-    start_server "$OUT/logs/answers-$v.log" "$BIN/bench-$v" "127.0.0.1:$PORT" --threads 1
+    server_cmd "$v"
+    start_server "$OUT/logs/answers-$v.log" env "${SERVER_ENV[@]}" "${SERVER_CMD[@]}" "127.0.0.1:$PORT" --threads 1
     for e in "${ENDPOINTS[@]}"; do
         "$BIN/bench-client" "127.0.0.1:$PORT" "$e" 3 --save "$OUT/answers/$v-$e.json" 2>>"$OUT/logs/answers-$v.log" ||
             die "$v did not answer $e as expected"
@@ -136,11 +162,11 @@ for v in "${VARIANTS[@]}"; do
 done
 for e in "${ENDPOINTS[@]}"; do
     for v in "${VARIANTS[@]:1}"; do
-        cmp -s "$OUT/answers/bridge-$e.json" "$OUT/answers/$v-$e.json" || die "bench-$v answers $e differently from bench-bridge"
+        cmp -s "$OUT/answers/${VARIANTS[0]}-$e.json" "$OUT/answers/$v-$e.json" || die "bench-$v answers $e differently from bench-${VARIANTS[0]}"
     done
 done
 ANSWER_BYTES=()
-for e in "${ENDPOINTS[@]}"; do ANSWER_BYTES+=("$(wc -c <"$OUT/answers/bridge-$e.json" | tr -d ' ')"); done
+for e in "${ENDPOINTS[@]}"; do ANSWER_BYTES+=("$(wc -c <"$OUT/answers/${VARIANTS[0]}-$e.json" | tr -d ' ')"); done
 
 # ---------------------------------------------------------------------------------------------------------------
 # 4. callgrind: instructions per request
@@ -148,8 +174,9 @@ for e in "${ENDPOINTS[@]}"; do ANSWER_BYTES+=("$(wc -c <"$OUT/answers/bridge-$e.
 cg_total() {
     local v=$1 e=$2 n=$3 file=$OUT/callgrind/$1-$2-$3.out
     next_port
-    start_server "$OUT/logs/callgrind-$v-$e-$n.log" valgrind --tool=callgrind --callgrind-out-file="$file" \
-        "$BIN/bench-$v" "127.0.0.1:$PORT" --threads 1
+    server_cmd "$v"
+    start_server "$OUT/logs/callgrind-$v-$e-$n.log" env "${SERVER_ENV[@]}" valgrind --tool=callgrind \
+        --callgrind-out-file="$file" "${SERVER_CMD[@]}" "127.0.0.1:$PORT" --threads 1
     "$BIN/bench-client" "127.0.0.1:$PORT" "$e" "$n" 2>>"$OUT/logs/callgrind-$v-$e-$n.log" || die "$v: $e × $n failed"
     stop_server
     awk '/^totals:/ { print $2; found = 1 } END { if (!found) exit 1 }' "$file" || die "no totals in $file"
@@ -180,11 +207,13 @@ cg_per_request() {
         sort -t$'\t' -k1,1gr >"$OUT/callgrind/$v-$e.per-request.tsv"
 }
 
-# cg_delta E BASE : "bridge − BASE<TAB>bridge<TAB>BASE<TAB>function", by how much more bridge spends, into
-# delta-E.tsv (BASE warp) or delta-BASE-E.tsv
+# cg_delta E BASE [V] : "V − BASE<TAB>V<TAB>BASE<TAB>function", by how much more V (default bridge) spends, into
+# delta-E.tsv (BASE warp), delta-BASE-E.tsv, or delta-V-BASE-E.tsv
 cg_delta() {
-    local target=$OUT/callgrind/delta-$1.tsv
+    local v=${3:-bridge} target=$OUT/callgrind/delta-$1.tsv
     [[ $2 == warp ]] || target=$OUT/callgrind/delta-$2-$1.tsv
+    [[ $v == bridge ]] || target=$OUT/callgrind/delta-$v-$2-$1.tsv
+    [[ -f $OUT/callgrind/$2-$1.per-request.tsv && -f $OUT/callgrind/$v-$1.per-request.tsv ]] || return 0
     awk -F'\t' '
         FNR == NR { w[$2] = $1; next }
         { b[$2] = $1 }
@@ -192,7 +221,7 @@ cg_delta() {
             for (f in b) d[f] = b[f] - w[f]
             for (f in w) if (!(f in b)) d[f] = -w[f]
             for (f in d) printf "%d\t%d\t%d\t%s\n", d[f], b[f], w[f], f
-        }' "$OUT/callgrind/$2-$1.per-request.tsv" "$OUT/callgrind/bridge-$1.per-request.tsv" |
+        }' "$OUT/callgrind/$2-$1.per-request.tsv" "$OUT/callgrind/$v-$1.per-request.tsv" |
         sort -t$'\t' -k1,1gr >"$target"
 }
 
@@ -211,9 +240,17 @@ if ! skipped callgrind; then
         done
         cg_delta "$e" warp
         cg_delta "$e" warp-strings
+        # the log line: the deployed bridge with a line per request against the same bridge at `warn`
+        cg_delta "$e" bridge-warn bridge-text
+        cg_delta "$e" bridge-warn bridge-json
+        cg_delta "$e" hyper-strings bridge-warn
         unset -n counts
     done
 fi
+# what a partial run (BENCH_VARIANTS) did not measure counts 0 in the report
+for v in "${BASE_VARIANTS[@]}" "${LOG_VARIANTS[@]}"; do
+    for e in "${ENDPOINTS[@]}"; do [[ -n ${IPR[$v $e]:-} ]] || IPR[$v $e]=0; done
+done
 
 # ---------------------------------------------------------------------------------------------------------------
 # 5. wrk: requests per second, variants alternated, medians
@@ -223,7 +260,7 @@ if ! skipped wrk; then
     for ((round = 1; round <= ROUNDS; round++)); do
         # rotate the order every round, so that no variant always runs first (or right after the same one)
         order=()
-        for ((k = 0; k < ${#VARIANTS[@]}; k++)); do order+=("${VARIANTS[$(((k + round - 1) % ${#VARIANTS[@]}))]}"); done
+        for ((k = 0; k < ${#WRK_VARIANTS[@]}; k++)); do order+=("${WRK_VARIANTS[$(((k + round - 1) % ${#WRK_VARIANTS[@]}))]}"); done
         for v in "${order[@]}"; do
             next_port
             start_server "$OUT/logs/wrk-$v-$round.log" "${PIN_SERVER[@]}" "$BIN/bench-$v" "127.0.0.1:$PORT" --threads 1
@@ -347,7 +384,7 @@ label() { case $1 in interactions) echo "interactions (20 per answer, 200)" ;; c
     echo "| source | $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && [[ -n $(git status --porcelain -- bridge-runtime bridge-macros src 2>/dev/null) ]] && echo ' + uncommitted changes') |"
     echo
     echo "Answers: the ${#VARIANTS[@]} servers (${VARIANTS[*]}) answered each endpoint with the same status and the same bytes" \
-        "(${ANSWER_BYTES[0]}, ${ANSWER_BYTES[1]} and ${ANSWER_BYTES[2]} bytes)."
+        "(${ENDPOINTS[*]}: ${ANSWER_BYTES[*]} bytes)."
     if ! skipped callgrind; then
         echo
         echo "### Instructions per request (callgrind, whole server process)"
@@ -371,6 +408,20 @@ label() { case $1 in interactions) echo "interactions (20 per answer, 200)" ;; c
         for e in "${ENDPOINTS[@]}"; do
             echo "| $(label "$e") | $(fmt_int "${IPR[bridge $e]}") | $(fmt_int "${IPR[warp-strings $e]}") | $(fmt_int "${IPR[hyper-strings $e]}") | **$(ratio "${IPR[bridge $e]}" "${IPR[warp-strings $e]}")** | **$(ratio "${IPR[bridge $e]}" "${IPR[hyper-strings $e]}")** | $(ratio "${IPR[warp $e]}" "${IPR[warp-strings $e]}") | $(ratio "${IPR[hyper $e]}" "${IPR[hyper-strings $e]}") |"
         done
+        echo
+        echo "#### The default log line (issue 27)"
+        echo
+        echo "\`bench-bridge --deployed\`: served as a deployed bridge is, with the default logs on stderr (a file here), a"
+        echo "line per request as text (\`RUST_LOG=info\`), as JSON (\`BRIDGE_LOG_FORMAT=json\`), or none (\`RUST_LOG=warn\`)."
+        echo "The log line's cost is the difference with \`warn\`. The bars: the line at most 4 000 instructions in text and"
+        echo "in JSON, and at \`warn\` at most 1.05 × hyper alone on plain types."
+        echo
+        echo "| endpoint | no subscriber | deployed, text | deployed, JSON | deployed, \`warn\` | hyper, plain types | **text line** | **JSON line** | **\`warn\` / hyper, plain types** |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+        for e in "${ENDPOINTS[@]}"; do
+            t=${IPR[bridge-text $e]:-0} j=${IPR[bridge-json $e]:-0} w=${IPR[bridge-warn $e]:-0}
+            echo "| $(label "$e") | $(fmt_int "${IPR[bridge $e]:-0}") | $(fmt_int "$t") | $(fmt_int "$j") | $(fmt_int "$w") | $(fmt_int "${IPR[hyper-strings $e]:-0}") | **$(fmt_int $((t - w)))** | **$(fmt_int $((j - w)))** | **$(ratio "$w" "${IPR[hyper-strings $e]:-0}")** |"
+        done
     fi
     if ! skipped callgrind; then
         echo
@@ -384,6 +435,7 @@ label() { case $1 in interactions) echo "interactions (20 per answer, 200)" ;; c
             for e in "${ENDPOINTS[@]}"; do
                 file=$OUT/callgrind/delta-$e.tsv
                 [[ $base == warp ]] || file=$OUT/callgrind/delta-$base-$e.tsv
+                [[ -f $file ]] || continue
                 echo
                 echo "<details><summary>$(label "$e"): bridge $(fmt_int "${IPR[bridge $e]}"), $base $(fmt_int "${IPR[$base $e]}")</summary>"
                 echo
@@ -405,7 +457,7 @@ label() { case $1 in interactions) echo "interactions (20 per answer, 200)" ;; c
         echo "Server pinned to one core with a current-thread runtime, wrk on the other: \`wrk -t1 -c$CONNECTIONS -d${DURATION}s\`" \
             "after a ${WARMUP} s warm-up; variants alternated in a rotating order every round."
         echo
-        echo "| endpoint | bridge (macros) | warp by hand | hyper alone | warp, no hardening | warp, plain types | hyper, plain types | bridge / warp | bridge / warp, plain types | all rounds (${VARIANTS[*]}) |"
+        echo "| endpoint | bridge (macros) | warp by hand | hyper alone | warp, no hardening | warp, plain types | hyper, plain types | bridge / warp | bridge / warp, plain types | all rounds (${WRK_VARIANTS[*]}) |"
         echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
         for e in "${ENDPOINTS[@]}"; do
             mb=$(echo "${RPS_ALL[bridge $e]}" | median)
@@ -414,7 +466,7 @@ label() { case $1 in interactions) echo "interactions (20 per answer, 200)" ;; c
             mp=$(echo "${RPS_ALL[warp-plain $e]}" | median)
             ms=$(echo "${RPS_ALL[warp-strings $e]}" | median)
             mhs=$(echo "${RPS_ALL[hyper-strings $e]}" | median)
-            rounds=$(for v in "${VARIANTS[@]}"; do echo "${RPS_ALL[$v $e]}" | awk '{ $1 = $1; printf "%s; ", $0 }'; done | sed 's/; $//')
+            rounds=$(for v in "${WRK_VARIANTS[@]}"; do echo "${RPS_ALL[$v $e]}" | awk '{ $1 = $1; printf "%s; ", $0 }'; done | sed 's/; $//')
             echo "| $(label "$e") | $(fmt_int "$mb") | $(fmt_int "$mw") | $(fmt_int "$mh") | $(fmt_int "$mp") | $(fmt_int "$ms") | $(fmt_int "$mhs") | **$(ratio "$mb" "$mw")** | **$(ratio "$mb" "$ms")** | $rounds |"
         done
     fi

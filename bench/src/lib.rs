@@ -322,28 +322,33 @@ impl Endpoint {
     }
 }
 
-/// What a server reads from its command line: `[ADDR] [--threads N]`. `ADDR` defaults to `BENCH_ADDR` or
-/// `127.0.0.1:3000`; `--threads 1` runs a current-thread runtime (what the callgrind runs use), otherwise a
-/// multi-thread runtime with N workers (default: one per core).
+/// What a server reads from its command line: `[ADDR] [--threads N] [--deployed]`. `ADDR` defaults to `BENCH_ADDR`
+/// or `127.0.0.1:3000`; `--threads 1` runs a current-thread runtime (what the callgrind runs use), otherwise a
+/// multi-thread runtime with N workers (default: one per core). `--deployed` (`bench-bridge` only) serves as a
+/// deployed bridge does: settings from the environment (`RUST_LOG`, `BRIDGE_LOG_FORMAT`) and the default logs,
+/// a line per request on stderr.
 pub struct ServerArgs {
     pub addr: SocketAddr,
     pub threads: Option<usize>,
+    pub deployed: bool,
 }
 
 impl ServerArgs {
     pub fn parse() -> Self {
         let mut addr = std::env::var("BENCH_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
         let mut threads = None;
+        let mut deployed = false;
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
             match arg.as_str() {
                 "--threads" => {
                     threads = Some(args.next().and_then(|n| n.parse().ok()).expect("--threads takes a number"))
                 }
+                "--deployed" => deployed = true,
                 other => addr = other.to_owned(),
             }
         }
-        ServerArgs { addr: addr.parse().expect("an address such as 127.0.0.1:3000"), threads }
+        ServerArgs { addr: addr.parse().expect("an address such as 127.0.0.1:3000"), threads, deployed }
     }
 
     /// The tokio runtime the server runs on.

@@ -37,7 +37,6 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
-use tracing::field::Empty;
 use tracing::Span;
 
 /// An error of any body type, boxed.
@@ -85,10 +84,9 @@ impl Gate {
         let started = Instant::now();
         let id = RequestId::from_headers(request.headers());
         let trace = TraceContext::from_headers(request.headers());
-        let span = tracing::info_span!(target: "bridge::request", "request", id = %id, trace_id = Empty);
-        if let Some(trace) = &trace {
-            span.record("trace_id", tracing::field::display(trace.trace_id()));
-        }
+        // The trace id is given at once (a field recorded later is merged into the span's formatted fields).
+        let trace_id = trace.as_ref().map(|trace| tracing::field::display(trace.trace_id()));
+        let span = tracing::info_span!(target: "bridge::request", "request", id = %id, trace_id);
         let path = request.uri().path();
         let index = self.endpoints.iter().position(|route| route.info.path == path);
         let route = index.map(|index| &self.endpoints[index]);
@@ -157,9 +155,8 @@ impl Gate {
         if error.is_some_and(|error| error.deadline_expired) {
             metrics.deadline_expired();
         }
-        if let Some(cost) = response.extensions().get::<UpstreamCost>() {
-            metrics.upstream(cost.calls(), cost.round_trips());
-        }
+        let cost = response.extensions().get::<UpstreamCost>().copied().unwrap_or_default();
+        metrics.upstream(cost.calls(), cost.round_trips());
         if route.is_some_and(|route| route.info.kind == EndpointKind::ContactSync) {
             if let Some(PageContacts(contacts)) = response.extensions().get::<PageContacts>() {
                 metrics.contacts(*contacts);

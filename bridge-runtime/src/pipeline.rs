@@ -76,7 +76,7 @@ where
         // The handler's future runs with its deadline in scope: the `http` client's calls end before it.
         let scoped =
             deadline::scope(RequestDeadline::starting_now(deadline), AssertUnwindSafe(handling).catch_unwind());
-        // … and with its upstream ledger, which the answer carries on (to the log line, the metrics, the test kit).
+        // … and with its upstream ledger, which the answer carries on (to the log line, the metrics, the test kit)…
         let ledger = Arc::new(upstream::Ledger::default());
         let scoped = upstream::scope(Arc::clone(&ledger), scoped);
         // … and with the tap that records or replays its calls, if any (no scope at all otherwise).
@@ -98,9 +98,13 @@ where
     })
 }
 
-/// `response`, carrying what its request cost upstream.
+/// `response`, carrying what its request cost upstream when it made calls (an answer without it made none: a
+/// response's first extension is an allocation, not paid by a request that calls nothing).
 fn costed(mut response: Response, ledger: &upstream::Ledger) -> Response {
-    response.extensions_mut().insert(ledger.cost());
+    let cost = ledger.cost();
+    if cost.calls() > 0 {
+        response.extensions_mut().insert(cost);
+    }
     response
 }
 

@@ -3,7 +3,7 @@
 //!
 //! Talkdesk waits for a bridge's answer (an agent's screen pop waits for the interaction lookup), and that wait is
 //! almost all upstream: not so much how many calls a request makes as how many it makes *one after another*. So
-//! every request keeps a ledger, in a task-local beside its [deadline](crate::deadline), opened by the pipeline
+//! every request keeps a ledger, in a task-local beside its deadline (`deadline.rs`), opened by the pipeline
 //! around the handler's future; the `http` client, which knows nothing of endpoints, writes each call into it;
 //! the pipeline reads it when the handler is done and hands the [`UpstreamCost`] on with the answer (to the log
 //! line, the metrics and the test kit).
@@ -39,11 +39,11 @@ use tokio::task::futures::TaskLocalFuture;
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
 /// use bridge::testing::TestClient;
-/// use bridge::{AuthValidation, Bridge, Error};
+/// use bridge::{Auth, Bridge, Error};
 ///
 /// #[bridge::auth_validator]
-/// async fn validate() -> Result<AuthValidation, Error> {
-///     Ok(AuthValidation::Valid) // calls nothing upstream
+/// async fn validate(Auth(_auth): Auth<serde_json::Value>) -> Result<(), Error> {
+///     Ok(()) // calls nothing upstream
 /// }
 ///
 /// let client = TestClient::new(Bridge::new().endpoint(validate {})).unwrap();
@@ -61,6 +61,8 @@ pub struct UpstreamCost {
     waited: Duration,
 }
 
+// Public through `bridge::http` (feature `client`); without it, only the log line and the metrics read it.
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
 impl UpstreamCost {
     /// The calls made (a call and its retries count once).
     pub fn calls(&self) -> u32 {

@@ -15,6 +15,7 @@
 use super::fake::{self, Fake, ALL_SCOPES, CLIENT_ID, CLIENT_SECRET, FIRST_CONTACT, REFRESH_TOKEN};
 use super::{bridge, Config};
 use bridge::http::BaseUrl;
+use bridge::testing::TestClient;
 use bridge::RunningBridge;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
@@ -161,8 +162,10 @@ pub async fn start(
     let url = running.url();
 
     // The demo's own Talkdesk syncs once with a token of its own, before tokens may be limited in uses.
-    let own = fake.issue_token(&ALL_SCOPES);
-    let (first, checkpoint) = full_sync(&url, &own).await?;
+    let own = json!({ "access_token": fake.issue_token(&ALL_SCOPES) });
+    let talkdesk = TestClient::http(&url);
+    let first = talkdesk.contact_sync().auth(&own).send().await.raw_json()?;
+    let checkpoint = talkdesk.sync_all().auth(&own).contacts().await?.checkpoint().to_owned();
     let changed = [FIRST_CONTACT + 5, FIRST_CONTACT + 42];
     fake.update_contacts(&changed, |c| c.jobtitle = Some("Head of Purchasing (changed)".into()));
     fake.token_uses(tokens.uses);
@@ -334,29 +337,4 @@ pub async fn start(
     .map(str::to_owned)
     .to_vec();
     Ok(Demo { fake, server, bridge: running, access_token: token, commands, conformance, conformance_actions })
-}
-
-/// A whole initial contact synchronization through the bridge: its first page, and the checkpoint of its last.
-async fn full_sync(url: &str, token: &str) -> Result<(Value, String), Box<dyn std::error::Error>> {
-    let http = reqwest::Client::new();
-    let mut meta = json!({});
-    let mut first = None;
-    loop {
-        let page: Value = http
-            .post(format!("{url}/contact_sync"))
-            .json(&json!({"auth": {"access_token": token}, "meta": meta}))
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
-        let checkpoint = page["synchronization_checkpoint"].as_str().unwrap_or_default().to_owned();
-        let next = page["next_offset"].clone();
-        let context = page["context"].clone();
-        first.get_or_insert(page);
-        if next.is_null() {
-            return Ok((first.unwrap_or_default(), checkpoint));
-        }
-        meta = json!({"offset": next, "context": context});
-    }
 }

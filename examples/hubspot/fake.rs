@@ -1,5 +1,7 @@
-//! A fake HubSpot account, in memory, served by warp on 127.0.0.1: what `--demo` runs against, and what
-//! `tests/it/hubspot.rs` drives the bridge against, over real HTTP.
+//! A fake HubSpot account, in memory, served on 127.0.0.1 by the test kit's
+//! [`FakeServer`](bridge::testing::fake::FakeServer): what `--demo` runs against, and what `tests/it/hubspot.rs`
+//! drives the bridge against, over real HTTP. This file holds HubSpot's behaviour only; the server, the fault
+//! queue, the latency, the call log and the clock are the kit's.
 //!
 //! It serves the calls the bridge makes, with the shapes of HubSpot's OpenAPI descriptions (the tests check its
 //! answers against trimmed fragments of them, `examples/hubspot/schemas.json`), and behaves as HubSpot does where a
@@ -24,24 +26,23 @@
 //! - **creating notes and tasks**, with HubSpot's `400 VALIDATION_ERROR` for an unknown owner, an unknown contact,
 //!   a wrong association type, a missing `hs_timestamp` or a status or priority outside HubSpot's sets;
 //! - **owners**, paged by an `after` cursor;
-//! - **faults on demand** ([`Fake::inject`]): `429`s of each policy, `503`, `500`, slowness, a search that
-//!   ignores its sort; and a **latency** on every call ([`Fake::latency`]), to count the round trips a request
-//!   waits for.
+//! - **faults on demand** ([`Fake::inject`], on CRM calls, never on the token endpoint): the kit's ([`Fault`]:
+//!   `429`, `503`, `500` with HubSpot's error bodies, slowness, garbage, a reset connection), `429`s of each of
+//!   HubSpot's policies ([`rate_limit`]), and a search that ignores its sort ([`Fake::reverse_next_search`]); and a
+//!   **latency** on every call ([`Fake::latency`]), to count the round trips a request waits for.
 //!
-//! The data's time is the fake's own clock in Unix milliseconds ([`Fake::now`], [`Fake::advance`]); token
-//! lifetimes are real time.
+//! The data's time is the fake's own clock in Unix milliseconds ([`Fake::clock`]); token lifetimes are real time.
 
 use super::mapping::iso_millis;
+pub use bridge::testing::fake::{Call, Fault, RunningFake};
+use bridge::testing::fake::{Clock, FakeRequest, FakeResponse, FakeServer, Shared};
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
-use std::convert::Infallible;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::MutexGuard;
 use std::time::{Duration, Instant};
-use warp::http::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
-use warp::http::{HeaderMap, Method, StatusCode};
-use warp::reply::Response;
-use warp::Filter;
+
+type Response = FakeResponse;
 
 /// The OAuth client id of the Talkdesk integration (the app registered with HubSpot).
 pub const CLIENT_ID: &str = "demo-client-5c1d2e";
@@ -119,28 +120,19 @@ pub struct Owner {
     pub queue: bool,
 }
 
-/// A misbehaviour for the next CRM request ([`Fake::inject`]).
-#[derive(Debug, Clone)]
-pub enum Fault {
-    /// `429` without `Retry-After`, naming `policy` (`SECONDLY`, `TEN_SECONDLY_ROLLING`, `DAILY`).
-    RateLimited(&'static str),
-    Unavailable,
-    ServerError,
-    Slow(Duration),
-    /// The next search answers its results in reverse order (a sort not honoured).
-    Reversed,
+/// HubSpot's `429` for `policy` (`SECONDLY`, `TEN_SECONDLY_ROLLING`, `DAILY`): no `Retry-After`, the policy in
+/// the body.
+pub fn rate_limit(policy: &str) -> Fault {
+    Fault::Answer(rate_limited(policy))
 }
 
-/// A request the fake received.
-#[derive(Debug, Clone)]
-pub struct Recorded {
-    pub method: String,
-    pub path: String,
-    pub query: Vec<(String, String)>,
-    /// The JSON body, when there was one.
-    pub body: Option<Value>,
-    /// The status answered.
-    pub status: u16,
+/// HubSpot's answer to the kit's faults: its `429` (ten-secondly), `503` and `500` bodies.
+fn error_answer(status: u16) -> Response {
+    match status {
+        429 => rate_limited("TEN_SECONDLY_ROLLING"),
+        503 => error(503, "SERVICE_UNAVAILABLE", "Service unavailable", None),
+        _ => error(500, "INTERNAL_ERROR", "Internal error", None),
+    }
 }
 
 struct Token {
@@ -150,7 +142,7 @@ struct Token {
 }
 
 struct Account {
-    clock: i64,
+    clock: Clock,
     next_id: u64,
     contacts: HashMap<u64, Contact>,
     by_modified: BTreeSet<(i64, u64)>,
@@ -164,22 +156,18 @@ struct Account {
     token_uses: Option<u32>,
     issued: u64,
     search_rate: Option<(u32, Instant, u32)>,
-    latency: Duration,
     reverse_search: bool,
-    faults: VecDeque<Fault>,
-    requests: VecDeque<Recorded>,
 }
 
 /// How many associated ids of each type a contact read with `associations` carries (HubSpot's page of them).
 pub const EMBEDDED_ASSOCIATIONS: usize = 100;
 
-/// How many of the latest requests the fake remembers.
-const REMEMBERED_REQUESTS: usize = 20_000;
-
 /// The fake account; clones share it.
 #[derive(Clone)]
 pub struct Fake {
-    account: Arc<Mutex<Account>>,
+    account: Shared<Account>,
+    server: FakeServer,
+    clock: Clock,
 }
 
 impl Default for Fake {
@@ -216,8 +204,9 @@ impl Fake {
                 queue,
             })
             .collect();
+        let clock = Clock::at_millis(START);
         let account = Account {
-            clock: START,
+            clock: clock.clone(),
             next_id: FIRST_CONTACT,
             contacts: HashMap::new(),
             by_modified: BTreeSet::new(),
@@ -231,12 +220,14 @@ impl Fake {
             token_uses: None,
             issued: 0,
             search_rate: None,
-            latency: Duration::ZERO,
             reverse_search: false,
-            faults: VecDeque::new(),
-            requests: VecDeque::new(),
         };
-        Self { account: Arc::new(Mutex::new(account)) }
+        let account = Shared::new(account);
+        let served = account.clone();
+        let server = FakeServer::new(move |request| served.lock().answer(request))
+            .errors(error_answer)
+            .spare(|request| request.path().starts_with("/oauth/"));
+        Self { account, server, clock }
     }
 
     /// [`new`](Self::new) with `contacts` sample contacts, numbered from [`FIRST_CONTACT`], modified in id order
@@ -278,32 +269,26 @@ impl Fake {
     }
 
     fn lock(&self) -> MutexGuard<'_, Account> {
-        self.account.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.account.lock()
     }
 
-    /// The data's clock, in Unix milliseconds.
-    pub fn now(&self) -> i64 {
-        self.lock().clock
-    }
-
-    /// Moves the data's clock forward.
-    pub fn advance(&self, millis: i64) {
-        self.lock().clock += millis;
+    /// The data's clock (Unix milliseconds), which only the test moves.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// Adds a contact, modified now; its id.
     pub fn add_contact(&self, mut contact: Contact) -> u64 {
         let mut account = self.lock();
-        contact.created = account.clock;
-        contact.modified = account.clock;
+        contact.created = account.clock.now_millis();
+        contact.modified = contact.created;
         account.insert_contact(contact)
     }
 
     /// Changes contacts, which are then modified now (the clock moves a millisecond first).
     pub fn update_contacts(&self, ids: &[u64], change: impl Fn(&mut Contact)) {
         let mut account = self.lock();
-        account.clock += 1;
-        let now = account.clock;
+        let now = account.clock.tick_millis();
         for id in ids {
             let Some(mut contact) = account.contacts.get(id).cloned() else { continue };
             account.by_modified.remove(&(contact.modified, contact.id));
@@ -374,7 +359,7 @@ impl Fake {
     /// Every call (OAuth included) is answered `delay` after it arrived, as from a HubSpot far away; calls that
     /// arrive together wait together.
     pub fn latency(&self, delay: Duration) {
-        self.lock().latency = delay;
+        self.server.set_latency(delay);
     }
 
     /// A new access token with `scopes`, as the token endpoint would issue it.
@@ -416,99 +401,33 @@ impl Fake {
 
     /// Misbehaves on the next CRM request (faults queue up, one per request).
     pub fn inject(&self, fault: Fault) {
-        self.lock().faults.push_back(fault);
+        self.server.inject(fault);
+    }
+
+    /// The next search answers its results in reverse order (a sort not honoured).
+    pub fn reverse_next_search(&self) {
+        self.lock().reverse_search = true;
     }
 
     /// The requests received, oldest first (the latest 20,000).
-    pub fn requests(&self) -> Vec<Recorded> {
-        self.lock().requests.iter().cloned().collect()
+    pub fn requests(&self) -> Vec<Call> {
+        self.server.calls()
     }
 
     /// Forgets the requests received so far.
     pub fn clear_requests(&self) {
-        self.lock().requests.clear();
+        self.server.call_log().clear();
     }
 
-    /// Serves the account on 127.0.0.1 (a free port) until the returned handle is dropped.
+    /// Serves the account on 127.0.0.1 (a free port) until the returned handle is dropped; its
+    /// [`url`](RunningFake::url) is what `HUBSPOT_BASE_URL` would be.
     pub async fn start(&self) -> std::io::Result<RunningFake> {
-        self.start_on(SocketAddr::from(([127, 0, 0, 1], 0))).await
+        self.server.start().await
     }
 
     /// Serves the account on `addr`.
     pub async fn start_on(&self, addr: SocketAddr) -> std::io::Result<RunningFake> {
-        let listener = tokio::net::TcpListener::bind(addr).await?;
-        let addr = listener.local_addr()?;
-        let fake = self.clone();
-        let routes = warp::method()
-            .and(warp::path::full())
-            .and(warp::query::raw().or(warp::any().map(String::new)).unify())
-            .and(warp::header::headers_cloned())
-            .and(warp::body::bytes())
-            .then(move |method: Method, path: warp::path::FullPath, query: String, headers: HeaderMap, body| {
-                let fake = fake.clone();
-                async move { fake.handle(method, path.as_str().to_owned(), query, headers, body).await }
-            })
-            .recover(|_| async { Ok::<_, Infallible>(error(400, "VALIDATION_ERROR", "Invalid request", None)) });
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = warp::serve(routes).incoming(listener).graceful(async {
-            let _ = stopped.await;
-        });
-        tokio::spawn(server.run());
-        Ok(RunningFake { addr, _stop: stop })
-    }
-
-    async fn handle(
-        &self,
-        method: Method,
-        path: String,
-        query: String,
-        headers: HeaderMap,
-        body: warp::hyper::body::Bytes,
-    ) -> Response {
-        let latency = self.lock().latency;
-        if !latency.is_zero() {
-            tokio::time::sleep(latency).await;
-        }
-        let params = parse_query(&query);
-        let json_body: Option<Value> = serde_json::from_slice(&body).ok();
-        let is_oauth = path.starts_with("/oauth/");
-        let fault = if is_oauth { None } else { self.lock().faults.pop_front() };
-        let response = match fault {
-            Some(Fault::RateLimited(policy)) => rate_limited(policy),
-            Some(Fault::Unavailable) => error(503, "SERVICE_UNAVAILABLE", "Service unavailable", None),
-            Some(Fault::ServerError) => error(500, "INTERNAL_ERROR", "Internal error", None),
-            Some(Fault::Slow(delay)) => {
-                tokio::time::sleep(delay).await;
-                self.lock().answer(&method, &path, &params, &headers, &body, json_body.as_ref())
-            }
-            Some(Fault::Reversed) => {
-                let mut account = self.lock();
-                account.reverse_search = true;
-                account.answer(&method, &path, &params, &headers, &body, json_body.as_ref())
-            }
-            None => self.lock().answer(&method, &path, &params, &headers, &body, json_body.as_ref()),
-        };
-        let mut account = self.lock();
-        if account.requests.len() == REMEMBERED_REQUESTS {
-            account.requests.pop_front();
-        }
-        let body = if is_oauth { None } else { json_body };
-        let status = response.status().as_u16();
-        account.requests.push_back(Recorded { method: method.to_string(), path, query: params, body, status });
-        response
-    }
-}
-
-/// A fake being served; dropping it stops the server.
-pub struct RunningFake {
-    addr: SocketAddr,
-    _stop: tokio::sync::oneshot::Sender<()>,
-}
-
-impl RunningFake {
-    /// `http://127.0.0.1:<port>`: what `HUBSPOT_BASE_URL` would be.
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.start_on(addr).await
     }
 }
 
@@ -639,22 +558,16 @@ impl Account {
         token
     }
 
-    fn answer(
-        &mut self,
-        method: &Method,
-        path: &str,
-        params: &[(String, String)],
-        headers: &HeaderMap,
-        raw: &[u8],
-        body: Option<&Value>,
-    ) -> Response {
-        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    fn answer(&mut self, request: &FakeRequest) -> Response {
+        let (method, segments, params) = (request.method().as_str(), request.segments(), request.query());
+        let body = request.json();
+        let body = body.as_ref();
         match (method, segments.as_slice()) {
-            (&Method::POST, ["oauth", "v1", "token"]) => return self.token(raw),
-            (&Method::GET, ["oauth", "v1", "access-tokens", token]) => return self.token_info(token),
+            ("POST", ["oauth", "v1", "token"]) => return self.token(&request.form()),
+            ("GET", ["oauth", "v1", "access-tokens", token]) => return self.token_info(token),
             _ => {}
         }
-        let scopes = match self.bearer(headers) {
+        let scopes = match self.bearer(request.bearer_token()) {
             Ok(scopes) => scopes,
             Err(refusal) => return *refusal,
         };
@@ -665,24 +578,24 @@ impl Account {
             }
         };
         let result = match (method, segments.as_slice()) {
-            (&Method::POST, ["crm", "v3", "objects", "contacts", "search"]) => {
+            ("POST", ["crm", "v3", "objects", "contacts", "search"]) => {
                 need("crm.objects.contacts.read").and_then(|()| self.search(body))
             }
-            (&Method::GET, ["crm", "v3", "objects", "contacts", id]) => {
+            ("GET", ["crm", "v3", "objects", "contacts", id]) => {
                 need("crm.objects.contacts.read").and_then(|()| self.contact(id, params))
             }
-            (&Method::GET, ["crm", "v4", "objects", "contacts", id, "associations", to]) => {
+            ("GET", ["crm", "v4", "objects", "contacts", id, "associations", to]) => {
                 need("crm.objects.contacts.read").and_then(|()| self.associations(id, to, params))
             }
-            (&Method::POST, ["crm", "v3", "objects", kind, "batch", "read"]) => {
+            ("POST", ["crm", "v3", "objects", kind, "batch", "read"]) => {
                 let scope = if *kind == "tickets" { "tickets" } else { "crm.objects.contacts.read" };
                 need(scope).and_then(|()| self.batch_read(kind, params, body))
             }
-            (&Method::POST, ["crm", "v3", "objects", kind @ ("notes" | "tasks")]) => {
+            ("POST", ["crm", "v3", "objects", kind @ ("notes" | "tasks")]) => {
                 let kind = if *kind == "notes" { "notes" } else { "tasks" };
                 need("crm.objects.contacts.write").and_then(|()| self.create(kind, body))
             }
-            (&Method::GET, ["crm", "v3", "owners"] | ["crm", "v3", "owners", ""]) => {
+            ("GET", ["crm", "v3", "owners"] | ["crm", "v3", "owners", ""]) => {
                 need("crm.objects.owners.read").and_then(|()| self.list_owners(params))
             }
             _ => Err(error(404, "OBJECT_NOT_FOUND", "Resource not found", None).into()),
@@ -691,13 +604,8 @@ impl Account {
     }
 
     /// The scopes of the bearer token, or HubSpot's `401`; a use of the token is counted.
-    fn bearer(&mut self, headers: &HeaderMap) -> Result<Vec<String>, Refused> {
-        let Some(token) = headers
-            .get(AUTHORIZATION)
-            .and_then(|h| h.to_str().ok())
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim)
-        else {
+    fn bearer(&mut self, token: Option<&str>) -> Result<Vec<String>, Refused> {
+        let Some(token) = token else {
             let message = "Authentication credentials not found. This API supports OAuth 2.0 authentication.";
             return Err(error(401, "INVALID_AUTHENTICATION", message, None).into());
         };
@@ -721,8 +629,7 @@ impl Account {
     }
 
     /// `POST /oauth/v1/token`.
-    fn token(&mut self, raw: &[u8]) -> Response {
-        let form = parse_query(std::str::from_utf8(raw).unwrap_or(""));
+    fn token(&mut self, form: &[(String, String)]) -> Response {
         let field = |name: &str| form.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
         let oauth_error = |status: &str, message: &str| {
             reply(
@@ -965,7 +872,7 @@ impl Account {
             .filter_map(|id| self.records.get(&id).filter(|r| r.object_type == kind && !archived))
             .map(|record| record_json(record, &properties))
             .collect();
-        let now = iso_millis(self.clock);
+        let now = iso_millis(self.clock.now_millis());
         Ok(reply(200, json!({"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now})))
     }
 
@@ -1023,8 +930,7 @@ impl Account {
             let message = format!("Property values were not valid: {}", problems.join("; "));
             return Err(error(400, "VALIDATION_ERROR", &message, None).into());
         }
-        self.clock += 1;
-        let id = self.insert_record(kind, properties, self.clock, contacts);
+        let id = self.insert_record(kind, properties, self.clock.tick_millis(), contacts);
         let record = record_json(&self.records[&id], &[]);
         Ok(reply(201, record))
     }
@@ -1225,10 +1131,7 @@ fn correlation_id() -> String {
 }
 
 fn reply(status: u16, body: Value) -> Response {
-    let mut response = Response::new(serde_json::to_vec(&body).expect("JSON serializes").into());
-    *response.status_mut() = StatusCode::from_u16(status).expect("a valid status");
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json;charset=utf-8"));
-    response
+    FakeResponse::json(status, &body).header("content-type", "application/json;charset=utf-8")
 }
 
 /// HubSpot's error body (`Error`).
@@ -1264,7 +1167,7 @@ fn rate_limited(policy: &str) -> Response {
         "DAILY" => ("You have reached your daily limit.", 86_400_000, 250_000),
         _ => ("You have reached your ten_secondly_rolling limit.", 10_000, 100),
     };
-    let mut response = reply(
+    let response = reply(
         429,
         json!({
             "status": "error",
@@ -1275,22 +1178,12 @@ fn rate_limited(policy: &str) -> Response {
             "groupName": "publicapi",
         }),
     );
-    let headers = response.headers_mut();
-    headers.insert("x-hubspot-ratelimit-interval-milliseconds", HeaderValue::from(interval));
-    headers.insert("x-hubspot-ratelimit-max", HeaderValue::from(max));
-    headers.insert("x-hubspot-ratelimit-remaining", HeaderValue::from(0));
     let daily_left = if policy == "DAILY" { 0 } else { 200_000 };
-    headers.insert("x-hubspot-ratelimit-daily-remaining", HeaderValue::from(daily_left));
     response
-}
-
-fn parse_query(raw: &str) -> Vec<(String, String)> {
-    if raw.is_empty() {
-        return Vec::new();
-    }
-    bridge::http::Url::parse(&format!("http://fake/?{raw}"))
-        .map(|url| url.query_pairs().map(|(n, v)| (n.into_owned(), v.into_owned())).collect())
-        .unwrap_or_default()
+        .header("x-hubspot-ratelimit-interval-milliseconds", interval)
+        .header("x-hubspot-ratelimit-max", max)
+        .header("x-hubspot-ratelimit-remaining", 0)
+        .header("x-hubspot-ratelimit-daily-remaining", daily_left)
 }
 
 #[cfg(test)]

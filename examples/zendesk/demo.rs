@@ -11,6 +11,7 @@
 use super::fake::{Fake, User, ADMIN_EMAIL, AGENT_EMAIL, API_TOKEN, FIRST_END_USER};
 use super::{bridge, Config};
 use bridge::http::BaseUrl;
+use bridge::testing::TestClient;
 use bridge::TalkdeskDate;
 use serde_json::{json, Value};
 
@@ -31,8 +32,10 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let url = running.url();
 
     let auth = json!({"account": "demo", "email": ADMIN_EMAIL, "token": API_TOKEN});
-    let talkdesk = Talkdesk { url: url.clone(), http: reqwest::Client::new(), auth: auth.clone() };
-    let (first, checkpoint) = talkdesk.full_sync().await?;
+    // The demo's own Talkdesk: the first page, for the next-page command, and a whole sync, for the checkpoint.
+    let talkdesk = TestClient::http(&url);
+    let first = talkdesk.contact_sync().auth(&auth).send().await.raw_json()?;
+    let checkpoint = talkdesk.sync_all().auth(&auth).contacts().await?.checkpoint().to_owned();
     // Two users change after the sync: the incremental command finds exactly them.
     let changed = [FIRST_END_USER + 5, FIRST_END_USER + 42];
     fake.update_users(&changed, |user: &mut User| user.name = format!("{} (changed)", user.name));
@@ -108,38 +111,4 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     running.run_until_signal().await;
     drop(server);
     Ok(())
-}
-
-/// The demo's own Talkdesk: it runs the initial contact synchronization before the commands are printed.
-struct Talkdesk {
-    url: String,
-    http: reqwest::Client,
-    auth: Value,
-}
-
-impl Talkdesk {
-    /// The first page, and the checkpoint of the last.
-    async fn full_sync(&self) -> Result<(Value, String), Box<dyn std::error::Error>> {
-        let mut meta = json!({});
-        let mut first = None;
-        loop {
-            let page: Value = self
-                .http
-                .post(format!("{}/contact_sync", self.url))
-                .json(&json!({"auth": self.auth, "meta": meta}))
-                .send()
-                .await?
-                .error_for_status()?
-                .json()
-                .await?;
-            let checkpoint = page["synchronization_checkpoint"].as_str().unwrap_or_default().to_owned();
-            let next = page["next_offset"].clone();
-            let context = page["context"].clone();
-            first.get_or_insert(page);
-            if next.is_null() {
-                return Ok((first.unwrap_or_default(), checkpoint));
-            }
-            meta = json!({"offset": next, "context": context});
-        }
-    }
 }

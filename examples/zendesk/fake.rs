@@ -1,5 +1,7 @@
-//! A fake Zendesk Support account, in memory, served by warp on 127.0.0.1: what `--demo` runs against, and what the
-//! integration tests (`tests/it/zendesk.rs`) drive the bridge against, over real HTTP.
+//! A fake Zendesk Support account, in memory, served on 127.0.0.1 by the test kit's
+//! [`FakeServer`](bridge::testing::fake::FakeServer): what `--demo` runs against, and what the integration tests
+//! (`tests/it/zendesk.rs`) drive the bridge against, over real HTTP. This file holds Zendesk's behaviour only; the
+//! server, the fault queue, the latency, the call log and the clock are the kit's.
 //!
 //! It serves the calls the bridge makes, with the shapes of Zendesk's `support-oas.yaml`, and behaves as Zendesk
 //! does where a bridge can get it wrong:
@@ -20,23 +22,21 @@
 //!   the position of the last user sent, and the same sideloads as the export;
 //! - **ticket creation** with Zendesk's `422 RecordInvalid` and its `details` for an unknown requester, an assignee
 //!   who is not an agent, a missing description or an unknown priority;
-//! - **faults on demand** ([`Fake::inject`]): `429` with `Retry-After`, `503`, `500`, slowness, malformed JSON, a
-//!   redirect to another host, and the `404` of an account that does not exist.
+//! - **faults on demand** ([`Fake::inject`]): the kit's ([`Fault`]: `429` with `Retry-After`, `503`, `500`, each
+//!   with Zendesk's error body; slowness, malformed JSON, a reset connection), and Zendesk's own: a redirect to
+//!   another host ([`redirect`]) and the `404` of an account that does not exist ([`unknown_account`]).
 //!
 //! Time is the fake's own clock ([`Fake::now`], [`Fake::advance`]), so that tests decide when a change happens and
 //! when it becomes visible to the export.
 
-use base64::Engine as _;
+pub use bridge::testing::fake::{Call, Fault, RunningFake};
+use bridge::testing::fake::{Clock, FakeRequest, FakeResponse, FakeServer, Shared};
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, VecDeque};
-use std::convert::Infallible;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::collections::BTreeMap;
+use std::sync::MutexGuard;
 use std::time::Duration;
-use warp::http::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, HOST, LOCATION, RETRY_AFTER};
-use warp::http::{HeaderMap, Method, StatusCode};
-use warp::reply::Response;
-use warp::Filter;
+
+type Response = FakeResponse;
 
 /// The admin whose credentials work (with [`API_TOKEN`]).
 pub const ADMIN_EMAIL: &str = "ada.admin@example.com";
@@ -48,10 +48,6 @@ pub const API_TOKEN: &str = "zd-demo-6f1c2a9e4b7d";
 pub const ADMIN_ID: u64 = 1;
 /// The first end user's id ([`Fake::sample`] numbers them from here).
 pub const FIRST_END_USER: u64 = 1000;
-/// The clock of [`Fake::sample`]: 2024-06-03 12:00:00 UTC.
-pub const START: i64 = 1_717_416_000;
-/// How long a change stays out of the incremental export: Zendesk never exports the last minute.
-pub const EXPORT_LAG: i64 = 60;
 
 /// A user's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,63 +148,46 @@ pub struct Ticket {
     pub due_at: Option<i64>,
 }
 
-/// A misbehaviour for the next request ([`Fake::inject`]).
-#[derive(Debug, Clone)]
-pub enum Fault {
-    /// `429 Too Many Requests` with `Retry-After: <seconds>`.
-    RateLimited { retry_after_secs: u64 },
-    /// `503 Service Unavailable` (maintenance).
-    Unavailable,
-    /// `500 Internal Server Error`.
-    ServerError,
-    /// The answer, after this long.
-    Slow(Duration),
-    /// `200` with a body that is not JSON (cut short).
-    Garbage,
-    /// What a subdomain with no account behind it answers: `404` and an HTML page.
-    UnknownAccount,
-    /// `302 Found` to another host (which the bridge must not follow, credentials and all).
-    Redirect,
+/// The clock of [`Fake::sample`]: 2024-06-03 12:00:00 UTC.
+pub const START: i64 = 1_717_416_000;
+/// How long a change stays out of the incremental export: Zendesk never exports the last minute.
+pub const EXPORT_LAG: i64 = 60;
+
+/// What a subdomain with no account behind it answers: `404` and an HTML page.
+pub fn unknown_account() -> Fault {
+    let page = "<html><body><h1>Oops! This help center no longer exists</h1></body></html>";
+    Fault::Answer(FakeResponse::text(404, "text/html; charset=utf-8", page))
 }
 
-/// A request the fake received.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Recorded {
-    pub method: String,
-    pub path: String,
-    /// Decoded query parameters, in order.
-    pub query: Vec<(String, String)>,
-    /// The W3C `traceparent` the call carried, if any.
-    pub traceparent: Option<String>,
+/// `302 Found` to another host (which the bridge must not follow, credentials and all).
+pub fn redirect() -> Fault {
+    Fault::Answer(FakeResponse::json(302, &json!({})).header("location", "http://127.0.0.2:9/api/v2/users/me"))
 }
 
-impl Recorded {
-    /// The value of query parameter `name`.
-    pub fn param(&self, name: &str) -> Option<&str> {
-        self.query.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
-    }
+/// Zendesk's answer to the kit's faults: its `429` (the kit adds `Retry-After`), `503` and `500` bodies.
+fn error_answer(status: u16) -> Response {
+    let (error, description) = match status {
+        429 => ("APIRateLimitExceeded", "Number of allowed API requests per minute exceeded"),
+        503 => ("ServiceUnavailable", "Maintenance in progress"),
+        _ => ("InternalServerError", "Something went wrong"),
+    };
+    reply(status, json!({"error": error, "description": description}))
 }
 
 struct Account {
-    clock: i64,
+    clock: Clock,
     next_user_id: u64,
     next_ticket_id: u64,
     users: BTreeMap<u64, User>,
     organizations: BTreeMap<u64, Organization>,
     tickets: Vec<Ticket>,
-    faults: VecDeque<Fault>,
-    latency: Duration,
-    requests: VecDeque<Recorded>,
 }
-
-/// How many of the latest requests the fake remembers: every one a test makes, while a long demo or a load test
-/// keeps its memory bounded.
-const REMEMBERED_REQUESTS: usize = 10_000;
 
 /// The fake account; clones share it.
 #[derive(Clone)]
 pub struct Fake {
-    account: Arc<Mutex<Account>>,
+    account: Shared<Account>,
+    server: FakeServer,
 }
 
 impl Fake {
@@ -219,17 +198,17 @@ impl Fake {
 
     fn staffed(clock: i64) -> Self {
         let account = Account {
-            clock,
+            clock: Clock::at_secs(clock),
             next_user_id: FIRST_END_USER,
             next_ticket_id: 1,
             users: BTreeMap::new(),
             organizations: BTreeMap::new(),
             tickets: Vec::new(),
-            faults: VecDeque::new(),
-            latency: Duration::ZERO,
-            requests: VecDeque::new(),
         };
-        let fake = Self { account: Arc::new(Mutex::new(account)) };
+        let account = Shared::new(account);
+        let served = account.clone();
+        let server = FakeServer::new(move |request| served.lock().answer(request)).errors(error_answer);
+        let fake = Self { account, server };
         {
             let mut account = fake.lock();
             let long_ago = clock - 400 * 86_400;
@@ -340,17 +319,17 @@ impl Fake {
     }
 
     fn lock(&self) -> MutexGuard<'_, Account> {
-        self.account.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.account.lock()
     }
 
     /// The fake's clock (Unix seconds).
     pub fn now(&self) -> i64 {
-        self.lock().clock
+        self.lock().clock.now_secs()
     }
 
     /// Moves the clock forward: changes older than a minute become visible to the export.
     pub fn advance(&self, seconds: i64) {
-        self.lock().clock += seconds.max(0);
+        self.lock().clock.advance(Duration::from_secs(seconds.max(0) as u64));
     }
 
     /// Adds a user (its id is assigned, its dates are now) and returns its id.
@@ -358,8 +337,8 @@ impl Fake {
         let mut account = self.lock();
         user.id = account.next_user_id;
         account.next_user_id += 1;
-        user.created_at = account.clock;
-        user.updated_at = account.clock;
+        user.created_at = account.clock.now_secs();
+        user.updated_at = user.created_at;
         let id = user.id;
         account.users.insert(id, user);
         id
@@ -368,13 +347,13 @@ impl Fake {
     /// Changes users, all in the same second (now), and moves the clock one second on.
     pub fn update_users(&self, ids: &[u64], change: impl Fn(&mut User)) {
         let mut account = self.lock();
-        let now = account.clock;
+        let now = account.clock.now_secs();
         for id in ids {
             let user = account.users.get_mut(id).unwrap_or_else(|| panic!("no user {id}"));
             change(user);
             user.updated_at = now;
         }
-        account.clock += 1;
+        account.clock.advance(Duration::from_secs(1));
     }
 
     /// A user.
@@ -397,111 +376,26 @@ impl Fake {
         self.lock().tickets.clone()
     }
 
+    /// Misbehaves on the next request (faults queue up: one per request).
+    pub fn inject(&self, fault: Fault) {
+        self.server.inject(fault);
+    }
+
     /// Every request is answered `delay` after it arrived, as from a Zendesk far away; requests that arrive
     /// together wait together.
     pub fn latency(&self, delay: Duration) {
-        self.lock().latency = delay;
+        self.server.set_latency(delay);
     }
 
-    /// Misbehaves on the next request (faults queue up: one per request).
-    pub fn inject(&self, fault: Fault) {
-        self.lock().faults.push_back(fault);
+    /// The requests received so far, oldest first (the latest 20,000).
+    pub fn requests(&self) -> Vec<Call> {
+        self.server.calls()
     }
 
-    /// The requests received so far, oldest first (the latest [`REMEMBERED_REQUESTS`]).
-    pub fn requests(&self) -> Vec<Recorded> {
-        self.lock().requests.iter().cloned().collect()
-    }
-
-    /// Serves the account on 127.0.0.1 (a free port) until the returned handle is dropped.
+    /// Serves the account on 127.0.0.1 (a free port) until the returned handle is dropped; its
+    /// [`url`](RunningFake::url) is what `ZENDESK_BASE_URL` would be.
     pub async fn start(&self) -> std::io::Result<RunningFake> {
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-        let addr = listener.local_addr()?;
-        let fake = self.clone();
-        let routes = warp::method()
-            .and(warp::path::full())
-            .and(warp::query::raw().or(warp::any().map(String::new)).unify())
-            .and(warp::header::headers_cloned())
-            .and(warp::body::bytes())
-            .then(move |method: Method, path: warp::path::FullPath, query: String, headers: HeaderMap, body| {
-                let fake = fake.clone();
-                async move { fake.handle(method, path.as_str().to_owned(), query, headers, body).await }
-            })
-            .recover(|_| async { Ok::<_, Infallible>(reply(400, json!({"error": "InvalidRequest"}))) });
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = warp::serve(routes).incoming(listener).graceful(async {
-            let _ = stopped.await;
-        });
-        tokio::spawn(server.run());
-        Ok(RunningFake { addr, _stop: stop })
-    }
-
-    async fn handle(
-        &self,
-        method: Method,
-        path: String,
-        query: String,
-        headers: HeaderMap,
-        body: warp::hyper::body::Bytes,
-    ) -> Response {
-        let latency = self.lock().latency;
-        if !latency.is_zero() {
-            tokio::time::sleep(latency).await;
-        }
-        let params: Vec<(String, String)> = parse_query(&query);
-        let fault = {
-            let mut account = self.lock();
-            if account.requests.len() == REMEMBERED_REQUESTS {
-                account.requests.pop_front();
-            }
-            account.requests.push_back(Recorded {
-                method: method.to_string(),
-                path: path.clone(),
-                query: params.clone(),
-                traceparent: headers.get("traceparent").and_then(|v| v.to_str().ok()).map(str::to_owned),
-            });
-            account.faults.pop_front()
-        };
-        match fault {
-            Some(Fault::RateLimited { retry_after_secs }) => {
-                let mut response = reply(
-                    429,
-                    json!({"error": "APIRateLimitExceeded", "description": "Number of allowed API requests per minute exceeded"}),
-                );
-                response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(retry_after_secs));
-                return response;
-            }
-            Some(Fault::Unavailable) => {
-                return reply(503, json!({"error": "ServiceUnavailable", "description": "Maintenance in progress"}))
-            }
-            Some(Fault::ServerError) => {
-                return reply(500, json!({"error": "InternalServerError", "description": "Something went wrong"}))
-            }
-            Some(Fault::UnknownAccount) => {
-                let mut response =
-                    Response::new("<html><body><h1>Oops! This help center no longer exists</h1></body></html>".into());
-                *response.status_mut() = StatusCode::NOT_FOUND;
-                response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-                return response;
-            }
-            Some(Fault::Garbage) => {
-                let mut response = Response::new(r#"{"users": [{"id": 1, "name": "Ja"#.into());
-                response
-                    .headers_mut()
-                    .insert(CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
-                return response;
-            }
-            Some(Fault::Redirect) => {
-                let mut response = reply(302, json!({}));
-                response.headers_mut().insert(LOCATION, HeaderValue::from_static("http://127.0.0.2:9/api/v2/users/me"));
-                return response;
-            }
-            Some(Fault::Slow(delay)) => tokio::time::sleep(delay).await,
-            None => {}
-        }
-        let host = headers.get(HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1").to_owned();
-        let request = Request { method, path, params, headers, body: body.to_vec(), base: format!("http://{host}/") };
-        self.lock().answer(&request)
+        self.server.start().await
     }
 }
 
@@ -511,42 +405,14 @@ impl Default for Fake {
     }
 }
 
-/// A fake being served; dropping it stops the server.
-pub struct RunningFake {
-    addr: SocketAddr,
-    _stop: tokio::sync::oneshot::Sender<()>,
-}
-
-impl RunningFake {
-    /// `http://127.0.0.1:<port>`: what `ZENDESK_BASE_URL` would be.
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-}
-
-struct Request {
-    method: Method,
-    path: String,
-    params: Vec<(String, String)>,
-    headers: HeaderMap,
-    body: Vec<u8>,
-    /// `http://<host>/`, for the URLs Zendesk puts in its answers.
-    base: String,
-}
-
-impl Request {
-    fn param(&self, name: &str) -> Option<&str> {
-        self.params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
-    }
-
-    fn number(&self, name: &str, default: u64, max: u64) -> Result<u64, Refused> {
-        match self.param(name) {
-            None => Ok(default),
-            Some(text) => match text.parse::<u64>() {
-                Ok(n) if n >= 1 => Ok(n.min(max)),
-                _ => Err(invalid(&format!("{name} must be a positive integer")).into()),
-            },
-        }
+/// A positive integer parameter, `default` when absent, at most `max`.
+fn number(request: &FakeRequest, name: &str, default: u64, max: u64) -> Result<u64, Refused> {
+    match request.param(name) {
+        None => Ok(default),
+        Some(text) => match text.parse::<u64>() {
+            Ok(n) if n >= 1 => Ok(n.min(max)),
+            _ => Err(invalid(&format!("{name} must be a positive integer")).into()),
+        },
     }
 }
 
@@ -571,17 +437,12 @@ impl Account {
         id
     }
 
-    fn caller(&self, headers: &HeaderMap) -> Caller {
-        let Some(decoded) = headers
-            .get(AUTHORIZATION)
-            .and_then(|h| h.to_str().ok())
-            .and_then(|h| h.strip_prefix("Basic "))
-            .and_then(|encoded| base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok())
-            .and_then(|bytes| String::from_utf8(bytes).ok())
-        else {
+    /// Basic `{email}/token:{token}`.
+    fn caller(&self, request: &FakeRequest) -> Caller {
+        let Some((user, token)) = request.basic_auth() else {
             return Caller::Anonymous;
         };
-        let Some((email, token)) = decoded.split_once("/token:") else {
+        let Some(email) = user.strip_suffix("/token") else {
             return Caller::Anonymous;
         };
         if token != API_TOKEN {
@@ -593,15 +454,15 @@ impl Account {
         }
     }
 
-    fn answer(&mut self, request: &Request) -> Response {
-        let path = request.path.strip_suffix(".json").unwrap_or(&request.path);
+    fn answer(&mut self, request: &FakeRequest) -> Response {
+        let path = request.path().strip_suffix(".json").unwrap_or(request.path());
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-        let caller = self.caller(&request.headers);
-        if segments == ["api", "v2", "users", "me"] && request.method == Method::GET {
+        let caller = self.caller(request);
+        if segments == ["api", "v2", "users", "me"] && request.method() == "GET" {
             return match caller {
                 Caller::Anonymous => reply(200, json!({"user": anonymous_user()})),
                 Caller::User(user) => {
-                    let mut me = self.user_json(&user, &request.base);
+                    let mut me = self.user_json(&user, &request.base());
                     me["authenticity_token"] = json!("fake-csrf-token");
                     reply(200, json!({"user": me}))
                 }
@@ -612,41 +473,41 @@ impl Account {
             Caller::User(user) if user.role == Role::EndUser => return forbidden(),
             Caller::User(user) => user,
         };
-        let result = match (&request.method, segments.as_slice()) {
-            (&Method::GET, ["api", "v2", "incremental", "users", "cursor"]) if user.role == Role::Admin => {
+        let result = match (request.method().as_str(), segments.as_slice()) {
+            ("GET", ["api", "v2", "incremental", "users", "cursor"]) if user.role == Role::Admin => {
                 self.export_users(request)
             }
-            (&Method::GET, ["api", "v2", "incremental", "users", "cursor"]) => Err(forbidden().into()),
-            (&Method::GET, ["api", "v2", "users"]) => self.list_users(request),
-            (&Method::GET, ["api", "v2", "users", "search"]) => self.search_users(request),
-            (&Method::GET, ["api", "v2", "users", id, "tickets", "requested"]) => self.requested_tickets(request, id),
-            (&Method::GET, ["api", "v2", "users", id]) => match id.parse().ok().and_then(|id| self.users.get(&id)) {
-                Some(found) => Ok(reply(200, json!({"user": self.user_json(found, &request.base)}))),
+            ("GET", ["api", "v2", "incremental", "users", "cursor"]) => Err(forbidden().into()),
+            ("GET", ["api", "v2", "users"]) => self.list_users(request),
+            ("GET", ["api", "v2", "users", "search"]) => self.search_users(request),
+            ("GET", ["api", "v2", "users", id, "tickets", "requested"]) => self.requested_tickets(request, id),
+            ("GET", ["api", "v2", "users", id]) => match id.parse().ok().and_then(|id| self.users.get(&id)) {
+                Some(found) => Ok(reply(200, json!({"user": self.user_json(found, &request.base())}))),
                 None => Err(not_found().into()),
             },
-            (&Method::POST, ["api", "v2", "tickets"]) => self.create_ticket(request, &user),
+            ("POST", ["api", "v2", "tickets"]) => self.create_ticket(request, &user),
             _ => Err(reply(404, json!({"error": "InvalidEndpoint", "description": "Not found"})).into()),
         };
         result.unwrap_or_else(|refusal| *refusal)
     }
 
     /// `GET /api/v2/incremental/users/cursor`.
-    fn export_users(&self, request: &Request) -> Result<Response, Refused> {
-        let per_page = request.number("per_page", 1000, 1000)? as usize;
+    fn export_users(&self, request: &FakeRequest) -> Result<Response, Refused> {
+        let per_page = number(request, "per_page", 1000, 1000)? as usize;
         let (after, from_time) = match (request.param("cursor"), request.param("start_time")) {
             (Some(cursor), _) => {
                 (decode_cursor(cursor).ok_or_else(|| Refused::from(invalid("cursor is invalid")))?, false)
             }
             (None, Some(start)) => {
                 let start: i64 = start.parse().map_err(|_| Refused::from(invalid("start_time must be a Unix time")))?;
-                if start > self.clock - EXPORT_LAG {
+                if start > self.clock.now_secs() - EXPORT_LAG {
                     return Err(invalid("Too recent start_time. Use a start_time older than 1 minute").into());
                 }
                 ((start, 0), true)
             }
             (None, None) => return Err(invalid("start_time or cursor is required").into()),
         };
-        let horizon = self.clock - EXPORT_LAG;
+        let horizon = self.clock.now_secs() - EXPORT_LAG;
         let mut stream: Vec<&User> =
             self.users.values().filter(|u| u.updated_at <= horizon && (u.updated_at, u.id) > after).collect();
         stream.sort_by_key(|u| (u.updated_at, u.id));
@@ -655,9 +516,9 @@ impl Account {
         let position = page.last().map_or(after, |u| (u.updated_at, u.id));
         let cursor = (!(page.is_empty() && from_time)).then(|| encode_cursor(position));
         let mut body = json!({
-            "users": page.iter().map(|u| self.user_json(u, &request.base)).collect::<Vec<_>>(),
+            "users": page.iter().map(|u| self.user_json(u, &request.base())).collect::<Vec<_>>(),
             "after_cursor": cursor,
-            "after_url": cursor.as_ref().map(|c| format!("{}api/v2/incremental/users/cursor.json?cursor={c}", request.base)),
+            "after_url": cursor.as_ref().map(|c| format!("{}api/v2/incremental/users/cursor.json?cursor={c}", request.base())),
             "before_cursor": null,
             "before_url": null,
             "end_of_stream": end_of_stream,
@@ -667,7 +528,7 @@ impl Account {
     }
 
     /// The sideloads `include` asks for (`identities`, `organizations`) of the users of a page, into `body`.
-    fn sideload(&self, request: &Request, page: &[&User], body: &mut Value) {
+    fn sideload(&self, request: &FakeRequest, page: &[&User], body: &mut Value) {
         let include = request.param("include").unwrap_or("");
         if include.split(',').any(|s| s.trim() == "organizations") {
             let mut ids: Vec<u64> = page.iter().filter_map(|u| u.organization_id).collect();
@@ -676,21 +537,21 @@ impl Account {
             let orgs: Vec<Value> = ids
                 .iter()
                 .filter_map(|id| self.organizations.get(id))
-                .map(|org| organization_json(org, &request.base))
+                .map(|org| organization_json(org, &request.base()))
                 .collect();
             body["organizations"] = json!(orgs);
         }
         if include.split(',').any(|s| s.trim() == "identities") {
-            let identities: Vec<Value> = page.iter().flat_map(|u| identities_json(u, &request.base)).collect();
+            let identities: Vec<Value> = page.iter().flat_map(|u| identities_json(u, &request.base())).collect();
             body["identities"] = json!(identities);
         }
     }
 
     /// `GET /api/v2/users?role=…` or `role[]=…&role[]=…`: live users, by id with offset pagination (`page`,
     /// `per_page`), or in the order of `sort` with cursor pagination (`page[size]`, `page[after]`).
-    fn list_users(&self, request: &Request) -> Result<Response, Refused> {
+    fn list_users(&self, request: &FakeRequest) -> Result<Response, Refused> {
         let roles: Vec<&str> =
-            request.params.iter().filter(|(n, _)| n == "role" || n == "role[]").map(|(_, v)| v.as_str()).collect();
+            request.query().iter().filter(|(n, _)| n == "role" || n == "role[]").map(|(_, v)| v.as_str()).collect();
         let users: Vec<&User> = self
             .users
             .values()
@@ -706,14 +567,14 @@ impl Account {
     /// descending; ties by id in the same direction), `page[size]` users (at most 100) after the position
     /// `page[after]` names. A cursor is the sort position of the last user sent, so that a user updated during a
     /// walk through the list moves to its new place: ahead of the cursor it is met again, behind it, not.
-    fn users_cursor_page(&self, request: &Request, mut users: Vec<&User>) -> Result<Response, Refused> {
+    fn users_cursor_page(&self, request: &FakeRequest, mut users: Vec<&User>) -> Result<Response, Refused> {
         if request.param("page").is_some() || request.param("per_page").is_some() {
             return Err(invalid("page[size] (cursor pagination) cannot be mixed with page or per_page").into());
         }
         if request.param("page[before]").is_some() {
             return Err(invalid("page[before] is not supported by this fake").into());
         }
-        let size = request.number("page[size]", 100, 100)? as usize;
+        let size = number(request, "page[size]", 100, 100)? as usize;
         let sort = request.param("sort").unwrap_or("id");
         let (field, descending) = match sort.strip_prefix('-') {
             Some(field) => (field, true),
@@ -739,16 +600,16 @@ impl Account {
         let before_cursor = page.first().map(|u| encode_cursor(key(u)));
         let link = |name: &str, cursor: &Option<String>| {
             cursor.as_ref().map(|cursor| {
-                let mut url = bridge::http::Url::parse(&format!("{}api/v2/users.json", request.base)).expect("a URL");
+                let mut url = bridge::http::Url::parse(&format!("{}api/v2/users.json", request.base())).expect("a URL");
                 url.query_pairs_mut()
-                    .extend_pairs(request.params.iter().filter(|(n, _)| !n.starts_with("page[")))
+                    .extend_pairs(request.query().iter().filter(|(n, _)| !n.starts_with("page[")))
                     .append_pair("page[size]", &size.to_string())
                     .append_pair(name, cursor);
                 url.to_string()
             })
         };
         let mut body = json!({
-            "users": page.iter().map(|u| self.user_json(u, &request.base)).collect::<Vec<_>>(),
+            "users": page.iter().map(|u| self.user_json(u, &request.base())).collect::<Vec<_>>(),
             "meta": {"has_more": has_more, "after_cursor": after_cursor, "before_cursor": before_cursor},
             "links": {
                 "next": if has_more { link("page[after]", &after_cursor) } else { None },
@@ -760,7 +621,7 @@ impl Account {
     }
 
     /// `GET /api/v2/users/search?query=…`: terms `email:…`, `phone:…`, `role:…` or words of the name or email.
-    fn search_users(&self, request: &Request) -> Result<Response, Refused> {
+    fn search_users(&self, request: &FakeRequest) -> Result<Response, Refused> {
         let query = request.param("query").ok_or_else(|| Refused::from(invalid("query is required")))?;
         let terms: Vec<(Option<&str>, String)> = query
             .split_whitespace()
@@ -792,17 +653,17 @@ impl Account {
         self.users_page(request, "api/v2/users/search", &users)
     }
 
-    fn users_page(&self, request: &Request, path: &str, users: &[&User]) -> Result<Response, Refused> {
-        let (page, per_page) = (request.number("page", 1, u32::MAX.into())?, request.number("per_page", 100, 100)?);
+    fn users_page(&self, request: &FakeRequest, path: &str, users: &[&User]) -> Result<Response, Refused> {
+        let (page, per_page) = (number(request, "page", 1, u32::MAX.into())?, number(request, "per_page", 100, 100)?);
         let (items, next_page, previous_page) = paginate(request, path, users, page, per_page);
-        let json: Vec<Value> = items.iter().map(|u| self.user_json(u, &request.base)).collect();
+        let json: Vec<Value> = items.iter().map(|u| self.user_json(u, &request.base())).collect();
         let body = json!({"users": json, "next_page": next_page, "previous_page": previous_page, "count": users.len()});
         Ok(reply(200, body))
     }
 
     /// `GET /api/v2/users/{id}/tickets/requested`: `404` for an unknown user; `sort_by` (`id`, `created_at`,
     /// `updated_at`) and `sort_order`; offset pagination.
-    fn requested_tickets(&self, request: &Request, id: &str) -> Result<Response, Refused> {
+    fn requested_tickets(&self, request: &FakeRequest, id: &str) -> Result<Response, Refused> {
         let id: u64 = id.parse().map_err(|_| Refused::from(not_found()))?;
         if !self.users.contains_key(&id) {
             return Err(not_found().into());
@@ -817,18 +678,18 @@ impl Account {
         if request.param("sort_order") == Some("desc") {
             tickets.reverse();
         }
-        let (page, per_page) = (request.number("page", 1, u32::MAX.into())?, request.number("per_page", 100, 100)?);
+        let (page, per_page) = (number(request, "page", 1, u32::MAX.into())?, number(request, "per_page", 100, 100)?);
         let path = format!("api/v2/users/{id}/tickets/requested");
         let (items, next_page, previous_page) = paginate(request, &path, &tickets, page, per_page);
-        let json: Vec<Value> = items.iter().map(|t| ticket_json(t, &request.base)).collect();
+        let json: Vec<Value> = items.iter().map(|t| ticket_json(t, &request.base())).collect();
         let body =
             json!({"tickets": json, "next_page": next_page, "previous_page": previous_page, "count": tickets.len()});
         Ok(reply(200, body))
     }
 
     /// `POST /api/v2/tickets`: `201` and the ticket, or `422 RecordInvalid` with Zendesk's `details`.
-    fn create_ticket(&mut self, request: &Request, caller: &User) -> Result<Response, Refused> {
-        let body: Value = serde_json::from_slice(&request.body)
+    fn create_ticket(&mut self, request: &FakeRequest, caller: &User) -> Result<Response, Refused> {
+        let body: Value = serde_json::from_slice(request.body_bytes())
             .map_err(|e| Refused::from(reply(400, json!({"error": "InvalidJSON", "description": format!("{e}")}))))?;
         let ticket =
             body.get("ticket").filter(|t| t.is_object()).ok_or_else(|| Refused::from(invalid("ticket is required")))?;
@@ -885,20 +746,15 @@ impl Account {
             submitter_id: caller.id,
             assignee_id,
             organization_id: None,
-            created_at: self.clock,
-            updated_at: self.clock,
+            created_at: self.clock.now_secs(),
+            updated_at: self.clock.now_secs(),
             due_at: None,
         };
         let id = self.add_ticket(ticket);
         let created = self.tickets.iter().find(|t| t.id == id).expect("just added");
-        let mut response = reply(
-            201,
-            json!({"ticket": ticket_json(created, &request.base), "audit": {"ticket_id": id, "author_id": caller.id, "created_at": rfc3339(self.clock), "events": []}}),
-        );
-        if let Ok(location) = HeaderValue::from_str(&format!("{}api/v2/tickets/{id}.json", request.base)) {
-            response.headers_mut().insert(LOCATION, location);
-        }
-        Ok(response)
+        let audit = json!({"ticket_id": id, "author_id": caller.id, "created_at": rfc3339(self.clock.now_secs()), "events": []});
+        let response = reply(201, json!({"ticket": ticket_json(created, &request.base()), "audit": audit}));
+        Ok(response.header("location", format!("{}api/v2/tickets/{id}.json", request.base())))
     }
 
     fn user_json(&self, user: &User, base: &str) -> Value {
@@ -1037,7 +893,7 @@ fn ticket_json(ticket: &Ticket, base: &str) -> Value {
 
 /// The slice of `items` on `page`, with the `next_page` and `previous_page` URLs Zendesk's offset pagination gives.
 fn paginate<'a, T>(
-    request: &Request,
+    request: &FakeRequest,
     path: &str,
     items: &'a [T],
     page: u64,
@@ -1046,9 +902,9 @@ fn paginate<'a, T>(
     let start = usize::try_from((page - 1).saturating_mul(per_page)).unwrap_or(usize::MAX).min(items.len());
     let end = start.saturating_add(per_page as usize).min(items.len());
     let link = |page: u64| {
-        let mut url = bridge::http::Url::parse(&format!("{}{path}.json", request.base)).expect("a URL");
+        let mut url = bridge::http::Url::parse(&format!("{}{path}.json", request.base())).expect("a URL");
         url.query_pairs_mut()
-            .extend_pairs(request.params.iter().filter(|(name, _)| name != "page"))
+            .extend_pairs(request.query().iter().filter(|(name, _)| name != "page"))
             .append_pair("page", &page.to_string());
         url.to_string()
     };
@@ -1058,10 +914,7 @@ fn paginate<'a, T>(
 }
 
 fn reply(status: u16, body: Value) -> Response {
-    let mut response = Response::new(serde_json::to_vec(&body).expect("JSON serializes").into());
-    *response.status_mut() = StatusCode::from_u16(status).expect("a valid status");
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
-    response
+    FakeResponse::json(status, &body)
 }
 
 fn invalid(description: &str) -> Response {
@@ -1077,15 +930,6 @@ fn forbidden() -> Response {
 
 fn not_found() -> Response {
     reply(404, json!({"error": "RecordNotFound", "description": "Not found"}))
-}
-
-fn parse_query(raw: &str) -> Vec<(String, String)> {
-    if raw.is_empty() {
-        return Vec::new();
-    }
-    bridge::http::Url::parse(&format!("http://fake/?{raw}"))
-        .map(|url| url.query_pairs().map(|(n, v)| (n.into_owned(), v.into_owned())).collect())
-        .unwrap_or_default()
 }
 
 fn digits(text: &str) -> String {

@@ -55,6 +55,16 @@ fn a_bridge_without_logging_code_logs_its_address_and_each_request_as_text() {
     ] {
         assert!(line.contains(part), "{part} not in {line}");
     }
+    // The whole line, as tracing-subscriber's text format writes it: `<RFC 3339 time, µs>  INFO <span>: <target>: …`.
+    let (time, rest) = line.split_once(' ').unwrap();
+    assert_rfc3339_micros(time);
+    let rest = rest.strip_prefix(
+        " INFO request{id=req-logs-1 trace_id=4bf92f3577b34da6a3ce929d0e0e4736}: bridge::request: answered \
+         path=\"/auth_validation\" handler=",
+    );
+    let rest = rest.unwrap_or_else(|| panic!("not the default text line: {line}"));
+    let latency = rest.split_once(" status=204 latency_us=").map(|(_, latency)| latency);
+    assert!(latency.is_some_and(|l| l.split(' ').next().unwrap().parse::<u64>().is_ok()), "{line}");
     assert_eq!(bridge.terminate(), Some(0));
     let stderr = bridge.stderr().join("\n");
     assert!(!stderr.contains('\u{1b}'), "colours on a pipe: {stderr}");
@@ -76,6 +86,12 @@ fn bridge_log_format_json_gives_one_json_object_per_line_and_rust_log_filters() 
         (json["fields"]["path"] == "/auth_validation").then_some(json)
     });
     assert_eq!(request["level"], "INFO");
+    assert_rfc3339_micros(request["timestamp"].as_str().unwrap());
+    assert_eq!(request["target"], "bridge::request");
+    assert_eq!(request["fields"]["message"], "answered");
+    assert!(request["fields"]["latency_us"].is_u64(), "{request}");
+    assert_eq!(request["span"]["name"], "request");
+    assert_eq!(request["spans"][0], request["span"], "{request}");
     assert_eq!(request["fields"]["status"], 204);
     assert_eq!(
         (&request["fields"]["upstream_calls"], &request["fields"]["upstream_round_trips"]),
@@ -90,4 +106,12 @@ fn bridge_log_format_json_gives_one_json_object_per_line_and_rust_log_filters() 
         // The external calls' INFO lines (target `bridge_runtime::http::call`) are filtered out, the bridge's kept.
         assert!(json["target"].as_str().unwrap().starts_with("bridge::") || json["level"] != "INFO", "{line}");
     }
+}
+
+/// `2026-12-03T10:49:58.123456Z`: the timestamp of the default logs.
+fn assert_rfc3339_micros(time: &str) {
+    let shape = "dddd-dd-ddTdd:dd:dd.ddddddZ";
+    let fits = time.len() == shape.len()
+        && shape.bytes().zip(time.bytes()).all(|(s, b)| if s == b'd' { b.is_ascii_digit() } else { s == b });
+    assert!(fits, "not an RFC 3339 time in microseconds: {time}");
 }

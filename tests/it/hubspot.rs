@@ -12,8 +12,8 @@ use bridge::http::{Backoff, BaseUrl};
 use bridge::RunningBridge;
 use common::{contact_ids, post, start, Answer};
 use example::fake::{
-    Contact, Fake, Fault, Recorded, RunningFake, ALL_SCOPES, CLIENT_ID, CLIENT_SECRET, FIRST_CONTACT, REFRESH_TOKEN,
-    SEARCH_LIMIT, START,
+    rate_limit, Call, Contact, Fake, Fault, RunningFake, ALL_SCOPES, CLIENT_ID, CLIENT_SECRET, FIRST_CONTACT,
+    REFRESH_TOKEN, SEARCH_LIMIT, START,
 };
 use example::Config;
 use serde_json::{json, Value};
@@ -148,7 +148,7 @@ impl Setup {
         }
     }
 
-    fn hubspot_calls(&self) -> Vec<Recorded> {
+    fn hubspot_calls(&self) -> Vec<Call> {
         self.fake.requests().into_iter().filter(|r| !r.path.starts_with("/oauth/")).collect()
     }
 }
@@ -176,17 +176,17 @@ async fn fifty_thousand_contacts_sync_past_the_search_limit_then_incrementally()
     assert_eq!(synced.ids.len(), 50_000);
     assert_eq!(synced.ids, in_sync_order(env.fake.contacts()));
     assert!((250..=255).contains(&synced.pages), "{} pages", synced.pages);
-    let searches: Vec<Recorded> =
+    let searches: Vec<Call> =
         env.hubspot_calls().into_iter().filter(|r| r.path.ends_with("/contacts/search")).collect();
     assert_eq!(searches.len(), synced.pages, "one search per page");
-    assert!(searches.iter().all(|s| s.status == 200));
-    let deepest = searches.iter().filter_map(|s| s.body.as_ref()?["after"].as_str()?.parse::<usize>().ok()).max();
+    assert!(searches.iter().all(|s| s.status == Some(200)));
+    let deepest = searches.iter().filter_map(|s| s.json()?["after"].as_str()?.parse::<usize>().ok()).max();
     assert!(deepest.is_some_and(|d| d < SEARCH_LIMIT), "the run of ties paged with after, never deep: {deepest:?}");
 
     // Changes after the sync: three contacts modified, two created. The incremental sync sends exactly them, and
     // the contacts that share the checkpoint's millisecond (sent again rather than risked).
     let changed = [FIRST_CONTACT + 7, FIRST_CONTACT + 25_000, FIRST_CONTACT + 49_999];
-    env.fake.advance(5_000);
+    env.fake.clock().advance(Duration::from_secs(5));
     env.fake.update_contacts(&changed, |c| c.company = Some("Changed Inc".into()));
     let new = env.fake.add_contact(Contact {
         firstname: Some("Nora".into()),
@@ -269,14 +269,14 @@ async fn tokens_expiring_in_the_middle_of_a_sync_are_refreshed_and_nothing_is_lo
     assert_eq!(synced.ids, in_sync_order(env.fake.contacts()));
     let refreshes = *env.refreshes.lock().unwrap();
     assert!(refreshes >= 5, "a page of 100 among 2,000, three calls per token: {refreshes} refreshes");
-    let unauthorized = env.hubspot_calls().iter().filter(|r| r.status == 401).count();
+    let unauthorized = env.hubspot_calls().iter().filter(|r| r.status == Some(401)).count();
     assert_eq!(unauthorized as u32, refreshes, "each refresh followed exactly one 401 from HubSpot");
 }
 
 #[tokio::test]
 async fn a_search_answer_out_of_order_is_a_502_never_a_silent_loss() {
     let env = setup(Fake::sample(10)).await;
-    env.fake.inject(Fault::Reversed);
+    env.fake.reverse_next_search();
     let answer = env.call("/contact_sync", json!({})).await.assert_json(502);
     assert!(answer["message"].as_str().unwrap().contains("did not sort by lastmodifieddate"), "{answer}");
     env.call("/contact_sync", json!({})).await.assert_json(200);
@@ -431,7 +431,7 @@ async fn auth_validation_checks_the_scopes_and_names_the_missing_ones() {
 async fn hubspot_failing_is_502_and_slow_is_504_never_401() {
     let env = setup_with(Fake::sample(10), |c| c.timeout = Duration::from_millis(300)).await;
     for (fault, status) in
-        [(Fault::ServerError, 502), (Fault::RateLimited("DAILY"), 502), (Fault::Slow(Duration::from_secs(2)), 504)]
+        [(Fault::ServerError, 502), (rate_limit("DAILY"), 502), (Fault::Slow(Duration::from_secs(2)), 504)]
     {
         env.fake.inject(fault.clone());
         let answer = env.call("/contact_sync", json!({})).await;
@@ -449,21 +449,21 @@ async fn hubspot_failing_is_502_and_slow_is_504_never_401() {
 async fn a_429_without_retry_after_is_backed_off_within_the_budget() {
     let env = setup(Fake::sample(10)).await;
     // The ten-second rolling window, twice: backed off (20-60 ms), then answered.
-    env.fake.inject(Fault::RateLimited("TEN_SECONDLY_ROLLING"));
-    env.fake.inject(Fault::RateLimited("TEN_SECONDLY_ROLLING"));
+    env.fake.inject(rate_limit("TEN_SECONDLY_ROLLING"));
+    env.fake.inject(rate_limit("TEN_SECONDLY_ROLLING"));
     let page = env.call("/contact_sync", json!({})).await.assert_json(200);
     assert_eq!(contact_ids(&page).len(), 10);
-    let statuses: Vec<u16> = env.hubspot_calls().iter().map(|r| r.status).collect();
+    let statuses: Vec<u16> = env.hubspot_calls().iter().filter_map(|r| r.status).collect();
     assert_eq!(statuses, [429, 429, 200]);
 
     // The search API's secondly limit: waited out (250 ms here).
-    env.fake.inject(Fault::RateLimited("SECONDLY"));
+    env.fake.inject(rate_limit("SECONDLY"));
     let started = Instant::now();
     env.call("/contact_sync", json!({})).await.assert_json(200);
     assert!(started.elapsed() >= Duration::from_millis(250), "{:?}", started.elapsed());
 
     // The daily limit: no waiting helps, a 502 at once, saying why.
-    env.fake.inject(Fault::RateLimited("DAILY"));
+    env.fake.inject(rate_limit("DAILY"));
     let started = Instant::now();
     let spent = env.call("/agent_sync", json!({})).await.assert_json(502);
     assert!(started.elapsed() < Duration::from_millis(200));
@@ -475,7 +475,7 @@ async fn a_429_without_retry_after_is_backed_off_within_the_budget() {
     for _ in 0..5 {
         env.call("/contact_sync", json!({})).await.assert_json(200);
     }
-    assert!(env.hubspot_calls().iter().any(|r| r.status == 429), "the limit was hit");
+    assert!(env.hubspot_calls().iter().any(|r| r.status == Some(429)), "the limit was hit");
 }
 
 // --- Interactions ------------------------------------------------------------------------------------------------------
@@ -608,7 +608,7 @@ async fn each_kind_of_record_is_an_interaction_mapped_onto_talkdesk_sets() {
         .await
         .assert_json(200);
     assert_eq!(by_type(&answer).keys().collect::<Vec<_>>(), ["ticket"]);
-    let asked = |r: &Recorded| format!("{} {:?}", r.path, r.query);
+    let asked = |r: &Call| format!("{} {:?}", r.path, r.query);
     let others = ["notes", "tasks", "calls", "emails", "meetings"];
     assert!(
         env.hubspot_calls()
@@ -806,7 +806,7 @@ async fn the_fake_answers_and_the_bridge_asks_in_hubspots_shapes() {
             ("POST", _) => ("SimplePublicObjectInputForCreate", ()),
             _ => continue,
         };
-        assert_fits(&schemas, request, call.body.as_ref().expect("a JSON body"));
+        assert_fits(&schemas, request, &call.json().expect("a JSON body"));
         checked.insert(request);
     }
     assert_eq!(checked.len(), 3, "{checked:?}");
@@ -1066,8 +1066,8 @@ async fn the_simulator_catches_a_bridge_that_answers_401_to_a_429() {
 
     // The real bridge waits the two 429s out: nothing about OAuth fails.
     let good = setup(Fake::sample(40)).await;
-    good.fake.inject(Fault::RateLimited("SECONDLY"));
-    good.fake.inject(Fault::RateLimited("SECONDLY"));
+    good.fake.inject(rate_limit("SECONDLY"));
+    good.fake.inject(rate_limit("SECONDLY"));
     let token = good.fake.issue_token(&ALL_SCOPES);
     let report = simulate(good.bridge.url(), &good.server, token).run().await;
     report.assert_passes();
@@ -1075,8 +1075,8 @@ async fn the_simulator_catches_a_bridge_that_answers_401_to_a_429() {
     // The broken one answers 401; the conformance tool refreshes, repeats, gets 401 again: caught.
     let broken = setup_with(Fake::sample(40), |c| c.max_retry_after = Duration::from_millis(1)).await;
     let (front, _stop) = broken_front(broken.bridge.url()).await;
-    broken.fake.inject(Fault::RateLimited("SECONDLY"));
-    broken.fake.inject(Fault::RateLimited("SECONDLY"));
+    broken.fake.inject(rate_limit("SECONDLY"));
+    broken.fake.inject(rate_limit("SECONDLY"));
     let token = broken.fake.issue_token(&ALL_SCOPES);
     // The front serves the bridge's GET /configuration too: the command needs the URL, the token and OAuth only.
     let args = [

@@ -206,24 +206,43 @@ async fn an_answer_says_what_its_request_cost_upstream_and_the_simulator_per_end
         "{}"
     });
     tokio::spawn(async move { axum::serve(listener, slow).await });
-    let client = bridge::http::Client::builder().build().unwrap();
-    let bridge = Bridge::new().state(client).state(upstream).endpoint(three_at_once_then_one {});
-    let client = TestClient::new(bridge).unwrap();
+    let bridge = || {
+        let client = bridge::http::Client::builder().build().unwrap();
+        Bridge::new().state(client).state(upstream.clone()).endpoint(three_at_once_then_one {})
+    };
+    let client = TestClient::new(bridge()).unwrap();
 
     let answer = client.interaction_retrieval().auth(json!({})).interaction_types(["note"]).send().await;
     let cost = answer.assert_status(200).upstream();
     assert_eq!((cost.calls(), cost.retries(), cost.round_trips()), (4, 0, 2), "{cost}");
     assert!(cost.waited() >= delay * 2 && cost.waited() < delay * 4, "{cost}");
 
-    // Refused before the handler ran: the answer does not say.
+    // Refused before the handler ran: nothing called.
     let refused = client.post(client.paths().interaction_retrieval.clone()).raw_body("[").send().await;
-    assert_eq!((refused.status().as_u16(), refused.upstream_cost()), (400, None));
+    assert_eq!((refused.status().as_u16(), refused.upstream().calls()), (400, 0));
+    // `/metrics`: both requests to the endpoint, per request.
+    let metrics = client.get("/metrics").send().await.text();
+    let path = &client.paths().interaction_retrieval;
+    for line in [
+        format!("bridge_request_upstream_calls_count{{endpoint=\"{path}\"}} 2\n"),
+        format!("bridge_request_upstream_calls_sum{{endpoint=\"{path}\"}} 4.0\n"),
+        format!("bridge_request_upstream_round_trips_bucket{{le=\"1.0\",endpoint=\"{path}\"}} 1\n"),
+        format!("bridge_request_upstream_round_trips_bucket{{le=\"2.0\",endpoint=\"{path}\"}} 2\n"),
+    ] {
+        assert!(metrics.contains(&line), "{line} not in {metrics}");
+    }
+    // Over HTTP, the answer does not say.
+    let served = crate::common::start(bridge()).await;
+    let over_http = TestClient::http(format!("http://{}", served.local_addr()));
+    let answer = over_http.post(client.paths().interaction_retrieval.clone()).raw_body("[").send().await;
+    assert_eq!((answer.status().as_u16(), answer.upstream_cost()), (400, None));
 
     let report = bridge::testing::Simulator::new(client.clone(), json!({})).run().await;
     let path = &client.paths().interaction_retrieval;
     let lookups = report.upstream_of(path).unwrap_or_else(|| panic!("no upstream line for {path}:\n{report}"));
     assert!(lookups.requests() >= 1 && lookups.calls() == 4 * lookups.requests(), "{lookups:?}");
     assert_eq!((lookups.most_calls(), lookups.most_round_trips()), (4, 2));
+    assert!(report.upstream_of(&client.paths().contact_sync).is_none(), "not served, not listed:\n{report}");
     let text = report.to_string();
     assert!(text.contains(&format!("Upstream, per endpoint\n  {path}  ")), "{text}");
     assert!(text.contains("at most 4 calls and 2 round trips in one"), "{text}");

@@ -12,8 +12,7 @@ use bridge::RunningBridge;
 use common::logs::Captured;
 use common::{contact_ids, post, start, Answer};
 use example::fake::{
-    Fake, Fault, Recorded, Role, RunningFake, Ticket, User, ADMIN_EMAIL, ADMIN_ID, AGENT_EMAIL, API_TOKEN,
-    FIRST_END_USER,
+    Call, Fake, Fault, Role, RunningFake, Ticket, User, ADMIN_EMAIL, ADMIN_ID, AGENT_EMAIL, API_TOKEN, FIRST_END_USER,
 };
 use example::Config;
 use serde_json::{json, Value};
@@ -144,7 +143,7 @@ impl Setup {
         self.call("/interaction_update", body).await.assert_json(200)
     }
 
-    fn zendesk_calls(&self) -> Vec<Recorded> {
+    fn zendesk_calls(&self) -> Vec<Call> {
         self.fake.requests()
     }
 }
@@ -196,7 +195,7 @@ async fn an_outage_or_an_unknown_account_is_never_a_401() {
     let env = setup(Fake::new()).await;
     let validate = || env.call("/auth_validation", json!({ "auth": auth() }));
 
-    env.fake.inject(Fault::UnknownAccount);
+    env.fake.inject(example::fake::unknown_account());
     let unknown = validate().await;
     assert_eq!(unknown.assert_json(400)["fields"][0]["field"], "auth.account", "{}", unknown.text);
 
@@ -443,7 +442,7 @@ async fn an_agents_initial_sync_reads_the_user_list_and_never_the_export() {
 
     // Who the credentials are, then the user list, cursor after cursor: never the export, which Zendesk refuses
     // to agents.
-    let calls: Vec<Recorded> = env.zendesk_calls().into_iter().take(synced.pages.len() + 1).collect();
+    let calls: Vec<Call> = env.zendesk_calls().into_iter().take(synced.pages.len() + 1).collect();
     assert_eq!(calls[0].path, "/api/v2/users/me");
     for (n, call) in calls[1..].iter().enumerate() {
         assert_eq!(call.path, "/api/v2/users", "{call:?}");
@@ -842,7 +841,7 @@ async fn wrong_credentials_are_a_401_on_every_endpoint() {
 #[tokio::test]
 async fn a_rate_limited_call_is_retried_after_retry_after() {
     let env = setup(Fake::sample(5)).await;
-    env.fake.inject(Fault::RateLimited { retry_after_secs: 1 });
+    env.fake.inject(Fault::RateLimited { retry_after_secs: Some(1) });
     let started = Instant::now();
     let answer = env.call("/agent_sync", json!({ "auth": auth() })).await.assert_json(200);
     assert_eq!(answer["agents"].as_array().unwrap().len(), 2);
@@ -851,11 +850,11 @@ async fn a_rate_limited_call_is_retried_after_retry_after() {
 
     // Rate-limited on every attempt, or asked to wait longer than the bridge does: a 502, never a 401.
     for _ in 0..3 {
-        env.fake.inject(Fault::RateLimited { retry_after_secs: 0 });
+        env.fake.inject(Fault::RateLimited { retry_after_secs: Some(0) });
     }
     let exhausted = env.call("/contact_sync", json!({ "auth": auth() })).await.assert_json(502);
     assert!(exhausted["message"].as_str().unwrap().contains("rate-limiting"), "{exhausted}");
-    env.fake.inject(Fault::RateLimited { retry_after_secs: 60 });
+    env.fake.inject(Fault::RateLimited { retry_after_secs: Some(60) });
     let started = Instant::now();
     env.call("/contact_sync", json!({ "auth": auth() })).await.assert_json(502);
     assert!(started.elapsed() < Duration::from_secs(2), "it did not wait a minute");
@@ -875,7 +874,7 @@ async fn zendesk_failures_are_502_and_slowness_is_504() {
     let garbage = sync().await.assert_json(502);
     assert!(garbage["message"].as_str().unwrap().contains("not JSON"), "{garbage}");
 
-    env.fake.inject(Fault::Redirect);
+    env.fake.inject(example::fake::redirect());
     let redirected = sync().await.assert_json(502);
     assert!(redirected["message"].as_str().unwrap().contains("redirect"), "{redirected}");
 
@@ -917,7 +916,7 @@ async fn an_account_that_is_not_one_dns_label_is_a_400_and_nothing_is_sent() {
             assert_eq!(answer.fields(), ["auth.account"], "{account:?} on {path}");
         }
     }
-    assert_eq!(env.zendesk_calls(), Vec::<Recorded>::new(), "no request left the bridge");
+    assert_eq!(env.zendesk_calls(), Vec::<Call>::new(), "no request left the bridge");
 
     // Capitals are not an attack: host names are case-insensitive, and `ACME` is the same account as `acme`.
     let upper =
@@ -1012,7 +1011,7 @@ async fn the_simulator_changes_zendesk_between_pages_and_nothing_is_lost() {
             if progress.page == 2 {
                 // Faults on demand: the next page's call is rate-limited, then finds Zendesk in maintenance; the
                 // client waits both out within the request's deadline.
-                source.inject(Fault::RateLimited { retry_after_secs: 1 });
+                source.inject(Fault::RateLimited { retry_after_secs: Some(1) });
                 source.inject(Fault::Unavailable);
                 return SourceChange::new();
             }

@@ -1,6 +1,8 @@
 //! The benchmark's three endpoints written with bridge's macros: what a bridge author writes.
 //!
-//! `bench-bridge [ADDR] [--threads N]`; stops on SIGINT/SIGTERM.
+//! `bench-bridge [ADDR] [--threads N] [--deployed]`; stops on SIGINT/SIGTERM. With `--deployed` it serves as a
+//! deployed bridge does: the environment's settings (`RUST_LOG`, `BRIDGE_LOG_FORMAT`) and the default logs, a line
+//! per request on stderr (the figures of the log line's cost); without, no subscriber is installed.
 
 use bridge::{ActionMeta, ActionOutcome, Auth, Bridge, ContactPage, ContactSyncMeta, Data, Error, Interaction};
 use bridge::{InteractionData, InteractionMeta, State};
@@ -39,7 +41,9 @@ async fn create_ticket(
 fn main() {
     let args = ServerArgs::parse();
     args.runtime().block_on(async {
-        let running = Bridge::new()
+        let bridge = Bridge::new().drain_delay(std::time::Duration::ZERO);
+        let bridge = if args.deployed { bridge.with_env().expect("the environment's settings") } else { bridge };
+        let running = bridge
             .state(Service::new())
             .body_limit(BODY_LIMIT)
             .endpoint(interactions {})
@@ -49,7 +53,11 @@ fn main() {
             .await
             .expect("the bridge starts");
         announce("bench-bridge", running.local_addr());
-        shutdown_signal().await;
-        running.shutdown().await;
+        if args.deployed {
+            running.run_until_signal().await;
+        } else {
+            shutdown_signal().await;
+            running.shutdown().await;
+        }
     });
 }

@@ -510,7 +510,9 @@ mod tests {
                 client.get(fake.at("b")).send(),
                 client.get(fake.at("c")).send()
             );
-            (a.unwrap(), b.unwrap(), c.unwrap());
+            for answer in [a, b, c] {
+                answer.unwrap();
+            }
             let elsewhere = client.get(fake.at("spawned"));
             tokio::spawn(elsewhere.send()).await.unwrap().unwrap();
         })

@@ -310,15 +310,23 @@ mod tests {
         assert_eq!(budgets.admit(account, now), None);
         let wait = budgets.admit(account, now).unwrap();
         assert_eq!(wait, ms(100), "a is spent, b has 3 left");
+        // Below the bound, an account whose windows are over is kept (until a call asks for it).
+        let over = budgets.account("over", None, &[]);
+        budgets.learn(over, vec![report("a", 1, Resets::In(ms(10)))], now);
+        budgets.learn(budgets.account("second", None, &[]), vec![report("a", 1, Resets::In(ms(10)))], now + ms(20));
+        assert_eq!(budgets.accounts.lock().unwrap().len(), 3);
         for n in 0..ACCOUNTS_KEPT {
             let other = budgets.account(&format!("h{n}"), None, &[]);
-            budgets.learn(other, vec![report("a", 1, Resets::In(ms(10)))], now);
+            budgets.learn(other, vec![report("a", 1, Resets::In(ms(200)))], now);
         }
-        assert_eq!(budgets.accounts.lock().unwrap().len(), ACCOUNTS_KEPT + 1);
-        // Once their windows are over, a new account makes room (the first one's "b" is not over).
+        assert_eq!(budgets.accounts.lock().unwrap().len(), ACCOUNTS_KEPT + 3);
+        // At the bound, a new account makes room: every account whose windows are over (ending at that very
+        // instant included) is forgotten; the first one's "b" is not over.
         let newcomer = budgets.account("new", None, &[]);
         budgets.learn(newcomer, vec![report("a", 1, Resets::In(ms(10)))], now + ms(200));
         assert_eq!(budgets.accounts.lock().unwrap().len(), 2);
+        // A known account learning something does not clean up, nor does an empty report.
+        budgets.learn(newcomer, vec![report("a", 0, Resets::In(ms(10)))], now + ms(200));
         budgets.learn(budgets.account("newer", None, &[]), vec![], now + ms(200));
         assert_eq!(budgets.accounts.lock().unwrap().len(), 2);
     }

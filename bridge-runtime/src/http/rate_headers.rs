@@ -93,10 +93,8 @@ fn millis(text: &str) -> Option<Duration> {
 
 /// `X-RateLimit-Reset`: seconds from now, or a Unix time in seconds or milliseconds (one in the past: now).
 fn reset_in(text: &str, now: SystemTime) -> Option<Duration> {
+    // Negative, infinite and NaN values are no `Duration`: they give `None` below.
     let value: f64 = text.trim().parse().ok()?;
-    if !(value >= 0.0 && value.is_finite()) {
-        return None;
-    }
     if value < EPOCH_SECONDS_FROM {
         return Duration::try_from_secs_f64(value).ok();
     }
@@ -350,7 +348,14 @@ mod tests {
     fn splits_members_outside_quotes_only() {
         let split: Vec<&str> = members(r#" a, "b,\"c" ;x=1 ,, d "#).collect();
         assert_eq!(split, ["a", r#""b,\"c" ;x=1"#, "d"]);
+        // A backslash escapes only within quotes.
+        assert_eq!(members(r"a\,b").collect::<Vec<_>>(), [r"a\", "b"]);
         assert_eq!(item(r#""unterminated;r=1"#), None);
+        // The parameters start right after the closing quote.
+        let r = || vec![("r".to_owned(), "1".to_owned())];
+        assert_eq!(item(r#""a=";r=1"#).unwrap(), ("a=".to_owned(), r()));
+        assert_eq!(item(r#""n"r=1"#).unwrap(), ("n".to_owned(), r()));
+        assert_eq!(item("\"\";r=1").unwrap(), (String::new(), r()));
         assert_eq!(item(";r=1"), None);
         assert_eq!(item("n;r=1;flag").unwrap(), ("n".to_owned(), vec![("r".to_owned(), "1".to_owned())]));
     }

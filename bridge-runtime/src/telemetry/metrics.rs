@@ -154,7 +154,7 @@ impl Default for Metrics {
         r.register("bridge_contact_sync_page_contacts", "Contacts per contact sync page", metrics.contacts.clone());
         r.register(
             "bridge_request_upstream_calls",
-            "Calls to the external service per request, by endpoint (requests whose handler ran)",
+            "Calls to the external service per request, by endpoint",
             metrics.calls_per_request.clone(),
         );
         r.register(
@@ -313,7 +313,7 @@ impl EndpointMetrics {
         self.deadline_expired.inc();
     }
 
-    /// What a request whose handler ran cost upstream.
+    /// What a request to the endpoint cost upstream.
     pub(crate) fn upstream(&self, calls: u32, round_trips: u32) {
         if let Some((per_request, critical_path)) = &self.upstream {
             per_request.observe(u64::from(calls));

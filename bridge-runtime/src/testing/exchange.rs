@@ -85,8 +85,8 @@ impl<T> TestResponse<T> {
     }
 
     /// What the request cost upstream: the calls the handler made through [`Client`](crate::http::Client), its
-    /// retries, the round trips on its critical path, the time waited. Known for a bridge called in process
-    /// ([`TestClient::new`](super::TestClient::new)), for a request that reached its handler; see
+    /// retries, the round trips on its critical path, the time waited (none at all for a request refused before
+    /// its handler ran). Known for a bridge called in process ([`TestClient::new`](super::TestClient::new)); see
     /// [`upstream_cost`](Self::upstream_cost) otherwise.
     ///
     /// ```
@@ -99,14 +99,14 @@ impl<T> TestResponse<T> {
     ///
     /// # Panics
     ///
-    /// When the cost is not known: the bridge was called over HTTP, or the request was refused before its
-    /// handler ran (a body that does not decode, say).
+    /// When the cost is not known: the bridge was called over HTTP (or is a service of another kind, called with
+    /// [`InProcessTransport::from_service`](super::InProcessTransport::from_service)).
     #[track_caller]
     pub fn upstream(&self) -> UpstreamCost {
         self.upstream.unwrap_or_else(|| {
             panic!(
-                "the answer does not say what its request cost upstream: only a bridge called in process whose \
-                 handler ran does ({} {})",
+                "the answer does not say what its request cost upstream: only a bridge called in process does ({} \
+                 {})",
                 self.status,
                 self.text()
             )

@@ -8,6 +8,9 @@
 //!   interaction lookups, actions, every page of an agent sync, rejected credentials) and checks the protocol's
 //!   invariants on every answer. It returns a [`Report`]: each check, pass or fail, and why. Given an [`OAuth`]
 //!   ([`Simulator::oauth`]), it refreshes the token and repeats a request answered `401`, as Talkdesk does.
+//! - [`fake`] is the kit for a stateful fake of the service a bridge calls: a loopback server over a function from
+//!   request to answer, with faults on demand, latency, a call log and a clock, so that the fake holds only the
+//!   service's behaviour.
 //!
 //! The same simulator runs against any bridge at a URL, in any language, as a command that reads what to check from
 //! the bridge's configuration documents: `bridge-conformance --url http://127.0.0.1:3000 --auth '{"username": "…",
@@ -48,6 +51,7 @@ mod cassette;
 mod checks;
 mod client;
 mod exchange;
+pub mod fake;
 mod oauth;
 mod report;
 mod simulator;

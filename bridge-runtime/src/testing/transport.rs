@@ -65,12 +65,26 @@ pub struct InProcessTransport {
 impl InProcessTransport {
     /// Calls `service`, e.g. the one of [`Bridge::into_service`](crate::Bridge::into_service).
     pub fn new(service: crate::BridgeService) -> Self {
-        Self::from_service(service)
+        Self::calling(service, true)
     }
 
     /// Calls any HTTP service in process: an application the bridge is mounted in (an axum `Router`), or a
     /// deliberately broken bridge written by hand.
     pub fn from_service<S, B>(service: S) -> Self
+    where
+        S: Service<InProcessRequest, Response = http::Response<B>> + Clone + Send + Sync + 'static,
+        S::Future: Send,
+        S::Error: fmt::Display,
+        B: http_body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: fmt::Display,
+    {
+        Self::calling(service, false)
+    }
+
+    /// Calls `service`; `bridge`: it is a [`BridgeService`](crate::BridgeService), whose answers say what their
+    /// requests cost upstream when they made calls (an answer that does not say made none).
+    fn calling<S, B>(service: S, bridge: bool) -> Self
     where
         S: Service<InProcessRequest, Response = http::Response<B>> + Clone + Send + Sync + 'static,
         S::Future: Send,
@@ -96,8 +110,9 @@ impl InProcessTransport {
                     .map_err(|err| TransportError::new(format!("the answer's body could not be read: {err}")))?
                     .to_bytes();
                 let response = TestResponse::new(parts.status, parts.headers, body);
-                Ok(match parts.extensions.get::<UpstreamCost>() {
-                    Some(cost) => response.with_upstream(*cost),
+                let cost = parts.extensions.get::<UpstreamCost>().copied();
+                Ok(match cost.or_else(|| bridge.then(UpstreamCost::default)) {
+                    Some(cost) => response.with_upstream(cost),
                     None => response,
                 })
             })

@@ -4,6 +4,7 @@
 
 pub mod child;
 pub mod logs;
+pub mod recording;
 pub mod schemas;
 pub mod talkdesk_examples;
 

@@ -261,10 +261,10 @@ impl<'a> Run<'a> {
             }
             _ => call.try_send().await.map_err(|err| format!("{what}: no answer: {err}"))?.cast::<Value>(),
         };
-        if let Some(cost) = response.upstream_cost() {
+        let absent = may_be_absent && response.status() == 404;
+        if let (Some(cost), false) = (response.upstream_cost(), absent) {
             self.report.record_upstream(path, cost);
         }
-        let absent = may_be_absent && response.status() == 404;
         let bodiless = response.status() == 204 && response.body().is_empty();
         if !absent && !bodiless {
             self.answers += 1;
