@@ -161,7 +161,7 @@ impl Bridge {
     /// Redaction is always on: `Authorization`, cookies, every header, query parameter, form and JSON field named
     /// like a secret, the request's `auth` values (as `{auth.<field>}` placeholders, which replay fills in), the
     /// call's credentials, and the call's origin (as `{origin}`). Calls made outside a request (at start-up, in a
-    /// task a handler spawned) are not recorded. See the guide's chapter, `docs/cassettes.md`.
+    /// task a handler spawned without `bridge::http::in_this_request`) are not recorded. See the guide's chapter, `docs/cassettes.md`.
     ///
     /// ```no_run
     /// # async fn run(bridge: bridge::Bridge) -> Result<(), bridge::ServeError> {

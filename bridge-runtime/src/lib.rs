@@ -5,9 +5,9 @@
 //!
 //! | layer | modules | what they hold |
 //! |---|---|---|
-//! | protocol | `protocol`, `secret`, `request_id`, `deadline`, `upstream`, `tap`, `kinds`, `witness` | the protocol's types; credentials that never print; request ids; the deadline of the request being handled and its upstream cost; the seam where its external calls are recorded or replayed; the endpoint kinds' names |
-//! | settings | [`settings`], `cassette` | every setting, the table of environment variables, the one overlay that reads them; the cassettes' format, redaction and recorder |
-//! | data | `error`, `params`, `state`, `endpoint` | the error handlers return (plain data); `Auth`/`Data`/`State`; shared state; endpoint kinds and facts |
+//! | protocol | `protocol`, `secret`, `request_id`, `deadline`, `tap`, `kinds`, `witness` | the protocol's types; credentials that never print; request ids; the deadline of the request being handled; the seam where its external calls are recorded or replayed; the endpoint kinds' names |
+//! | settings | [`settings`], `cassette`, `upstream` | every setting, the table of environment variables, the one overlay that reads them; the cassettes' format, redaction and recorder; the upstream cost of the request being handled |
+//! | data | `error`, `params`, `state`, `endpoint`, `readiness` | the error handlers return (plain data); `Auth`/`Data`/`State`; shared state; endpoint kinds and facts; the readiness check |
 //! | wire | `decode`, `reply` | body → envelope, or a `400` naming every field; answers and errors → HTTP responses |
 //! | description | [`configuration`] | the configuration documents, generated from code |
 //! | sync kit | [`sync`] | the paging incremental synchronization needs: keyset windows, over-fetch pages, typed offsets |

@@ -5,7 +5,8 @@
 //! which knows the request's `auth`, opens the scope when the bridge records or when the test kit installed a
 //! player around the request; the `http` client, which knows nothing of either, reads it on each attempt. With no
 //! tap anywhere, the pipeline opens no scope and a call pays one failed task-local lookup. Calls made outside a
-//! request (at start-up, in a task a handler spawned) see no tap: they are neither recorded nor replayed.
+//! request (at start-up, in a task a handler spawned without `http::in_this_request`, which carries it) see no
+//! tap: they are neither recorded nor replayed.
 
 // Without the `http` client (feature `client`) nothing makes calls: the seam is there, and unused.
 #![cfg_attr(not(feature = "client"), allow(dead_code))]
@@ -116,6 +117,15 @@ pub(crate) fn replaying() -> bool {
     CURRENT.try_with(|active| active.tap.replays()).unwrap_or(false)
 }
 
+/// `future` with the current request's tap, if any, wherever it runs (a task the handler spawned).
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
+pub(crate) fn carry<F: Future>(future: F) -> Either<F, TaskLocalFuture<Active, F>> {
+    match current() {
+        None => Either::Left(future),
+        Some(active) => Either::Right(CURRENT.scope(active, future)),
+    }
+}
+
 /// Runs `future` with `tap` installed and no `auth` known: the test kit's scope around a request it sends in
 /// process, which the pipeline narrows to the request's `auth`.
 #[cfg_attr(not(feature = "testing"), allow(dead_code))]
@@ -189,5 +199,18 @@ mod tests {
         assert!(Arc::ptr_eq(&seen.tap, &around_tap));
         assert_eq!(seen.auth.0.len(), 1);
         assert!(current().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_spawned_task_has_the_tap_only_when_carried() {
+        let own: Arc<dyn Tap> = Arc::new(Nothing);
+        let handler = async {
+            let plain = tokio::spawn(async { current().is_some() }).await.unwrap();
+            let carried = tokio::spawn(carry(async { current().map(|active| active.auth.0.len()) })).await.unwrap();
+            (plain, carried)
+        };
+        let seen = for_request(Some(&own), br#"{"auth": {"token": "abcdef"}}"#, handler).await;
+        assert_eq!(seen, (false, Some(1)));
+        assert!(!tokio::spawn(carry(async { current().is_some() })).await.unwrap());
     }
 }

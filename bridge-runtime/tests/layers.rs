@@ -10,9 +10,9 @@ use std::path::Path;
 
 /// The layers, lowest first. A module may use modules of lower layers only.
 const LAYERS: &[&[&str]] = &[
-    &["protocol", "secret", "request_id", "deadline", "upstream", "tap", "kinds", "witness"],
-    &["settings", "cassette"],
-    &["error", "params", "state", "endpoint"],
+    &["protocol", "secret", "request_id", "deadline", "tap", "kinds", "witness"],
+    &["settings", "cassette", "upstream"],
+    &["error", "params", "state", "endpoint", "readiness"],
     &["decode", "reply"],
     &["configuration"],
     &["sync"],

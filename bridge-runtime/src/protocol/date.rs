@@ -44,6 +44,17 @@ pub(crate) fn frozen_clock<F: std::future::Future>(
     FROZEN_CLOCK.scope(at, future)
 }
 
+/// `future` with the test kit's clock of this task, if one is set, wherever it runs (a task a handler spawned).
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
+pub(crate) fn carry_clock<F: std::future::Future>(
+    future: F,
+) -> futures_util::future::Either<F, tokio::task::futures::TaskLocalFuture<TalkdeskDate, F>> {
+    match FROZEN_CLOCK.try_with(|at| *at) {
+        Ok(at) => futures_util::future::Either::Right(FROZEN_CLOCK.scope(at, future)),
+        Err(_) => futures_util::future::Either::Left(future),
+    }
+}
+
 /// Why a string is not a date in the expected format.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DateParseError {
@@ -250,6 +261,20 @@ impl<'de> Deserialize<'de> for TalkdeskDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_test_kits_clock_stands_still_in_its_scope_and_where_it_is_carried() {
+        let at = TalkdeskDate::from_unix_timestamp(1_717_491_600).unwrap();
+        let seen = frozen_clock(at, async {
+            let carried = tokio::spawn(carry_clock(async { TalkdeskDate::now() })).await.unwrap();
+            let plain = tokio::spawn(async { TalkdeskDate::now() }).await.unwrap();
+            (TalkdeskDate::now(), carried, plain)
+        })
+        .await;
+        assert_eq!((seen.0, seen.1), (at, at));
+        assert!(seen.2 > at, "a task not carried has the real clock");
+        assert!(TalkdeskDate::now() > at);
+    }
 
     #[test]
     fn renders_exactly_the_talkdesk_format() {

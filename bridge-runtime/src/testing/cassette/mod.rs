@@ -61,7 +61,8 @@
 //! there for its calls to match. Record with [`TestClient::clock`](super::TestClient::clock) set and the recording
 //! and its replay see the same time.
 //!
-//! **Not covered:** calls made outside a request (at start-up, in a task a handler spawned with `tokio::spawn`),
+//! **Not covered:** calls made outside a request (at start-up, in a task a handler spawned with `tokio::spawn`
+//! without [`in_this_request`](crate::http::in_this_request)),
 //! and a bridge reached over HTTP ([`TestClient::http`](super::TestClient::http)): the player is installed around
 //! the requests a test client sends in process.
 //!

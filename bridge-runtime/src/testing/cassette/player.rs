@@ -491,6 +491,41 @@ mod tests {
     }
 
     #[test]
+    fn arrays_of_one_length_differ_by_item() {
+        let json = |v: Value| Body { json: Some(v), ..Body::default() };
+        let mut lines = Vec::new();
+        compare_bodies(
+            &json(serde_json::json!({"ids": [1, 2]})),
+            &json(serde_json::json!({"ids": [1, 3]})),
+            &[],
+            &mut lines,
+        );
+        assert_eq!(lines, ["`body.ids[1]`: recorded 2, sent 3"]);
+    }
+
+    #[test]
+    fn a_cassette_a_client_replayed_checks_itself_when_dropped_unless_checked() {
+        let text = serde_json::json!({"format": "bridge-cassette/1", "clock": "2024-06-04T09:00:00Z", "calls": [
+            {"request": {"method": "GET", "path": "/a"}, "response": {"status": 200}}]})
+        .to_string();
+        // Never given to a client: nothing to say.
+        drop(super::super::Cassette::from_json("quiet.json", &text).unwrap());
+        // Given to a client, a call never made: a panic naming it when the last handle goes.
+        let armed = super::super::Cassette::from_json("armed.json", &text).unwrap();
+        let tap = armed.tap();
+        drop(armed);
+        let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(tap))).unwrap_err();
+        let message = panic.downcast_ref::<String>().unwrap();
+        assert!(message.contains("1 recorded call(s) of armed.json were never made"), "{message}");
+        // Checked by the test already: dropped quietly.
+        let checked = super::super::Cassette::from_json("checked.json", &text).unwrap().allow_unused();
+        let tap = checked.tap();
+        checked.assert_all_used();
+        drop(checked);
+        drop(tap);
+    }
+
+    #[test]
     fn describes_a_call_as_a_line() {
         assert_eq!(describe(&sent("GET", "/a", &[("b", "2"), ("a", "1"), ("a", "3")], None)), "GET /a?a=1&a=3&b=2");
         assert_eq!(describe(&sent("GET", "/a", &[], None)), "GET /a");
