@@ -14,7 +14,7 @@
 //! | parameters | `extract` | the author's own handler parameters ([`FromRequest`]) |
 //! | telemetry | `telemetry` | the metrics and their per-endpoint handles; the W3C trace context of a request |
 //! | one endpoint | `pipeline`, `mount`, `contract` | decode → handler → answer; the `Endpoint` trait; the generated-code contract |
-//! | own routes | `readiness`, `own_routes` | the author's readiness check and its cached verdict; `/health`, `/ready`, `/metrics`, `/configuration`: the paths the bridge keeps for itself |
+//! | own routes | `own_routes` | `/health`, `/ready`, `/metrics`, `/configuration`: the paths the bridge keeps for itself |
 //! | one request | `gate`, `service` | ids, load shedding, inbound token, routing, body limits, log lines; the [`BridgeService`] |
 //! | the bridge | `builder`, `logs`, `serve` | the [`Bridge`] builder; the default logs; the accept loop, draining, shutdown |
 //! | command line | [`mod@cli`] | serve, print the configuration documents, `--help`, `--version`: one call from `main` |

@@ -21,7 +21,6 @@ const LAYERS: &[&[&str]] = &[
     &["pipeline"],
     &["mount"],
     &["contract"],
-    &["readiness"],
     &["own_routes"],
     &["gate"],
     &["service"],
