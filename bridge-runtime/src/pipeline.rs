@@ -15,7 +15,7 @@ use crate::protocol::Envelope;
 use crate::reply::{error_response, Reply, Response};
 use crate::state::StateMap;
 use crate::tap::{self, Tap};
-use crate::upstream;
+use crate::upstream::{self, UpstreamCost};
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
@@ -77,15 +77,14 @@ where
         let scoped =
             deadline::scope(RequestDeadline::starting_now(deadline), AssertUnwindSafe(handling).catch_unwind());
         // … and with its upstream ledger, which the answer carries on (to the log line, the metrics, the test kit)…
-        let ledger = Arc::new(upstream::Ledger::default());
-        let scoped = upstream::scope(Arc::clone(&ledger), scoped);
+        let (ledger, scoped) = upstream::open(scoped);
         // … and with the tap that records or replays its calls, if any (no scope at all otherwise).
         let scoped = tap::for_request(tap.as_ref(), &body, scoped);
         let timed = tokio::time::timeout(deadline, scoped);
         // (The handler's future is dropped before this runs: the calls it abandoned are in the ledger.)
         Box::pin(timed.map(move |outcome| {
             let failure = match outcome {
-                Ok(Ok(Ok(out))) => return costed(out.into_response(), &ledger),
+                Ok(Ok(Ok(out))) => return costed(out.into_response(), ledger.cost()),
                 Ok(Ok(Err(error))) => Failure::Scrub(error),
                 Ok(Err(_panic)) => Failure::Plain(panicked()),
                 Err(_elapsed) => Failure::Expired(Error::timeout(format!(
@@ -93,15 +92,14 @@ where
                     deadline.as_millis()
                 ))),
             };
-            costed(failure.answer(&body), &ledger)
+            costed(failure.answer(&body), ledger.cost())
         }))
     })
 }
 
 /// `response`, carrying what its request cost upstream when it made calls (an answer without it made none: a
 /// response's first extension is an allocation, not paid by a request that calls nothing).
-fn costed(mut response: Response, ledger: &upstream::Ledger) -> Response {
-    let cost = ledger.cost();
+fn costed(mut response: Response, cost: UpstreamCost) -> Response {
     if cost.calls() > 0 {
         response.extensions_mut().insert(cost);
     }

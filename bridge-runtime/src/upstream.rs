@@ -15,9 +15,13 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
-use tokio::task::futures::TaskLocalFuture;
+use std::time::Duration;
+#[cfg(feature = "client")]
+use {
+    std::sync::{Arc, Mutex, PoisonError},
+    std::time::Instant,
+    tokio::task::futures::TaskLocalFuture,
+};
 
 /// What one request cost upstream: the calls its handler made through `bridge::http::Client`, and how many of them
 /// it waited for one after another.
@@ -108,10 +112,12 @@ impl fmt::Display for UpstreamCost {
     }
 }
 
-/// The ledger of one request, shared by every call its handler makes.
+/// The ledger of one request, shared by every call its handler makes (only the HTTP client writes one).
+#[cfg(feature = "client")]
 #[derive(Debug, Default)]
 pub(crate) struct Ledger(Mutex<Tally>);
 
+#[cfg(feature = "client")]
 #[derive(Debug, Default)]
 struct Tally {
     calls: u32,
@@ -123,6 +129,7 @@ struct Tally {
     busy: Vec<(Instant, Instant)>,
 }
 
+#[cfg(feature = "client")]
 impl Tally {
     /// An attempt from `started` to `ended`, given in the order of the attempts' ends, joins the chain when it
     /// began once the chain's last attempt had ended: by earliest end first, this greedy choice builds a longest
@@ -135,6 +142,7 @@ impl Tally {
     }
 }
 
+#[cfg(feature = "client")]
 impl Ledger {
     /// The cost so far (of the calls that are over).
     pub(crate) fn cost(&self) -> UpstreamCost {
@@ -149,7 +157,6 @@ impl Ledger {
 
     /// Starts accounting for one call: it is written in when the returned guard is dropped (when the call is over,
     /// or abandoned with the request's future).
-    #[cfg_attr(not(feature = "client"), allow(dead_code))]
     pub(crate) fn call(self: &Arc<Self>) -> CallGuard {
         CallGuard { ledger: Arc::clone(self), started: Instant::now() }
     }
@@ -183,13 +190,13 @@ impl Ledger {
 }
 
 /// One call being accounted for; written in the ledger when dropped.
-#[cfg_attr(not(feature = "client"), allow(dead_code))]
+#[cfg(feature = "client")]
 pub(crate) struct CallGuard {
     ledger: Arc<Ledger>,
     started: Instant,
 }
 
-#[cfg_attr(not(feature = "client"), allow(dead_code))]
+#[cfg(feature = "client")]
 impl CallGuard {
     /// Starts accounting for one attempt of the call (`retry`: not its first), written in when the guard is
     /// dropped.
@@ -198,6 +205,7 @@ impl CallGuard {
     }
 }
 
+#[cfg(feature = "client")]
 impl Drop for CallGuard {
     fn drop(&mut self) {
         self.ledger.call_ended(self.started);
@@ -205,34 +213,64 @@ impl Drop for CallGuard {
 }
 
 /// One attempt being accounted for; written in the ledger when dropped.
+#[cfg(feature = "client")]
 pub(crate) struct AttemptGuard<'a> {
     ledger: &'a Ledger,
     started: Instant,
     retry: bool,
 }
 
+#[cfg(feature = "client")]
 impl Drop for AttemptGuard<'_> {
     fn drop(&mut self) {
         self.ledger.attempt_ended(self.started, self.retry);
     }
 }
 
+#[cfg(feature = "client")]
 tokio::task_local! {
     static CURRENT: Arc<Ledger>;
 }
 
 /// The ledger of the request being handled on this task, if any.
-#[cfg_attr(not(feature = "client"), allow(dead_code))]
+#[cfg(feature = "client")]
 pub(crate) fn current() -> Option<Arc<Ledger>> {
     CURRENT.try_with(Arc::clone).ok()
 }
 
 /// Runs `future` (a handler's) with `ledger` as its request's.
+#[cfg(feature = "client")]
 pub(crate) fn scope<F: Future>(ledger: Arc<Ledger>, future: F) -> TaskLocalFuture<Arc<Ledger>, F> {
     CURRENT.scope(ledger, future)
 }
 
-#[cfg(test)]
+/// Runs `future` (a handler's) with a new ledger as its request's: the ledger's [`cost`](Ledger::cost) is what the
+/// request cost once `future` is over.
+#[cfg(feature = "client")]
+pub(crate) fn open<F: Future>(future: F) -> (Arc<Ledger>, TaskLocalFuture<Arc<Ledger>, F>) {
+    let ledger = Arc::new(Ledger::default());
+    (Arc::clone(&ledger), CURRENT.scope(ledger, future))
+}
+
+/// Without the `client` feature a handler has no way to call a service through `bridge::http`: no ledger is
+/// opened, and every request costs nothing upstream.
+#[cfg(not(feature = "client"))]
+pub(crate) fn open<F: Future>(future: F) -> (NoCalls, F) {
+    (NoCalls, future)
+}
+
+/// The ledger of a bridge built without the HTTP client: always empty.
+#[cfg(not(feature = "client"))]
+pub(crate) struct NoCalls;
+
+#[cfg(not(feature = "client"))]
+impl NoCalls {
+    pub(crate) fn cost(&self) -> UpstreamCost {
+        UpstreamCost::default()
+    }
+}
+
+#[cfg(all(test, feature = "client"))]
 mod tests {
     use super::*;
     use std::time::Duration;
