@@ -204,17 +204,8 @@ async fn metrics_and_ready_need_no_endpoint_and_ready_answers_without_the_token(
 
 async fn zendesk(fake: &Fake) -> (RunningFake, bridge::RunningBridge) {
     let server = fake.start().await.expect("the fake Zendesk starts");
-    let config = example::Config {
-        base_url: Some(BaseUrl::parse(&server.url()).unwrap()),
-        timeout: Duration::from_secs(2),
-        max_retries: 2,
-        max_retry_after: Duration::from_secs(3),
-        call_budget: Duration::from_secs(5),
-        deadline: Duration::from_secs(8),
-        contact_page_size: 40,
-        agent_page_size: 2,
-        ticket_limit: 25,
-    };
+    let config =
+        example::Config { base_url: Some(BaseUrl::parse(&server.url()).unwrap()), ..crate::zendesk::test_config() };
     let bridge = start(example::bridge(config).expect("the bridge builds")).await;
     (server, bridge)
 }
