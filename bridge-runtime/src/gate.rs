@@ -21,7 +21,7 @@ use crate::error::{Error, ErrorKind};
 use crate::own_routes::{OwnRoutes, OPEN_PATHS};
 use crate::pipeline::{logged, EndpointFn, LoggedError};
 use crate::reply::{PageContacts, Response};
-use crate::request_id::{self, RequestId};
+use crate::request_id::{self, LinePart, RequestId, TraceId};
 use crate::secret::Secret;
 use crate::telemetry::{self, EndpointMetrics, Metrics, TraceContext};
 use crate::upstream::UpstreamCost;
@@ -84,14 +84,12 @@ impl Gate {
         let started = Instant::now();
         let id = RequestId::from_headers(request.headers());
         let trace = TraceContext::from_headers(request.headers());
-        // The trace id is given at once (a field recorded later is merged into the span's formatted fields).
-        let trace_id = trace.as_ref().map(|trace| tracing::field::display(trace.trace_id()));
-        let span = tracing::info_span!(target: "bridge::request", "request", id = %id, trace_id);
+        let (span, on_lines) = request_span(&id, trace.as_ref());
         let path = request.uri().path();
         let index = self.endpoints.iter().position(|route| route.info.path == path);
         let route = index.map(|index| &self.endpoints[index]);
         let Ok(permit) = Arc::clone(&self.in_flight).try_acquire_owned() else {
-            let response = now(id, &span, || {
+            let response = now(id, &span, on_lines, || {
                 let mut response = refuse(Error::new(
                     ErrorKind::Overloaded,
                     "the bridge is at its limit of requests in flight: retry shortly",
@@ -107,16 +105,16 @@ impl Gate {
             Handled::Now(response)
         };
         if let Err(error) = self.at_the_door(&request) {
-            return answered(now(id, &span, || refuse(error)));
+            return answered(now(id, &span, on_lines, || refuse(error)));
         }
         let Some(index) = index else {
-            return answered(now(id, &span, || self.own_route(&request)));
+            return answered(now(id, &span, on_lines, || self.own_route(&request)));
         };
         let route = &self.endpoints[index];
         let declared = match self.declared_body(&request) {
             Ok(declared) => declared,
             Err(error) => {
-                return answered(now(id, &span, || {
+                return answered(now(id, &span, on_lines, || {
                     let response = logged(&error);
                     log_request(&route.info, &response, started.elapsed());
                     response
@@ -139,7 +137,8 @@ impl Gate {
             drop(permit);
             response
         };
-        Handled::Later(Answering { work: request_id::scope(id, telemetry::scope(trace, &self.metrics, work)), span })
+        let work = request_id::scope(id, on_lines, telemetry::scope(trace, &self.metrics, work));
+        Handled::Later(Answering { work, span })
     }
 
     /// The metrics a request to `route` is counted in: its endpoint's, or those of the other paths.
@@ -254,11 +253,25 @@ impl<F: Future<Output = Response>> Future for Answering<F> {
     }
 }
 
-/// An answer given at once, within the request's id and span (its log line and error body carry the id), with its
-/// `X-Request-Id`.
-fn now(id: RequestId, span: &Span, answer: impl FnOnce() -> Response) -> Response {
+/// The request's span, `request{id=… trace_id=…}`, which the lines logged while it is handled show; or, when the
+/// subscriber writes that part of a line itself from the request's scope (the default logs, see
+/// [`request_id::WritesRequestPart`]), no span and what the part shows, if lines of `bridge::request` at `info`
+/// are on. (The trace id is given at once: a field recorded later would be merged into the span's fields.)
+pub(crate) fn request_span(id: &RequestId, trace: Option<&TraceContext>) -> (Span, Option<LinePart>) {
+    if tracing::level_enabled!(tracing::Level::INFO) && request_id::subscriber_writes_request_part() {
+        let shown = tracing::enabled!(target: "bridge::request", tracing::Level::INFO);
+        let part = shown.then(|| LinePart { trace_id: trace.and_then(|trace| TraceId::new(trace.trace_id())) });
+        return (Span::none(), part);
+    }
+    let trace_id = trace.map(|trace| tracing::field::display(trace.trace_id()));
+    (tracing::info_span!(target: "bridge::request", "request", id = %id, trace_id), None)
+}
+
+/// An answer given at once, within the request's scope and span (its log line and error body carry the id), with
+/// its `X-Request-Id`.
+fn now(id: RequestId, span: &Span, on_lines: Option<LinePart>, answer: impl FnOnce() -> Response) -> Response {
     let _entered = span.enter();
-    stamped(request_id::sync_scope(id.clone(), answer), id)
+    stamped(request_id::sync_scope(id.clone(), on_lines, answer), id)
 }
 
 /// `response`, with the request's id as `X-Request-Id`.

@@ -48,6 +48,8 @@ pub(crate) fn install_default(filter: &str, format: LogFormat) {
 #[cfg(test)]
 mod tests {
     use super::{json, text};
+    use crate::request_id::{self, RequestId};
+    use crate::telemetry::TraceContext;
     use std::io::Write;
     use std::sync::{Arc, Mutex};
     use tracing::field::Empty;
@@ -114,10 +116,35 @@ mod tests {
     /// Events and spans of every kind of field, level and nesting the formats must write as `tracing-subscriber`'s.
     fn emit() {
         tracing::info!(target: "bridge::server", addr = %"127.0.0.1:3000", "listening");
-        let trace = Some("4bf92f3577b34da6a3ce929d0e0e4736");
-        let request =
-            tracing::info_span!(target: "bridge::request", "request", id = %"r-1", trace_id = trace.map(display));
-        let _request = request.enter();
+        in_request(Some("4bf92f3577b34da6a3ce929d0e0e4736"), emit_in_request);
+        in_request(None, || tracing::info!(target: "bridge::request", status = 200u16, "answered"));
+        tracing::info!(parent: None, "no span at all");
+        tracing::error!("outside");
+    }
+
+    /// Runs `emit` as the gate runs a request `r-1` with `traceparent` (`trace`): within the request's span for
+    /// `tracing-subscriber`'s layers, within its scope only for the bridge's (which write its part of each line).
+    fn in_request(trace: Option<&str>, emit: impl FnOnce()) {
+        let id = RequestId::from_headers(&http::HeaderMap::from_iter([(
+            http::header::HeaderName::from_static("x-request-id"),
+            http::HeaderValue::from_static("r-1"),
+        )]));
+        let parent = trace.map(|trace| format!("00-{trace}-00f067aa0ba902b7-01"));
+        let trace = parent.map(|parent| {
+            let headers = http::HeaderMap::from_iter([(
+                http::header::HeaderName::from_static("traceparent"),
+                http::HeaderValue::from_str(&parent).unwrap(),
+            )]);
+            TraceContext::from_headers(&headers).expect("a valid traceparent")
+        });
+        let (span, on_lines) = crate::gate::request_span(&id, trace.as_ref());
+        let _request = span.enter();
+        request_id::sync_scope(id, on_lines, emit);
+    }
+
+    /// Events and spans of every kind of field, level and nesting, within a request.
+    fn emit_in_request() {
+        tracing::info!(parent: None, "explicitly at the root");
         tracing::info!(target: "bridge::request", path = "/interaction_update", handler = "interactions", status = 200u16, latency_us = 25u64, "answered");
         tracing::warn!(target: "bridge::request", status = 400, code = "invalid_input", error = %"the \"x\" field\n\tis é \u{1b}[31m\u{9b}", "refused");
         tracing::error!("failed {} {:?} \u{1b}[0m\u{7f}", 7, "quoted\u{1}");
@@ -165,9 +192,6 @@ mod tests {
             .line(Some(7))
             .build();
         tracing_log::format_trace(&record).unwrap();
-        drop(_request);
-        tracing::info!(parent: None, "no span at all");
-        tracing::error!("outside");
     }
 
     /// What `emit` writes through `layer`, an `fmt` layer writing to the capture.
@@ -195,6 +219,25 @@ mod tests {
         assert!(theirs.contains("<time>  INFO request{id=r-1 trace_id=4bf92f3577b34da6a3ce929d0e0e4736}: bridge::request: answered path=\"/interaction_update\""), "{theirs}");
         assert!(theirs.contains("<time>  WARN request{id=r-1 trace_id=4bf92f3577b34da6a3ce929d0e0e4736}: some::crate: from the log crate 1\n"), "{theirs}");
         assert_eq!(ours, theirs);
+    }
+
+    #[test]
+    fn no_span_is_made_for_a_request_when_the_layer_writes_its_part() {
+        let id = RequestId::from_headers(&http::HeaderMap::new());
+        let decided = |filter: &str| {
+            let filter = tracing_subscriber::EnvFilter::new(filter);
+            let ours = tracing_subscriber::registry().with(filter).with(super::layer::Lines::new(text::Text, Vec::new));
+            tracing::subscriber::with_default(ours, || {
+                let (span, part) = crate::gate::request_span(&id, None);
+                (span.is_disabled(), part.is_some())
+            })
+        };
+        assert_eq!(decided("info"), (true, true));
+        assert_eq!(decided("info,bridge::request=warn"), (true, false));
+        assert_eq!(decided("warn"), (true, false));
+        let theirs = tracing_subscriber::registry().with(tracing_subscriber::fmt::layer().with_writer(Vec::new));
+        let (span, part) = tracing::subscriber::with_default(theirs, || crate::gate::request_span(&id, None));
+        assert!(!span.is_disabled() && part.is_none());
     }
 
     #[test]

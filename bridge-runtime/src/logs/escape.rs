@@ -80,7 +80,14 @@ pub(crate) fn push_ascii(out: &mut String, ascii: &[u8]) {
 /// Writes `text` as `{:?}` does: quoted, and escaped when it has anything but printable ASCII other than `"` and
 /// `\` (then through `Debug` itself).
 pub(crate) fn debug_str(out: &mut String, text: &str) {
-    if text.bytes().all(|b| DEBUG_PLAIN[usize::from(b)]) {
+    let bytes = text.as_bytes();
+    let words = bytes.chunks_exact(8);
+    let tail = words.remainder();
+    // Eight bytes at a time: nothing JSON escapes, no DEL, nothing beyond ASCII.
+    let plain = words
+        .map(|word| u64::from_ne_bytes(word.try_into().expect("eight bytes")))
+        .all(|word| !has_json_special(word) && word & HIGHS == 0 && !has_zero_byte(word ^ (ONES * 0x7f)));
+    if plain && tail.iter().all(|&b| DEBUG_PLAIN[usize::from(b)]) {
         out.reserve(text.len() + 2);
         out.push('"');
         out.push_str(text);
@@ -124,11 +131,45 @@ pub(crate) fn json_str(out: &mut String, text: &str) {
     out.push('"');
 }
 
-/// Writes `text` escaped as the inside of a JSON string (see [`json_str`]).
+/// `0x01` in each byte of a word.
+const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+/// `0x80` in each byte of a word.
+const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+
+/// Whether a byte of `word` is zero (the classic bit trick: exact as a yes or no, eight bytes at once).
+#[inline]
+fn has_zero_byte(word: u64) -> bool {
+    word.wrapping_sub(ONES) & !word & HIGHS != 0
+}
+
+/// Whether a byte of `word` is one JSON escapes: a control character, `"` or `\`.
+#[inline]
+fn has_json_special(word: u64) -> bool {
+    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS != 0;
+    control || has_zero_byte(word ^ (ONES * u64::from(b'"'))) || has_zero_byte(word ^ (ONES * u64::from(b'\\')))
+}
+
+/// How many bytes at the start of `bytes` are whole eight-byte words with nothing JSON escapes.
+#[inline]
+fn clean_json_words(bytes: &[u8]) -> usize {
+    let mut clean = 0;
+    for word in bytes.chunks_exact(8) {
+        let word = u64::from_ne_bytes(word.try_into().expect("eight bytes"));
+        if has_json_special(word) {
+            break;
+        }
+        clean += 8;
+    }
+    clean
+}
+
+/// Writes `text` escaped as the inside of a JSON string (see [`json_str`]). Clean text (most of it) is skipped
+/// eight bytes at a time, and copied in one piece.
 pub(crate) fn json_str_contents(out: &mut String, text: &str) {
     let bytes = text.as_bytes();
     let mut start = 0;
-    for (at, &b) in bytes.iter().enumerate() {
+    let clean = clean_json_words(bytes);
+    for (at, &b) in bytes.iter().enumerate().skip(clean) {
         let escape = JSON_ESCAPES[usize::from(b)];
         if escape == 0 {
             continue;

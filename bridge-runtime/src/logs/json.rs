@@ -6,6 +6,7 @@
 use super::callsite::{self, Before, Template};
 use super::layer::{LineFormat, SpanFields};
 use super::{clock, escape};
+use crate::request_id;
 use std::fmt::{self, Write};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Record};
@@ -175,6 +176,17 @@ impl LineFormat for Json {
         out.push('}');
     }
 
+    fn request_part(&self, out: &mut String, id: &str, trace_id: Option<&str>) {
+        // Request ids and trace ids need no escape (`A-Z a-z 0-9 . _ : -`, hex digits).
+        out.push_str("{\"id\":\"");
+        out.push_str(id);
+        if let Some(trace_id) = trace_id {
+            out.push_str("\",\"trace_id\":\"");
+            out.push_str(trace_id);
+        }
+        out.push_str("\",\"name\":\"request\"}");
+    }
+
     fn line<S>(&self, out: &mut String, event: &Event<'_>, ctx: &Context<'_, S>) -> fmt::Result
     where
         S: Subscriber + for<'lookup> LookupSpan<'lookup>,
@@ -197,21 +209,40 @@ impl LineFormat for Json {
         }
         let leaf = ctx.lookup_current();
         let parent = event.parent().and_then(|id| ctx.span(id));
-        if let Some(span) = parent.as_ref().or(leaf.as_ref()) {
-            out.push_str(",\"span\":");
-            write_span(out, span);
-            out.push_str(",\"spans\":[");
-            if let Some(leaf) = &leaf {
-                for (at, span) in leaf.scope().from_root().enumerate() {
-                    if at > 0 {
-                        out.push(',');
-                    }
-                    write_span(out, &span);
-                }
+        // The request's part (read from its scope: no span was made for it) is the root of `spans`, and `span`
+        // when no other span is.
+        let mut first = match parent.as_ref().or(leaf.as_ref()) {
+            Some(span) => {
+                out.push_str(",\"span\":");
+                write_span(out, span);
+                out.push_str(",\"spans\":[");
+                request_id::with_line_part(|id, trace_id| self.request_part(out, id, trace_id)).is_none()
             }
-            out.push(']');
+            None => {
+                let mark = out.len();
+                out.push_str(",\"span\":");
+                let at = out.len();
+                if request_id::with_line_part(|id, trace_id| self.request_part(out, id, trace_id)).is_none() {
+                    out.truncate(mark);
+                    out.push_str("}\n");
+                    return Ok(());
+                }
+                let written = at..out.len();
+                out.push_str(",\"spans\":[");
+                out.extend_from_within(written);
+                false
+            }
+        };
+        if let Some(leaf) = &leaf {
+            for span in leaf.scope().from_root() {
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                write_span(out, &span);
+            }
         }
-        out.push_str("}\n");
+        out.push_str("]}\n");
         Ok(())
     }
 }

@@ -2,8 +2,14 @@
 //! once, when the span is made, and kept in the span (inline when short: no allocation for a request's id and
 //! trace id); a line per event written into a per-thread buffer and handed to the writer in one `write`. What a
 //! line looks like is its [format](LineFormat)'s business ([text](super::text), [JSON](super::json)).
+//!
+//! A request's own span is not made at all when this layer is installed ([`WritesRequestPart`]): a line logged
+//! while a request is handled starts with the request's part, read from the request's scope. Making, entering,
+//! leaving and closing a span in `tracing-subscriber`'s registry cost more than writing the rest of the line.
 
 use super::escape;
+use crate::request_id::WritesRequestPart;
+use std::any::TypeId;
 use std::fmt;
 use std::io::Write;
 use tracing::span::{Attributes, Id, Record};
@@ -22,6 +28,11 @@ pub(crate) trait LineFormat: Send + Sync + 'static {
 
     /// Appends what a line shows of a span named `name` whose fields are `out[..fields_len]`.
     fn span_part(&self, out: &mut String, name: &str, fields_len: usize);
+
+    /// Appends what a line shows of the span of the request `id` (its trace id, if any) that the gate would have
+    /// made (`request{id=… trace_id=…}`): the part a line logged while the request is handled starts with, read
+    /// from the request's scope instead of a span ([`WritesRequestPart`]).
+    fn request_part(&self, out: &mut String, id: &str, trace_id: Option<&str>);
 
     /// Writes an event's line, its newline included.
     fn line<S>(&self, out: &mut String, event: &Event<'_>, ctx: &Context<'_, S>) -> fmt::Result
@@ -77,6 +88,19 @@ where
                 let _ = self.make_writer.make_writer_for(event.metadata()).write_all(line.as_bytes());
             }
         });
+    }
+
+    /// Also answers to [`WritesRequestPart`]: the layer writes the request's part of each line itself, so the gate
+    /// makes no span per request. (`tracing::Dispatch::is` asks each layer of a subscriber through this method.)
+    unsafe fn downcast_raw(&self, id: TypeId) -> Option<*const ()> {
+        if id == TypeId::of::<Self>() {
+            Some(self as *const Self as *const ())
+        } else if id == TypeId::of::<WritesRequestPart>() {
+            // A marker without data: the pointer is never read.
+            Some(std::ptr::NonNull::<WritesRequestPart>::dangling().as_ptr() as *const ())
+        } else {
+            None
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 use super::callsite::{self, Before, Template};
 use super::layer::{LineFormat, SpanFields};
 use super::{clock, escape};
+use crate::request_id;
 use std::fmt::{self, Write};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Record};
@@ -173,6 +174,17 @@ impl LineFormat for Text {
         out.push(':');
     }
 
+    fn request_part(&self, out: &mut String, id: &str, trace_id: Option<&str>) {
+        // `id = %id, trace_id = trace_id.map(display)`: as they are, unquoted.
+        out.push_str("request{id=");
+        out.push_str(id);
+        if let Some(trace_id) = trace_id {
+            out.push_str(" trace_id=");
+            out.push_str(trace_id);
+        }
+        out.push_str("}:");
+    }
+
     fn line<S>(&self, out: &mut String, event: &Event<'_>, ctx: &Context<'_, S>) -> fmt::Result
     where
         S: Subscriber + for<'lookup> LookupSpan<'lookup>,
@@ -181,8 +193,10 @@ impl LineFormat for Text {
         let meta = normalized.as_ref().unwrap_or_else(|| event.metadata());
         clock::write_now(out);
         out.push_str(level(meta.level()));
+        // As `tracing-subscriber` has it, an event made at the root (`parent: None`) shows no span in text.
+        let mut seen = !event.is_root()
+            && request_id::with_line_part(|id, trace_id| self.request_part(out, id, trace_id)).is_some();
         if let Some(scope) = ctx.event_scope(event) {
-            let mut seen = false;
             for span in scope.from_root() {
                 seen = true;
                 match span.extensions().get::<SpanFields>() {
@@ -193,9 +207,9 @@ impl LineFormat for Text {
                     }
                 }
             }
-            if seen {
-                out.push(' ');
-            }
+        }
+        if seen {
+            out.push(' ');
         }
         match &template {
             Some(template) => out.push_str(&template.after),
