@@ -55,22 +55,7 @@ pub async fn run(options: &Options) -> Result<Conformance, UsageError> {
 /// report says what each endpoint's requests cost upstream ([`Conformance::upstream`]), which only a bridge in
 /// process tells. `client` reaches the bridge, e.g. `TestClient::new(bridge)?` (or one that replays a cassette);
 /// its `GET /configuration` gives the documents unless `options.configuration` names files. `options.url` and
-/// `options.timeout` are not used.
-///
-/// ```no_run
-/// # async fn check(my_bridge: bridge_runtime::Bridge) -> Result<(), Box<dyn std::error::Error>> {
-/// use bridge_runtime::testing::TestClient; // `bridge::testing::TestClient` in a bridge's crate
-/// use bridge_conformance::args::{Format, Options};
-///
-/// let options = Options { quiet: true, ..Options::new(serde_json::json!({"token": "t"})) };
-/// let conformance = bridge_conformance::run_in_process(&options, TestClient::new(my_bridge)?).await?;
-/// let report = bridge_conformance::output::render(&conformance, Format::Text);
-/// assert!(conformance.passed(), "{report}");
-/// let lookups = conformance.upstream_of("/interaction_update").expect("interactions were looked up");
-/// assert!(lookups.most_round_trips <= 2, "{report}");
-/// # Ok(())
-/// # }
-/// ```
+/// `options.timeout` are not used. The crate's documentation has an example ("In a Rust bridge's tests").
 pub async fn run_in_process(options: &Options, client: TestClient) -> Result<Conformance, UsageError> {
     check(options, client).await
 }
