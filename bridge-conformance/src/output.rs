@@ -76,6 +76,18 @@ fn outcome_name(outcome: Outcome) -> &'static str {
     }
 }
 
+/// One endpoint's upstream cost, in JSON.
+fn upstream_json(endpoint: &EndpointCost) -> Value {
+    json!({
+        "path": endpoint.path,
+        "requests": endpoint.requests,
+        "calls": endpoint.calls,
+        "most_calls": endpoint.most_calls,
+        "most_round_trips": endpoint.most_round_trips,
+        "waited_ms": u64::try_from(endpoint.waited.as_millis()).unwrap_or(u64::MAX),
+    })
+}
+
 /// `{"target", "passed", "counts": {…}, "checks": [{"section", "check", "subject", "title", "outcome", "summary",
 /// "reasons"}], "upstream": [{"path", "requests", "calls", "most_calls", "most_round_trips", "waited_ms"}]}`;
 /// `upstream` is always there, empty for a bridge at a URL (only a bridge in process says what its requests cost).
@@ -105,14 +117,7 @@ pub fn to_json(conformance: &Conformance) -> Value {
             "skip": conformance.count(Outcome::Skip),
         },
         "checks": checks,
-        "upstream": conformance.upstream.iter().map(|endpoint| json!({
-            "path": endpoint.path,
-            "requests": endpoint.requests,
-            "calls": endpoint.calls,
-            "most_calls": endpoint.most_calls,
-            "most_round_trips": endpoint.most_round_trips,
-            "waited_ms": u64::try_from(endpoint.waited.as_millis()).unwrap_or(u64::MAX),
-        })).collect::<Vec<Value>>(),
+        "upstream": conformance.upstream.iter().map(upstream_json).collect::<Vec<Value>>(),
     })
 }
 
