@@ -102,7 +102,7 @@ impl std::fmt::Debug for OAuthFlags {
 /// What the command line asks for.
 #[derive(Clone, PartialEq)]
 pub struct Options {
-    /// The bridge's base URL.
+    /// The bridge's base URL, for [`run`](crate::run) (a bridge in process needs none).
     pub url: String,
     /// The credentials, when given (`--auth`).
     pub auth: Option<Value>,
@@ -116,7 +116,7 @@ pub struct Options {
     pub lookups: Vec<Value>,
     /// `--max-pages`.
     pub max_pages: Option<usize>,
-    /// How long to wait for each answer.
+    /// How long to wait for each answer of a bridge at a URL (and for its `GET /configuration`).
     pub timeout: Duration,
     /// How to print the report.
     pub format: Format,
@@ -136,6 +136,47 @@ impl std::fmt::Debug for Options {
             .field("format", &self.format)
             .field("oauth", &self.oauth)
             .finish_non_exhaustive()
+    }
+}
+
+impl Default for Options {
+    /// No URL, no credentials, nothing to add to what the configuration documents say: what the command line holds
+    /// before its flags are read.
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            auth: None,
+            invalid_auth: None,
+            configuration: Vec::new(),
+            actions: Vec::new(),
+            lookups: Vec::new(),
+            max_pages: None,
+            timeout: bridge_runtime::testing::DEFAULT_TIMEOUT,
+            format: Format::Text,
+            quiet: false,
+            oauth: None,
+        }
+    }
+}
+
+impl Options {
+    /// The options of a check with these credentials (`auth`, as Talkdesk sends them) and everything else from the
+    /// configuration documents: what a Rust bridge's test gives [`run_in_process`](crate::run_in_process), with
+    /// any other field set by name.
+    ///
+    /// ```
+    /// use bridge_conformance::args::Options;
+    /// use serde_json::json;
+    ///
+    /// let options = Options {
+    ///     lookups: vec![json!({"contact_emails": ["ann@example.com"]})],
+    ///     quiet: true,
+    ///     ..Options::new(json!({"account": "acme", "token": "t"}))
+    /// };
+    /// assert_eq!(options.auth, Some(json!({"account": "acme", "token": "t"})));
+    /// ```
+    pub fn new(auth: Value) -> Self {
+        Self { auth: Some(auth), ..Self::default() }
     }
 }
 
@@ -190,19 +231,7 @@ fn fields(flag: &str, text: &str) -> Result<Map<String, Value>, String> {
 pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String> {
     let mut args = args.into_iter();
     let mut url = None;
-    let mut options = Options {
-        url: String::new(),
-        auth: None,
-        invalid_auth: None,
-        configuration: Vec::new(),
-        actions: Vec::new(),
-        lookups: Vec::new(),
-        max_pages: None,
-        timeout: bridge_runtime::testing::DEFAULT_TIMEOUT,
-        format: Format::Text,
-        quiet: false,
-        oauth: None,
-    };
+    let mut options = Options::default();
     let mut oauth = OAuthFlags::default();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {

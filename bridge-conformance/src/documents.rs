@@ -1,10 +1,12 @@
 //! The integration's configuration documents, as Talkdesk is given them: fetched from the bridge's
-//! `GET /configuration` or read from files, and sorted into the integration's document and one per action.
+//! `GET /configuration` (at a URL or in process) or read from files, and sorted into the integration's document
+//! and one per action.
 //!
 //! Every shape a team may have them in is accepted: what a bridge of this framework serves
 //! (`{"integration": …, "actions": […]}`), one document per file, or an array of documents. An action's document is
 //! the one with a `provider`.
 
+use bridge_runtime::testing::{HttpTransport, TestClient};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -12,7 +14,8 @@ use std::time::Duration;
 /// The documents of one integration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Documents {
-    /// Where they came from, for the report: `GET http://…/configuration`, or the files.
+    /// Where they came from, for the report: `GET http://…/configuration`, `GET /configuration of a bridge in
+    /// process`, or the files.
     pub source: String,
     /// The integration's document.
     pub integration: Value,
@@ -75,23 +78,33 @@ impl Documents {
         Self::sort(names.join(", "), values).map_err(|err| format!("--configuration: {err}"))
     }
 
-    /// The documents the bridge at `url` serves at `GET /configuration`; says why not, with what to do instead.
+    /// The documents the bridge at `url` serves at `GET /configuration` (see [`served_by`](Self::served_by)).
     pub async fn fetch(url: &str, timeout: Duration) -> Result<Self, String> {
-        let source = format!("GET {url}/configuration");
+        Self::served_by(&TestClient::with_transport(HttpTransport::with_timeout(url, timeout))).await
+    }
+
+    /// The documents the bridge `client` reaches serves at `GET /configuration`, at a URL or in process; says why
+    /// not, with what to do instead.
+    pub async fn served_by(client: &TestClient) -> Result<Self, String> {
+        let target = client.describe();
+        let source = if target.contains("://") {
+            format!("GET {target}/configuration")
+        } else {
+            format!("GET /configuration of {target}")
+        };
         let hint = "if the bridge does not serve its documents, give them with --configuration FILE";
-        let client = reqwest::Client::builder().timeout(timeout).build().map_err(|err| err.to_string())?;
-        let response = client
-            .get(format!("{url}/configuration"))
-            .header("accept", "application/json")
-            .send()
-            .await
-            .map_err(|err| format!("{source}: no answer ({err})"))?;
+        let response = client.get("/configuration").header("accept", "application/json").try_send().await;
+        let response = response.map_err(|err| {
+            // An HTTP transport's error already starts with the request.
+            let why = err.message().strip_prefix(&format!("{source}: ")).unwrap_or(err.message());
+            format!("{source}: no answer ({why})")
+        })?;
         let status = response.status();
-        let body = response.text().await.map_err(|err| format!("{source}: the body could not be read ({err})"))?;
         if !status.is_success() {
             return Err(format!("{source} answered {status}: {hint}"));
         }
-        let value = serde_json::from_str(&body).map_err(|_| format!("{source}: the body is not JSON: {hint}"))?;
+        let value =
+            serde_json::from_slice(response.body()).map_err(|_| format!("{source}: the body is not JSON: {hint}"))?;
         Self::sort(source.clone(), vec![value]).map_err(|err| format!("{source}: {err}"))
     }
 

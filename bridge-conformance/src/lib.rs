@@ -3,7 +3,7 @@
 //! # As a library
 //!
 //! The command is [`main`] over [`args::parse_args`] and [`run`]; tests of a bridge written in Rust may call
-//! [`run`] directly and look at the [`Conformance`] it returns.
+//! [`run`] directly, or [`run_in_process`] with the bridge itself, and look at the [`Conformance`] it returns.
 
 pub mod args;
 pub mod documents;
@@ -16,7 +16,7 @@ use args::{Command, Options, USAGE};
 use bridge_runtime::testing::{HttpTransport, OAuth, Outcome, Section, Simulator, TestClient};
 use documents::Documents;
 use plan::Plan;
-pub use report::{Conformance, Line};
+pub use report::{Conformance, EndpointCost, Line};
 use std::process::ExitCode;
 
 /// Why a run could not start: a usage error (exit status 2), with what to do.
@@ -44,12 +44,29 @@ fn skipped(section: &str, check: &str, subject: Option<String>, description: &st
     }
 }
 
-/// Checks the bridge `options` name: reads its configuration documents, checks them, then drives the bridge as
-/// Talkdesk does. A usage error when the flags disagree with the documents (or name files that cannot be read).
+/// Checks the bridge at `options.url` over HTTP: reads its configuration documents (`GET /configuration`, or the
+/// `--configuration` files), checks them, then drives the bridge as Talkdesk does. A usage error when the flags
+/// disagree with the documents (or name files that cannot be read).
 pub async fn run(options: &Options) -> Result<Conformance, UsageError> {
-    let mut conformance = Conformance { target: options.url.clone(), lines: Vec::new() };
+    check(options, TestClient::with_transport(HttpTransport::with_timeout(&options.url, options.timeout))).await
+}
+
+/// Checks a bridge in process, as [`run`] checks one at a URL, with the same checks and the same report; and the
+/// report says what each endpoint's requests cost upstream ([`Conformance::upstream`]), which only a bridge in
+/// process tells. `client` reaches the bridge, e.g. `TestClient::new(bridge)?` (or one that replays a cassette);
+/// its `GET /configuration` gives the documents unless `options.configuration` names files. `options.url` and
+/// `options.timeout` are not used. The crate's documentation has an example ("In a Rust bridge's tests").
+pub async fn run_in_process(options: &Options, client: TestClient) -> Result<Conformance, UsageError> {
+    check(options, client).await
+}
+
+/// What [`run`] and [`run_in_process`] do, with the bridge `client` reaches.
+async fn check(options: &Options, client: TestClient) -> Result<Conformance, UsageError> {
+    // `http://127.0.0.1:3000`, or `a bridge in process` (which has no base URL to take off the documents' URLs).
+    let target = client.describe();
+    let mut conformance = Conformance::new(&target);
     let documents = if options.configuration.is_empty() {
-        Documents::fetch(&options.url, options.timeout).await
+        Documents::served_by(&client).await
     } else {
         Ok(Documents::read(&options.configuration).map_err(UsageError)?)
     };
@@ -75,12 +92,11 @@ pub async fn run(options: &Options) -> Result<Conformance, UsageError> {
     };
     conformance.lines.extend(validation::check(&documents));
 
-    let plan = Plan::new(&documents, &options.url);
+    let plan = Plan::new(&documents, &target);
     let auth = plan.credentials(options.auth.as_ref()).map_err(UsageError)?;
     let probes = plan.probes(&options.actions).map_err(UsageError)?;
 
-    let client = TestClient::with_transport(HttpTransport::with_timeout(&options.url, options.timeout))
-        .with_paths(plan.paths.clone());
+    let client = client.with_paths(plan.paths.clone());
     let mut simulator = Simulator::new(client, &auth).declared_endpoints(plan.declared.iter().copied());
     if let Some(invalid) = &options.invalid_auth {
         simulator = simulator.invalid_auth(invalid);
@@ -106,7 +122,7 @@ pub async fn run(options: &Options) -> Result<Conformance, UsageError> {
     }
     if !options.quiet {
         simulator = simulator.on_progress(|progress| eprintln!("  … {progress}"));
-        eprintln!("Checking {} as Talkdesk would…", options.url);
+        eprintln!("Checking {target} as Talkdesk would…");
     }
     let report = simulator.run().await;
     conformance.extend(&report);

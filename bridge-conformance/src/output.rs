@@ -5,7 +5,7 @@
 //! is five elements, and the crates that write it bring a date library and an XML writer into the build.
 
 use crate::args::Format;
-use crate::report::{Conformance, Line};
+use crate::report::{Conformance, EndpointCost, Line};
 use bridge_runtime::testing::Outcome;
 use serde_json::{json, Value};
 use std::fmt::Write;
@@ -19,7 +19,28 @@ pub fn render(conformance: &Conformance, format: Format) -> String {
     }
 }
 
-/// One block per section, one line per check with its reasons indented under it, and a verdict.
+/// `/interaction_update  4 requests: 9 calls, at most 3 calls and 3 round trips in one, 270 ms waited`: one
+/// endpoint's upstream cost, worded as the simulator's report words it.
+fn upstream_line(endpoint: &EndpointCost) -> String {
+    let plural = |n: u32| if n == 1 { "" } else { "s" };
+    format!(
+        "{}  {} request{}: {} call{}, at most {} calls and {} round trips in one, {} ms waited",
+        endpoint.path,
+        endpoint.requests,
+        plural(endpoint.requests),
+        endpoint.calls,
+        plural(endpoint.calls),
+        endpoint.most_calls,
+        endpoint.most_round_trips,
+        endpoint.waited.as_millis()
+    )
+}
+
+/// The title of the upstream block, in text and as the JUnit suite's name.
+const UPSTREAM: &str = "Upstream, per endpoint";
+
+/// One block per section, one line per check with its reasons indented under it, what each endpoint cost upstream
+/// (a bridge in process), and a verdict.
 fn text(conformance: &Conformance) -> String {
     let mut out = format!("Talkdesk protocol conformance of {}\n", conformance.target);
     let mut section = None;
@@ -36,6 +57,12 @@ fn text(conformance: &Conformance) -> String {
             let _ = writeln!(out, "        - {reason}");
         }
     }
+    if !conformance.upstream.is_empty() {
+        let _ = write!(out, "\n{UPSTREAM}\n");
+        for endpoint in &conformance.upstream {
+            let _ = writeln!(out, "  {}", upstream_line(endpoint));
+        }
+    }
     let _ = writeln!(out, "\n{}", conformance.verdict());
     out
 }
@@ -49,8 +76,21 @@ fn outcome_name(outcome: Outcome) -> &'static str {
     }
 }
 
+/// One endpoint's upstream cost, in JSON.
+fn upstream_json(endpoint: &EndpointCost) -> Value {
+    json!({
+        "path": endpoint.path,
+        "requests": endpoint.requests,
+        "calls": endpoint.calls,
+        "most_calls": endpoint.most_calls,
+        "most_round_trips": endpoint.most_round_trips,
+        "waited_ms": u64::try_from(endpoint.waited.as_millis()).unwrap_or(u64::MAX),
+    })
+}
+
 /// `{"target", "passed", "counts": {…}, "checks": [{"section", "check", "subject", "title", "outcome", "summary",
-/// "reasons"}]}`.
+/// "reasons"}], "upstream": [{"path", "requests", "calls", "most_calls", "most_round_trips", "waited_ms"}]}`;
+/// `upstream` is always there, empty for a bridge at a URL (only a bridge in process says what its requests cost).
 pub fn to_json(conformance: &Conformance) -> Value {
     let checks: Vec<Value> = conformance
         .lines
@@ -77,6 +117,7 @@ pub fn to_json(conformance: &Conformance) -> Value {
             "skip": conformance.count(Outcome::Skip),
         },
         "checks": checks,
+        "upstream": conformance.upstream.iter().map(upstream_json).collect::<Vec<Value>>(),
     })
 }
 
@@ -112,8 +153,42 @@ fn sections(conformance: &Conformance) -> Vec<(&str, Vec<&Line>)> {
     sections
 }
 
+/// What each endpoint cost upstream, in JUnit: a `<testsuite>` with no test case, its numbers as `<properties>`
+/// (`/interaction_update most_round_trips` = `3`) and its text in `<system-out>`; nothing for a bridge at a URL.
+///
+/// A suite's `<properties>` and `<system-out>` are where the JUnit schema puts data about a run that is not a test:
+/// Jenkins shows a suite's output, and tools that keep JUnit files (test analytics, scripts) read its properties. A
+/// test case per endpoint would show in more CIs (GitLab shows neither), but as a passed test, where nothing was
+/// checked, and would change the counts the text and JSON formats give.
+fn junit_upstream(conformance: &Conformance, out: &mut String) {
+    if conformance.upstream.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "  <testsuite name=\"{UPSTREAM}\" tests=\"0\" failures=\"0\" errors=\"0\" skipped=\"0\">");
+    out.push_str("    <properties>\n");
+    for endpoint in &conformance.upstream {
+        let waited = endpoint.waited.as_millis();
+        let numbers = [
+            ("requests", u128::from(endpoint.requests)),
+            ("calls", u128::from(endpoint.calls)),
+            ("most_calls", u128::from(endpoint.most_calls)),
+            ("most_round_trips", u128::from(endpoint.most_round_trips)),
+            ("waited_ms", waited),
+        ];
+        for (name, value) in numbers {
+            let name = escape(&format!("{} {name}", endpoint.path));
+            let _ = writeln!(out, "      <property name=\"{name}\" value=\"{value}\"/>");
+        }
+    }
+    out.push_str("    </properties>\n");
+    let lines: Vec<String> = conformance.upstream.iter().map(upstream_line).collect();
+    let _ = writeln!(out, "    <system-out>{}</system-out>", escape(&lines.join("\n")));
+    out.push_str("  </testsuite>\n");
+}
+
 /// JUnit XML: `<testsuites>`, one `<testsuite>` per section, one `<testcase>` per check; a failed check has a
-/// `<failure>`, a skipped one `<skipped>`, and a summary or warnings go to `<system-out>`.
+/// `<failure>`, a skipped one `<skipped>`, and a summary or warnings go to `<system-out>`; then the upstream cost
+/// ([`junit_upstream`]).
 fn junit(conformance: &Conformance) -> String {
     let count = |lines: &[&Line], outcome: Outcome| lines.iter().filter(|l| l.outcome == outcome).count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -168,6 +243,7 @@ fn junit(conformance: &Conformance) -> String {
         }
         out.push_str("  </testsuite>\n");
     }
+    junit_upstream(conformance, &mut out);
     out.push_str("</testsuites>\n");
     out
 }
@@ -198,6 +274,7 @@ mod tests {
                 line("A", Outcome::Skip, &["not declared"]),
                 line("B", Outcome::Pass, &[]),
             ],
+            upstream: Vec::new(),
         };
         let xml = junit(&conformance);
         assert!(xml.contains("<testsuites name=\"Talkdesk protocol conformance of http://127.0.0.1:1\" tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\">"), "{xml}");
@@ -216,12 +293,93 @@ mod tests {
         let conformance = Conformance {
             target: "http://x".into(),
             lines: vec![line("A", Outcome::Pass, &[]), line("B", Outcome::Warn, &["why"])],
+            upstream: Vec::new(),
         };
         assert_eq!(
             text(&conformance),
             "Talkdesk protocol conformance of http://x\n\nA\n  PASS  a <check> & more\n\nB\n  WARN  a <check> & more\n        \
              - why\n\nPASSED: 1 passed, 1 with warnings, 0 failed, 0 skipped\n"
         );
-        assert_eq!(to_json(&conformance)["checks"][1]["outcome"], "warn");
+        let json = to_json(&conformance);
+        assert_eq!(json["checks"][1]["outcome"], "warn");
+        // A bridge at a URL: no upstream block, an empty array, no suite.
+        assert_eq!(json["upstream"], json!([]));
+        assert!(!junit(&conformance).contains(UPSTREAM));
+    }
+
+    /// A bridge in process: two endpoints' costs, after a failed check.
+    fn in_process() -> Conformance {
+        let cost = |path: &str, requests, calls, most_calls, most_round_trips, waited| EndpointCost {
+            path: path.to_owned(),
+            requests,
+            calls,
+            most_calls,
+            most_round_trips,
+            waited: std::time::Duration::from_millis(waited),
+        };
+        Conformance {
+            upstream: vec![cost("/auth_validation", 1, 1, 1, 1, 31), cost("/interaction_update", 4, 9, 3, 3, 270)],
+            lines: vec![line("A", Outcome::Fail, &["why"])],
+            ..Conformance::new("a bridge in process")
+        }
+    }
+
+    #[test]
+    fn text_shows_each_endpoints_upstream_cost_after_the_checks_and_before_the_verdict() {
+        assert_eq!(
+            text(&in_process()),
+            "Talkdesk protocol conformance of a bridge in process\n\nA\n  FAIL  a <check> & more\n        - why\n\n\
+             Upstream, per endpoint\n  \
+             /auth_validation  1 request: 1 call, at most 1 calls and 1 round trips in one, 31 ms waited\n  \
+             /interaction_update  4 requests: 9 calls, at most 3 calls and 3 round trips in one, 270 ms waited\n\n\
+             FAILED: 0 passed, 0 with warnings, 1 failed, 0 skipped\n"
+        );
+    }
+
+    #[test]
+    fn json_has_an_upstream_array_with_every_number() {
+        let json = to_json(&in_process());
+        assert_eq!(
+            json["upstream"],
+            json!([
+                {"path": "/auth_validation", "requests": 1, "calls": 1, "most_calls": 1, "most_round_trips": 1,
+                 "waited_ms": 31},
+                {"path": "/interaction_update", "requests": 4, "calls": 9, "most_calls": 3, "most_round_trips": 3,
+                 "waited_ms": 270},
+            ])
+        );
+        assert_eq!(json["counts"]["fail"], 1);
+    }
+
+    #[test]
+    fn junit_has_the_upstream_cost_in_a_suite_of_no_test_case() {
+        let xml = junit(&in_process());
+        let document = roxmltree::Document::parse(&xml).unwrap_or_else(|err| panic!("{err}:\n{xml}"));
+        let root = document.root_element();
+        // The counts are the checks' only.
+        assert_eq!((root.attribute("tests"), root.attribute("failures")), (Some("1"), Some("1")), "{xml}");
+        let suite = root
+            .children()
+            .find(|n| n.attribute("name") == Some(UPSTREAM))
+            .unwrap_or_else(|| panic!("an upstream suite:\n{xml}"));
+        assert_eq!(suite.attribute("tests"), Some("0"));
+        assert!(!suite.children().any(|n| n.has_tag_name("testcase")), "{xml}");
+        let property = |name: &str| {
+            suite
+                .descendants()
+                .find(|n| n.has_tag_name("property") && n.attribute("name") == Some(name))
+                .and_then(|n| n.attribute("value"))
+        };
+        assert_eq!(property("/interaction_update most_round_trips"), Some("3"));
+        assert_eq!(property("/interaction_update calls"), Some("9"));
+        assert_eq!(property("/auth_validation waited_ms"), Some("31"));
+        assert_eq!(suite.descendants().filter(|n| n.has_tag_name("property")).count(), 10);
+        let out = suite.children().find(|n| n.has_tag_name("system-out")).and_then(|n| n.text());
+        assert_eq!(
+            out.map(|text| text.lines().count()),
+            Some(2),
+            "one line per endpoint, as in the text format:\n{xml}"
+        );
+        assert!(out.unwrap().ends_with("at most 3 calls and 3 round trips in one, 270 ms waited"), "{xml}");
     }
 }

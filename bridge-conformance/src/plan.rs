@@ -91,8 +91,9 @@ fn path_of(url: &str, base: &str) -> Option<String> {
 }
 
 impl Plan {
-    /// Reads the plan from `documents`, for the bridge at `base_url`. What the documents lack or get wrong is left
-    /// out here (the validation reports it).
+    /// Reads the plan from `documents`, for the bridge at `base_url` (anything else, e.g. `a bridge in process`,
+    /// takes nothing off the documents' paths). What the documents lack or get wrong is left out here (the
+    /// validation reports it).
     pub fn new(documents: &Documents, base_url: &str) -> Self {
         let integration = &documents.integration;
         let mut paths = Paths::default();

@@ -1,8 +1,9 @@
 //! What one run found, in one list: the checks of the configuration documents, the simulator's checks
-//! (`bridge::testing::Report`), and the declared actions that were not run. The three output formats
-//! ([`crate::output`]) print this list.
+//! (`bridge::testing::Report`), and the declared actions that were not run; and, for a bridge in process, what
+//! each endpoint's requests cost upstream. The three output formats ([`crate::output`]) print it.
 
-use bridge_runtime::testing::{Outcome, Report};
+use bridge_runtime::testing::{EndpointUpstream, Outcome, Report};
+use std::time::Duration;
 
 /// The section of the configuration documents' checks.
 pub const CONFIGURATION: &str = "Configuration documents";
@@ -62,18 +63,60 @@ impl Line {
     }
 }
 
+/// What one endpoint's requests cost upstream during a run: the calls the bridge made to the external service and
+/// the round trips on each request's critical path (`bridge::http::UpstreamCost`), as the simulator's report
+/// counts them (`bridge::testing::EndpointUpstream`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointCost {
+    /// The endpoint's path: `/interaction_update`.
+    pub path: String,
+    /// The requests sent to it.
+    pub requests: u32,
+    /// The calls of all of them.
+    pub calls: u32,
+    /// The most calls one request made.
+    pub most_calls: u32,
+    /// The most round trips one request waited for.
+    pub most_round_trips: u32,
+    /// The time all of them spent waiting on calls.
+    pub waited: Duration,
+}
+
+impl From<&EndpointUpstream> for EndpointCost {
+    fn from(endpoint: &EndpointUpstream) -> Self {
+        Self {
+            path: endpoint.path().to_owned(),
+            requests: endpoint.requests(),
+            calls: endpoint.calls(),
+            most_calls: endpoint.most_calls(),
+            most_round_trips: endpoint.most_round_trips(),
+            waited: endpoint.waited(),
+        }
+    }
+}
+
 /// Everything one run checked, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conformance {
-    /// The bridge's URL.
+    /// What was checked: the bridge's URL, or `a bridge in process`.
     pub target: String,
     /// Every check.
     pub lines: Vec<Line>,
+    /// What each endpoint's requests cost upstream, in the order the endpoints were first called: known for a
+    /// bridge in process ([`run_in_process`](crate::run_in_process)) only, empty for a bridge at a URL (its
+    /// answers do not say, and should not: that would tell every caller how the bridge calls its service).
+    pub upstream: Vec<EndpointCost>,
 }
 
 impl Conformance {
-    /// Adds the simulator's checks.
+    /// Nothing checked yet about `target`.
+    pub fn new(target: impl Into<String>) -> Self {
+        Self { target: target.into(), lines: Vec::new(), upstream: Vec::new() }
+    }
+
+    /// Adds the simulator's checks and what each endpoint cost upstream.
     pub(crate) fn extend(&mut self, report: &Report) {
+        self.upstream.extend(report.upstream().iter().map(EndpointCost::from));
         for check in report.checks() {
             self.lines.push(Line {
                 section: check.id.section().to_string(),
@@ -95,6 +138,11 @@ impl Conformance {
     /// How many checks came out `outcome`.
     pub fn count(&self, outcome: Outcome) -> usize {
         self.lines.iter().filter(|line| line.outcome == outcome).count()
+    }
+
+    /// What the requests to `path` cost upstream, if any was counted.
+    pub fn upstream_of(&self, path: &str) -> Option<&EndpointCost> {
+        self.upstream.iter().find(|endpoint| endpoint.path == path)
     }
 
     /// The checks with this identifier.

@@ -2,7 +2,8 @@
 //! (`TestResponse::upstream`): how many calls it makes to the service, and how many **round trips** the request
 //! waits for (calls one after another), against fakes that answer every call after a delay, as a service far away
 //! does. Each endpoint is held to the numbers of the README's tables, so that a change that adds a call, or makes
-//! two calls wait for each other, fails here.
+//! two calls wait for each other, fails here. The conformance check run in process
+//! (`bridge_conformance::run_in_process`) reports the same numbers per endpoint.
 //!
 //! Every request of a test runs at once, so that the delays overlap and the module costs about its longest
 //! request, not their sum.
@@ -153,8 +154,9 @@ async fn hubspot_requests_cost_at_most_their_round_trips() {
     assert_eq!(fake.requests().len() as u32, calls + more, "the fake saw every call the accounting counted");
 }
 
-#[tokio::test]
-async fn zendesk_requests_cost_at_most_their_round_trips() {
+/// The Zendesk example in process, against its fake (8 end users, 4 a contact page) answering after [`LATENCY`]; and
+/// an admin's credentials.
+async fn zendesk_delaying() -> (zendesk::fake::Fake, zendesk::fake::RunningFake, TestClient, Value) {
     let fake = zendesk::fake::Fake::sample(8);
     let server = fake.start().await.expect("the fake Zendesk starts");
     let mut config = zendesk_config();
@@ -163,6 +165,12 @@ async fn zendesk_requests_cost_at_most_their_round_trips() {
     let client = TestClient::new(zendesk::bridge(config).expect("the bridge builds")).unwrap();
     let auth = json!({"account": "acme", "email": zendesk::fake::ADMIN_EMAIL, "token": zendesk::fake::API_TOKEN});
     fake.latency(LATENCY);
+    (fake, server, client, auth)
+}
+
+#[tokio::test]
+async fn zendesk_requests_cost_at_most_their_round_trips() {
+    let (fake, _server, client, auth) = zendesk_delaying().await;
     // End user 3 requested three tickets.
     let user = (zendesk::fake::FIRST_END_USER + 3).to_string();
     let interactions = || client.interaction_retrieval().auth(&auth).interaction_types(["ticket"]);
@@ -202,4 +210,62 @@ async fn zendesk_requests_cost_at_most_their_round_trips() {
     let next = next_page(&client, &auth, &answers[5]);
     let (_, more) = hold("Zendesk", vec![expect("a contact page, the next ones", 1, 1, next)]).await;
     assert_eq!(fake.requests().len() as u32, calls + more, "the fake saw every call the accounting counted");
+}
+
+/// The conformance check of a Rust bridge's own tests, `bridge_conformance::run_in_process`, over the Zendesk
+/// example with the delaying fake: every check passes, and the report says what each endpoint cost upstream, in
+/// text and in JSON: the round trips the requests above are held to, and every call the fake saw.
+#[tokio::test]
+async fn the_conformance_report_of_a_bridge_in_process_shows_each_endpoints_upstream_cost() {
+    use bridge_conformance::args::{Format, Options};
+    use bridge_conformance::output::{render, to_json};
+
+    let (fake, _server, client, auth) = zendesk_delaying().await;
+    // Besides the simulator's lookups (by a synced user's id: one call), the costliest: an email that finds no one,
+    // then a phone, as "interactions by phone, after an email that finds no one" above.
+    let costliest = json!({"contact_emails": ["nobody@example.com"], "contact_phones": ["+1 555 010 0003"]});
+    let options = Options { lookups: vec![costliest], quiet: true, ..Options::new(auth) };
+
+    let conformance = bridge_conformance::run_in_process(&options, client).await.expect("no usage error");
+    let text = render(&conformance, Format::Text);
+    assert!(conformance.passed(), "{text}");
+    let read = conformance.find("ConfigurationRead").next().and_then(|line| line.summary.as_deref());
+    assert!(read.is_some_and(|read| read.starts_with("GET /configuration of a bridge in process")), "{text}");
+
+    let most = |path: &str| {
+        let endpoint = conformance.upstream_of(path).unwrap_or_else(|| panic!("{path} was called:\n{text}"));
+        (endpoint.most_calls, endpoint.most_round_trips)
+    };
+    assert_eq!(most("/interaction_update"), (3, 3), "{text}");
+    assert_eq!(most("/contact_sync"), (2, 2), "the first page of a sync:\n{text}");
+    assert_eq!(most("/auth_validation"), (1, 1), "{text}");
+    assert_eq!(most("/agent_sync"), (1, 1), "{text}");
+    let counted: u32 = conformance.upstream.iter().map(|endpoint| endpoint.calls).sum();
+    assert_eq!(counted as usize, fake.requests().len(), "every call the fake saw is counted:\n{text}");
+    for endpoint in &conformance.upstream {
+        // Each call waits for the fake, and no two overlap.
+        assert!(endpoint.waited >= LATENCY * endpoint.calls, "{}: {:?}\n{text}", endpoint.path, endpoint.waited);
+    }
+
+    let lookups = conformance.upstream_of("/interaction_update").unwrap();
+    // After the checks, before the verdict, the endpoints in the order they were first called.
+    let block = "\n\nUpstream, per endpoint\n  /auth_validation  ";
+    let at = text.find(block).unwrap_or_else(|| panic!("{text}"));
+    assert!(at > text.find("Every endpoint").unwrap() && at < text.find("PASSED").unwrap(), "{text}");
+    let line = format!(
+        "  /interaction_update  {} requests: {} calls, at most 3 calls and 3 round trips in one, {} ms waited\n",
+        lookups.requests,
+        lookups.calls,
+        lookups.waited.as_millis()
+    );
+    assert!(text.contains(&line), "{text}");
+    let json = to_json(&conformance);
+    let of = |path: &str| json["upstream"].as_array().unwrap().iter().find(|e| e["path"] == path).cloned();
+    let lookups_json = of("/interaction_update").unwrap_or_else(|| panic!("{json:#}"));
+    assert_eq!(
+        lookups_json,
+        json!({"path": "/interaction_update", "requests": lookups.requests, "calls": lookups.calls, "most_calls": 3,
+               "most_round_trips": 3, "waited_ms": lookups.waited.as_millis() as u64})
+    );
+    assert_eq!(json["upstream"].as_array().map(Vec::len), Some(conformance.upstream.len()));
 }

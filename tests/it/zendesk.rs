@@ -1075,6 +1075,8 @@ async fn the_conformance_command_passes_with_only_url_and_auth() {
         .collect();
     assert_eq!(skipped, [("ActionNotRun", Some("create_ticket"))], "{text}");
     assert!(text.contains("PASS  types are among the requested interaction_types"), "{text}");
+    // Over HTTP the answers do not say what the requests cost upstream, and the report does not guess.
+    assert!(conformance.upstream.is_empty() && !text.contains("Upstream"), "{text}");
 
     let meta = json!({"contact_external_id": FIRST_END_USER.to_string()}).to_string();
     let ticket = r#"{"subject": "Call missed in Talkdesk", "description": "A call was missed; please call back."}"#;
