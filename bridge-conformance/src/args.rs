@@ -25,6 +25,9 @@ authentication type, and are themselves checked against Talkdesk's format.
   --action-data JSON         the inputs (`data`) of the last --action, the declared ones only; @FILE reads them
   --action-meta JSON         the `meta` of the last --action, e.g. '{\"contact_external_id\": \"1\"}'
   --lookup JSON              one more interaction lookup `data`, e.g. '{\"contact_external_id\": \"1\"}' (repeatable)
+  --header 'NAME: VALUE'     a header sent with every request, e.g. 'Authorization: Bearer …' for a bridge that
+                             requires an inbound token (repeatable; @FILE reads `NAME: VALUE` from FILE; the value
+                             is never printed)
   --invalid-auth JSON        credentials that must get 401 (default: --auth with \"-invalid\" appended to each
                              secret: a field named like token, password, key, secret; to every string if none is)
   --oauth-token-url URL      OAuth 2.0, as Talkdesk does it: on a 401, refresh the access token at URL and repeat
@@ -124,6 +127,9 @@ pub struct Options {
     pub quiet: bool,
     /// OAuth 2.0, when asked for.
     pub oauth: Option<OAuthFlags>,
+    /// `--header`: each a name and a value, sent with every request (the bridge's inbound token); valid, as
+    /// [`parse_args`] checks them. The values are never printed.
+    pub headers: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for Options {
@@ -135,6 +141,7 @@ impl std::fmt::Debug for Options {
             .field("actions", &self.actions.iter().map(|a| &a.name).collect::<Vec<_>>())
             .field("format", &self.format)
             .field("oauth", &self.oauth)
+            .field("headers", &self.headers.iter().map(|(name, _)| name).collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
 }
@@ -155,6 +162,7 @@ impl Default for Options {
             format: Format::Text,
             quiet: false,
             oauth: None,
+            headers: Vec::new(),
         }
     }
 }
@@ -189,6 +197,22 @@ pub enum Command {
     Help,
     /// Print the version.
     Version,
+}
+
+/// `NAME: VALUE`, checked as HTTP has them; what is wrong never shows the value (a token).
+fn header(text: &str) -> Result<(String, String), String> {
+    let text = text.trim_end_matches(['\r', '\n']);
+    let Some((name, value)) = text.split_once(':') else {
+        return Err("--header: expected `NAME: VALUE`, e.g. `Authorization: Bearer …`".to_owned());
+    };
+    let (name, value) = (name.trim(), value.trim());
+    if http::HeaderName::try_from(name).is_err() {
+        return Err(format!("--header: `{name}` is not a header name"));
+    }
+    if value.is_empty() || http::HeaderValue::try_from(value).is_err() {
+        return Err(format!("--header: the value of `{name}` is empty or not a valid header value"));
+    }
+    Ok((name.to_owned(), value.to_owned()))
 }
 
 /// The text of a flag's value, or of the file it names with `@FILE`.
@@ -289,6 +313,7 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Command, St
                     other => return Err(format!("--format: expected text, json or junit, got `{other}`")),
                 }
             }
+            "--header" => options.headers.push(header(&text_or_file("--header", &value()?)?)?),
             "--oauth-token-url" => oauth.token_url = value()?,
             "--oauth-client-id" => oauth.client_id = value()?,
             "--oauth-client-secret" => oauth.client_secret = value()?,
@@ -438,5 +463,28 @@ mod tests {
             ("http://127.0.0.1:9/oauth/v1/token", "again")
         );
         assert!(!format!("{o:?}").contains("shh") && !format!("{o:?}").contains("again"));
+    }
+
+    #[test]
+    fn reads_headers_and_never_shows_their_values() {
+        let file = std::env::temp_dir().join(format!("bridge-conformance-header-{}", std::process::id()));
+        std::fs::write(&file, "X-Gateway-Key: from-a-file\n").unwrap();
+        let at_file = format!("@{}", file.display());
+        let o = options(&["--url=http://x", "--header", "Authorization:  Bearer t0ken ", "--header", &at_file]);
+        std::fs::remove_file(&file).unwrap();
+        assert_eq!(
+            o.headers,
+            [("Authorization".into(), "Bearer t0ken".into()), ("X-Gateway-Key".into(), "from-a-file".into())]
+        );
+        assert!(!format!("{o:?}").contains("t0ken") && !format!("{o:?}").contains("from-a-file"), "{o:?}");
+        let refused = |header: &str| match parse(&["--url", "http://x", "--header", header]) {
+            Err(why) => why,
+            Ok(_) => panic!("{header:?} was taken"),
+        };
+        assert_eq!(refused("Bearer s3cret"), "--header: expected `NAME: VALUE`, e.g. `Authorization: Bearer …`");
+        assert_eq!(refused("Bad Name: s3cret"), "--header: `Bad Name` is not a header name");
+        let invalid = refused("Authorization: s3cret\u{7f}");
+        assert_eq!(invalid, "--header: the value of `Authorization` is empty or not a valid header value");
+        assert!(refused("Authorization:").contains("empty"));
     }
 }

@@ -100,6 +100,10 @@ impl Documents {
             format!("{source}: no answer ({why})")
         })?;
         let status = response.status();
+        if status == 401 || status == 403 {
+            let header = "give it with --header 'Authorization: Bearer …' (or whatever header the bridge expects)";
+            return Err(format!("{source} answered {status}: the bridge requires a token of its own; {header}"));
+        }
         if !status.is_success() {
             return Err(format!("{source} answered {status}: {hint}"));
         }

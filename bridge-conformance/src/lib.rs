@@ -62,6 +62,7 @@ pub async fn run_in_process(options: &Options, client: TestClient) -> Result<Con
 
 /// What [`run`] and [`run_in_process`] do, with the bridge `client` reaches.
 async fn check(options: &Options, client: TestClient) -> Result<Conformance, UsageError> {
+    let client = options.headers.iter().fold(client, |client, (name, value)| client.header(name, value));
     // `http://127.0.0.1:3000`, or `a bridge in process` (which has no base URL to take off the documents' URLs).
     let target = client.describe();
     let mut conformance = Conformance::new(&target);

@@ -10,7 +10,7 @@ use crate::minimal;
 use bridge::testing::{ActionProbe, CheckId, Outcome, Report, Simulator, TestClient};
 use bridge::{
     Agent, AgentPage, AgentSyncMeta, Auth, Bridge, Contact, ContactPage, ContactSyncMeta, Data, Error, Interaction,
-    InteractionData, TalkdeskDate,
+    InteractionData, Secret, TalkdeskDate,
 };
 use bridge_conformance::args::{parse_args, Command, Format};
 use serde::Deserialize;
@@ -758,6 +758,35 @@ async fn the_conformance_command_passes_the_minimal_example_over_http() {
     assert!(conformance.passed(), "{text}");
     assert_eq!(conformance.count(Outcome::Skip), 0, "{text}");
     assert!(text.contains("  PASS  create_ticket: 201 with the documented fields, or 400 with a message\n"), "{text}");
+    running.shutdown().await;
+}
+
+/// A bridge that requires an inbound token: `bridge-conformance` says so when it is not given one, and passes with
+/// `--header`, whose value never shows in the report.
+#[tokio::test]
+async fn the_conformance_command_sends_the_inbound_token_it_is_given() {
+    let bridge = minimal_bridge().integration(minimal::integration()).inbound_token(Secret::new("in-b0und"));
+    let running = bridge.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let (url, auth) = (running.url(), minimal_auth().to_string());
+    let run = |extra: &[&str]| {
+        let args = [&["--url", &url, "--auth", &auth, "--quiet"][..], extra].concat();
+        let Ok(Command::Run(options)) = parse_args(args.into_iter().map(str::to_owned)) else { panic!("they parse") };
+        async move {
+            let conformance = bridge_conformance::run(&options).await.expect("no usage error");
+            let text = bridge_conformance::output::render(&conformance, Format::Text);
+            (conformance, text)
+        }
+    };
+    let (refused, text) = run(&[]).await;
+    assert!(!refused.passed(), "{text}");
+    assert!(
+        text.contains("answered 403 Forbidden: the bridge requires a token of its own; give it with --header"),
+        "{text}"
+    );
+    let (conformance, text) = run(&["--header", "Authorization: Bearer in-b0und"]).await;
+    assert!(conformance.passed(), "{text}");
+    let json = bridge_conformance::output::render(&conformance, Format::Json);
+    assert!(!text.contains("in-b0und") && !json.contains("in-b0und"), "{text}");
     running.shutdown().await;
 }
 

@@ -117,6 +117,8 @@ pub struct TestClient {
     tap: Option<Arc<dyn Tap>>,
     /// The time `TalkdeskDate::now` gives while each request is answered in process.
     clock: Option<TalkdeskDate>,
+    /// Sent with every request that does not set them itself.
+    headers: Arc<HeaderMap>,
 }
 
 impl fmt::Debug for TestClient {
@@ -160,7 +162,47 @@ impl TestClient {
 
     /// Calls a bridge through `transport`, with the default paths.
     pub fn with_transport(transport: impl Transport) -> Self {
-        Self { transport: Arc::new(transport), paths: Arc::new(Paths::default()), tap: None, clock: None }
+        Self {
+            transport: Arc::new(transport),
+            paths: Arc::new(Paths::default()),
+            tap: None,
+            clock: None,
+            headers: Arc::new(HeaderMap::new()),
+        }
+    }
+
+    /// Sends the header `name: value` with every request of this client that does not set `name` itself: the
+    /// bridge's inbound token (`Authorization: Bearer …`, see [`Bridge::inbound_token`]), a gateway's key. The value
+    /// is marked sensitive, and never printed.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use bridge::testing::TestClient;
+    /// use bridge::{AgentPage, Auth, Bridge, Error, Secret};
+    ///
+    /// #[bridge::agent_retriever]
+    /// async fn agents(_: Auth<serde_json::Value>) -> Result<AgentPage, Error> {
+    ///     Ok(AgentPage::new(vec![]))
+    /// }
+    ///
+    /// let bridge = || Bridge::new().inbound_token(Secret::new("s3cret")).endpoint(agents {});
+    /// let without = TestClient::new(bridge()).unwrap();
+    /// assert_eq!(without.agent_sync().send().await.status(), 403);
+    /// let with = TestClient::new(bridge()).unwrap().header("authorization", "Bearer s3cret");
+    /// assert_eq!(with.agent_sync().send().await.status(), 200);
+    /// # }
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When `name` or `value` is not a valid header (the value is not shown).
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        let name = HeaderName::try_from(name).unwrap_or_else(|_| panic!("`{name}` is not a header name"));
+        let mut value = HeaderValue::try_from(value).unwrap_or_else(|_| panic!("the value of `{name}` is not valid"));
+        value.set_sensitive(true);
+        Arc::make_mut(&mut self.headers).insert(name, value);
+        self
     }
 
     /// Answers every call the bridge makes through `bridge::http` while answering this client's requests from
@@ -234,7 +276,12 @@ impl TestClient {
     }
 
     /// Sends a request built by hand.
-    pub async fn send(&self, request: TestRequest) -> Result<TestResponse, TransportError> {
+    pub async fn send(&self, mut request: TestRequest) -> Result<TestResponse, TransportError> {
+        for (name, value) in self.headers.iter() {
+            if !request.headers.contains_key(name) {
+                request.headers.insert(name, value.clone());
+            }
+        }
         let mut sending = self.transport.send(request);
         if let Some(at) = self.clock {
             sending = Box::pin(frozen_clock(at, sending));
