@@ -83,10 +83,7 @@ pub(crate) fn debug_str(out: &mut String, text: &str) {
     let bytes = text.as_bytes();
     let words = bytes.chunks_exact(8);
     let tail = words.remainder();
-    // Eight bytes at a time: nothing JSON escapes, no DEL, nothing beyond ASCII.
-    let plain = words
-        .map(|word| u64::from_ne_bytes(word.try_into().expect("eight bytes")))
-        .all(|word| !has_json_special(word) && word & HIGHS == 0 && !has_zero_byte(word ^ (ONES * 0x7f)));
+    let plain = words.map(|word| u64::from_ne_bytes(word.try_into().expect("eight bytes"))).all(is_debug_plain);
     if plain && tail.iter().all(|&b| DEBUG_PLAIN[usize::from(b)]) {
         out.reserve(text.len() + 2);
         out.push('"');
@@ -147,6 +144,13 @@ fn has_zero_byte(word: u64) -> bool {
 fn has_json_special(word: u64) -> bool {
     let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS != 0;
     control || has_zero_byte(word ^ (ONES * u64::from(b'"'))) || has_zero_byte(word ^ (ONES * u64::from(b'\\')))
+}
+
+/// Whether every byte of `word` is one `Debug` writes as it is ([`DEBUG_PLAIN`]): nothing JSON escapes, no DEL,
+/// nothing beyond ASCII.
+#[inline]
+fn is_debug_plain(word: u64) -> bool {
+    !has_json_special(word) && word & HIGHS == 0 && !has_zero_byte(word ^ (ONES * 0x7f))
 }
 
 /// How many bytes at the start of `bytes` are whole eight-byte words with nothing JSON escapes.
@@ -235,6 +239,29 @@ mod tests {
             .map(str::to_owned),
         );
         samples
+    }
+
+    /// Each byte value at each place of a word of `a`s, as a word.
+    fn words_with_each_byte() -> impl Iterator<Item = (u8, u64)> {
+        (0..=255u8).flat_map(|b| {
+            (0..8).map(move |at| {
+                let mut word = [b'a'; 8];
+                word[at] = b;
+                (b, u64::from_ne_bytes(word))
+            })
+        })
+    }
+
+    #[test]
+    fn words_are_judged_as_their_bytes_are() {
+        for (b, word) in words_with_each_byte() {
+            assert_eq!(has_json_special(word), JSON_ESCAPES[usize::from(b)] != 0, "{b:#x}");
+            assert_eq!(is_debug_plain(word), DEBUG_PLAIN[usize::from(b)], "{b:#x}");
+            assert_eq!(has_zero_byte(word), b == 0, "{b:#x}");
+        }
+        let text = "0123456789abcdef01234567\"01234567";
+        assert_eq!(clean_json_words(text.as_bytes()), 24);
+        assert_eq!(clean_json_words(b"0123456"), 0);
     }
 
     #[test]
