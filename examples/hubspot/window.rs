@@ -49,10 +49,11 @@ impl FromStr for Modified {
     }
 }
 
-/// The bridge's clock, in Unix milliseconds.
+/// The bridge's clock, in Unix milliseconds, to the second: [`TalkdeskDate::now`], so that a test's clock (a
+/// cassette's recording time under replay) holds the window's bound still too. A second less of precision only
+/// makes the bound earlier, which loses nothing: the next sync reads what it leaves.
 pub fn now() -> Modified {
-    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    Modified(i64::try_from(since.as_millis()).unwrap_or(mapping::MAX_MILLIS).min(mapping::MAX_MILLIS))
+    Modified(TalkdeskDate::now().unix_timestamp().saturating_mul(1000).clamp(0, mapping::MAX_MILLIS))
 }
 
 #[cfg(test)]
