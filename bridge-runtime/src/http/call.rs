@@ -335,6 +335,7 @@ async fn paced(inner: &Inner, account: Account, deadline: Option<Instant>, whose
             wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
             "waiting for the service's next rate window"
         );
+        crate::telemetry::upstream_wait(&config.service, wait);
         tokio::time::sleep(wait).await;
     }
     Ok(())

@@ -361,9 +361,15 @@ mod tests {
     #[tokio::test]
     async fn two_replicas_share_the_budget_the_service_reports_with_no_429() {
         let began = Instant::now();
-        assert_eq!(two_replicas(Pacing::new(), hubspot_budget()).await, (24, 0));
-        // 24 calls at 8 a window: at least two windows were waited for.
+        let metrics = std::sync::Arc::new(crate::telemetry::Metrics::default());
+        let run = two_replicas(Pacing::new(), hubspot_budget());
+        assert_eq!(crate::telemetry::scope(None, &metrics, run).await, (24, 0));
+        // 24 calls at 8 a window: at least two windows were waited for, and the waits are counted.
         assert!(began.elapsed() >= ms(500), "{:?}", began.elapsed());
+        let text = metrics.encode();
+        let line = text.lines().find(|line| line.starts_with("bridge_upstream_backoff_seconds_total{"));
+        let waited: f64 = line.and_then(|line| line.rsplit(' ').next()?.parse().ok()).unwrap_or_default();
+        assert!(waited >= 0.4, "{text}");
     }
 
     #[tokio::test]

@@ -175,7 +175,7 @@ impl Default for Metrics {
         );
         r.register(
             "bridge_upstream_backoff_seconds",
-            "Time spent waiting between attempts",
+            "Time spent waiting between attempts, and for the service's next rate window",
             metrics.upstream_backoff.clone(),
         );
         r.register(
@@ -233,7 +233,7 @@ impl Metrics {
         }
     }
 
-    /// A wait before another attempt at a call to `service`.
+    /// A wait before another attempt at a call to `service`, or before a call for its next rate window (pacing).
     #[cfg(feature = "client")]
     pub(crate) fn upstream_wait(&self, service: &Arc<str>, wait: Duration) {
         self.upstream_backoff.get_or_create(&ServiceLabels { service: Arc::clone(service) }).inc_by(wait.as_secs_f64());
