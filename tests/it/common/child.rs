@@ -21,17 +21,20 @@ pub struct Running {
     /// Read so that the child never blocks on a full pipe.
     _stdout: Arc<Mutex<Vec<String>>>,
     stderr: Arc<Mutex<Vec<String>>>,
+    /// The thread reading stderr: done once the child's last line is in.
+    stderr_reader: Option<std::thread::JoinHandle<()>>,
 }
 
-fn collect(pipe: impl std::io::Read + Send + 'static) -> Arc<Mutex<Vec<String>>> {
+/// The lines read from `pipe`, as they come, and the thread reading them (it ends at the pipe's end).
+fn collect(pipe: impl std::io::Read + Send + 'static) -> (Arc<Mutex<Vec<String>>>, std::thread::JoinHandle<()>) {
     let lines = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&lines);
-    std::thread::spawn(move || {
+    let reader = std::thread::spawn(move || {
         for line in BufReader::new(pipe).lines().map_while(Result::ok) {
             sink.lock().unwrap().push(line);
         }
     });
-    lines
+    (lines, reader)
 }
 
 impl Running {
@@ -46,9 +49,9 @@ impl Running {
             command.env(name, value);
         }
         let mut child = command.spawn().expect("the example starts");
-        let stdout = collect(child.stdout.take().unwrap());
-        let stderr = collect(child.stderr.take().unwrap());
-        Running { child, _stdout: stdout, stderr }
+        let (stdout, _) = collect(child.stdout.take().unwrap());
+        let (stderr, reader) = collect(child.stderr.take().unwrap());
+        Running { child, _stdout: stdout, stderr, stderr_reader: Some(reader) }
     }
 
     pub fn stderr(&self) -> Vec<String> {
@@ -67,13 +70,18 @@ impl Running {
         }
     }
 
-    /// Sends SIGTERM and waits for the exit (at most 20 s); the exit code.
+    /// Sends SIGTERM and waits for the exit (at most 20 s), and for the last of its stderr to be read; the exit
+    /// code.
     pub fn terminate(&mut self) -> Option<i32> {
         let pid = self.child.id().to_string();
         assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
         let started = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
+                // The pipe ends with the child (the examples start no process of their own).
+                if let Some(reader) = self.stderr_reader.take() {
+                    reader.join().expect("the stderr reader does not panic");
+                }
                 return status.code();
             }
             assert!(started.elapsed() < Duration::from_secs(20), "still running after SIGTERM");
