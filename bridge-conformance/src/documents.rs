@@ -87,12 +87,21 @@ impl Documents {
     /// not, with what to do instead.
     pub async fn served_by(client: &TestClient) -> Result<Self, String> {
         let target = client.describe();
-        let source = if target.contains("://") {
-            format!("GET {target}/configuration")
+        // What to do says what the user can change: flags at a URL, the bridge and the options in process.
+        let (source, hint, header) = if target.contains("://") {
+            (
+                format!("GET {target}/configuration"),
+                "if the bridge does not serve its documents, give them with --configuration FILE",
+                "give it with --header 'Authorization: Bearer …' (or whatever header the bridge expects)",
+            )
         } else {
-            format!("GET /configuration of {target}")
+            (
+                format!("GET /configuration of {target}"),
+                "give the bridge its `Integration` (`Bridge::integration`), or name the documents' files in \
+                 `Options::configuration`",
+                "give it in `Options::headers` (or with `TestClient::header`)",
+            )
         };
-        let hint = "if the bridge does not serve its documents, give them with --configuration FILE";
         let response = client.get("/configuration").header("accept", "application/json").try_send().await;
         let response = response.map_err(|err| {
             // An HTTP transport's error already starts with the request.
@@ -101,7 +110,6 @@ impl Documents {
         })?;
         let status = response.status();
         if status == 401 || status == 403 {
-            let header = "give it with --header 'Authorization: Bearer …' (or whatever header the bridge expects)";
             return Err(format!("{source} answered {status}: the bridge requires a token of its own; {header}"));
         }
         if !status.is_success() {
@@ -176,5 +184,17 @@ mod tests {
         let err = Documents::read(&[dir.join("missing.json")]).unwrap_err();
         assert!(err.contains("cannot read"), "{err}");
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn in_process_what_to_do_names_the_bridge_and_the_options_not_flags() {
+        use bridge_runtime::{Bridge, Secret};
+        let undocumented = TestClient::new(Bridge::new()).unwrap();
+        let err = Documents::served_by(&undocumented).await.unwrap_err();
+        assert!(err.starts_with("GET /configuration of a bridge in process answered 404"), "{err}");
+        assert!(err.contains("`Bridge::integration`") && !err.contains("--configuration"), "{err}");
+        let guarded = TestClient::new(Bridge::new().inbound_token(Secret::new("t"))).unwrap();
+        let err = Documents::served_by(&guarded).await.unwrap_err();
+        assert!(err.contains("answered 403") && err.contains("`Options::headers`"), "{err}");
     }
 }
