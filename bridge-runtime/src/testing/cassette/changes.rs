@@ -209,7 +209,7 @@ mod tests {
         ]));
         let new = cassette(serde_json::json!([
             call("/me", 200, serde_json::json!({"user": {"id": 2, "phone": null, "role": "admin"}})),
-            call("/list", 200, serde_json::json!({"items": [{"a": 5}]})),
+            call("/list", 200, serde_json::json!({"items": [{"a": "5"}]})),
             call("/list", 429, serde_json::json!({"items": []})),
             call("/new", 200, serde_json::json!({})),
         ]));
@@ -217,6 +217,7 @@ mod tests {
         assert_eq!(
             changes.lines(),
             [
+                "GET /list (call #2): `items[].a` changed type: number → string",
                 "GET /list (call #3): status 200 → 429",
                 "GET /me (call #1): `user.phone` changed type: string → null",
                 "GET /me (call #1): `user.role` added (string)",
@@ -228,5 +229,40 @@ mod tests {
         assert!(CassetteChanges::of_files(&old, &old).is_empty());
         assert_eq!(CassetteChanges::default().to_string(), "no change in the service's answers");
         assert!(changes.to_string().ends_with("a new call\n"));
+    }
+
+    /// A session that records `calls` (as a bridge with `Bridge::record` would), noting that it ran.
+    fn recording(
+        calls: Value,
+        ran: &std::sync::atomic::AtomicBool,
+    ) -> impl FnOnce(PathBuf) -> std::future::Ready<()> + '_ {
+        move |path| {
+            ran.store(true, std::sync::atomic::Ordering::SeqCst);
+            std::fs::write(path, cassette(calls).to_text()).unwrap();
+            std::future::ready(())
+        }
+    }
+
+    #[tokio::test]
+    async fn rerecord_compares_with_the_last_recording_and_refuses_what_it_cannot_read() {
+        let dir = std::env::temp_dir().join(format!("bridge-rerecord-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("acme.json");
+        let ran = std::sync::atomic::AtomicBool::new(false);
+        let first = serde_json::json!([call("/me", 200, serde_json::json!({"id": 1}))]);
+        let changes = rerecord(&path, recording(first, &ran)).await.unwrap();
+        assert_eq!(changes.lines(), ["GET /me (call #1): a new call"]);
+        let last = Cassette::load(&path).unwrap();
+        let second = serde_json::json!([call("/me", 500, serde_json::json!({"id": 1}))]);
+        let changes = rerecord(&path, recording(second, &ran)).await.unwrap();
+        assert_eq!(changes.lines(), ["GET /me (call #1): status 200 → 500"]);
+        assert!(!changes.is_empty());
+        assert_eq!(CassetteChanges::between(&last, &Cassette::load(&path).unwrap()), changes);
+        // A path that cannot be read (a directory) is not taken for a first recording: the session never runs.
+        ran.store(false, std::sync::atomic::Ordering::SeqCst);
+        let err = rerecord(&dir, recording(serde_json::json!([]), &ran)).await.unwrap_err();
+        assert!(err.to_string().starts_with("cannot read the cassette"), "{err}");
+        assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
