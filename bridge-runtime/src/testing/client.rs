@@ -198,8 +198,7 @@ impl TestClient {
     ///
     /// When `name` or `value` is not a valid header (the value is not shown).
     pub fn header(mut self, name: &str, value: &str) -> Self {
-        let name = HeaderName::try_from(name).unwrap_or_else(|_| panic!("`{name}` is not a header name"));
-        let mut value = HeaderValue::try_from(value).unwrap_or_else(|_| panic!("the value of `{name}` is not valid"));
+        let (name, mut value) = header(name, value);
         value.set_sensitive(true);
         Arc::make_mut(&mut self.headers).insert(name, value);
         self
@@ -455,10 +454,9 @@ impl<K: CallKind> Call<K> {
     ///
     /// # Panics
     ///
-    /// When `name` or `value` is not a valid header.
+    /// When `name` or `value` is not a valid header (the value is not shown: it may be a token).
     pub fn header(mut self, name: &str, value: &str) -> Self {
-        let name = HeaderName::try_from(name).unwrap_or_else(|_| panic!("`{name}` is not a header name"));
-        let value = HeaderValue::try_from(value).unwrap_or_else(|_| panic!("`{value}` is not a header value"));
+        let (name, value) = header(name, value);
         self.headers.insert(name, value);
         self
     }
@@ -505,6 +503,17 @@ impl<K: CallKind> Call<K> {
         let target = format!("{} {}", self.method, self.path);
         self.try_send().await.unwrap_or_else(|err| panic!("{target} got no answer: {err}"))
     }
+}
+
+/// A header from text.
+///
+/// # Panics
+///
+/// When `name` or `value` is not valid; the message names the header, never its value (it may be a token).
+fn header(name: &str, value: &str) -> (HeaderName, HeaderValue) {
+    let name = HeaderName::try_from(name).unwrap_or_else(|_| panic!("`{name}` is not a header name"));
+    let value = HeaderValue::try_from(value).unwrap_or_else(|_| panic!("the value of `{name}` is not a header value"));
+    (name, value)
 }
 
 impl Call<ContactSyncCall> {
@@ -575,5 +584,20 @@ impl Call<AgentSyncCall> {
     /// accepted too.
     pub fn offset(self, offset: impl Serialize) -> Self {
         self.meta_field("offset", offset)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::header;
+
+    #[test]
+    fn a_bad_header_names_itself_and_never_shows_its_value() {
+        assert_eq!(header("authorization", "Bearer t").0, "authorization");
+        let refused = std::panic::catch_unwind(|| header("authorization", "Bearer s3cret\n")).unwrap_err();
+        let message = refused.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert_eq!(message, "the value of `authorization` is not a header value");
+        let refused = std::panic::catch_unwind(|| header("bad name", "v")).unwrap_err();
+        assert_eq!(refused.downcast_ref::<String>().map(String::as_str), Some("`bad name` is not a header name"));
     }
 }
