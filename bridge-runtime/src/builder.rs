@@ -288,7 +288,7 @@ fn recorder(settings: &Settings) -> Result<Option<Arc<dyn Tap>>, BuildError> {
     };
     #[cfg(feature = "client")]
     {
-        let recorder = crate::cassette::recorder::Recorder::create(path)
+        let recorder = crate::recording::recorder::Recorder::create(path)
             .map_err(|reason| BuildError::Record { path: path.display().to_string(), reason })?;
         Ok(Some(Arc::new(recorder)))
     }

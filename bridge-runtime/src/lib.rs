@@ -6,7 +6,7 @@
 //! | layer | modules | what they hold |
 //! |---|---|---|
 //! | protocol | `protocol`, `secret`, `request_id`, `deadline`, `tap`, `kinds`, `witness` | the protocol's types; credentials that never print; request ids; the deadline of the request being handled; the seam where its external calls are recorded or replayed; the endpoint kinds' names |
-//! | settings | [`settings`], `cassette`, `upstream` | every setting, the table of environment variables, the one overlay that reads them; the cassettes' format, redaction and recorder; the upstream cost of the request being handled |
+//! | settings | [`settings`], `recording`, `upstream` | every setting, the table of environment variables, the one overlay that reads them; the cassettes' format, redaction and recorder; the upstream cost of the request being handled |
 //! | data | `error`, `params`, `state`, `endpoint`, `readiness` | the error handlers return (plain data); `Auth`/`Data`/`State`; shared state; endpoint kinds and facts; the readiness check |
 //! | wire | `decode`, `reply` | body → envelope, or a `400` naming every field; answers and errors → HTTP responses |
 //! | description | [`configuration`] | the configuration documents, generated from code |
@@ -25,8 +25,6 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod builder;
-#[cfg(feature = "client")]
-mod cassette;
 pub mod cli;
 pub mod configuration;
 mod contract;
@@ -39,6 +37,8 @@ mod gate;
 #[cfg(feature = "client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod http;
+#[cfg(feature = "client")]
+mod recording;
 // Shared with the macros, which read the names the runtime does not (the macro names, for messages).
 #[allow(dead_code)]
 mod kinds;

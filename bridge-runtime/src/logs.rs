@@ -13,11 +13,11 @@
 //! An author who installs a global subscriber before serving keeps full control: this one is then not installed.
 
 mod callsite;
-mod clock;
 mod escape;
 mod json;
 mod layer;
 mod text;
+mod timestamp;
 
 use crate::settings::LogFormat;
 use std::io::IsTerminal;

@@ -11,7 +11,7 @@ use std::path::Path;
 /// The layers, lowest first. A module may use modules of lower layers only.
 const LAYERS: &[&[&str]] = &[
     &["protocol", "secret", "request_id", "deadline", "tap", "kinds", "witness"],
-    &["settings", "cassette", "upstream"],
+    &["settings", "recording", "upstream"],
     &["error", "params", "state", "endpoint", "readiness"],
     &["decode", "reply"],
     &["configuration"],
@@ -273,4 +273,22 @@ fn finds_what_a_file_names() {
     assert_eq!(items["TalkdeskDate"], "protocol");
     let found = paths_after("use super::{client::{A, B}, transport::C};", "super::");
     assert_eq!(found, [vec!["client", "A"], vec!["client", "B"], vec!["transport", "C"]]);
+}
+
+/// One file name, one thing: a reader who meets `client.rs` knows which client it is. `mod.rs` and `lib.rs` name
+/// their folder, not themselves, and are the exception.
+#[test]
+fn no_file_name_is_used_twice() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut all = Vec::new();
+    files(&src, &mut all);
+    let mut by_name: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in &all {
+        let name = file.file_name().unwrap().to_str().unwrap().to_owned();
+        if name != "mod.rs" && name != "lib.rs" {
+            by_name.entry(name).or_default().insert(file.strip_prefix(&src).unwrap().display().to_string());
+        }
+    }
+    let twice: BTreeMap<_, _> = by_name.into_iter().filter(|(_, files)| files.len() > 1).collect();
+    assert!(twice.is_empty(), "file names used for two things (rename one of each): {twice:#?}");
 }

@@ -7,12 +7,12 @@
 
 use super::call_info::CallInfo;
 use super::config::{Config, Inner};
-use super::pacing::Account;
-use super::rate_headers;
-use super::rate_limit::RateLimitHint;
 use super::response::Response;
-use super::retry::parse_retry_after;
 use super::status::{upstream_status, UpstreamStatus};
+use super::wait::pacing::Account;
+use super::wait::rate_headers;
+use super::wait::rate_limit::RateLimitHint;
+use super::wait::retry::parse_retry_after;
 use crate::deadline::RequestDeadline;
 use crate::tap::{Answer, Outgoing, Replayed};
 use crate::upstream::CallGuard;

@@ -5,11 +5,11 @@
 //! it to [`Bridge::state`](crate::Bridge::state), take it as `State<Client>` in handlers.
 
 use super::config::{Config, Inner};
-use super::pacing::{Budgets, Pacing};
-use super::rate_limit::RateLimit;
 use super::request::RequestBuilder;
-use super::retry::Backoff;
 use super::service_error::{ErrorReader, ServiceError};
+use super::wait::pacing::{Budgets, Pacing};
+use super::wait::rate_limit::RateLimit;
+use super::wait::retry::Backoff;
 use crate::Error;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT};
 use reqwest::{Method, Url};

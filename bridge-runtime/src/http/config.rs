@@ -2,10 +2,10 @@
 //! bodies are read). A file of its own so that the client (which builds it) and a call (which follows it) both
 //! depend on it, and not on each other.
 
-use super::pacing::{Budgets, Pacing};
-use super::rate_limit::RateLimit;
-use super::retry::Backoff;
 use super::service_error::ErrorReader;
+use super::wait::pacing::{Budgets, Pacing};
+use super::wait::rate_limit::RateLimit;
+use super::wait::retry::Backoff;
 use std::sync::Arc;
 use std::time::Duration;
 

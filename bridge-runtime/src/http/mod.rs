@@ -140,29 +140,26 @@ mod config;
 mod failure;
 #[cfg(test)]
 mod fake_service;
-mod pacing;
 mod paging;
-mod rate_headers;
-mod rate_limit;
 mod request;
 mod response;
-mod retry;
 mod sanitize;
 mod service_error;
 pub mod status;
+mod wait;
 
 pub use crate::upstream::UpstreamCost;
 pub use base_url::{BaseUrl, BaseUrlError, TenantUrl};
 pub use client::{Client, ClientBuilder, DEFAULT_REQUEST_MARGIN};
 pub use concurrently::{in_this_request, try_join_all_at_most};
-pub use pacing::Pacing;
 pub use paging::{next_link, CursorPager, LinkPager, PageNumbers, SincePage, SincePager, SincePosition};
-pub use rate_limit::{RateLimit, RateLimitHint};
 pub use request::RequestBuilder;
 pub use response::Response;
-pub use retry::Backoff;
 pub use service_error::{ServiceError, ServiceFieldError};
 pub use status::{upstream_status, UpstreamStatus};
+pub use wait::pacing::Pacing;
+pub use wait::rate_limit::{RateLimit, RateLimitHint};
+pub use wait::retry::Backoff;
 
 /// Types of the underlying HTTP stack that appear in this module's API.
 pub use reqwest::{header, Method, StatusCode, Url};

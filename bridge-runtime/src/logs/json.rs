@@ -5,7 +5,7 @@
 
 use super::callsite::{self, Before, Template};
 use super::layer::{LineFormat, SpanFields};
-use super::{clock, escape};
+use super::{escape, timestamp};
 use crate::request_id;
 use std::fmt::{self, Write};
 use tracing::field::{Field, Visit};
@@ -194,7 +194,7 @@ impl LineFormat for Json {
         let (normalized, template) = callsite::of_event(event, "json", template);
         let meta = normalized.as_ref().unwrap_or_else(|| event.metadata());
         out.push_str("{\"timestamp\":\"");
-        clock::write_now(out);
+        timestamp::write_now(out);
         out.push_str(level(meta.level()));
         let before = template.as_deref().map(|template| &*template.before);
         let mut visitor = EventVisitor { out: &mut *out, before, first: true, result: Ok(()) };

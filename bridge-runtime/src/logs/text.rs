@@ -6,7 +6,7 @@
 
 use super::callsite::{self, Before, Template};
 use super::layer::{LineFormat, SpanFields};
-use super::{clock, escape};
+use super::{escape, timestamp};
 use crate::request_id;
 use std::fmt::{self, Write};
 use tracing::field::{Field, Visit};
@@ -191,7 +191,7 @@ impl LineFormat for Text {
     {
         let (normalized, template) = callsite::of_event(event, "text", template);
         let meta = normalized.as_ref().unwrap_or_else(|| event.metadata());
-        clock::write_now(out);
+        timestamp::write_now(out);
         out.push_str(level(meta.level()));
         // As `tracing-subscriber` has it, an event made at the root (`parent: None`) shows no span in text.
         let mut seen = !event.is_root()

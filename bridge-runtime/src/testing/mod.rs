@@ -48,25 +48,19 @@
 //! ```
 
 mod cassette;
-mod checks;
 mod client;
-mod exchange;
 pub mod fake;
-mod oauth;
-mod report;
 mod simulator;
-mod synced;
-mod transport;
 
 pub use cassette::{rerecord, Cassette, CassetteChanges, CassetteError};
-pub use checks::CheckpointOrder;
+pub use client::synced::{SyncAll, SyncFailure, SyncTruth, SyncedAgents, SyncedContacts};
+pub use client::test_messages::{TestRequest, TestResponse};
+pub use client::transport::{HttpTransport, InProcessTransport, Transport, TransportError, DEFAULT_TIMEOUT};
 pub use client::{
     ActionCall, AgentSyncCall, AuthValidationCall, Call, CallKind, ContactSyncCall, InteractionRetrievalCall, Paths,
     RawCall, TestClient,
 };
-pub use exchange::{TestRequest, TestResponse};
-pub use oauth::{OAuth, Refreshed};
-pub use report::{Check, CheckId, EndpointUpstream, Outcome, Report, Section};
+pub use simulator::checks::CheckpointOrder;
+pub use simulator::oauth::{OAuth, Refreshed};
+pub use simulator::report::{Check, CheckId, EndpointUpstream, Outcome, Report, Section};
 pub use simulator::{ActionProbe, Progress, Simulator, SourceChange, DEFAULT_MAX_PAGES};
-pub use synced::{SyncAll, SyncFailure, SyncTruth, SyncedAgents, SyncedContacts};
-pub use transport::{HttpTransport, InProcessTransport, Transport, TransportError, DEFAULT_TIMEOUT};

@@ -69,13 +69,13 @@
 //! **Re-recording.** [`rerecord`] runs a recording session again and returns what changed in the service's answers
 //! since the last recording ([`CassetteChanges`]: statuses, fields added, removed or of another type).
 
-mod changes;
 mod player;
+mod rerecord;
 
-pub use changes::{rerecord, CassetteChanges};
+pub use rerecord::{rerecord, CassetteChanges};
 
-use crate::cassette::CassetteFile;
 use crate::protocol::TalkdeskDate;
+use crate::recording::CassetteFile;
 use crate::tap::Tap;
 use player::Player;
 use std::fmt;

@@ -4,8 +4,8 @@
 //! bridge gets an error naming the nearest recorded call and what differs, and the test fails when the cassette is
 //! checked.
 
-use crate::cassette::redact::{Filler, Redactor};
-use crate::cassette::{Body, CassetteFile, Exchange, Sent};
+use crate::recording::redact::{Filler, Redactor};
+use crate::recording::{Body, CassetteFile, Exchange, Sent};
 use crate::tap::{Answer, AuthValues, Outgoing, Replayed, Tap};
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue};

@@ -1,7 +1,7 @@
 //! What a fake was asked ([`Call`]), kept in a bounded log ([`CallLog`]): tests read it to check what the bridge
 //! sent (its paths, queries, bodies, the statuses it met), and a long demo or load test keeps its memory bounded.
 
-use super::exchange::FakeRequest;
+use super::fake_messages::FakeRequest;
 use bytes::Bytes;
 use http::{HeaderMap, Method};
 use serde_json::Value;

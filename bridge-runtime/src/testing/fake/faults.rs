@@ -1,7 +1,7 @@
 //! The misbehaviours a test asks of a fake ([`Fault`]) and the queue they wait in ([`Faults`]): one fault per
 //! request, in order, so that a test says exactly which call meets which trouble.
 
-use super::exchange::FakeResponse;
+use super::fake_messages::FakeResponse;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;

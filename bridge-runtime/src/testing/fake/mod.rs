@@ -49,14 +49,14 @@
 
 mod calls;
 mod clock;
-mod exchange;
+mod fake_messages;
 mod faults;
 mod server;
 mod shared;
 
 pub use calls::{Call, CallLog, DEFAULT_CAPACITY};
 pub use clock::Clock;
-pub use exchange::{FakeRequest, FakeResponse};
+pub use fake_messages::{FakeRequest, FakeResponse};
 pub use faults::{Fault, Faults, GARBAGE};
 pub use server::{FakeServer, RunningFake};
 pub use shared::Shared;

@@ -3,7 +3,7 @@
 //! latency), and stops when the [`RunningFake`] is dropped. A fake then holds only its service's behaviour.
 
 use super::calls::{Call, CallLog};
-use super::exchange::{FakeRequest, FakeResponse};
+use super::fake_messages::{FakeRequest, FakeResponse};
 use super::faults::{Fault, Faults, GARBAGE};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};

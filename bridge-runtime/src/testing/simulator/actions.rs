@@ -1,9 +1,9 @@
 //! Action execution: each configured action with its inputs, then without them. Success is `201` with the
 //! documented fields, failure `400` with a message for the user; anything else breaks the protocol.
 
-use super::super::checks::{self, excerpt};
 use super::super::client::{Call, CallKind};
-use super::super::report::CheckId;
+use super::checks::{self, excerpt};
+use super::report::CheckId;
 use super::run::{body_excerpt, unexpected, Probe, Run};
 use super::ActionProbe;
 use serde_json::{Map, Value};

@@ -1,7 +1,7 @@
 //! Agent synchronization as Talkdesk runs it: every page, the offset sent back as an integer when it is one.
 
-use super::super::checks::{self, kind, Id};
-use super::super::report::CheckId;
+use super::checks::{self, kind, Id};
+use super::report::CheckId;
 use super::run::{count, page_object, seen_before, Pager, Probe, Run};
 use super::Progress;
 use crate::endpoint::EndpointKind;

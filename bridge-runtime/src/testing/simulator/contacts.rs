@@ -1,8 +1,8 @@
 //! Contact synchronization as Talkdesk runs it: an initial sync through every page (following `next_offset`,
 //! sending `context` back), then an incremental sync from the checkpoint it ended with.
 
-use super::super::checks::{self, kind, Id};
-use super::super::report::CheckId;
+use super::checks::{self, kind, Id};
+use super::report::CheckId;
 use super::run::{count, page_object, seen_before, Pager, Probe, Run};
 use super::Progress;
 use crate::endpoint::EndpointKind;

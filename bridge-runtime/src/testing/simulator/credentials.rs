@@ -2,9 +2,9 @@
 //! with altered ones (`401`), then altered credentials on every other endpoint that is served (`401` each time, since
 //! for OAuth integrations a `401` is what makes Talkdesk refresh the token).
 
-use super::super::checks::kind;
-use super::super::exchange::TestResponse;
-use super::super::report::CheckId;
+use super::super::client::test_messages::TestResponse;
+use super::checks::kind;
+use super::report::CheckId;
 use super::run::{body_excerpt, count, unexpected, Probe, Run};
 use crate::endpoint::EndpointKind;
 use serde_json::{Map, Value};

@@ -2,9 +2,9 @@
 //! configured lookup, with the integration's interaction types; then, when an answer mixed several types, the same
 //! lookup for one type only, to catch a bridge that ignores the filter.
 
-use super::super::checks::{self, excerpt, kind, Findings, Id};
-use super::super::exchange::TestResponse;
-use super::super::report::CheckId;
+use super::super::client::test_messages::TestResponse;
+use super::checks::{self, excerpt, kind, Findings, Id};
+use super::report::CheckId;
 use super::run::{count, json_answer, Probe, Run};
 use crate::endpoint::EndpointKind;
 use serde_json::{Map, Value};

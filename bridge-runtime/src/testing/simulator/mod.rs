@@ -30,20 +30,23 @@
 mod actions;
 mod agents;
 mod changes;
+pub(crate) mod checks;
 mod contacts;
 mod credentials;
 mod interactions;
+pub(crate) mod oauth;
+pub(crate) mod report;
 mod run;
 mod source_changes;
 
-use super::checks::CheckpointOrder;
 use super::client::TestClient;
-use super::oauth::OAuth;
-use super::report::Report;
 use crate::endpoint::EndpointKind;
 use changes::ChangeFn;
 pub use changes::SourceChange;
+use checks::CheckpointOrder;
 use contacts::SyncPhase;
+use oauth::OAuth;
+use report::Report;
 use run::Run;
 use serde::Serialize;
 use serde_json::{Map, Value};

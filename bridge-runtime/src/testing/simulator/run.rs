@@ -2,12 +2,12 @@
 //! recording its content type, a check being accumulated ([`Probe`]), following pages ([`Pager`]), describing an
 //! unexpected answer.
 
-use super::super::checks::{excerpt, kind, Findings};
+use super::super::client::test_messages::TestResponse;
 use super::super::client::{Call, CallKind};
-use super::super::exchange::TestResponse;
-use super::super::oauth::OAuthSession;
-use super::super::report::{Check, CheckId, Outcome, Report};
 use super::changes::Changes;
+use super::checks::{excerpt, kind, Findings};
+use super::oauth::OAuthSession;
+use super::report::{Check, CheckId, Outcome, Report};
 use super::{Progress, Simulator};
 use crate::endpoint::EndpointKind;
 use serde_json::{Map, Value};

@@ -2,8 +2,8 @@
 //! called between pages, and, at the end, each changed contact arrived changed and none lost. The state they keep
 //! is in `changes.rs`, which the run holds; these are the run's methods that use it.
 
-use super::super::report::CheckId;
 use super::changes::Expected;
+use super::report::CheckId;
 use super::run::{count, page_object, Probe, Run};
 use super::Progress;
 use serde_json::{Map, Value};

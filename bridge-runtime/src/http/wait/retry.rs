@@ -2,7 +2,7 @@
 //!
 //! It exists so that the policy is one small, pure piece that tests can check on its own: the waits stay within
 //! their documented bounds, `Retry-After` is read in both of its forms, and the retry loop
-//! ([`call`](super::call)) only asks "how long?".
+//! ([`call`](crate::http::call)) only asks "how long?".
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;

@@ -1,10 +1,10 @@
 //! A whole synchronization followed for the author ([`TestClient::sync_all`]): every page, in order, the way
 //! Talkdesk asks them, and a checker the author feeds the source's truth to ([`SyncTruth`]).
 
-use super::checks::CheckpointOrder;
-use super::client::TestClient;
-use super::simulator::DEFAULT_MAX_PAGES;
+use super::TestClient;
 use crate::protocol::{Agent, AgentPage, Contact, ContactPage};
+use crate::testing::simulator::checks::CheckpointOrder;
+use crate::testing::simulator::DEFAULT_MAX_PAGES;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};

@@ -25,9 +25,11 @@
 //! # }
 //! ```
 
+pub(crate) mod synced;
+pub(crate) mod test_messages;
+pub(crate) mod transport;
+
 use super::cassette::Cassette;
-use super::exchange::{TestRequest, TestResponse};
-use super::transport::{HttpTransport, InProcessTransport, Transport, TransportError};
 use crate::builder::Bridge;
 use crate::endpoint::EndpointKind;
 use crate::mount::BuildError;
@@ -43,6 +45,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
+use test_messages::{TestRequest, TestResponse};
+use transport::{HttpTransport, InProcessTransport, Transport, TransportError};
 
 /// The paths a client sends each endpoint's requests to. [`TestClient::new`] reads them from the bridge; for a
 /// bridge at a URL they are the defaults unless [`TestClient::with_paths`] says otherwise.

@@ -13,12 +13,12 @@ use std::hash::{BuildHasher, Hash, Hasher, RandomState};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-/// How a [`Client`](super::Client) paces its calls on the rate budget the service reports in its answers' headers
+/// How a [`Client`](crate::http::Client) paces its calls on the rate budget the service reports in its answers' headers
 /// (IETF `RateLimit` / `RateLimit-Policy`, `X-RateLimit-*`, HubSpot's `X-HubSpot-RateLimit-*`).
 ///
 /// The budget is counted per **account**: by default the call's host and its credentials (a keyed hash of them,
 /// never the credentials themselves), or the key a call gives with
-/// [`rate_budget_key`](super::RequestBuilder::rate_budget_key). Before each attempt, the call is counted against
+/// [`rate_budget_key`](crate::http::RequestBuilder::rate_budget_key). Before each attempt, the call is counted against
 /// what the last answer said is left of each of the account's windows; when a window has no more than the
 /// reserve left, the call waits for the window's end, within the call's deadline. When the deadline leaves no
 /// room for that wait, the call is not sent and fails at once (`502`, "…'s rate budget for this account is spent

@@ -6,7 +6,7 @@
 
 use super::player::describe;
 use super::{Cassette, CassetteError};
-use crate::cassette::{CassetteFile, Exchange};
+use crate::recording::{CassetteFile, Exchange};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

@@ -5,8 +5,9 @@
 //! 100 ms apart (the client's [`Backoff`] for failures) would be spent long before a rolling ten-second window
 //! frees up, and the bridge would answer `502` to a sync that only had to slow down. A [`RateLimit`] gives such
 //! `429`s their own rules: how long to wait according to the service ([`RateLimit::hint`]), a longer
-//! [`Backoff`] otherwise, and a count of their own; the call's [`deadline`](super::RequestBuilder::deadline) still
-//! bounds everything, so the back-off always stays within the request's budget.
+//! [`Backoff`] otherwise, and a count of their own; the call's
+//! [`deadline`](crate::http::RequestBuilder::deadline) still bounds everything, so the back-off always
+//! stays within the request's budget.
 //!
 //! A `Retry-After` always wins over the hint and the backoff.
 
@@ -30,10 +31,10 @@ pub enum RateLimitHint {
 type Hint = Arc<dyn Fn(&HeaderMap, &[u8]) -> RateLimitHint + Send + Sync>;
 
 /// How a client waits out `429` answers that carry no `Retry-After`; give it to
-/// [`ClientBuilder::rate_limit`](super::ClientBuilder::rate_limit).
+/// [`ClientBuilder::rate_limit`](crate::http::ClientBuilder::rate_limit).
 ///
 /// Without one, such a `429` is retried like a `503`: with the client's backoff, within its
-/// [`max_retries`](super::ClientBuilder::max_retries).
+/// [`max_retries`](crate::http::ClientBuilder::max_retries).
 ///
 /// ```
 /// use bridge::http::{Backoff, Client, RateLimit, RateLimitHint};
@@ -75,7 +76,7 @@ impl RateLimit {
 
     /// Reads the service's own signals (headers, body) of a `429` without `Retry-After`. A
     /// [`Wait`](RateLimitHint::Wait) longer than the client's
-    /// [`max_retry_after`](super::ClientBuilder::max_retry_after) gives up at once, as such a `Retry-After` does.
+    /// [`max_retry_after`](crate::http::ClientBuilder::max_retry_after) gives up at once, as such a `Retry-After` does.
     #[must_use]
     pub fn hint(mut self, hint: impl Fn(&HeaderMap, &[u8]) -> RateLimitHint + Send + Sync + 'static) -> Self {
         self.hint = Some(Arc::new(hint));

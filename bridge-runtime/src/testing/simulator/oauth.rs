@@ -22,8 +22,8 @@
 //! # }
 //! ```
 
-use super::client::{Call, CallKind, TestClient};
-use super::exchange::TestResponse;
+use super::super::client::test_messages::TestResponse;
+use super::super::client::{Call, CallKind, TestClient};
 use super::report::{Check, CheckId, Outcome};
 use crate::Secret;
 use reqwest::Url;

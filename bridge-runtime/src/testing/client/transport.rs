@@ -1,9 +1,9 @@
 //! How a [`TestClient`](super::TestClient) reaches a bridge: [`InProcessTransport`] calls a bridge's
 //! [`BridgeService`](crate::BridgeService) (or any HTTP service) with no socket, through the same gate as a served
 //! bridge; [`HttpTransport`] sends real requests to a bridge at a URL, written in any language. Both
-//! implement [`Transport`], so the same tests and the same [`Simulator`](super::Simulator) run over either.
+//! implement [`Transport`], so the same tests and the same [`Simulator`](crate::testing::Simulator) run over either.
 
-use super::exchange::{TestRequest, TestResponse};
+use super::test_messages::{TestRequest, TestResponse};
 use crate::upstream::UpstreamCost;
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
