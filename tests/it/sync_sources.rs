@@ -309,3 +309,16 @@ async fn page_numbers_take_the_syncs_start_and_pay_for_it_with_repeats() {
     truth.changed(Contact::new("3", "Ada Early")).assert(&next);
     assert!(next.ids().len() > 16 + 1, "the start's margin sends more than what changed: {:?}", next.ids());
 }
+
+/// `bridge::docs::sync` shows these retrievers as they are tested here, character for character.
+#[test]
+fn the_chapter_shows_the_retrievers_tested_here() {
+    let chapter = include_str!("../../docs/sync.md");
+    let this = include_str!("sync_sources.rs");
+    for name in ["at_once", "trailing", "cursor", "numbered"] {
+        let start = this.find(&format!("#[bridge::contact_retriever]\nasync fn {name}(")).unwrap();
+        let end = start + this[start..].find("\n}\n").unwrap() + 3;
+        let code = &this[start..end];
+        assert!(chapter.contains(code), "docs/sync.md must show `{name}` as tested here:\n{code}");
+    }
+}
