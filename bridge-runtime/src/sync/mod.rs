@@ -33,11 +33,12 @@
 //! use bridge::ContactSyncMeta;
 //!
 //! let meta: ContactSyncMeta = serde_json::from_str(r#"{"synchronization_checkpoint": "1000"}"#).unwrap();
-//! // An incremental sync over a search that trails its writes by up to 5 units starts 5 units early.
-//! let window = Window::<i64>::open(&meta, |checkpoint| checkpoint.unwrap_or(0).saturating_sub(5)).unwrap();
-//! assert_eq!(*window.from(), 995);
-//! let step = window.step(vec![(998, "a"), (1002, "b")], |(m, id)| (*m, id.to_string()), More::No).unwrap();
-//! assert_eq!((step.send.len(), step.checkpoint), (2, 1002));
+//! // An incremental sync, at 1010, over a search index that trails its writes by up to 5 units: it ends at 1005.
+//! let window = Window::<i64>::open(&meta, |checkpoint| checkpoint.unwrap_or(0)).unwrap().until(1010 - 5);
+//! let page = vec![(1000, "a"), (1002, "b"), (1007, "c")];
+//! let step = window.step(page, |(m, id)| (*m, id.to_string()), More::No).unwrap();
+//! // "c" waits for the next sync, which starts at 1005: everything before it was in the index, and was sent.
+//! assert_eq!((step.send.len(), step.checkpoint), (2, 1005));
 //! ```
 
 mod paged;

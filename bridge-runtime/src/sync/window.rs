@@ -110,7 +110,9 @@ where
 
     /// The window of the request: on a first page, the one starting where `first` says (given the checkpoint
     /// Talkdesk sent, `None` on an initial sync: return it, or less a lag margin for a source whose reads trail its
-    /// writes); on a later page, the one the previous page answered (its `next_offset` and `context`).
+    /// writes, though [`until`](Self::until) is the cleaner answer to those); on a later page, the one the previous
+    /// page answered (its `next_offset` and `context`). Which checkpoint fits which kind of source:
+    /// `bridge::docs::sync`.
     ///
     /// A `400` naming `meta.synchronization_checkpoint`, `meta.offset` or `meta.context` when one is not what this
     /// bridge answered.
@@ -157,7 +159,8 @@ where
     /// Caps the checkpoints of this sync at `bound`: every record the source stamped at or before `bound` is
     /// already visible in it (the source's now, less how far its reads trail its writes). A record that shows
     /// up late, stamped before the window had passed it, is then read by the next sync, which starts at or
-    /// before `bound`. Set on a first page; later pages carry it in `context`.
+    /// before `bound`. Set on a first page; later pages carry it in `context`. [`until`](Self::until) ends the sync
+    /// there instead, so the next one sends nothing twice.
     pub fn settled(mut self, bound: K) -> Self {
         if !self.resumed {
             self.settled = Some(bound);
