@@ -183,13 +183,14 @@ mod tests {
         }
     }
 
-    /// The README's table of environment variables is the one `bridge::settings` reads and `--help` prints.
+    /// The operations chapter's table of environment variables is the one `bridge::settings` reads and `--help`
+    /// prints.
     #[test]
-    fn the_readme_lists_every_variable_as_the_settings_do() {
+    fn the_operations_chapter_lists_every_variable_as_the_settings_do() {
         let table = crate::settings::markdown_table();
         assert!(
-            include_str!("../README.md").contains(&table),
-            "README.md's \"Variables\" table must read, exactly:\n{table}"
+            include_str!("../docs/operations.md").contains(&table),
+            "docs/operations.md's \"Variables\" table must read, exactly:\n{table}"
         );
     }
 }

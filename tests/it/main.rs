@@ -56,6 +56,7 @@ mod simulator;
 mod sqlite;
 mod startup_errors;
 mod sync_examples;
+mod sync_sources;
 mod sync_window;
 mod testkit;
 mod zendesk;

@@ -70,6 +70,8 @@ pub struct Window<K> {
     resumed: bool,
     /// The newest key the source had certainly made visible when the sync started ([`Window::settled`]).
     settled: Option<K>,
+    /// Where the sync ends, exclusive ([`Window::until`]).
+    end: Option<K>,
 }
 
 /// Whether the source has more records after the ones given to [`Window::step`], and how to go on within a run of
@@ -103,12 +105,14 @@ where
 {
     /// The window of a first page, starting at `from` (inclusive).
     pub fn starting(from: K) -> Self {
-        Self { from, after: None, seen: BTreeSet::new(), checkpoint: None, resumed: false, settled: None }
+        Self { from, after: None, seen: BTreeSet::new(), checkpoint: None, resumed: false, settled: None, end: None }
     }
 
     /// The window of the request: on a first page, the one starting where `first` says (given the checkpoint
     /// Talkdesk sent, `None` on an initial sync: return it, or less a lag margin for a source whose reads trail its
-    /// writes); on a later page, the one the previous page answered (its `next_offset` and `context`).
+    /// writes, though [`until`](Self::until) is the cleaner answer to those); on a later page, the one the previous
+    /// page answered (its `next_offset` and `context`). Which checkpoint fits which kind of source:
+    /// `bridge::docs::sync`.
     ///
     /// A `400` naming `meta.synchronization_checkpoint`, `meta.offset` or `meta.context` when one is not what this
     /// bridge answered.
@@ -142,22 +146,59 @@ where
         if let Some(seen) = context.get("seen") {
             window.seen = serde_json::from_value(seen.clone()).map_err(|_| bad_context())?;
         }
-        if let Some(settled) = context.get("settled") {
-            let text = settled.as_str().ok_or_else(bad_context)?;
-            window.settled = Some(text.parse().map_err(|_| bad_context())?);
-        }
+        let key = |field: &str| -> Result<Option<K>, Error> {
+            let Some(value) = context.get(field) else { return Ok(None) };
+            let text = value.as_str().ok_or_else(bad_context)?;
+            text.parse().map(Some).map_err(|_| bad_context())
+        };
+        window.settled = key("settled")?;
+        window.end = key("until")?;
         Ok(window)
     }
 
     /// Caps the checkpoints of this sync at `bound`: every record the source stamped at or before `bound` is
     /// already visible in it (the source's now, less how far its reads trail its writes). A record that shows
     /// up late, stamped before the window had passed it, is then read by the next sync, which starts at or
-    /// before `bound`. Set on a first page; later pages carry it in `context`.
+    /// before `bound`. Set on a first page; later pages carry it in `context`. [`until`](Self::until) ends the sync
+    /// there instead, so the next one sends nothing twice.
     pub fn settled(mut self, bound: K) -> Self {
         if !self.resumed {
             self.settled = Some(bound);
         }
         self
+    }
+
+    /// Ends this sync at `end`, **exclusive**: it sends the records keyed before `end`, and its last page answers
+    /// `end` itself as the checkpoint, so the next sync starts exactly there (inclusive) and sends nothing twice.
+    /// For a source whose reads trail its writes (a search index), `end` is the source's now less how far it
+    /// trails: every record keyed before it is visible, and one stamped later but not yet visible is read by the
+    /// next sync. Records keyed at or after `end` that the source answers anyway are not sent and end the sync,
+    /// so a source that cannot filter on an upper bound needs no care; one that can should ([`end`](Self::end)).
+    ///
+    /// A record changed during the sync gets a key past `end`: it arrives with the next sync, not this one (with
+    /// [`settled`](Self::settled) instead, it arrives in this one too, and the next sync sends again what changed
+    /// in the last moments before the cap). Set on a first page; later pages carry it in `context`.
+    ///
+    /// ```
+    /// use bridge::sync::{More, Window};
+    ///
+    /// // The source: an index that shows a change 5 units after it is made; now is 100.
+    /// let window = Window::<i64>::starting(0).until(100 - 5);
+    /// let step = window.step(vec![(90, "a"), (95, "b")], |(m, id)| (*m, id.to_string()), More::No).unwrap();
+    /// // "b" is at the end: not sent (the next sync, starting at 95, sends it), and the checkpoint is the end.
+    /// assert_eq!((step.send.len(), step.checkpoint, step.next), (1, 95, None));
+    /// ```
+    pub fn until(mut self, end: K) -> Self {
+        if !self.resumed {
+            self.end = Some(end);
+        }
+        self
+    }
+
+    /// Where this sync ends, exclusive ([`until`](Self::until)): a source that can filter on an upper bound asks
+    /// for the records keyed before it.
+    pub fn end(&self) -> Option<&K> {
+        self.end.as_ref()
     }
 
     /// The records of this page are modified at or after this.
@@ -190,9 +231,10 @@ where
         }
     }
 
-    /// This window's `context`: the ids already sent at its start (and the sync's cap), with the start itself.
+    /// This window's `context`: the ids already sent at its start (and the sync's cap and end), with the start
+    /// itself.
     pub fn context(&self) -> Option<Value> {
-        if self.seen.is_empty() && self.settled.is_none() {
+        if self.seen.is_empty() && self.settled.is_none() && self.end.is_none() {
             return None;
         }
         let mut context = json!({ "from": self.from.to_string() });
@@ -201,6 +243,9 @@ where
         }
         if let Some(settled) = &self.settled {
             context["settled"] = json!(settled.to_string());
+        }
+        if let Some(end) = &self.end {
+            context["until"] = json!(end.to_string());
         }
         Some(context)
     }
@@ -211,12 +256,56 @@ where
     /// A `502` when the source broke its side of the contract (records out of order or before the window, more
     /// announced with nothing to go on): moving the window past records not yet sent would lose them.
     pub fn step<R>(&self, records: Vec<R>, key: impl Fn(&R) -> (K, String), more: More) -> Result<Step<R, K>, Error> {
-        let keys: Vec<(K, String)> = records.iter().map(&key).collect();
+        let keys = records.iter().map(key).collect();
+        self.step_keyed(records, keys, more)
+    }
+
+    /// [`step`](Self::step), with a key function that can fail: a record whose time of change the source wrote in
+    /// a form the bridge cannot read. The first error is the answer (a [`ResultExt`](crate::ResultExt) method picks
+    /// its status where the key is read: `.upstream("HubSpot's lastmodifieddate")?` is a `502`).
+    ///
+    /// ```
+    /// use bridge::sync::{More, Window};
+    /// use bridge::{Error, ResultExt, TalkdeskDate};
+    ///
+    /// let key = |(modified, id): &(&str, u32)| -> Result<(TalkdeskDate, String), Error> {
+    ///     Ok((modified.parse().upstream("the source's time of change")?, id.to_string()))
+    /// };
+    /// let window = Window::starting(TalkdeskDate::from_unix_timestamp(0).unwrap());
+    /// let step = window.try_step(vec![("2024-01-31 09:30:00 UTC", 1)], key, More::No).unwrap();
+    /// assert_eq!(step.checkpoint.to_string(), "2024-01-31 09:30:00 UTC");
+    /// let refused = window.try_step(vec![("yesterday", 2)], key, More::No).unwrap_err();
+    /// assert_eq!(refused.status(), 502);
+    /// ```
+    pub fn try_step<R, E: Into<Error>>(
+        &self,
+        records: Vec<R>,
+        key: impl Fn(&R) -> Result<(K, String), E>,
+        more: More,
+    ) -> Result<Step<R, K>, Error> {
+        let keys = records.iter().map(|record| key(record).map_err(Into::into)).collect::<Result<_, Error>>()?;
+        self.step_keyed(records, keys, more)
+    }
+
+    /// [`step`](Self::step) with the records' keys already read.
+    fn step_keyed<R>(
+        &self,
+        mut records: Vec<R>,
+        mut keys: Vec<(K, String)>,
+        mut more: More,
+    ) -> Result<Step<R, K>, Error> {
         if keys.first().is_some_and(|(k, _)| *k < self.from) {
             return Err(Error::upstream("the source answered a record older than the sync's window"));
         }
         if keys.windows(2).any(|pair| pair[1].0 < pair[0].0) {
             return Err(Error::upstream("the source did not answer its records in ascending order"));
+        }
+        if let Some(end) = &self.end {
+            if let Some(past) = keys.iter().position(|(k, _)| k >= end) {
+                records.truncate(past);
+                keys.truncate(past);
+                more = More::No;
+            }
         }
         let newest = keys.last().map(|(k, _)| k.clone());
         let next = match more {
@@ -234,7 +323,9 @@ where
                 Some(self.within_run(last.clone())?)
             }
         };
-        let checkpoint = self.checkpoint(newest);
+        // A sync that ends at its end has sent every record keyed before it: the next starts there.
+        let reached = if next.is_none() { self.end.clone() } else { None };
+        let checkpoint = self.checkpoint(newest.max(reached));
         let send = records
             .into_iter()
             .zip(keys)
@@ -391,6 +482,55 @@ mod tests {
         assert_eq!(resumed.step(page(&[("3", 140)]), key, More::No).unwrap().checkpoint, 120);
         // An initial sync over an empty source answers where it started.
         assert_eq!(Window::starting(0).step(page(&[]), key, More::No).unwrap().checkpoint, 0);
+    }
+
+    #[test]
+    fn a_sync_until_an_end_sends_what_is_before_it_and_answers_the_end() {
+        let meta: ContactSyncMeta = serde_json::from_str(r#"{"synchronization_checkpoint": "50"}"#).unwrap();
+        let window = Window::<i64>::open(&meta, |c| c.unwrap_or(0)).unwrap().until(100);
+        assert_eq!(window.end(), Some(&100));
+        // A middle page: the newest sent, inclusive; the end travels in the context and holds on the next page.
+        let step = window.step(page(&[("1", 60), ("2", 70)]), key, More::AfterLastId).unwrap();
+        assert_eq!((ids(&step), step.checkpoint), (vec!["1", "2"], 70));
+        let next = step.next.unwrap();
+        let resumed = Window::<i64>::resume(&next.offset(), next.context().as_ref()).unwrap().until(999);
+        assert_eq!(resumed.end(), Some(&100));
+        // Records at or past the end are not sent, and end the sync whatever the source said of more.
+        let step = resumed.step(page(&[("3", 99), ("4", 100), ("5", 120)]), key, More::AfterLastId).unwrap();
+        assert_eq!((ids(&step), &step.next, step.checkpoint), (vec!["3"], &None, 100));
+        // A last page before the end also answers the end: everything before it was sent.
+        assert_eq!(window.step(page(&[("1", 60)]), key, More::No).unwrap().checkpoint, 100);
+        assert_eq!(window.step(page(&[]), key, More::No).unwrap().checkpoint, 100);
+        // Never backwards: an end before the sync's checkpoint answers the checkpoint.
+        let behind = Window::<i64>::open(&meta, |c| c.unwrap_or(0)).unwrap().until(40);
+        assert_eq!(behind.step(page(&[("1", 60)]), key, More::No).unwrap().checkpoint, 50);
+        // With a cap too, the cap wins.
+        let capped = Window::<i64>::starting(0).until(100).settled(80);
+        assert_eq!(capped.step(page(&[("1", 60)]), key, More::No).unwrap().checkpoint, 80);
+        // A page that is not the first does not set an end.
+        assert_eq!(Window::<i64>::resume("7", None).unwrap().until(9).end(), None);
+        // An end that is not this bridge's is a 400 naming the context.
+        let err = Window::<i64>::resume("12", Some(&json!({"from": "12", "until": "later"}))).unwrap_err();
+        assert_eq!(err.fields()[0].field, "meta.context");
+    }
+
+    #[test]
+    fn a_key_that_cannot_be_read_is_the_answer() {
+        let key = |record: &(String, &str)| -> Result<(i64, String), Error> {
+            let modified = record.1.parse().map_err(|_| Error::upstream("an unreadable time of change"))?;
+            Ok((modified, record.0.clone()))
+        };
+        let records = |items: &[(&str, &'static str)]| -> Vec<(String, &'static str)> {
+            items.iter().map(|(id, m)| ((*id).to_owned(), *m)).collect()
+        };
+        let window = Window::starting(0);
+        let step = window.try_step(records(&[("1", "10"), ("2", "20")]), key, More::No).unwrap();
+        assert_eq!((step.send.len(), step.checkpoint), (2, 20));
+        let err = window.try_step(records(&[("1", "10"), ("2", "soon")]), key, More::No).unwrap_err();
+        assert_eq!((err.status(), err.message()), (502, "an unreadable time of change"));
+        // The same checks as `step` after the keys are read.
+        let err = window.try_step(records(&[("1", "20"), ("2", "10")]), key, More::No).unwrap_err();
+        assert_eq!(err.status(), 502);
     }
 
     #[test]
