@@ -6,7 +6,9 @@
 //! answered `503`, and a **rate budget** can be counted in fixed windows, as a service does for one account: past
 //! the budget it answers `429`, and each answer reports what is left in the headers of one of the common
 //! conventions. (The `testing` feature the kit needs is on in every test build: the runtime's dev-dependency on
-//! the facade turns it on.)
+//! the facade turns it on; the layers allow tests to use the test kit.)
+
+#![cfg(test)]
 
 use crate::testing::fake::{FakeResponse, FakeServer, RunningFake};
 use std::sync::atomic::{AtomicU32, Ordering};
