@@ -170,13 +170,35 @@ fn modules_depend_on_lower_layers_only() {
     let mut wrong: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for source in &sources {
         let Some(module) = source.module.first() else { continue };
-        for used in uses(&source.text, &root) {
+        let (library, tests) = split_tests(&source.text);
+        let test_kit = uses(tests, &root).into_iter().filter(|used| used != "testing");
+        for used in uses(library, &root).into_iter().chain(test_kit) {
             if &used != module && layer_of(&used) >= layer_of(module) {
                 wrong.entry(source.module.join("/")).or_default().insert(used);
             }
         }
     }
     assert!(wrong.is_empty(), "dependencies that point up or sideways: {wrong:#?}");
+}
+
+/// A file's library code and its test code: all of it under `#![cfg(test)]`, else from its first `#[cfg(test)]`
+/// on. Test code may use the test kit (`testing`, as the fakes' server), the way a crate's tests use its
+/// dev-dependencies; whatever else it names follows the layers as library code does.
+fn split_tests(text: &str) -> (&str, &str) {
+    if text.lines().any(|line| line.trim() == "#![cfg(test)]") {
+        return ("", text);
+    }
+    let at = text.find("#[cfg(test)]").unwrap_or(text.len());
+    text.split_at(at)
+}
+
+#[test]
+fn test_code_may_use_the_test_kit_and_nothing_else_above_it() {
+    let text = "use crate::upstream;\n#[cfg(test)]\nmod tests {\n    use crate::testing::fake;\n}\n";
+    let (library, tests) = split_tests(text);
+    assert_eq!((library, tests.starts_with("#[cfg(test)]")), ("use crate::upstream;\n", true));
+    assert_eq!(split_tests("//! A fake.\n#![cfg(test)]\nuse crate::testing;\n").0, "");
+    assert_eq!(split_tests("use crate::http;\n").1, "");
 }
 
 /// The text of `text` without its comment lines.

@@ -4,43 +4,32 @@
 //! failure is worth another attempt, never retries what the service may have acted on (a `POST` whose
 //! connection broke), never sleeps past the caller's deadline, and reports each call as one `tracing` span with
 //! its method, host, path (never the query string), final status, attempts and latency.
+//!
+//! The loop ([`Attempts::until_done`]) reads as its decisions, each a method of its own: whether an attempt may
+//! start and how long it has ([`time_for_attempt`](Attempts::time_for_attempt), after the rate budget's wait),
+//! the attempt ([`attempt`](Attempts::attempt), over the call's [`Transport`]: the network, a recorder, or a
+//! cassette being replayed, which is one more transport and no special case here), what its outcome means
+//! ([`verdict`](Attempts::verdict)), and whether a retry's wait fits the deadline
+//! ([`wait_to_retry`](Attempts::wait_to_retry)). How long to wait is [`wait`]'s.
 
 use super::call_info::CallInfo;
 use super::config::{Config, Inner};
+use super::exchange::{Outcome, Prepared, Transport};
 use super::response::Response;
 use super::status::{upstream_status, UpstreamStatus};
 use super::wait::pacing::Account;
-use super::wait::rate_headers;
-use super::wait::rate_limit::RateLimitHint;
-use super::wait::retry::parse_retry_after;
+use super::wait::{self, rate_headers, Next, Retries};
 use crate::deadline::RequestDeadline;
-use crate::tap::{Answer, Outgoing, Replayed};
 use crate::upstream::CallGuard;
 use crate::{Error, Secret};
-use bytes::{Bytes, BytesMut};
-use reqwest::header::{HeaderMap, RETRY_AFTER};
-use reqwest::{Method, StatusCode, Url};
+use bytes::Bytes;
+use reqwest::header::HeaderMap;
+use reqwest::{StatusCode, Url};
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use tracing::field::Empty;
 use tracing::Instrument;
-
-/// A call ready to go, as the request builder leaves it.
-pub(crate) struct Prepared {
-    pub(crate) method: Method,
-    pub(crate) url: Url,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Option<Bytes>,
-    /// The deadline the caller gave the call, if any (the request's, when shorter, applies instead).
-    pub(crate) deadline: Option<Instant>,
-    pub(crate) idempotent: bool,
-    pub(crate) secrets: Vec<Secret>,
-    /// The service's field names mapped to the bridge's request's: `(email, data.email)`.
-    pub(crate) fields: Vec<(String, String)>,
-    /// The account the call's rate budget is counted in, when the call names it.
-    pub(crate) budget_key: Option<String>,
-}
 
 /// Runs the call, retrying as the client's rules allow. Returns the last answer whatever its status, except
 /// `429` and `503`, which become a `502` once retrying is over.
@@ -53,7 +42,8 @@ pub(crate) async fn execute(inner: &Inner, mut call: Prepared) -> Result<Respons
         (Some(host), None) => host.to_owned(),
         (None, _) => String::new(),
     };
-    let account = inner.budgets.enabled().then(|| {
+    let transport = Transport::of_this_request();
+    let account = transport.spends_budget(&inner.budgets).then(|| {
         let host = call.url.host_str().unwrap_or("");
         inner.budgets.account(host, call.budget_key.as_deref(), &call.secrets)
     });
@@ -80,9 +70,9 @@ pub(crate) async fn execute(inner: &Inner, mut call: Prepared) -> Result<Respons
     let mut attempts = 0;
     // Written in the request's ledger when the call is over, or dropped with the request's future.
     let accounted = crate::upstream::current().map(|ledger| ledger.call());
-    let accounting = Accounting { call: accounted.as_ref(), account };
-    let result =
-        attempt_until_done(inner, &call, whose, &info, &mut attempts, accounting).instrument(span.clone()).await;
+    let run = Attempts { inner, call: &call, whose, info: &info, transport, ledger: accounted.as_ref(), account };
+    let result = run.until_done(&mut attempts).instrument(span.clone()).await;
+    drop(run);
     drop(accounted);
     span.record("attempts", attempts);
     span.record("latency_ms", u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
@@ -154,272 +144,158 @@ impl fmt::Display for Retry {
     }
 }
 
-async fn attempt_until_done(
-    inner: &Inner,
-    call: &Prepared,
+/// One call's attempts, and what they share: the call, whose deadline bounds it, how its attempts reach the
+/// service, and what they are accounted in (the request's ledger, the account whose rate budget paces them).
+struct Attempts<'a> {
+    inner: &'a Inner,
+    call: &'a Prepared,
     whose: Whose,
-    info: &Arc<CallInfo>,
-    attempts: &mut u32,
-    accounting: Accounting<'_>,
-) -> Result<Response, Error> {
-    let config = &inner.config;
-    // Retries so far: of 429s without Retry-After when the client has a RateLimit for them, and of the rest.
-    let (mut limited_retries, mut other_retries) = (0u32, 0u32);
-    loop {
-        let mut timeout = config.timeout;
-        let mut cut_by_deadline = false;
-        if let Some(deadline) = call.deadline {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(deadline_passed(config, whose));
-            }
-            if left < timeout {
-                timeout = left;
-                cut_by_deadline = true;
+    info: &'a Arc<CallInfo>,
+    transport: Transport,
+    ledger: Option<&'a CallGuard>,
+    account: Option<Account>,
+}
+
+/// The time an attempt has: the client's timeout, or what is left of the deadline when that is shorter.
+#[derive(Clone, Copy)]
+struct Timeout {
+    length: Duration,
+    cut_by_deadline: bool,
+}
+
+/// What an attempt's outcome means for the call.
+enum Verdict {
+    Answered(Response),
+    Failed(Error),
+    Again { cause: Retry, wait: Duration },
+}
+
+impl Attempts<'_> {
+    /// Attempts the call until an answer, an error, or the rules and the deadline allow no more.
+    async fn until_done(&self, attempts: &mut u32) -> Result<Response, Error> {
+        let mut retries = Retries::default();
+        loop {
+            let timeout = self.time_for_attempt().await?;
+            *attempts += 1;
+            let began = Instant::now();
+            let outcome = self.attempt(timeout, *attempts).await;
+            match self.verdict(outcome, timeout, &mut retries, *attempts) {
+                Verdict::Answered(response) => return Ok(response),
+                Verdict::Failed(err) => return Err(err),
+                Verdict::Again { cause, wait } => self.wait_to_retry(cause, wait, began.elapsed(), *attempts).await?,
             }
         }
-        if let Some(account) = accounting.account {
-            paced(inner, account, call.deadline, whose).await?;
-            // The wait may have shortened what is left of the deadline.
-            if let Some(deadline) = call.deadline {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left < timeout {
-                    timeout = left;
-                    cut_by_deadline = true;
-                }
-            }
+    }
+
+    /// Whether another attempt may start, and how long it has: none once the deadline has passed; otherwise after
+    /// the rate budget's wait, if any, the client's timeout cut to what is left of the deadline.
+    async fn time_for_attempt(&self) -> Result<Timeout, Error> {
+        let config = &self.inner.config;
+        let left = || self.call.deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+        if left().is_some_and(|left| left.is_zero()) {
+            return Err(deadline_passed(config, self.whose));
         }
-        *attempts += 1;
-        let began = Instant::now();
-        let outcome = {
-            let _round_trip = accounting.call.map(|call| call.attempt(*attempts > 1));
-            attempt(inner, call, &info.secrets, timeout).await
-        };
-        let took = began.elapsed();
-        let (retry, wait) = match outcome {
-            Outcome::Answer(status, headers, body) => {
-                // A 429's own rules (Retry-After, the RateLimit hint) decide its retry: only other answers pace.
-                if let (Some(account), false) = (accounting.account, status == StatusCode::TOO_MANY_REQUESTS) {
-                    inner.budgets.learn(account, rate_headers::read(&headers, SystemTime::now()), Instant::now());
-                }
-                if status != StatusCode::TOO_MANY_REQUESTS && status != StatusCode::SERVICE_UNAVAILABLE {
-                    return Ok(Response::new(status, headers, body, info.clone()));
-                }
-                let asked = headers
-                    .get(RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| parse_retry_after(v, SystemTime::now()));
-                let retry = Retry::Status(status);
-                match (&config.rate_limit, asked) {
-                    (Some(rate_limit), None) if status == StatusCode::TOO_MANY_REQUESTS => {
-                        if limited_retries >= rate_limit.max_retries {
-                            return Err(give_up(config, retry, &after_attempts(*attempts)));
-                        }
-                        let wait = match rate_limit.wait(&headers, &body, limited_retries) {
-                            RateLimitHint::GiveUp(why) => return Err(give_up(config, retry, &format!(": {why}"))),
-                            RateLimitHint::Wait(wait) if wait > config.max_retry_after => {
-                                let why = format!(", and its limit frees up in {wait:?}, longer than the bridge waits");
-                                return Err(give_up(config, retry, &why));
-                            }
-                            RateLimitHint::Wait(wait) => wait,
-                            RateLimitHint::Backoff => rate_limit.backoff.delay(limited_retries),
-                        };
-                        limited_retries += 1;
-                        (retry, wait)
-                    }
-                    (_, asked) => {
-                        if other_retries >= config.max_retries {
-                            return Err(give_up(config, retry, &after_attempts(*attempts)));
-                        }
-                        let wait = match asked {
-                            Some(asked) if asked > config.max_retry_after => {
-                                let why = format!(", and asks to wait {asked:?}, longer than the bridge waits");
-                                return Err(give_up(config, retry, &why));
-                            }
-                            Some(asked) => asked,
-                            None => config.backoff.delay(other_retries),
-                        };
-                        other_retries += 1;
-                        (retry, wait)
-                    }
-                }
-            }
-            Outcome::TimedOut if cut_by_deadline => return Err(deadline_passed(config, whose)),
-            Outcome::TimedOut => {
-                return Err(Error::timeout(format!("{} did not answer within {timeout:?}", config.service)))
-            }
-            Outcome::TooLarge => {
-                return Err(Error::upstream(format!(
-                    "{}'s answer is larger than the bridge reads ({} bytes)",
-                    config.service, config.max_response_bytes
-                )))
-            }
-            Outcome::NotRecorded(why) => return Err(Error::internal(why)),
-            Outcome::Unsendable(err) => {
-                return Err(Error::internal(format!("the call to {} cannot be sent", config.service)).with_source(err))
-            }
+        if let Some(account) = self.account {
+            wait::for_budget(self.inner, account, self.call.deadline, self.whose).await?;
+        }
+        Ok(match left() {
+            Some(left) if left < config.timeout => Timeout { length: left, cut_by_deadline: true },
+            _ => Timeout { length: config.timeout, cut_by_deadline: false },
+        })
+    }
+
+    /// One attempt over the call's transport, a round trip of the request's ledger.
+    async fn attempt(&self, timeout: Timeout, number: u32) -> Outcome {
+        let _round_trip = self.ledger.map(|call| call.attempt(number > 1));
+        self.transport.exchange(self.inner, self.call, &self.info.secrets, timeout.length).await
+    }
+
+    /// What an attempt's outcome means: an answer, an error, or another attempt after a wait.
+    fn verdict(&self, outcome: Outcome, timeout: Timeout, retries: &mut Retries, attempts: u32) -> Verdict {
+        let config = &self.inner.config;
+        match outcome {
+            Outcome::Answer(status, headers, body) => self.answered(status, headers, body, retries, attempts),
+            Outcome::TimedOut if timeout.cut_by_deadline => Verdict::Failed(deadline_passed(config, self.whose)),
+            Outcome::TimedOut => Verdict::Failed(Error::timeout(format!(
+                "{} did not answer within {:?}",
+                config.service, timeout.length
+            ))),
+            Outcome::TooLarge => Verdict::Failed(Error::upstream(format!(
+                "{}'s answer is larger than the bridge reads ({} bytes)",
+                config.service, config.max_response_bytes
+            ))),
+            Outcome::NotRecorded(why) => Verdict::Failed(Error::internal(why)),
+            Outcome::Unsendable(err) => Verdict::Failed(
+                Error::internal(format!("the call to {} cannot be sent", config.service)).with_source(err),
+            ),
             // A connection that could not be made carried nothing: safe to retry whatever the method.
-            Outcome::Failed(err) if err.is_connect() || call.idempotent => {
-                let retry = Retry::Transport(err);
-                if other_retries >= config.max_retries {
-                    return Err(give_up(config, retry, &after_attempts(*attempts)));
-                }
-                let wait = config.backoff.delay(other_retries);
-                other_retries += 1;
-                (retry, wait)
+            Outcome::Failed(err) if err.is_connect() || self.call.idempotent => {
+                again(config, Retry::Transport(err), retries.after_failure(config, attempts))
             }
-            Outcome::Failed(err) => return Err(give_up(config, Retry::Transport(err), "")),
-        };
-        if let Some(deadline) = call.deadline {
+            Outcome::Failed(err) => Verdict::Failed(give_up(config, Retry::Transport(err), "")),
+        }
+    }
+
+    /// An answer: the call's, unless it is a `429` or a `503`, which the rules may retry. Every other answer
+    /// tells the account's rate budget (a `429`'s own rules, `Retry-After` and the `RateLimit` hint, decide its
+    /// retry).
+    fn answered(
+        &self,
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Bytes,
+        retries: &mut Retries,
+        attempts: u32,
+    ) -> Verdict {
+        let config = &self.inner.config;
+        if let (Some(account), false) = (self.account, status == StatusCode::TOO_MANY_REQUESTS) {
+            self.inner.budgets.learn(account, rate_headers::read(&headers, SystemTime::now()), Instant::now());
+        }
+        if status != StatusCode::TOO_MANY_REQUESTS && status != StatusCode::SERVICE_UNAVAILABLE {
+            return Verdict::Answered(Response::new(status, headers, body, self.info.clone()));
+        }
+        let next = retries.after_answer(config, status, &headers, &body, attempts);
+        again(config, Retry::Status(status), next)
+    }
+
+    /// Waits `wait` before the next attempt, unless the deadline has passed, or the wait, or the wait and an
+    /// attempt as long as the last (`took`: the best guess of the next), would run past it.
+    async fn wait_to_retry(&self, cause: Retry, wait: Duration, took: Duration, attempts: u32) -> Result<(), Error> {
+        let (config, whose) = (&self.inner.config, self.whose);
+        if let Some(deadline) = self.call.deadline {
             let now = Instant::now();
             if now >= deadline {
                 return Err(deadline_passed(config, whose));
             }
             if now + wait >= deadline {
                 let why = format!(", and waiting {wait:?} to try again would run past {whose}");
-                return Err(give_up(config, retry, &why));
+                return Err(give_up(config, cause, &why));
             }
-            // An attempt that cannot finish is not started: the last one's length is the best guess of the next.
             if now + wait + took >= deadline {
                 let why = format!(
                     ", and waiting {wait:?} for another attempt as long as the last ({took:?}) would run past {whose}"
                 );
-                return Err(give_up(config, retry, &why));
+                return Err(give_up(config, cause, &why));
             }
         }
         tracing::warn!(
-            attempt = *attempts,
+            attempt = attempts,
             wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-            cause = %retry,
+            cause = %cause,
             "retrying the external call",
         );
         crate::telemetry::upstream_wait(&config.service, wait);
-        // A cassette being replayed answers at once: its waits are counted, checked against the deadline, not slept.
-        if !crate::tap::replaying() {
-            tokio::time::sleep(wait).await;
-        }
+        self.transport.pause(wait).await;
+        Ok(())
     }
 }
 
-/// What a call's attempts are accounted in: the request's ledger, and the account whose rate budget paces them.
-#[derive(Clone, Copy)]
-struct Accounting<'a> {
-    call: Option<&'a CallGuard>,
-    account: Option<Account>,
-}
-
-/// Waits until the account's rate budget lets a call go: for the window's end when it is nearly spent (see
-/// [`Pacing`](super::Pacing)). A wait the deadline (or, with none, the longest `Retry-After` the client waits for)
-/// cannot hold fails the call at once, unsent.
-async fn paced(inner: &Inner, account: Account, deadline: Option<Instant>, whose: Whose) -> Result<(), Error> {
-    // A cassette being replayed answers at once, whatever rate windows its recorded answers announce.
-    if crate::tap::replaying() {
-        return Ok(());
+/// Another attempt after the wait the rules give, or the error that ends the call.
+fn again(config: &Config, cause: Retry, next: Next) -> Verdict {
+    match next {
+        Next::After(wait) => Verdict::Again { cause, wait },
+        Next::GiveUp(why) => Verdict::Failed(give_up(config, cause, &why)),
     }
-    let config = &inner.config;
-    while let Some(wait) = inner.budgets.admit(account, Instant::now()) {
-        let fits = match deadline {
-            Some(deadline) => Instant::now() + wait < deadline,
-            None => wait <= config.max_retry_after,
-        };
-        if !fits {
-            let limit = if deadline.is_some() { whose.to_string() } else { "the client's longest wait".to_owned() };
-            return Err(Error::upstream(format!(
-                "{}'s rate budget for this account is spent for another {} ms, longer than {limit} allows: the \
-                 call was not sent",
-                config.service,
-                wait.as_millis()
-            )));
-        }
-        tracing::info!(
-            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-            "waiting for the service's next rate window"
-        );
-        crate::telemetry::upstream_wait(&config.service, wait);
-        tokio::time::sleep(wait).await;
-    }
-    Ok(())
-}
-
-/// How one attempt ended.
-enum Outcome {
-    Answer(StatusCode, HeaderMap, Bytes),
-    TimedOut,
-    TooLarge,
-    /// The request could not even be built (a URL scheme other than http or https, say): a bug, not retried.
-    Unsendable(reqwest::Error),
-    /// A cassette being replayed has no answer for the call: why (never sent to the network).
-    NotRecorded(String),
-    Failed(reqwest::Error),
-}
-
-impl From<reqwest::Error> for Outcome {
-    fn from(err: reqwest::Error) -> Self {
-        if err.is_timeout() {
-            Self::TimedOut
-        } else if err.is_builder() {
-            Self::Unsendable(err.without_url())
-        } else {
-            Self::Failed(err.without_url())
-        }
-    }
-}
-
-/// One exchange, through the request's [tap](crate::tap) when it has one: answered from a cassette being replayed,
-/// or sent and recorded.
-async fn attempt(inner: &Inner, call: &Prepared, secrets: &[Secret], timeout: Duration) -> Outcome {
-    let Some(active) = crate::tap::current() else {
-        return send(inner, call, timeout).await;
-    };
-    let outgoing = Outgoing {
-        method: &call.method,
-        url: call.url.as_str(),
-        headers: &call.headers,
-        body: call.body.as_deref(),
-        secrets: secrets.iter().map(Secret::expose).collect(),
-    };
-    match active.tap.replay(&outgoing, &active.auth) {
-        Some(Replayed::Answer(answer)) => Outcome::Answer(answer.status, answer.headers, answer.body),
-        Some(Replayed::NoMatch(why)) => Outcome::NotRecorded(why),
-        None => {
-            let outcome = send(inner, call, timeout).await;
-            if let Outcome::Answer(status, headers, body) = &outcome {
-                let answer = Answer { status: *status, headers: headers.clone(), body: body.clone() };
-                active.tap.record(&outgoing, &active.auth, &answer);
-            }
-            outcome
-        }
-    }
-}
-
-/// One exchange over the network, the answer's body read in full (so that the connection goes back to the pool)
-/// within `timeout`.
-async fn send(inner: &Inner, call: &Prepared, timeout: Duration) -> Outcome {
-    let mut request = reqwest::Request::new(call.method.clone(), call.url.clone());
-    *request.headers_mut() = call.headers.clone();
-    crate::telemetry::propagate_trace(request.headers_mut());
-    *request.body_mut() = call.body.clone().map(Into::into);
-    *request.timeout_mut() = Some(timeout);
-    let limit = inner.config.max_response_bytes;
-    let exchange = async {
-        let mut response = match inner.http.execute(request).await {
-            Ok(response) => response,
-            Err(err) => return err.into(),
-        };
-        let status = response.status();
-        let headers = std::mem::take(response.headers_mut());
-        let mut body = BytesMut::new();
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) if body.len() + chunk.len() > limit => return Outcome::TooLarge,
-                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-                Ok(None) => return Outcome::Answer(status, headers, body.freeze()),
-                Err(err) => return err.into(),
-            }
-        }
-    };
-    // reqwest applies the timeout too; this one makes sure it covers the whole body whatever reqwest does.
-    tokio::time::timeout(timeout, exchange).await.unwrap_or(Outcome::TimedOut)
 }
 
 /// `path` with every credential of the call (as it is, and percent-encoded) replaced by `<redacted>`: a path can
@@ -435,14 +311,6 @@ fn redacted_path(path: &str, secrets: &[Secret]) -> String {
         path = path.replace(secret.expose(), "<redacted>").replace(encoded, "<redacted>");
     }
     path
-}
-
-/// `, after 3 attempts` (nothing after a single one), to end a give-up message.
-fn after_attempts(attempts: u32) -> String {
-    match attempts {
-        1 => String::new(),
-        n => format!(", after {n} attempts"),
-    }
 }
 
 fn deadline_passed(config: &Config, whose: Whose) -> Error {

@@ -1,22 +1,19 @@
-//! A fake external service on 127.0.0.1, for the client's own tests of what only a real exchange shows: how many
-//! calls arrive and how many at once, when they arrive, and how the client paces itself on the rate budget the
-//! service reports.
+//! The service the client's own tests call, for what only a real exchange shows: how many calls arrive and how
+//! many at once, when they arrive, and how the client paces itself on the rate budget the service reports.
 //!
-//! It answers every call after a delay with `{"path": …}`, counts the calls and the most in flight at once, can
-//! answer `503` to the first calls, and can count a **rate budget** in fixed windows, as a service does for one
-//! account: past the budget it answers `429`, and each answer reports what is left in the headers of one of the
-//! common conventions.
+//! It is the fakes' kit's one server ([`FakeServer`]: loopback, a call log, latency, the most calls in flight)
+//! with a behaviour of its own: every call is answered after a delay with `{"path": …}`, the first calls can be
+//! answered `503`, and a **rate budget** can be counted in fixed windows, as a service does for one account: past
+//! the budget it answers `429`, and each answer reports what is left in the headers of one of the common
+//! conventions. (The `testing` feature the kit needs is on in every test build: the runtime's dev-dependency on
+//! the facade turns it on; the layers allow tests to use the test kit.)
 
-use bytes::Bytes;
-use http_body_util::Full;
-use hyper::body::Incoming;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use std::convert::Infallible;
+#![cfg(test)]
+
+use crate::testing::fake::{FakeResponse, FakeServer, RunningFake};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::net::TcpListener;
 
 /// How the fake reports its budget.
 #[derive(Debug, Clone, Copy)]
@@ -46,9 +43,7 @@ pub(crate) struct Behaviour {
 
 #[derive(Default)]
 struct Counts {
-    calls: AtomicU32,
-    in_flight: AtomicU32,
-    most_in_flight: AtomicU32,
+    answered: AtomicU32,
     too_many: AtomicU32,
     /// Calls counted in the current window: (window number, calls).
     window: Mutex<(u128, u32)>,
@@ -57,33 +52,21 @@ struct Counts {
 /// A running fake; it stops when dropped.
 pub(crate) struct FakeService {
     pub(crate) url: reqwest::Url,
+    server: FakeServer,
     counts: Arc<Counts>,
-    server: tokio::task::JoinHandle<()>,
+    _running: RunningFake,
 }
 
 impl FakeService {
     pub(crate) async fn start(behaviour: Behaviour) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port on 127.0.0.1");
-        let url = format!("http://{}/", listener.local_addr().expect("its address")).parse().expect("a URL");
         let counts = Arc::new(Counts::default());
         let shared = Arc::clone(&counts);
         let started = Instant::now();
-        let server = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
-                let counts = Arc::clone(&shared);
-                tokio::spawn(async move {
-                    let service = service_fn(move |request: hyper::Request<Incoming>| {
-                        let counts = Arc::clone(&counts);
-                        async move { Ok::<_, Infallible>(answer(&counts, behaviour, started, request.uri().path()).await) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
-        Self { url, counts, server }
+        let server = FakeServer::new(move |request| answer(&shared, behaviour, started, request.path()));
+        server.set_latency(behaviour.delay);
+        let running = server.start().await.expect("a port on 127.0.0.1");
+        let url = format!("{}/", running.url()).parse().expect("a URL");
+        Self { url, server, counts, _running: running }
     }
 
     /// `path` on the fake.
@@ -92,11 +75,11 @@ impl FakeService {
     }
 
     pub(crate) fn calls(&self) -> u32 {
-        self.counts.calls.load(Ordering::SeqCst)
+        self.server.calls().len() as u32
     }
 
     pub(crate) fn most_in_flight(&self) -> u32 {
-        self.counts.most_in_flight.load(Ordering::SeqCst)
+        self.server.most_in_flight() as u32
     }
 
     /// The calls answered `429`.
@@ -105,17 +88,9 @@ impl FakeService {
     }
 }
 
-impl Drop for FakeService {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
-}
-
-async fn answer(counts: &Counts, behaviour: Behaviour, started: Instant, path: &str) -> http::Response<Full<Bytes>> {
-    let number = counts.calls.fetch_add(1, Ordering::SeqCst) + 1;
-    let now = counts.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-    counts.most_in_flight.fetch_max(now, Ordering::SeqCst);
-    // The budget is counted when the call arrives, as a service does.
+/// The answer to one call, after the delay: the budget is counted as the answer is written.
+fn answer(counts: &Counts, behaviour: Behaviour, started: Instant, path: &str) -> FakeResponse {
+    let number = counts.answered.fetch_add(1, Ordering::SeqCst) + 1;
     let report = behaviour.budget.map(|budget| {
         let elapsed = started.elapsed();
         let window = elapsed.as_nanos() / budget.window.as_nanos();
@@ -127,30 +102,27 @@ async fn answer(counts: &Counts, behaviour: Behaviour, started: Instant, path: &
         let ends = budget.window * (window as u32 + 1);
         (budget, counted.1, ends - elapsed)
     });
-    tokio::time::sleep(behaviour.delay).await;
-    counts.in_flight.fetch_sub(1, Ordering::SeqCst);
-    let mut response = http::Response::builder().header("content-type", "application/json");
     let mut status = 200;
     if number <= behaviour.unavailable_first {
         status = 503;
     }
+    if report.is_some_and(|(budget, used, _)| used > budget.limit) {
+        status = 429;
+        counts.too_many.fetch_add(1, Ordering::SeqCst);
+    }
+    let mut response = FakeResponse::json(status, &serde_json::json!({ "path": path }));
     if let Some((budget, used, resets_in)) = report {
-        if used > budget.limit {
-            status = 429;
-            counts.too_many.fetch_add(1, Ordering::SeqCst);
-        }
-        let remaining = budget.limit.saturating_sub(used).to_string();
+        let remaining = budget.limit.saturating_sub(used);
         response = match budget.reports {
             Reports::HubSpot => response
-                .header("x-hubspot-ratelimit-max", budget.limit.to_string())
+                .header("x-hubspot-ratelimit-max", budget.limit)
                 .header("x-hubspot-ratelimit-remaining", remaining)
-                .header("x-hubspot-ratelimit-interval-milliseconds", budget.window.as_millis().to_string()),
+                .header("x-hubspot-ratelimit-interval-milliseconds", budget.window.as_millis()),
             Reports::XRateLimit => response
-                .header("x-ratelimit-limit", budget.limit.to_string())
+                .header("x-ratelimit-limit", budget.limit)
                 .header("x-ratelimit-remaining", remaining)
-                .header("x-ratelimit-reset", resets_in.as_secs_f64().ceil().to_string()),
+                .header("x-ratelimit-reset", resets_in.as_secs_f64().ceil()),
         };
     }
-    let body = serde_json::json!({ "path": path }).to_string();
-    response.status(status).body(Full::new(Bytes::from(body))).expect("a valid answer")
+    response
 }

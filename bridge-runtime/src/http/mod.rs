@@ -137,6 +137,7 @@ mod call_info;
 mod client;
 mod concurrently;
 mod config;
+mod exchange;
 mod failure;
 #[cfg(test)]
 mod fake_service;

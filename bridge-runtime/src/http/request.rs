@@ -4,8 +4,9 @@
 //! sensitive, the builder's `Debug` shows neither them nor the query string, and every credential given is
 //! remembered so that it can be blanked out of anything the service's answer quotes back.
 
-use super::call::{execute, Prepared};
+use super::call::execute;
 use super::config::Inner;
+use super::exchange::Prepared;
 use super::response::Response;
 use crate::{Error, Secret};
 use base64::engine::general_purpose::STANDARD as BASE64;

@@ -47,6 +47,8 @@
 //! # }
 //! ```
 
+// One folder per product: the cassette player, the test client, the fakes' kit, the simulator (with its report
+// and checks). Their paths for users are the re-exports below.
 mod cassette;
 mod client;
 pub mod fake;

@@ -11,7 +11,8 @@
 //!   `500` (with the service's own error body, [`FakeServer::errors`]), slow answers, garbage, a reset connection,
 //!   or any answer of the service's own;
 //! - added latency on every call ([`FakeServer::set_latency`]), as a real service's round trip;
-//! - the [`CallLog`]: every call, with its query, headers, body and the status it met;
+//! - the [`CallLog`]: every call, with its query, headers, body and the status it met, and the most calls it
+//!   answered at once ([`FakeServer::most_in_flight`]);
 //! - a [`Clock`] the test moves, to date the fake's data, and [`Shared`] state the test and the server both reach.
 //!
 //! ```

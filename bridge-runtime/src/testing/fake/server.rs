@@ -11,7 +11,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,6 +29,31 @@ pub struct FakeServer {
     faults: Faults,
     calls: CallLog,
     latency_micros: Arc<AtomicU64>,
+    in_flight: Arc<InFlight>,
+}
+
+/// The requests being answered (arrived, answer not yet written), and the most there were at once.
+#[derive(Debug, Default)]
+struct InFlight {
+    now: AtomicUsize,
+    most: AtomicUsize,
+}
+
+/// One request being answered, until it is dropped (answered, reset, or given up by its caller).
+struct Answering<'a>(&'a InFlight);
+
+impl<'a> Answering<'a> {
+    fn begin(in_flight: &'a InFlight) -> Self {
+        let now = in_flight.now.fetch_add(1, Ordering::SeqCst) + 1;
+        in_flight.most.fetch_max(now, Ordering::SeqCst);
+        Self(in_flight)
+    }
+}
+
+impl Drop for Answering<'_> {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl fmt::Debug for FakeServer {
@@ -53,6 +78,7 @@ impl FakeServer {
             faults: Faults::default(),
             calls: CallLog::default(),
             latency_micros: Arc::new(AtomicU64::new(0)),
+            in_flight: Arc::default(),
         }
     }
 
@@ -108,6 +134,12 @@ impl FakeServer {
         &self.calls
     }
 
+    /// The most requests it was answering at once so far: how a test sees that a bridge keeps to a bound on its
+    /// concurrent calls.
+    pub fn most_in_flight(&self) -> usize {
+        self.in_flight.most.load(Ordering::SeqCst)
+    }
+
     /// Serves on 127.0.0.1, on a free port, until the returned handle is dropped.
     pub async fn start(&self) -> std::io::Result<RunningFake> {
         self.start_on(SocketAddr::from(([127, 0, 0, 1], 0))).await
@@ -155,7 +187,10 @@ impl FakeServer {
         let body = body.collect().await.map(|collected| collected.to_bytes()).unwrap_or_default();
         let request = FakeRequest::from_parts(parts, body);
         let number = self.calls.arrived(&request);
-        match self.answer(&request).await {
+        let answering = Answering::begin(&self.in_flight);
+        let answer = self.answer(&request).await;
+        drop(answering);
+        match answer {
             Some(answer) => {
                 self.calls.answered(number, answer.status());
                 Ok(answer.into_http())
