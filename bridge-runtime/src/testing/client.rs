@@ -497,11 +497,28 @@ impl<K: CallKind> Call<K> {
     ///
     /// # Panics
     ///
-    /// When no answer came at all (the bridge at the URL is not listening, say); use [`try_send`](Self::try_send)
-    /// to handle that.
+    /// When no answer came at all (the bridge at the URL is not listening yet, say). To wait for a bridge that is
+    /// starting (a spawned binary), poll with [`try_send`](Self::try_send), which returns that as an `Err`:
+    ///
+    /// ```no_run
+    /// # async fn example() {
+    /// use bridge::testing::TestClient;
+    ///
+    /// let client = TestClient::http("http://127.0.0.1:3000");
+    /// let health = loop {
+    ///     match client.get("/health").try_send().await {
+    ///         Ok(answer) => break answer,
+    ///         Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+    ///     }
+    /// };
+    /// assert_eq!(health.status(), 200);
+    /// # }
+    /// ```
     pub async fn send(self) -> TestResponse<K::Answer> {
         let target = format!("{} {}", self.method, self.path);
-        self.try_send().await.unwrap_or_else(|err| panic!("{target} got no answer: {err}"))
+        self.try_send().await.unwrap_or_else(|err| {
+            panic!("{target} got no answer: {err} (to wait for a bridge that is starting, poll with `try_send()`)")
+        })
     }
 }
 

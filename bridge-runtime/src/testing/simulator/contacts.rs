@@ -186,7 +186,7 @@ impl Run<'_> {
                 items: contacts.len(),
                 next_offset: next.as_ref().map(|(text, _)| text.clone()),
             };
-            self.change_source(&progress);
+            self.change_source(&progress).await;
             self.progress(progress);
             // Talkdesk sends the offset back as it came.
             let Some((text, value)) = next else { break };

@@ -48,6 +48,7 @@ use run::Run;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::fmt;
+use std::future::IntoFuture;
 use std::sync::Arc;
 
 /// The default bound on the pages of one sync.
@@ -345,11 +346,15 @@ impl Simulator {
     }
 
     /// Changes the external service while the contact syncs run, as users do: `change` is called between two
-    /// pages of the initial and the incremental sync (after the page `Progress` describes) and changes the source
-    /// through the fake's own API, saying what it changed. The report gains
-    /// [`CheckId::SourceChanges`](super::CheckId::SourceChanges): every changed contact arrives, changed, in a
-    /// later page or in the incremental sync (a contact sent again in the same sync because it changed is not a
-    /// duplicate), and a new initial sync after the run finds no contact that neither sync sent.
+    /// pages of the initial and the incremental sync (after the page `Progress` describes) and changes the source,
+    /// saying what it changed. The report gains [`CheckId::SourceChanges`](super::CheckId::SourceChanges): every
+    /// changed contact arrives, changed, in a later page or in the incremental sync (a contact sent again in the
+    /// same sync because it changed is not a duplicate), and a new initial sync after the run finds no contact that
+    /// neither sync sent.
+    ///
+    /// The hook returns a [`SourceChange`], or a future of one: an async hook can call the service it changes (a
+    /// sandbox account's API, a fake over HTTP), and the next page is asked for once it is done. A future cannot
+    /// borrow the `Progress`: copy what it needs first. A synchronous hook, changing a fake through its own API:
     ///
     /// ```no_run
     /// # async fn example(client: bridge::testing::TestClient, auth: serde_json::Value,
@@ -372,8 +377,41 @@ impl Simulator {
     /// report.assert_passes();
     /// # }
     /// ```
-    pub fn change_source(mut self, change: impl Fn(&Progress) -> SourceChange + Send + Sync + 'static) -> Self {
-        self.change_source = Some(Arc::new(change));
+    ///
+    /// An async hook, renaming a user through the service's own API:
+    ///
+    /// ```no_run
+    /// # async fn example(client: bridge::testing::TestClient, auth: serde_json::Value) {
+    /// use bridge::testing::{Simulator, SourceChange};
+    /// use bridge::Contact;
+    ///
+    /// let service = reqwest::Client::new();
+    /// let report = Simulator::new(client, auth)
+    ///     .change_source(move |progress| {
+    ///         let first_page = progress.page == 1 && progress.phase == "initial contact sync";
+    ///         let service = service.clone();
+    ///         async move {
+    ///             if !first_page {
+    ///                 return SourceChange::new();
+    ///             }
+    ///             let rename = serde_json::json!({"user": {"name": "Ada Lovelace (renamed)"}});
+    ///             let url = "https://acme.example.com/api/v2/users/7.json";
+    ///             service.put(url).json(&rename).send().await.unwrap().error_for_status().unwrap();
+    ///             SourceChange::new().changed(Contact::new("7", "Ada Lovelace (renamed)"))
+    ///         }
+    ///     })
+    ///     .run()
+    ///     .await;
+    /// report.assert_passes();
+    /// # }
+    /// ```
+    pub fn change_source<F, R>(mut self, change: F) -> Self
+    where
+        F: Fn(&Progress) -> R + Send + Sync + 'static,
+        R: IntoFuture<Output = SourceChange>,
+        R::IntoFuture: Send + 'static,
+    {
+        self.change_source = Some(Arc::new(move |progress: &Progress| Box::pin(change(progress).into_future())));
         self
     }
 
