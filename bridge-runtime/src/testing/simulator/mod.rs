@@ -179,6 +179,7 @@ pub struct Simulator {
     max_pages: usize,
     interaction_types: Vec<String>,
     interaction_contacts: usize,
+    interaction_search: usize,
     interaction_lookups: Vec<Value>,
     actions: Vec<ActionProbe>,
     checkpoint_order: CheckpointOrder,
@@ -245,6 +246,7 @@ impl Simulator {
             max_pages: DEFAULT_MAX_PAGES,
             interaction_types: vec!["case".to_owned(), "note".to_owned()],
             interaction_contacts: 3,
+            interaction_search: 0,
             interaction_lookups: Vec::new(),
             actions: Vec::new(),
             checkpoint_order: CheckpointOrder::Auto,
@@ -285,6 +287,22 @@ impl Simulator {
     /// How many of the synced contacts to look interactions up for (default 3).
     pub fn interaction_contacts(mut self, contacts: usize) -> Self {
         self.interaction_contacts = contacts;
+        self
+    }
+
+    /// When no lookup found interactions, keeps looking them up for the other synced contacts, each by its id, then
+    /// by its emails and phones, until some come back or `max_lookups` more lookups were made (default 0: no
+    /// search). A bridge whose contacts mostly have no interactions (one in 300 with tickets) then still has its
+    /// interactions checked; when none came back, the report says how many lookups were tried.
+    ///
+    /// ```
+    /// use bridge::testing::{Simulator, TestClient};
+    ///
+    /// let client = TestClient::http("http://127.0.0.1:3000");
+    /// let simulator = Simulator::new(client, serde_json::json!({"token": "t"})).interaction_search(1000);
+    /// ```
+    pub fn interaction_search(mut self, max_lookups: usize) -> Self {
+        self.interaction_search = max_lookups;
         self
     }
 
