@@ -59,5 +59,6 @@ mod sync_examples;
 mod sync_window;
 mod testkit;
 mod zendesk;
+mod zendesk_changing_replay;
 mod zendesk_configuration;
 mod zendesk_replay;
