@@ -617,4 +617,17 @@ mod tests {
         let refused = std::panic::catch_unwind(|| header("bad name", "v")).unwrap_err();
         assert_eq!(refused.downcast_ref::<String>().map(String::as_str), Some("`bad name` is not a header name"));
     }
+
+    #[tokio::test]
+    async fn send_to_nothing_listening_says_to_poll_with_try_send() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        drop(listener); // nothing listens there now
+        let client = super::TestClient::http(&url);
+        assert!(client.get("/health").try_send().await.is_err(), "try_send returns the refusal");
+        let panic = tokio::spawn(async move { client.get("/health").send().await }).await.unwrap_err().into_panic();
+        let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(message.starts_with("GET /health got no answer: "), "{message}");
+        assert!(message.ends_with("(to wait for a bridge that is starting, poll with `try_send()`)"), "{message}");
+    }
 }
