@@ -15,7 +15,14 @@ CONNECTIONS=${2:-256}
 PORT=${LOAD_PORT:-38217}
 URL="http://127.0.0.1:${PORT}"
 WORK=$(mktemp -d)
-trap 'kill "${DEMO_PID:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+DEMO_PID=
+# Stops only what this script started: with no demo pid left, nothing (a `kill 0` would signal the script's whole
+# process group, itself and its caller included).
+cleanup() {
+  if [ -n "$DEMO_PID" ]; then kill "$DEMO_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
 
 if ! command -v ab >/dev/null 2>&1; then
   echo "installing ab (apache2-utils)…"

@@ -24,7 +24,9 @@ authentication type, and are themselves checked against Talkdesk's format.
                              none runs unless named; the report lists the others)
   --action-data JSON         the inputs (`data`) of the last --action, the declared ones only; @FILE reads them
   --action-meta JSON         the `meta` of the last --action, e.g. '{\"contact_external_id\": \"1\"}'
-  --lookup JSON              one more interaction lookup `data`, e.g. '{\"contact_external_id\": \"1\"}' (repeatable)
+  --lookup JSON              one more interaction lookup `data`, e.g. '{\"contact_external_id\": \"1\"}' (repeatable;
+                             without any, the synced contacts are searched, each by id then by email and phone,
+                             up to 1000 lookups beyond the first three contacts', until interactions come back)
   --header 'NAME: VALUE'     a header sent with every request, e.g. 'Authorization: Bearer …' for a bridge that
                              requires an inbound token (repeatable; @FILE reads `NAME: VALUE` from FILE; the value
                              is never printed)

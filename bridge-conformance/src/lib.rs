@@ -19,6 +19,11 @@ use plan::Plan;
 pub use report::{Conformance, EndpointCost, Line};
 use std::process::ExitCode;
 
+/// With no `--lookup`, the most lookups the command makes beyond the first contacts' to find a synced contact with
+/// interactions (each contact by id, then by email and phone), so that the interaction checks run on a bridge whose
+/// contacts mostly have none.
+pub const SEARCH_LOOKUPS: usize = 1000;
+
 /// Why a run could not start: a usage error (exit status 2), with what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UsageError(pub String);
@@ -107,6 +112,10 @@ async fn check(options: &Options, client: TestClient) -> Result<Conformance, Usa
     }
     for lookup in &options.lookups {
         simulator = simulator.interaction_lookup(lookup);
+    }
+    if options.lookups.is_empty() {
+        // No lookup known to find interactions: search the synced contacts for one that has some.
+        simulator = simulator.interaction_search(SEARCH_LOOKUPS);
     }
     for probe in probes {
         simulator = simulator.action(probe);

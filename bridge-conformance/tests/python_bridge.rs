@@ -281,3 +281,36 @@ fn documents_given_as_files_serve_a_bridge_that_does_not_serve_them_and_flags_ar
         assert!(help.contains(words), "{words:?} in {help}");
     }
 }
+
+/// A correct bridge whose customers mostly have no interactions (300 customers, one with tickets, found by phone
+/// only): with only `--url` and `--auth`, the command searches the synced contacts, each by id then by email and
+/// phone, until interactions come back, and the interaction checks run. When no customer has any, it says how many
+/// lookups it tried.
+#[test]
+fn with_no_lookup_the_command_searches_the_contacts_until_interactions_come_back() {
+    let interaction_checks = ["InteractionFields", "InteractionValues", "InteractionTypes", "InteractionIds"];
+    let check = |report: &Value, name: &str| {
+        report["checks"].as_array().unwrap().iter().find(|c| c["check"] == name).cloned().unwrap()
+    };
+    let sparse = PythonBridge::start("sparse");
+    let (status, report) = json_report(&["--url", &sparse.url, "--auth", AUTH]);
+    assert_eq!(status, 0, "{report:#}");
+    for name in interaction_checks {
+        assert_eq!(check(&report, name)["outcome"], "pass", "{name}: {report:#}");
+    }
+    // The first three contacts, then contacts 4 to 249 by id and by email and phone, then 250 by id and by phone.
+    let answers = check(&report, "InteractionAnswers");
+    assert_eq!(answers["summary"], "497 lookups (494 searched for, of at most 1000), 2 interactions", "{answers:#}");
+    // The lookup that found them is the one sent again with altered credentials.
+    assert_eq!(check(&report, "RejectedEverywhere")["outcome"], "pass", "{report:#}");
+
+    let without = PythonBridge::start("without_interactions");
+    let (status, report) = json_report(&["--url", &without.url, "--auth", AUTH]);
+    assert_eq!(status, 0, "skipped checks do not fail a run: {report:#}");
+    let tried = "no interaction came back from 597 lookups (594 searched for, of at most 1000)";
+    for name in interaction_checks {
+        let skipped = check(&report, name);
+        assert_eq!(skipped["outcome"], "skip", "{name}: {report:#}");
+        assert!(skipped["reasons"][0].as_str().unwrap().starts_with(tried), "{skipped:#}");
+    }
+}

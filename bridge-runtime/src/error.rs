@@ -83,6 +83,21 @@ pub struct FieldError {
     pub message: String,
 }
 
+impl FieldError {
+    /// The field at `field` (its path from the top of the request body) and what is wrong with it.
+    ///
+    /// ```
+    /// use bridge::{Error, FieldError};
+    ///
+    /// let err = Error::invalid_fields(vec![FieldError::new("data.subject", "must not be empty")]);
+    /// assert_eq!(err.fields()[0].field, "data.subject");
+    /// assert_eq!(err.fields()[0].message, "must not be empty");
+    /// ```
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+}
+
 /// The error a bridge handler returns. Each constructor names a situation of the protocol; the status follows.
 ///
 /// | constructor | status |

@@ -62,3 +62,23 @@ impl<'de> Deserialize<'de> for Secret {
         String::deserialize(d).map(Self)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Secret;
+
+    #[test]
+    fn it_shows_itself_only_through_expose() {
+        let secret = Secret::from("s3cr3t".to_owned());
+        assert_eq!(secret.expose(), "s3cr3t");
+        assert_eq!(format!("{secret:?}"), "<redacted>");
+        assert_eq!(secret.to_string(), "<redacted>");
+        assert_eq!(format!("{:?}", Some(&secret)), "Some(<redacted>)");
+        assert!(!secret.is_empty());
+        assert!(Secret::new("").is_empty());
+        assert_eq!(Secret::new("x"), Secret::from("x".to_owned()));
+        let read: Secret = serde_json::from_str(r#""t0k3n""#).unwrap();
+        assert_eq!(read.expose(), "t0k3n");
+        assert!(serde_json::from_str::<Secret>("42").is_err());
+    }
+}

@@ -26,9 +26,11 @@ use {
 /// What one request cost upstream: the calls its handler made through `bridge::http::Client`, and how many of them
 /// it waited for one after another.
 ///
-/// - [`calls`](Self::calls): the calls made (a call and its retries are one call);
+/// - [`calls`](Self::calls): the calls made (a call and its retries are one call: what the handler asked for);
 /// - [`retries`](Self::retries): the attempts beyond each call's first (after a `429`, a `503`, a failed
 ///   connection);
+/// - [`attempts`](Self::attempts): calls and retries, every request sent to the service (what its rate limit
+///   counts);
 /// - [`round_trips`](Self::round_trips): the length of the request's **critical path**, the longest chain of
 ///   attempts that did not overlap in time. Six calls made at once are one round trip; six made one after another
 ///   are six. A retry is one more round trip: the request waits for the failed attempt, then for the next;
@@ -68,9 +70,15 @@ pub struct UpstreamCost {
 // Public through `bridge::http` (feature `client`); without it, only the log line and the metrics read it.
 #[cfg_attr(not(feature = "client"), allow(dead_code))]
 impl UpstreamCost {
-    /// The calls made (a call and its retries count once).
+    /// The calls made (a call and its retries count once; [`attempts`](Self::attempts) counts each).
     pub fn calls(&self) -> u32 {
         self.calls
+    }
+
+    /// The requests sent to the service: each call's first attempt and every retry ([`calls`](Self::calls) plus
+    /// [`retries`](Self::retries)), as the service's rate limit counts them.
+    pub fn attempts(&self) -> u32 {
+        self.calls + self.retries
     }
 
     /// The attempts made beyond each call's first.
@@ -324,6 +332,7 @@ mod tests {
         call(true).await;
         let cost = ledger.cost();
         assert_eq!((cost.calls(), cost.retries(), cost.round_trips()), (4, 1, 3), "{cost}");
+        assert_eq!(cost.attempts(), 5, "the retried call was sent twice");
         assert!(cost.waited() >= Duration::from_millis(60), "{cost}");
         assert_eq!(cost.to_string(), format!("4 calls (1 retry), 3 round trips, {} ms", cost.waited().as_millis()));
     }

@@ -158,17 +158,19 @@ pub async fn start(
     config.contact_page_size = contact_page_size;
     config.agent_page_size = 3;
     config.search_lag = Duration::ZERO; // the fake's search index never lags
-    let running = bridge(config)?.with_env()?.bind(bridge_addr).await?;
-    let url = running.url();
 
-    // The demo's own Talkdesk syncs once with a token of its own, before tokens may be limited in uses.
+    // The demo's own Talkdesk syncs once with a token of its own, before tokens may be limited in uses, in process
+    // and before the bridge listens: once `/health` or `/ready` answer, the start-up sync is over and nothing
+    // changes under a check that starts then.
     let own = json!({ "access_token": fake.issue_token(&ALL_SCOPES) });
-    let talkdesk = TestClient::http(&url);
+    let talkdesk = TestClient::new(bridge(config.clone())?)?;
     let first = talkdesk.contact_sync().auth(&own).send().await.raw_json()?;
     let checkpoint = talkdesk.sync_all().auth(&own).contacts().await?.checkpoint().to_owned();
     let changed = [FIRST_CONTACT + 5, FIRST_CONTACT + 42];
     fake.update_contacts(&changed, |c| c.jobtitle = Some("Head of Purchasing (changed)".into()));
     fake.token_uses(tokens.uses);
+    let running = bridge(config)?.with_env()?.bind(bridge_addr).await?;
+    let url = running.url();
     let token = fake.issue_token(&ALL_SCOPES);
     let expired = fake.issue_token_for(&ALL_SCOPES, Duration::ZERO);
     let narrow = fake.issue_token(&["crm.objects.contacts.read"]);

@@ -6,7 +6,9 @@
 //! (`ZENDESK_BASE_URL`); the bridge listens on `BRIDGE_ADDR` (default `127.0.0.1:3000`). Before printing, the demo
 //! runs one full contact synchronization through the bridge (so that the printed next-page and incremental
 //! commands carry real offsets and checkpoints), then changes two users, so that the incremental command has
-//! something to find. Both stop on Ctrl-C.
+//! something to find. That start-up sync runs in process, before the bridge listens: once `/health` or `/ready`
+//! answer, the demo is ready, and a check that starts then (`bridge-conformance`, `scripts/load.sh`) never meets
+//! users changing under it. Both stop on Ctrl-C.
 
 use super::fake::{Fake, User, ADMIN_EMAIL, AGENT_EMAIL, API_TOKEN, FIRST_END_USER};
 use super::{bridge, Config};
@@ -28,18 +30,21 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
         config.contact_page_size = 100; // a few pages, to show pagination
     }
     config.agent_page_size = 2;
-    let running = bridge(config)?.with_env()?.start().await?;
-    let url = running.url();
 
     let auth = json!({"account": "demo", "email": ADMIN_EMAIL, "token": API_TOKEN});
-    // The demo's own Talkdesk: the first page, for the next-page command, and a whole sync, for the checkpoint.
-    let talkdesk = TestClient::http(&url);
+    // The demo's own Talkdesk, in process before the bridge listens: the first page, for the next-page command,
+    // and a whole sync, for the checkpoint.
+    let talkdesk = TestClient::new(bridge(config.clone())?)?;
     let first = talkdesk.contact_sync().auth(&auth).send().await.raw_json()?;
     let checkpoint = talkdesk.sync_all().auth(&auth).contacts().await?.checkpoint().to_owned();
     // Two users change after the sync: the incremental command finds exactly them.
     let changed = [FIRST_END_USER + 5, FIRST_END_USER + 42];
     fake.update_users(&changed, |user: &mut User| user.name = format!("{} (changed)", user.name));
     fake.advance(61); // Zendesk exports a change once it is a minute old
+
+    // Ready: only now does the bridge listen (and `/health` answer).
+    let running = bridge(config)?.with_env()?.start().await?;
+    let url = running.url();
 
     let with_tickets = |n: u64| fake.user(FIRST_END_USER + n).expect("a sample user");
     let (by_id, by_email, by_phone) = (with_tickets(3), with_tickets(7), with_tickets(11));

@@ -20,6 +20,8 @@
 //! - **cursor pagination** of the user list (`page[size]` up to 100, `page[after]`, `sort` by `id`, `updated_at`
 //!   or `created_at`, `-` for descending; `meta.has_more`, `meta.after_cursor`, `links.next`), with a cursor that is
 //!   the position of the last user sent, and the same sideloads as the export;
+//! - **user update** (`PUT /api/v2/users/{id}` with `{"user": {"name": …, "email": …, "phone": …}}`), as a test
+//!   changes the account while a sync runs, through the API it would call on a real account;
 //! - **ticket creation** with Zendesk's `422 RecordInvalid` and its `details` for an unknown requester, an assignee
 //!   who is not an agent, a missing description or an unknown priority;
 //! - **faults on demand** ([`Fake::inject`]): the kit's ([`Fault`]: `429` with `Retry-After`, `503`, `500`, each
@@ -485,6 +487,7 @@ impl Account {
                 Some(found) => Ok(reply(200, json!({"user": self.user_json(found, &request.base())}))),
                 None => Err(not_found().into()),
             },
+            ("PUT", ["api", "v2", "users", id]) => self.update_user(request, id),
             ("POST", ["api", "v2", "tickets"]) => self.create_ticket(request, &user),
             _ => Err(reply(404, json!({"error": "InvalidEndpoint", "description": "Not found"})).into()),
         };
@@ -685,6 +688,30 @@ impl Account {
         let body =
             json!({"tickets": json, "next_page": next_page, "previous_page": previous_page, "count": tickets.len()});
         Ok(reply(200, body))
+    }
+
+    /// `PUT /api/v2/users/{id}`: the user's `name`, `email` and `phone` as given (the others are kept), updated now
+    /// (the clock then moves one second on, as [`Fake::update_users`]); `200` and the user, `404` for an unknown one.
+    fn update_user(&mut self, request: &FakeRequest, id: &str) -> Result<Response, Refused> {
+        let body: Value = serde_json::from_slice(request.body_bytes())
+            .map_err(|e| Refused::from(reply(400, json!({"error": "InvalidJSON", "description": format!("{e}")}))))?;
+        let changes =
+            body.get("user").and_then(Value::as_object).ok_or_else(|| Refused::from(invalid("user is required")))?;
+        let now = self.clock.now_secs();
+        let user = id.parse().ok().and_then(|id| self.users.get_mut(&id)).ok_or_else(|| Refused::from(not_found()))?;
+        for (key, value) in changes {
+            let text = value.as_str().map(str::to_owned);
+            match key.as_str() {
+                "name" => user.name = text.ok_or_else(|| Refused::from(invalid("name: is not a string")))?,
+                "email" => user.email = text,
+                "phone" => user.phone = text,
+                _ => {}
+            }
+        }
+        user.updated_at = now;
+        let user = user.clone();
+        self.clock.advance(Duration::from_secs(1));
+        Ok(reply(200, json!({"user": self.user_json(&user, &request.base())})))
     }
 
     /// `POST /api/v2/tickets`: `201` and the ticket, or `422 RecordInvalid` with Zendesk's `details`.

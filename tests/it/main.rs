@@ -60,5 +60,6 @@ mod sync_sources;
 mod sync_window;
 mod testkit;
 mod zendesk;
+mod zendesk_changing_replay;
 mod zendesk_configuration;
 mod zendesk_replay;

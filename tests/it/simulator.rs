@@ -135,6 +135,35 @@ async fn catches_duplicate_contact_ids() {
     report.assert_fails(CheckId::InitialSyncIds, "id \"2\" on page 2 was already sent on page 1");
 }
 
+/// Bob changed while the sync paged (a new email), and comes again on page 2 with it, as `sync::Window` sends him.
+#[bridge::contact_retriever]
+async fn changed_repeat(Auth(token): Auth<Token>, meta: ContactSyncMeta) -> Result<ContactPage, Error> {
+    check(&token)?;
+    if let Some(page) = unchanged(&meta) {
+        return Ok(page);
+    }
+    Ok(match meta.situation.offset() {
+        None => ContactPage::new(vec![Contact::new("1", "Ann"), Contact::new("2", "Bob")], at(2).to_string())
+            .next_offset("2"),
+        Some(_) => ContactPage::new(
+            vec![Contact::new("2", "Bob").email("bob@new.example.com"), Contact::new("3", "Cy")],
+            at(3).to_string(),
+        ),
+    })
+}
+
+#[tokio::test]
+async fn a_contact_sent_again_with_a_change_is_not_a_duplicate() {
+    let report = simulator(Bridge::new().endpoint(changed_repeat {})).run().await;
+    report.assert_outcome(CheckId::InitialSyncIds, bridge::testing::Outcome::Pass);
+    let ids = report.get(CheckId::InitialSyncIds).unwrap();
+    assert_eq!(
+        ids.summary.as_deref(),
+        Some("3 distinct ids, 1 contact sent again on a later page with a change (Talkdesk keeps the last)"),
+        "{report}"
+    );
+}
+
 #[bridge::contact_retriever]
 async fn one_contact(Auth(token): Auth<Token>, meta: ContactSyncMeta) -> Result<ContactPage, Error> {
     check(&token)?;

@@ -17,15 +17,24 @@ ACCOUNT, TOKEN = "acme", "py-secret-7f3a"
 PAGE_SIZE = 10
 CHECKPOINT = "2024-03-01 12:00:00 UTC"
 
-CONTACTS = [
-    {"id": str(n), "name": f"Customer {n}", "emails": [f"customer{n}@example.com"], "phones": [f"+1555000{n:04d}"]}
-    for n in range(1, 26)
-]
+
+def make_contacts(count):
+    return [
+        {"id": str(n), "name": f"Customer {n}", "emails": [f"customer{n}@example.com"], "phones": [f"+1555000{n:04d}"]}
+        for n in range(1, count + 1)
+    ]
+
+
+CONTACTS = make_contacts(25)
+# The variants whose help desk has 300 customers, one of them (250, found by phone only) with tickets, or none.
+SPARSE = {"sparse": "250", "without_interactions": None}
 AGENTS = [{"id": str(n), "name": f"Agent {n}", "email": f"agent{n}@example.com"} for n in range(1, 6)]
 
 # What each variant breaks, and so the check it must fail.
 VARIANTS = {
     "correct": "nothing",
+    "sparse": "nothing, but 1 customer in 300 has interactions, found by phone only (a correct bridge)",
+    "without_interactions": "nothing, but no customer of 300 has interactions (a correct bridge)",
     "action_200": "an action that ran answers 200, not 201",
     "contact_without_name": "contact 3 has no name",
     "offset_loop": "the contact sync's second page points back at the first",
@@ -161,6 +170,11 @@ class Handler(BaseHTTPRequestHandler):
                 if self.variant == "offset_loop" and offset > 0:
                     body["next_offset"] = str(offset)
             return self.answer(200, body)
+        if path == "/talkdesk/interactions" and self.variant in SPARSE:
+            phones = data.get("contact_phones") or []
+            found = [c["id"] for c in CONTACTS if c["id"] == SPARSE[self.variant] and set(c["phones"]) & set(phones)]
+            types = meta.get("interaction_types") or []
+            return self.answer(200, [i for c in found for i in interactions(c, self.variant) if i["type"] in types])
         if path == "/talkdesk/interactions":
             contact_id = data.get("contact_external_id")
             if contact_id is None:
@@ -192,6 +206,9 @@ def main():
     parser.add_argument("--variant", default="correct", choices=sorted(VARIANTS))
     args = parser.parse_args()
     Handler.variant = args.variant
+    if args.variant in SPARSE:
+        global CONTACTS
+        CONTACTS = make_contacts(300)
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     print(f"listening on {server.server_address[1]}", flush=True)
     try:

@@ -59,4 +59,25 @@ mod tests {
         let at_cut = format!("{}{}", "y".repeat(MAX_CHARS - 3), "tok-123");
         assert!(!safe_text(&at_cut, &[Secret::new("tok-123")]).contains("tok"));
     }
+
+    #[test]
+    fn control_characters_never_reach_the_text_and_runs_of_spaces_fold() {
+        // An ANSI escape (a terminal's colours, or a cursor move that rewrites the line a log reader sees), a bell,
+        // a NUL, a DEL, C1 controls: none is whitespace, and none comes through.
+        let hostile = "\u{1b}[31mred\u{1b}[0m  and\u{7}bell\u{0}nul\u{7f}del\u{9b}2Jcsi\u{85}nel   end";
+        let safe = safe_text(hostile, &[]);
+        assert!(!safe.chars().any(char::is_control), "{safe:?}");
+        assert_eq!(safe, "[31mred [0m and bell nul del 2Jcsi nel end");
+        // Text that is only control characters and spaces says nothing.
+        assert_eq!(safe_text("\u{1b}\u{7} \t\u{0}", &[]), "");
+        // An empty credential redacts nothing (replacing "" would put `<redacted>` between every character).
+        assert_eq!(safe_text("a b", &[Secret::new(""), Secret::new("zz")]), "a b");
+        // Exactly at the bound: nothing cut.
+        let full = "z".repeat(MAX_CHARS);
+        assert_eq!(safe_text(&full, &[]), full);
+        assert_eq!(safe_text(&format!("{full}z"), &[]), format!("{full}…"));
+        // The space between words counts towards the bound.
+        let words = format!("{} {}", "a".repeat(MAX_CHARS - 2), "bcd");
+        assert_eq!(safe_text(&words, &[]), format!("{} b…", "a".repeat(MAX_CHARS - 2)));
+    }
 }

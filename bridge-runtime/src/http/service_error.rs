@@ -108,7 +108,9 @@ impl ServiceError {
 }
 
 impl fmt::Display for ServiceError {
-    /// The message, then the fields in parentheses: `Validation failed (email: is invalid; name: is missing)`.
+    /// The message, then the fields in parentheses: `Validation failed (email: is invalid; name: is missing)`. A
+    /// field whose text the message says already is named only (`Subject is too long (subject)`), so that a reader
+    /// that sets both the message and the field does not print the text twice.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(message) = &self.message {
             f.write_str(message)?;
@@ -123,7 +125,10 @@ impl fmt::Display for ServiceError {
             if i > 0 {
                 f.write_str("; ")?;
             }
-            write!(f, "{}: {}", field.field, field.message)?;
+            match &self.message {
+                Some(message) if message.contains(field.message.as_str()) => f.write_str(&field.field)?,
+                _ => write!(f, "{}: {}", field.field, field.message)?,
+            }
         }
         if self.message.is_some() {
             f.write_str(")")?;

@@ -188,6 +188,14 @@ mod tests {
             err.message(),
             "Zendesk refused the request (400 Bad Request): <redacted>: token <redacted> is wrong"
         );
+        // An ANSI escape in the service's words (JSON's `\u001b`, or raw in a plain-text body) is not quoted.
+        let err = map(422, r#"{"error": "\u001b[2J\u001b[31mboom\u001b[0m"}"#);
+        assert_eq!(err.message(), "Zendesk refused the request (422 Unprocessable Entity): [2J [31mboom [0m");
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, "text/plain".parse().unwrap());
+        let err = error_for_status(StatusCode::BAD_REQUEST, &headers, b"no\x1b]0;title\x07pe", &call(&[]));
+        assert!(!err.message().chars().any(char::is_control), "{:?}", err.message());
+        assert!(err.message().ends_with(": no ]0;title pe"), "{}", err.message());
     }
 
     #[test]
@@ -226,5 +234,20 @@ mod tests {
         );
         assert_eq!(err.fields()[0].field, "data.subject");
         assert_eq!(map_with(422, "{}", &call).message(), "Zendesk refused the request (422 Unprocessable Entity)");
+    }
+
+    #[test]
+    fn a_reader_that_sets_the_message_and_the_field_to_one_text_prints_it_once() {
+        let mut call = call(&[("subject", "data.subject")]);
+        call.reader = Some(super::super::service_error::ErrorReader::new(|_, body| {
+            let text = String::from_utf8_lossy(body).into_owned();
+            ServiceError::new().message(text.clone()).field("subject", text).field("due", "is in the past")
+        }));
+        let err = map_with(422, "Subject is too long", &call);
+        assert_eq!(
+            err.message(),
+            "Zendesk refused the request (422 Unprocessable Entity): Subject is too long (subject; due: is in the past)"
+        );
+        assert_eq!(err.fields()[0].message, "Subject is too long", "the field keeps its own text");
     }
 }

@@ -68,6 +68,32 @@ pub(crate) struct Sent {
     pub(crate) headers: BTreeMap<String, String>,
     #[serde(flatten)]
     pub(crate) body: Body,
+    /// Who made the call: its credentials, redacted and numbered in the order they first appear in the recording
+    /// (`<redacted #1>`, `<redacted #2>`), so that a replay answers a call only with what was answered to the same
+    /// credentials (a token the service rejected never answers for a good one). Absent for a call without
+    /// credentials, and in cassettes recorded before it was written: such a call answers any caller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) credentials: Option<String>,
+}
+
+/// The identity of a call's credentials while a recording or a replay runs (kept in memory, never written): the
+/// same credentials give the same fingerprint; `None` for a call without any.
+pub(crate) fn fingerprint(secrets: &[&str]) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    let mut secrets: Vec<&str> = secrets.iter().copied().filter(|s| !s.is_empty()).collect();
+    if secrets.is_empty() {
+        return None;
+    }
+    secrets.sort_unstable();
+    secrets.dedup();
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    secrets.hash(&mut hasher);
+    Some(hasher.finish())
+}
+
+/// The placeholder of the `n`-th credentials (from 1) a recording met.
+pub(crate) fn credentials_placeholder(n: usize) -> String {
+    format!("<redacted #{n}>")
 }
 
 /// An answer, as recorded.
@@ -196,6 +222,7 @@ mod tests {
                 query,
                 headers: BTreeMap::new(),
                 body: Body { form: Some(BTreeMap::from([("a".to_owned(), vec!["b".to_owned()])])), ..Body::default() },
+                credentials: Some(credentials_placeholder(1)),
             },
             response: Received {
                 status: 200,
@@ -207,6 +234,7 @@ mod tests {
         assert!(text.contains(r#""page": "2""#), "{text}");
         assert!(text.contains(r#""form": {"#), "{text}");
         assert!(!text.contains("headers"), "empty maps are left out: {text}");
+        assert!(text.contains(r#""credentials": "<redacted #1>""#), "{text}");
         assert_eq!(CassetteFile::parse(&text), Ok(file));
         assert!(CassetteFile::parse(r#"{"format": "x", "clock": "", "calls": []}"#).unwrap_err().contains("`x`"));
         assert!(CassetteFile::parse("[]").unwrap_err().starts_with("not a cassette"));

@@ -6,7 +6,7 @@
 //! answered at once append in turn under one lock, in the order their answers came.
 
 use super::redact::Redactor;
-use super::{CassetteFile, Exchange};
+use super::{credentials_placeholder, fingerprint, CassetteFile, Exchange};
 use crate::protocol::TalkdeskDate;
 use crate::tap::{Answer, AuthValues, Outgoing, Replayed, Tap};
 use reqwest::Url;
@@ -17,14 +17,19 @@ use std::sync::Mutex;
 pub(crate) struct Recorder {
     path: PathBuf,
     cassette: Mutex<CassetteFile>,
+    /// The fingerprints of the credentials met so far, in the order they first appeared (`<redacted #1>` first).
+    callers: Mutex<Vec<u64>>,
 }
 
 impl Recorder {
     /// A recorder writing to `path`, which it empties now (a new recording replaces the old one): a path that
     /// cannot be written is an error at start-up, not at the first call.
     pub(crate) fn create(path: &Path) -> Result<Self, String> {
-        let recorder =
-            Self { path: path.to_owned(), cassette: Mutex::new(CassetteFile::empty(TalkdeskDate::now().to_rfc3339())) };
+        let recorder = Self {
+            path: path.to_owned(),
+            cassette: Mutex::new(CassetteFile::empty(TalkdeskDate::now().to_rfc3339())),
+            callers: Mutex::default(),
+        };
         let cassette = recorder.cassette.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         recorder.write(&cassette)?;
         drop(cassette);
@@ -55,10 +60,21 @@ impl Tap for Recorder {
             return;
         };
         let redactor = Redactor::new(&url, auth, &call.secrets);
-        let exchange = Exchange {
+        let mut exchange = Exchange {
             request: redactor.request(call.method, &url, call.headers, call.body),
             response: redactor.answer(answer.status, &answer.headers, &answer.body),
         };
+        if let Some(caller) = fingerprint(&call.secrets) {
+            let mut callers = self.callers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let n = match callers.iter().position(|known| *known == caller) {
+                Some(at) => at + 1,
+                None => {
+                    callers.push(caller);
+                    callers.len()
+                }
+            };
+            exchange.request.credentials = Some(credentials_placeholder(n));
+        }
         let mut cassette = self.cassette.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if cassette.calls.is_empty() {
             // The clock of the first call: under the test kit's clock, the time it stands still at.

@@ -200,6 +200,7 @@ impl Redactor {
             query: self.pairs(url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())), Side::Request),
             headers: self.headers(headers, NOISE_REQUEST, Side::Request),
             body: self.body(headers, body.unwrap_or_default(), Side::Request),
+            credentials: None,
         }
     }
 

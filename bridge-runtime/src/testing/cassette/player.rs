@@ -1,18 +1,21 @@
 //! Answering a bridge's calls from a cassette: each call, redacted as the recording was, is matched against the
-//! recorded calls by method, path, query (in any order) and body, less the fields the test declared ignorable;
-//! identical calls are answered in the order they were recorded. A call that matches nothing is never sent: the
+//! recorded calls by method, path, query (in any order) and body, less the fields the test declared ignorable, and
+//! by who makes it: the recording numbered the credentials of its calls in the order they first appeared, and the
+//! replay binds each credentials it meets, in the same order, to one of those (so a call with a rejected token is
+//! answered as the rejected one was, whatever the order of the calls after that); identical calls of the same
+//! credentials are answered in the order they were recorded. A call that matches nothing is never sent: the
 //! bridge gets an error naming the nearest recorded call and what differs, and the test fails when the cassette is
 //! checked.
 
 use crate::recording::redact::{Filler, Redactor};
-use crate::recording::{Body, CassetteFile, Exchange, Sent};
+use crate::recording::{fingerprint, Body, CassetteFile, Exchange, Sent};
 use crate::tap::{Answer, AuthValues, Outgoing, Replayed, Tap};
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, StatusCode};
 use reqwest::Url;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::sync::Mutex;
 
@@ -36,6 +39,8 @@ pub(crate) struct PlayerState {
     pub(crate) armed: bool,
     /// Checked by the test already.
     pub(crate) checked: bool,
+    /// The credentials met so far (their fingerprints), each bound to the recording's placeholder it answers as.
+    pub(crate) callers: HashMap<u64, String>,
 }
 
 impl Player {
@@ -97,11 +102,27 @@ impl Player {
         let matching: Vec<usize> = (0..self.file.calls.len())
             .filter(|at| differences(&self.file.calls[*at].request, &sent, &ignored).is_empty())
             .collect();
-        let Some(&at) = matching.iter().find(|at| !state.used[**at]) else {
-            let why = self.why_not(&sent, &matching, &ignored);
+        let caller = fingerprint(&call.secrets);
+        let bound = caller.and_then(|caller| state.callers.get(&caller).cloned());
+        // A recorded call answers this one when either has no credentials, or when its credentials are the ones
+        // this caller is bound to (or, for a caller met for the first time, ones no other caller is bound to).
+        let answers_caller = |recorded: &Option<String>| match (caller, recorded, &bound) {
+            (None, _, _) | (_, None, _) => true,
+            (Some(_), Some(recorded), Some(bound)) => recorded == bound,
+            (Some(_), Some(recorded), None) => !state.callers.values().any(|other| other == recorded),
+        };
+        let found = matching
+            .iter()
+            .copied()
+            .find(|&at| !state.used[at] && answers_caller(&self.file.calls[at].request.credentials));
+        let Some(at) = found else {
+            let why = self.why_not(&sent, &matching, &ignored, &state, bound.as_deref());
             state.misses.push(why.clone());
             return Err(why);
         };
+        if let (Some(caller), Some(recorded), None) = (caller, &self.file.calls[at].request.credentials, &bound) {
+            state.callers.insert(caller, recorded.clone());
+        }
         state.used[at] = true;
         drop(state);
         let filler = Filler { origin: url.origin().ascii_serialization(), auth };
@@ -109,8 +130,34 @@ impl Player {
     }
 
     /// The message of a call that matched nothing: the nearest recorded call and what differs.
-    fn why_not(&self, sent: &Sent, matching: &[usize], ignored: &[String]) -> String {
+    fn why_not(
+        &self,
+        sent: &Sent,
+        matching: &[usize],
+        ignored: &[String],
+        state: &PlayerState,
+        bound: Option<&str>,
+    ) -> String {
         let mut why = format!("no recorded call answers {} (cassette {})", describe(sent), self.source);
+        let unused: Vec<String> =
+            matching.iter().filter(|at| !state.used[**at]).map(|at| format!("#{}", at + 1)).collect();
+        if !unused.is_empty() {
+            let theirs = |at: &usize| self.file.calls[*at].request.credentials.clone().unwrap_or_default();
+            let recorded: Vec<String> = matching.iter().filter(|at| !state.used[**at]).map(theirs).collect();
+            let mine = match bound {
+                Some(bound) => format!("this call's credentials answer as {bound}"),
+                None => "this call's credentials, met for the first time, answer as none of those, each bound to \
+                         other credentials of this replay"
+                    .to_owned(),
+            };
+            let _ = write!(
+                why,
+                ": call(s) {} match it, but were made with other credentials ({}); {mine}",
+                unused.join(", "),
+                recorded.join(", ")
+            );
+            return why;
+        }
         if let Some(first) = matching.first() {
             let numbers: Vec<String> = matching.iter().map(|at| format!("#{}", at + 1)).collect();
             let _ = write!(
@@ -350,6 +397,7 @@ mod tests {
             query: map,
             headers: BTreeMap::new(),
             body: Body { json, ..Body::default() },
+            credentials: None,
         }
     }
 
@@ -529,5 +577,63 @@ mod tests {
     fn describes_a_call_as_a_line() {
         assert_eq!(describe(&sent("GET", "/a", &[("b", "2"), ("a", "1"), ("a", "3")], None)), "GET /a?a=1&a=3&b=2");
         assert_eq!(describe(&sent("GET", "/a", &[], None)), "GET /a");
+    }
+
+    /// A good and a rejected token to one URL, recorded in either order and replayed with other tokens (the test's,
+    /// not the recording's) in another order after their first calls: each is answered as it was when recorded.
+    #[test]
+    fn replay_matches_on_who_is_calling() {
+        use crate::recording::recorder::Recorder;
+        let dir = std::env::temp_dir().join(format!("bridge-callers-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let headers = HeaderMap::new();
+        let url = "http://svc.test/api/me";
+        let call = |token: &'static str| Outgoing { secrets: vec![token], ..get(url, &headers) };
+        let status = |code: u16| Answer {
+            status: StatusCode::from_u16(code).unwrap(),
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+        };
+        for good_first in [true, false] {
+            let path = dir.join(format!("callers-{good_first}.json"));
+            let recorder = Recorder::create(&path).unwrap();
+            // Recorded: the first credentials twice around the other's one call.
+            let (first, second) = if good_first {
+                (("real-good", 200), ("real-bad", 401))
+            } else {
+                (("real-bad", 401), ("real-good", 200))
+            };
+            for (token, code) in [first, second, first] {
+                recorder.record(&call(token), &AuthValues::default(), &status(code));
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(!text.contains("real-"), "{text}");
+            assert!(text.contains("<redacted #2>"), "{text}");
+            let player = Player::new("callers.json".to_owned(), CassetteFile::parse(&text).unwrap());
+            // Replayed: the same credentials first, then the first one's second call before the other's.
+            let replayed =
+                |token: &'static str| player.answer(&call(token), &auth()).map(|answer| answer.status.as_u16());
+            let (good, bad) = ("test-good", "test-bad");
+            let order = if good_first { [good, good, bad] } else { [bad, bad, good] };
+            let answers: Vec<u16> = order.iter().map(|token| replayed(token).unwrap()).collect();
+            let expected = order.map(|token| if token == good { 200 } else { 401 });
+            assert_eq!(answers, expected, "recorded with the good token first: {good_first}");
+            // A third caller finds nothing of its own, and is told why.
+            let miss = replayed("test-other").unwrap_err();
+            assert!(miss.contains("no recorded call answers GET /api/me"), "{miss}");
+            player.state().checked = true;
+        }
+        // Every call left: a call of the same credentials once more says they were answered already.
+        let text = std::fs::read_to_string(dir.join("callers-true.json")).unwrap();
+        let player = Player::new("callers.json".to_owned(), CassetteFile::parse(&text).unwrap());
+        for _ in 0..2 {
+            assert_eq!(player.answer(&call("x-good"), &auth()).unwrap().status, 200);
+        }
+        let miss = player.answer(&call("x-good"), &auth()).unwrap_err();
+        assert!(miss.contains("call(s) #2 match it, but were made with other credentials (<redacted #2>); this call's credentials answer as <redacted #1>"), "{miss}");
+        // A call without credentials answers as before, in recorded order.
+        assert_eq!(player.answer(&get(url, &headers), &auth()).unwrap().status, 401);
+        player.state().checked = true;
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

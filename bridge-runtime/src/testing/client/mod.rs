@@ -501,11 +501,28 @@ impl<K: CallKind> Call<K> {
     ///
     /// # Panics
     ///
-    /// When no answer came at all (the bridge at the URL is not listening, say); use [`try_send`](Self::try_send)
-    /// to handle that.
+    /// When no answer came at all (the bridge at the URL is not listening yet, say). To wait for a bridge that is
+    /// starting (a spawned binary), poll with [`try_send`](Self::try_send), which returns that as an `Err`:
+    ///
+    /// ```no_run
+    /// # async fn example() {
+    /// use bridge::testing::TestClient;
+    ///
+    /// let client = TestClient::http("http://127.0.0.1:3000");
+    /// let health = loop {
+    ///     match client.get("/health").try_send().await {
+    ///         Ok(answer) => break answer,
+    ///         Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+    ///     }
+    /// };
+    /// assert_eq!(health.status(), 200);
+    /// # }
+    /// ```
     pub async fn send(self) -> TestResponse<K::Answer> {
         let target = format!("{} {}", self.method, self.path);
-        self.try_send().await.unwrap_or_else(|err| panic!("{target} got no answer: {err}"))
+        self.try_send().await.unwrap_or_else(|err| {
+            panic!("{target} got no answer: {err} (to wait for a bridge that is starting, poll with `try_send()`)")
+        })
     }
 }
 
@@ -603,5 +620,18 @@ mod tests {
         assert_eq!(message, "the value of `authorization` is not a header value");
         let refused = std::panic::catch_unwind(|| header("bad name", "v")).unwrap_err();
         assert_eq!(refused.downcast_ref::<String>().map(String::as_str), Some("`bad name` is not a header name"));
+    }
+
+    #[tokio::test]
+    async fn send_to_nothing_listening_says_to_poll_with_try_send() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        drop(listener); // nothing listens there now
+        let client = super::TestClient::http(&url);
+        assert!(client.get("/health").try_send().await.is_err(), "try_send returns the refusal");
+        let panic = tokio::spawn(async move { client.get("/health").send().await }).await.unwrap_err().into_panic();
+        let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(message.starts_with("GET /health got no answer: "), "{message}");
+        assert!(message.ends_with("(to wait for a bridge that is starting, poll with `try_send()`)"), "{message}");
     }
 }

@@ -9,6 +9,8 @@ use super::Progress;
 use crate::Contact;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
 use std::sync::Arc;
 
 /// What an author's hook changed in the external service between two pages of a sync: the contacts it changed or
@@ -57,8 +59,19 @@ impl SourceChange {
     }
 }
 
-/// The hook, as the simulator keeps it.
-pub(super) type ChangeFn = Arc<dyn Fn(&Progress) -> SourceChange + Send + Sync>;
+/// A hook that changes nothing else answers at once: a synchronous hook returns its `SourceChange`, an async one a
+/// future of it, and [`Simulator::change_source`](super::Simulator::change_source) takes either.
+impl IntoFuture for SourceChange {
+    type Output = SourceChange;
+    type IntoFuture = std::future::Ready<SourceChange>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        std::future::ready(self)
+    }
+}
+
+/// The hook, as the simulator keeps it: whatever it returns, a future of the change.
+pub(super) type ChangeFn = Arc<dyn Fn(&Progress) -> Pin<Box<dyn Future<Output = SourceChange> + Send>> + Send + Sync>;
 
 /// A changed contact not yet seen as changed.
 pub(super) struct Expected {

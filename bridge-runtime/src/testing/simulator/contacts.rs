@@ -76,6 +76,9 @@ impl Run<'_> {
         let mut probes = SyncProbes { pages, ids, fields, checkpoints, ends };
         let mut contacts: Vec<Map<String, Value>> = Vec::new();
         let mut seen_ids: HashMap<String, usize> = HashMap::new();
+        // Each id's contact as last sent, and how many came again, changed, on a later page.
+        let mut last_sent: HashMap<String, Map<String, Value>> = HashMap::new();
+        let mut sent_again_changed = 0usize;
         let mut pager = Pager::new(self.sim.max_pages);
         // The checkpoint to compare the next one with, and the page it came from (0: where the sync started).
         let mut last_checkpoint: Option<(String, usize)> = start.clone().map(|c| (c, 0));
@@ -129,11 +132,18 @@ impl Run<'_> {
                         }
                         if let Some(text) = id.text() {
                             if let Some(first) = seen_before(&mut seen_ids, text, page_no) {
-                                // A contact the source changed after it was sent comes again: that is the change.
-                                if !self.changes.excuses_repeat(text) {
+                                // A contact the source changed after it was sent comes again, on a later page,
+                                // carrying the change: Talkdesk keeps the last, so only an identical repeat (or
+                                // two contacts of one id on one page) is a duplicate.
+                                let changed = last_sent.get(text).is_some_and(|before| before != contact)
+                                    && !seen_on_page(&contacts[read_before..], text);
+                                if changed {
+                                    sent_again_changed += 1;
+                                } else if !self.changes.excuses_repeat(text) {
                                     probes.ids.fail(format!("id {text:?} on {at} was already sent on page {first}"));
                                 }
                             }
+                            last_sent.insert(text.to_owned(), contact.clone());
                         }
                         probes.fields.absorb(checks::contact_fields(contact, &label));
                         contacts.push(contact.clone());
@@ -186,7 +196,7 @@ impl Run<'_> {
                 items: contacts.len(),
                 next_offset: next.as_ref().map(|(text, _)| text.clone()),
             };
-            self.change_source(&progress);
+            self.change_source(&progress).await;
             self.progress(progress);
             // Talkdesk sends the offset back as it came.
             let Some((text, value)) = next else { break };
@@ -201,7 +211,14 @@ impl Run<'_> {
         }
         let read = format!("{} on {}", count(contacts.len(), "contact"), count(page_no, "page"));
         probes.pages.summary(read.clone());
-        probes.ids.summary(count(seen_ids.len(), "distinct id"));
+        let mut distinct = count(seen_ids.len(), "distinct id");
+        if sent_again_changed > 0 {
+            distinct.push_str(&format!(
+                ", {} sent again on a later page with a change (Talkdesk keeps the last)",
+                count(sent_again_changed, "contact")
+            ));
+        }
+        probes.ids.summary(distinct);
         probes.fields.summary(read);
         let checkpoint = last_checkpoint.filter(|(_, page)| *page > 0).map(|(c, _)| c);
         if let Some(last) = &checkpoint {
@@ -220,4 +237,9 @@ impl Run<'_> {
         }
         Synced { served: true, contacts, checkpoint }
     }
+}
+
+/// Whether a contact of id `id` is among `page`'s contacts read so far.
+fn seen_on_page(page: &[Map<String, Value>], id: &str) -> bool {
+    page.iter().any(|contact| Id::read(contact).text() == Some(id))
 }

@@ -25,8 +25,8 @@ impl Run<'_> {
             return;
         }
         let mut lookups: Vec<Value> = self.sim.interaction_lookups.clone();
-        let with_id = contacts.iter().filter_map(|c| Some((Id::read(c).text()?.to_owned(), c)));
-        for (id, contact) in with_id.take(self.sim.interaction_contacts) {
+        let mut with_id = contacts.iter().filter_map(|c| Some((Id::read(c).text()?.to_owned(), c)));
+        for (id, contact) in with_id.by_ref().take(self.sim.interaction_contacts) {
             let mut data = Map::new();
             data.insert("contact_external_id".into(), Value::String(id));
             if let Some(name) = contact.get("name").filter(|n| n.is_string()) {
@@ -57,11 +57,25 @@ impl Run<'_> {
         let requested = self.sim.interaction_types.clone();
         let mut total = 0usize;
         let mut mixed: Option<(Value, String)> = None;
-        for (n, lookup) in lookups.iter().enumerate() {
-            let what = format!("lookup {} ({})", n + 1, excerpt(&lookup.to_string(), 80));
+        // The search, when asked for: the other contacts, each by id, then by emails and phones, made only while
+        // nothing came back.
+        let fixed = lookups.len();
+        if !no_lookup {
+            lookups.extend(
+                with_id.flat_map(|(id, contact)| search_lookups(id, contact)).take(self.sim.interaction_search),
+            );
+        }
+        let mut made = 0;
+        for lookup in &lookups {
+            if made >= fixed && total > 0 {
+                break;
+            }
+            made += 1;
+            let n = made;
+            let what = format!("lookup {n} ({})", excerpt(&lookup.to_string(), 80));
             let call =
                 self.sim.client.interaction_retrieval().auth(&self.sim.auth).interaction_types(&requested).data(lookup);
-            let first = n == 0 && self.may_be_absent();
+            let first = n == 1 && self.may_be_absent();
             let response = match self.send(&format!("interaction {what}"), call, first).await {
                 Ok(response) => response,
                 Err(err) => {
@@ -144,8 +158,15 @@ impl Run<'_> {
 
         let looked = if no_lookup {
             "1 lookup with no contact (no contact was synced)".to_owned()
+        } else if made > fixed {
+            format!(
+                "{} ({} searched for, of at most {})",
+                count(made, "lookup"),
+                made - fixed,
+                self.sim.interaction_search
+            )
         } else {
-            count(lookups.len(), "lookup")
+            count(made, "lookup")
         };
         answers.summary(format!("{looked}, {}", count(total, "interaction")));
         let nothing = format!("no interaction came back from {looked}: add a lookup that finds some (`--lookup`)");
@@ -160,6 +181,25 @@ impl Run<'_> {
             self.push(probe);
         }
     }
+}
+
+/// The lookups the search makes for one contact: by its id, then by its emails and phones when it has some.
+fn search_lookups(id: String, contact: &Map<String, Value>) -> Vec<Value> {
+    let mut by_id = Map::new();
+    by_id.insert("contact_external_id".into(), Value::String(id));
+    let mut by_address = Map::new();
+    for (from, to) in [("emails", "contact_emails"), ("phones", "contact_phones")] {
+        if let Some(Value::Array(values)) = contact.get(from) {
+            if !values.is_empty() && values.iter().all(Value::is_string) {
+                by_address.insert(to.into(), Value::Array(values.clone()));
+            }
+        }
+    }
+    let mut lookups = vec![Value::Object(by_id)];
+    if !by_address.is_empty() {
+        lookups.push(Value::Object(by_address));
+    }
+    lookups
 }
 
 /// The interactions of a `200` JSON array answer; records why otherwise.

@@ -51,6 +51,7 @@ use run::Run;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::fmt;
+use std::future::IntoFuture;
 use std::sync::Arc;
 
 /// The default bound on the pages of one sync.
@@ -181,6 +182,7 @@ pub struct Simulator {
     max_pages: usize,
     interaction_types: Vec<String>,
     interaction_contacts: usize,
+    interaction_search: usize,
     interaction_lookups: Vec<Value>,
     actions: Vec<ActionProbe>,
     checkpoint_order: CheckpointOrder,
@@ -247,6 +249,7 @@ impl Simulator {
             max_pages: DEFAULT_MAX_PAGES,
             interaction_types: vec!["case".to_owned(), "note".to_owned()],
             interaction_contacts: 3,
+            interaction_search: 0,
             interaction_lookups: Vec::new(),
             actions: Vec::new(),
             checkpoint_order: CheckpointOrder::Auto,
@@ -287,6 +290,22 @@ impl Simulator {
     /// How many of the synced contacts to look interactions up for (default 3).
     pub fn interaction_contacts(mut self, contacts: usize) -> Self {
         self.interaction_contacts = contacts;
+        self
+    }
+
+    /// When no lookup found interactions, keeps looking them up for the other synced contacts, each by its id, then
+    /// by its emails and phones, until some come back or `max_lookups` more lookups were made (default 0: no
+    /// search). A bridge whose contacts mostly have no interactions (one in 300 with tickets) then still has its
+    /// interactions checked; when none came back, the report says how many lookups were tried.
+    ///
+    /// ```
+    /// use bridge::testing::{Simulator, TestClient};
+    ///
+    /// let client = TestClient::http("http://127.0.0.1:3000");
+    /// let simulator = Simulator::new(client, serde_json::json!({"token": "t"})).interaction_search(1000);
+    /// ```
+    pub fn interaction_search(mut self, max_lookups: usize) -> Self {
+        self.interaction_search = max_lookups;
         self
     }
 
@@ -348,11 +367,15 @@ impl Simulator {
     }
 
     /// Changes the external service while the contact syncs run, as users do: `change` is called between two
-    /// pages of the initial and the incremental sync (after the page `Progress` describes) and changes the source
-    /// through the fake's own API, saying what it changed. The report gains
-    /// [`CheckId::SourceChanges`](super::CheckId::SourceChanges): every changed contact arrives, changed, in a
-    /// later page or in the incremental sync (a contact sent again in the same sync because it changed is not a
-    /// duplicate), and a new initial sync after the run finds no contact that neither sync sent.
+    /// pages of the initial and the incremental sync (after the page `Progress` describes) and changes the source,
+    /// saying what it changed. The report gains [`CheckId::SourceChanges`](super::CheckId::SourceChanges): every
+    /// changed contact arrives, changed, in a later page or in the incremental sync (a contact sent again in the
+    /// same sync because it changed is not a duplicate), and a new initial sync after the run finds no contact that
+    /// neither sync sent.
+    ///
+    /// The hook returns a [`SourceChange`], or a future of one: an async hook can call the service it changes (a
+    /// sandbox account's API, a fake over HTTP), and the next page is asked for once it is done. A future cannot
+    /// borrow the `Progress`: copy what it needs first. A synchronous hook, changing a fake through its own API:
     ///
     /// ```no_run
     /// # async fn example(client: bridge::testing::TestClient, auth: serde_json::Value,
@@ -375,8 +398,41 @@ impl Simulator {
     /// report.assert_passes();
     /// # }
     /// ```
-    pub fn change_source(mut self, change: impl Fn(&Progress) -> SourceChange + Send + Sync + 'static) -> Self {
-        self.change_source = Some(Arc::new(change));
+    ///
+    /// An async hook, renaming a user through the service's own API:
+    ///
+    /// ```no_run
+    /// # async fn example(client: bridge::testing::TestClient, auth: serde_json::Value) {
+    /// use bridge::testing::{Simulator, SourceChange};
+    /// use bridge::Contact;
+    ///
+    /// let service = reqwest::Client::new();
+    /// let report = Simulator::new(client, auth)
+    ///     .change_source(move |progress| {
+    ///         let first_page = progress.page == 1 && progress.phase == "initial contact sync";
+    ///         let service = service.clone();
+    ///         async move {
+    ///             if !first_page {
+    ///                 return SourceChange::new();
+    ///             }
+    ///             let rename = serde_json::json!({"user": {"name": "Ada Lovelace (renamed)"}});
+    ///             let url = "https://acme.example.com/api/v2/users/7.json";
+    ///             service.put(url).json(&rename).send().await.unwrap().error_for_status().unwrap();
+    ///             SourceChange::new().changed(Contact::new("7", "Ada Lovelace (renamed)"))
+    ///         }
+    ///     })
+    ///     .run()
+    ///     .await;
+    /// report.assert_passes();
+    /// # }
+    /// ```
+    pub fn change_source<F, R>(mut self, change: F) -> Self
+    where
+        F: Fn(&Progress) -> R + Send + Sync + 'static,
+        R: IntoFuture<Output = SourceChange>,
+        R::IntoFuture: Send + 'static,
+    {
+        self.change_source = Some(Arc::new(move |progress: &Progress| Box::pin(change(progress).into_future())));
         self
     }
 

@@ -10,13 +10,14 @@ use serde_json::{Map, Value};
 use std::collections::HashSet;
 
 impl Run<'_> {
-    /// Lets the author's hook change the source after `progress`'s page, when there is a next page.
-    pub(super) fn change_source(&mut self, progress: &Progress) {
+    /// Lets the author's hook change the source after `progress`'s page, when there is a next page, and waits for
+    /// it to be done.
+    pub(super) async fn change_source(&mut self, progress: &Progress) {
         let Some(hook) = self.sim.change_source.clone() else { return };
         if progress.next_offset.is_none() {
             return;
         }
-        let change = hook(progress);
+        let change = hook(progress).await;
         let when = format!("after page {} of the {}", progress.page, progress.phase);
         let changes = &mut self.changes;
         for contact in change.changed {
