@@ -152,7 +152,7 @@ mod service_error;
 pub mod status;
 
 pub use crate::upstream::UpstreamCost;
-pub use base_url::{BaseUrl, BaseUrlError, TenantUrl};
+pub use base_url::{BaseUrl, BaseUrlError, TenantHosts, TenantUrl};
 pub use client::{Client, ClientBuilder, DEFAULT_REQUEST_MARGIN};
 pub use concurrently::{in_this_request, try_join_all_at_most};
 pub use pacing::Pacing;
