@@ -55,6 +55,7 @@ mod postgres;
 mod random_json;
 mod round_trips;
 mod salesforce;
+mod salesforce_replay;
 mod secrets_in_logs;
 mod simulator;
 mod sqlite;
