@@ -16,9 +16,6 @@ use serde_json::{json, Map, Value};
 /// Key prefixes: a Contact's ids start with `003`, a Lead's with `00Q`.
 const CONTACT_PREFIX: &str = "003";
 const LEAD_PREFIX: &str = "00Q";
-/// Records per batch of a query's answer (`Sforce-Query-Options: batchSize`, Salesforce's least): a page larger
-/// than that follows `nextRecordsUrl`.
-const QUERY_BATCH: u32 = 200;
 /// How many emails, then phone numbers, of a request are looked up.
 const MAX_LOOKUPS: usize = 3;
 /// What the bridge needs of the org: each object, and whether it creates records of it.
@@ -106,7 +103,10 @@ pub async fn contacts(
         soql.code(" ORDER BY SystemModstamp, Id LIMIT ").number(limit)
     };
     let (contacts, leads) = (query("Contact"), query("Lead"));
-    let both = try_join_all_at_most(2, [all_of(&session, &contacts, limit), all_of(&session, &leads, limit)]).await?;
+    let batch = salesforce.query_batch;
+    let both =
+        try_join_all_at_most(2, [all_of(&session, &contacts, limit, batch), all_of(&session, &leads, limit, batch)])
+            .await?;
     let mut records: Vec<(Stamp, String, Map<String, Value>)> = Vec::new();
     for record in both.into_iter().flatten() {
         let stamp = mapping::text(&record, "SystemModstamp").and_then(mapping::millis);
@@ -141,8 +141,8 @@ pub async fn contacts(
 }
 
 /// Every record of a query (its batches through `nextRecordsUrl`), at most `limit`.
-async fn all_of(session: &Session, soql: &Soql, limit: u64) -> Result<Vec<Map<String, Value>>, Error> {
-    let mut answer: QueryResult = session.query(soql, Some(QUERY_BATCH)).await?;
+async fn all_of(session: &Session, soql: &Soql, limit: u64, batch: u32) -> Result<Vec<Map<String, Value>>, Error> {
+    let mut answer: QueryResult = session.query(soql, Some(batch)).await?;
     let mut records = std::mem::take(&mut answer.records);
     while let (false, Some(next)) = (answer.done, answer.next_records_url.as_deref()) {
         if records.len() as u64 >= limit {

@@ -58,6 +58,9 @@ pub struct Config {
     pub contact_page_size: u32,
     /// Users per page of agent synchronization.
     pub agent_page_size: u32,
+    /// Records per batch of a query's answer (`Sforce-Query-Options: batchSize`, 200 to 2,000): a sync page
+    /// larger than that follows `nextRecordsUrl`.
+    pub query_batch: u32,
     /// How far behind the bridge's clock a sync's checkpoint stays: a record becomes visible when its
     /// transaction commits, after its `SystemModstamp`.
     pub commit_lag: Duration,
@@ -77,6 +80,7 @@ impl Default for Config {
             deadline: Duration::from_secs(25),
             contact_page_size: 200,
             agent_page_size: 100,
+            query_batch: 2000,
             commit_lag: Duration::from_secs(15),
             reserve_from_percent: 90,
             reserve_retry_after: Duration::from_secs(900),

@@ -67,6 +67,8 @@ pub struct Salesforce {
     pub contact_page_size: u32,
     /// Users per page of agent synchronization.
     pub agent_page_size: u32,
+    /// Records per batch of a query's answer.
+    pub query_batch: u32,
     /// How far behind the bridge's clock a sync's checkpoint stays (a record commits after its SystemModstamp).
     pub commit_lag: Duration,
     /// From this share of the daily budget used (per cent), contact sync pages are held back.
@@ -89,6 +91,7 @@ impl Salesforce {
             call_budget: config.call_budget,
             contact_page_size: config.contact_page_size,
             agent_page_size: config.agent_page_size,
+            query_batch: config.query_batch,
             commit_lag: config.commit_lag,
             reserve_from_percent: config.reserve_from_percent,
             reserve_retry_after: config.reserve_retry_after,

@@ -24,6 +24,7 @@ pub(crate) fn test_config(fake_url: &str) -> Config {
         deadline: Duration::from_secs(8),
         contact_page_size: 40,
         agent_page_size: 2,
+        query_batch: 2000,
         commit_lag: Duration::ZERO,
         reserve_from_percent: 90,
         reserve_retry_after: Duration::from_secs(900),
@@ -159,7 +160,7 @@ async fn a_sync_with_records_changing_between_pages_loses_nothing() {
 /// A page larger than Salesforce's batch follows `nextRecordsUrl`, on the same instance.
 #[tokio::test]
 async fn a_page_larger_than_a_batch_follows_next_records_url() {
-    let (fake, _server, client, auth) = setup(260, |c| c.contact_page_size = 300).await;
+    let (fake, _server, client, auth) = setup(260, |c| (c.contact_page_size, c.query_batch) = (300, 200)).await;
     let synced = client.sync_all().auth(&auth).contacts().await.unwrap();
     assert_eq!(synced.ids().len(), 260 + 65);
     let followed = fake.requests().iter().filter(|c| c.path.starts_with("/services/data/v60.0/query/01g")).count();
@@ -191,6 +192,15 @@ async fn lookups_cost_one_round_trip_by_id_and_at_most_two_by_email_or_phone() {
     assert_eq!((ids(&both.0), both.2), (ids(&lead_by_id.0), 2));
     let unknown = lookup(ask().contact_email("nobody@example.com")).await;
     assert_eq!((unknown.0, unknown.2), (json!([]), 1));
+
+    // The other endpoints: one round trip each.
+    let cost =
+        |response: bridge::testing::TestResponse<_>| (response.upstream().calls(), response.upstream().round_trips());
+    assert_eq!(cost(client.auth_validation().auth(&auth).send().await.cast::<Value>()), (1, 1));
+    assert_eq!(cost(client.contact_sync().auth(&auth).send().await.cast::<Value>()), (2, 1));
+    assert_eq!(cost(client.agent_sync().auth(&auth).send().await.cast::<Value>()), (1, 1));
+    let case = client.action("create_case").auth(&auth).data(json!({"subject": "s"})).send().await;
+    assert_eq!(cost(case.cast::<Value>()), (1, 1));
 }
 
 /// Salesforce's field errors as the bridge's `400` naming `data.<field>`; the bridge's own checks first.
