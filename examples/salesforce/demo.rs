@@ -144,7 +144,7 @@ pub async fn start(bridge_addr: SocketAddr) -> Result<Demo, Box<dyn std::error::
             Value::Null,
         ),
         call(
-            "Incremental contact sync from the demo's own sync: the two contacts changed since",
+            "Incremental contact sync from the demo's own checkpoint: the two contacts changed since (after those stamped at the checkpoint itself, sent again: the boundary is inclusive)",
             200,
             "/contact_sync",
             &auth,
