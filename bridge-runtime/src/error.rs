@@ -8,6 +8,7 @@ use serde::Serialize;
 use std::borrow::Cow;
 use std::error::Error as StdError;
 use std::fmt;
+use std::time::Duration;
 
 /// Defines [`ErrorKind`] from one table: each kind with its status and `code`, and the list of every kind
 /// ([`ErrorKind::ALL`], which the metrics count by), so that nothing about a kind is written twice.
@@ -71,6 +72,9 @@ error_kinds! {
     Overloaded => 503, "overloaded";
     /// The request's head (its headers) is larger than the bridge accepts: `431`.
     HeadersTooLarge => 431, "headers_too_large";
+    /// The bridge holds this request back for now (what is left of a quota is kept for other work): `503`, with
+    /// `Retry-After` ([`Error::retry_later`]).
+    RetryLater => 503, "retry_later";
 }
 
 /// One offending field of a request: its path (`auth.token`, `data.subject`, `meta.interaction_types[2]`) and what
@@ -129,12 +133,35 @@ pub struct Error {
     message: Cow<'static, str>,
     fields: Vec<FieldError>,
     source: Option<Box<dyn StdError + Send + Sync>>,
+    retry_after: Option<Duration>,
 }
 
 impl Error {
     /// An error of `kind` with a message for Talkdesk (and its users) to read.
     pub fn new(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Self {
-        Self { kind, message: message.into(), fields: Vec::new(), source: None }
+        Self { kind, message: message.into(), fields: Vec::new(), source: None, retry_after: None }
+    }
+
+    /// Not now: `503` with `Retry-After: <after, in whole seconds, at least 1>`, for a request the bridge holds
+    /// back on purpose, such as a contact sync page when most of a service's daily quota is spent and what is left
+    /// is kept for what a person waits for. Talkdesk retries later; nothing about the credentials is implied.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let err = bridge::Error::retry_later("the daily API budget is kept for lookups", Duration::from_secs(900));
+    /// assert_eq!((err.status(), err.retry_after()), (503, Some(Duration::from_secs(900))));
+    /// ```
+    pub fn retry_later(message: impl Into<Cow<'static, str>>, after: Duration) -> Self {
+        let mut err = Self::new(ErrorKind::RetryLater, message);
+        err.retry_after = Some(after.max(Duration::from_secs(1)));
+        err
+    }
+
+    /// How long Talkdesk should wait before it repeats the request (`Retry-After`), for
+    /// [`retry_later`](Self::retry_later) errors.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
     }
 
     /// The external service rejected the credentials: `401`.

@@ -84,7 +84,12 @@ fn json_reply<T: Serialize>(status: StatusCode, value: &T) -> Response {
 pub(crate) fn error_response(error: &Error) -> Response {
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let request_id = crate::request_id::current();
-    json_response(status, error_body(error, request_id.as_ref().map(|id| id.as_str())))
+    let mut response = json_response(status, error_body(error, request_id.as_ref().map(|id| id.as_str())));
+    if let Some(after) = error.retry_after() {
+        let seconds = after.as_secs_f64().ceil() as u64;
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
 }
 
 /// The JSON body of `error`: `{"code", "message", "request_id"?, "fields"?}`.
@@ -176,6 +181,15 @@ mod tests {
     fn error_body_omits_what_it_does_not_have() {
         let body = json(&error_body(&Error::upstream("down"), None));
         assert_eq!(body, serde_json::json!({"code": "upstream_failure", "message": "down"}));
+    }
+
+    #[test]
+    fn a_retry_later_error_says_when_in_whole_seconds() {
+        let later = error_response(&Error::retry_later("not now", std::time::Duration::from_millis(1500)));
+        assert_eq!((later.status().as_u16(), later.headers()[header::RETRY_AFTER].to_str().unwrap()), (503, "2"));
+        let soon = error_response(&Error::retry_later("not now", std::time::Duration::ZERO));
+        assert_eq!(soon.headers()[header::RETRY_AFTER], "1");
+        assert!(!error_response(&Error::upstream("down")).headers().contains_key(header::RETRY_AFTER));
     }
 
     #[test]

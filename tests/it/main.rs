@@ -27,6 +27,9 @@ mod hubspot_example;
 #[path = "../../examples/minimal.rs"]
 #[allow(dead_code)]
 mod minimal;
+#[path = "../../examples/salesforce/main.rs"]
+#[allow(dead_code)]
+mod salesforce_example;
 #[path = "../../examples/sqlite/main.rs"]
 #[allow(dead_code)]
 mod sqlite_example;
@@ -51,6 +54,8 @@ mod own_parameters;
 mod postgres;
 mod random_json;
 mod round_trips;
+mod salesforce;
+mod salesforce_replay;
 mod secrets_in_logs;
 mod simulator;
 mod sqlite;

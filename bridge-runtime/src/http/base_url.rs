@@ -235,6 +235,92 @@ impl TenantUrl {
     }
 }
 
+/// Per-customer base URLs that arrive whole, from the request or from the service itself (Salesforce's
+/// `instance_url`: `https://acme.my.salesforce.com`), checked before any call is made to them: `https`, no
+/// credentials, port, query or fragment, no path but `/`, and a host made of valid DNS labels **under** one of the
+/// parent domains fixed in code (`salesforce.com` accepts `acme.my.salesforce.com`, never `salesforce.com` itself
+/// nor `salesforce.com.evil.example`). Anything else is a `400` naming the field it came from, and no URL exists.
+///
+/// As with [`TenantUrl`], an operator's [override](Self::with_override) (a proxy, a local fake) replaces every
+/// tenant's base, and the URL is still checked first, so that invalid requests fail the same way everywhere.
+///
+/// ```
+/// use bridge::http::TenantHosts;
+///
+/// let salesforce = TenantHosts::new(&["salesforce.com", "force.com"]);
+/// let base = salesforce.tenant("auth.instance_url", "https://Acme.my.salesforce.com").unwrap();
+/// assert_eq!(base.to_string(), "https://acme.my.salesforce.com/");
+///
+/// for foreign in ["https://evil.example", "http://acme.my.salesforce.com", "https://salesforce.com.evil.example"] {
+///     let err = salesforce.tenant("auth.instance_url", foreign).unwrap_err();
+///     assert_eq!((err.status(), err.fields()[0].field.as_str()), (400, "auth.instance_url"));
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantHosts {
+    parents: Vec<String>,
+    override_base: Option<BaseUrl>,
+}
+
+impl TenantHosts {
+    /// Tenants under any of `parent_domains` (e.g. `["salesforce.com", "force.com"]`), fixed in the bridge's code.
+    ///
+    /// # Panics
+    ///
+    /// If one of `parent_domains` is not a dot-separated list of valid labels: a bug, found at start-up.
+    pub fn new(parent_domains: &[&str]) -> Self {
+        let parents = parent_domains.iter().map(|parent| TenantUrl::new(parent).parent).collect();
+        Self { parents, override_base: None }
+    }
+
+    /// Sends every tenant to `base` instead.
+    pub fn with_override(mut self, base: BaseUrl) -> Self {
+        self.override_base = Some(base);
+        self
+    }
+
+    /// The override, if one is set.
+    pub fn override_base(&self) -> Option<&BaseUrl> {
+        self.override_base.as_ref()
+    }
+
+    /// The tenant's own base URL (`https://<host>/`, the host lowercased), whatever the override: the key to
+    /// remember things of the tenant by. A `400` naming `field` when `url` is not one of these tenants'.
+    pub fn own_base(&self, field: &str, url: &str) -> Result<BaseUrl, Error> {
+        let refuse = |message: String| Error::invalid_fields(vec![FieldError { field: field.to_owned(), message }]);
+        let expected = || format!("must be an https URL under {}", self.parents.join(" or "));
+        let url = Url::parse(url.trim()).map_err(|_| refuse(format!("is not a URL: it {}", expected())))?;
+        if url.scheme() != "https" {
+            return Err(refuse(format!("{}: the scheme is not https", expected())));
+        }
+        if !url.username().is_empty() || url.password().is_some() || url.port().is_some() {
+            return Err(refuse(format!("{}, with no credentials and no port", expected())));
+        }
+        if url.query().is_some() || url.fragment().is_some() || !matches!(url.path(), "" | "/") {
+            return Err(refuse(format!("{}, with no path, query or fragment", expected())));
+        }
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        let under = |parent: &String| {
+            host.strip_suffix(parent.as_str())
+                .and_then(|rest| rest.strip_suffix('.'))
+                .is_some_and(|labels| labels.split('.').all(|label| check_label(label).is_ok()))
+        };
+        if !self.parents.iter().any(under) {
+            return Err(refuse(format!("{}: the host is not one of them", expected())));
+        }
+        Url::parse(&format!("https://{host}/"))
+            .map(BaseUrl)
+            .map_err(|_| Error::internal("a checked tenant host did not make a URL"))
+    }
+
+    /// The base URL calls for the tenant at `url` go to: [`own_base`](Self::own_base), or the override when one
+    /// is set (after the same check).
+    pub fn tenant(&self, field: &str, url: &str) -> Result<BaseUrl, Error> {
+        let own = self.own_base(field, url)?;
+        Ok(self.override_base.clone().unwrap_or(own))
+    }
+}
+
 /// `label`, lowercased, if it is one DNS label; otherwise why not.
 fn check_label(label: &str) -> Result<String, &'static str> {
     if label.is_empty() {
@@ -284,6 +370,53 @@ mod tests {
         assert_eq!(tenants.override_base(), None);
         let moved = tenants.with_override(base.clone());
         assert_eq!(moved.override_base(), Some(&base));
+    }
+
+    #[test]
+    fn tenant_hosts_take_only_https_hosts_under_their_parents() {
+        let hosts = TenantHosts::new(&["salesforce.com", "force.com"]);
+        let base = |url: &str| hosts.tenant("auth.instance_url", url).map(|b| b.to_string());
+        for (good, expected) in [
+            ("https://acme.my.salesforce.com", "https://acme.my.salesforce.com/"),
+            ("https://ACME.my.salesforce.com/", "https://acme.my.salesforce.com/"),
+            ("https://acme--dev.sandbox.my.salesforce.com", "https://acme--dev.sandbox.my.salesforce.com/"),
+            ("https://fun-app-1234.scratch.my.salesforce.com", "https://fun-app-1234.scratch.my.salesforce.com/"),
+            ("https://na1.salesforce.com", "https://na1.salesforce.com/"),
+            ("https://acme.lightning.force.com", "https://acme.lightning.force.com/"),
+        ] {
+            assert_eq!(base(good).ok().as_deref(), Some(expected), "{good}");
+        }
+        for bad in [
+            "https://evil.example",
+            "https://salesforce.com",
+            "https://.salesforce.com",
+            "https://evilsalesforce.com",
+            "https://salesforce.com.evil.example",
+            "https://acme.my.salesforce.com.evil.example/",
+            "https://acme.my.salesforce.com@evil.example",
+            "https://user:pw@acme.my.salesforce.com",
+            "http://acme.my.salesforce.com",
+            "https://acme.my.salesforce.com:8443",
+            "https://acme.my.salesforce.com/services",
+            "https://acme.my.salesforce.com/?x=1",
+            "https://acme.my.salesforce.com/#x",
+            "https://a_b.my.salesforce.com",
+            "https://127.0.0.1",
+            "acme.my.salesforce.com",
+            "",
+        ] {
+            let err = base(bad).unwrap_err();
+            assert_eq!((err.status(), err.fields()[0].field.as_str()), (400, "auth.instance_url"), "{bad}");
+        }
+        let local = BaseUrl::parse("http://127.0.0.1:9/").unwrap();
+        let moved = hosts.clone().with_override(local.clone());
+        assert_eq!(moved.tenant("f", "https://acme.my.salesforce.com").ok(), Some(local.clone()));
+        assert_eq!(
+            moved.own_base("f", "https://acme.my.salesforce.com").unwrap().to_string(),
+            "https://acme.my.salesforce.com/"
+        );
+        assert!(moved.tenant("f", "https://evil.example").is_err(), "the override does not skip the check");
+        assert_eq!((hosts.override_base(), moved.override_base()), (None, Some(&local)));
     }
 
     #[test]

@@ -150,7 +150,7 @@ pub mod status;
 mod wait;
 
 pub use crate::upstream::UpstreamCost;
-pub use base_url::{BaseUrl, BaseUrlError, TenantUrl};
+pub use base_url::{BaseUrl, BaseUrlError, TenantHosts, TenantUrl};
 pub use client::{Client, ClientBuilder, DEFAULT_REQUEST_MARGIN};
 pub use concurrently::{in_this_request, try_join_all_at_most};
 pub use paging::{next_link, CursorPager, LinkPager, PageNumbers, SincePage, SincePager, SincePosition};

@@ -14,7 +14,8 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// How a [`Client`](crate::http::Client) paces its calls on the rate budget the service reports in its answers' headers
-/// (IETF `RateLimit` / `RateLimit-Policy`, `X-RateLimit-*`, HubSpot's `X-HubSpot-RateLimit-*`).
+/// (IETF `RateLimit` / `RateLimit-Policy`, `X-RateLimit-*`, HubSpot's `X-HubSpot-RateLimit-*`, Salesforce's
+/// `Sforce-Limit-Info`).
 ///
 /// The budget is counted per **account**: by default the call's host and its credentials (a keyed hash of them,
 /// never the credentials themselves), or the key a call gives with

@@ -10,6 +10,7 @@
 //! | `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` | IETF, drafts -00 to -06 (Zendesk, among others) |
 //! | `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` | the common one (GitHub, Twitter…): the reset in seconds from now, or as a Unix time (seconds, or milliseconds) when it is one |
 //! | `X-HubSpot-RateLimit-Remaining`, `-Max`, `-Interval-Milliseconds`; `-Secondly-Remaining`, `-Secondly` | HubSpot: no reset, only the window's length |
+//! | `Sforce-Limit-Info: api-usage=18/15000` | Salesforce: calls used / the org's allocation over a rolling 24 hours |
 //!
 //! A value that does not parse is ignored, never an error: the budget is advice, the service's `429` the rule.
 
@@ -69,8 +70,26 @@ pub(crate) fn read(headers: &HeaderMap, now: SystemTime) -> Vec<Report> {
         let resets = Resets::Within(Duration::from_secs(1));
         reports.push(Report { policy: "hubspot-secondly".into(), remaining, resets });
     }
+    if let Some(report) = text(headers, "sforce-limit-info").and_then(salesforce) {
+        reports.push(report);
+    }
     reports
 }
+
+/// Salesforce's `Sforce-Limit-Info: api-usage=18/15000; per-app-api-usage=…`: the org's calls used and its
+/// allocation, counted over a rolling 24 hours (so no reset is known: the window's length is).
+fn salesforce(value: &str) -> Option<Report> {
+    let usage = value.split(';').find_map(|member| {
+        let (key, value) = member.split_once('=')?;
+        key.trim().eq_ignore_ascii_case("api-usage").then_some(value)
+    })?;
+    let (used, limit) = usage.split_once('/')?;
+    let remaining = count(limit)?.saturating_sub(count(used)?);
+    Some(Report { policy: "salesforce-daily".into(), remaining, resets: Resets::Within(DAY) })
+}
+
+/// Salesforce's window: a rolling 24 hours.
+const DAY: Duration = Duration::from_secs(24 * 3600);
 
 fn text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|value| value.to_str().ok()).map(str::trim)
@@ -269,6 +288,19 @@ mod tests {
         // Tokens as names, parameters in any order and case, a partition key.
         let read = super::read(&headers(&[("ratelimit", "default;t=30;pk=:AbC=:;R=50")]), now());
         assert_eq!(read, [report("default", 50, Resets::In(secs(30)))]);
+    }
+
+    #[test]
+    fn reads_salesforces_api_usage() {
+        let daily = |remaining| report("salesforce-daily", remaining, Resets::Within(secs(86400)));
+        let read = |value: &'static str| super::read(&headers(&[("sforce-limit-info", value)]), now());
+        assert_eq!(read("api-usage=18/15000"), [daily(14982)]);
+        assert_eq!(read("per-app-api-usage=17/250(appName=app); API-Usage = 25/5000"), [daily(4975)]);
+        // Past the allocation (Salesforce lets an org overshoot a little): nothing left.
+        assert_eq!(read("api-usage=110018/100000; api-bursts=1/750"), [daily(0)]);
+        for unreadable in ["api-usage=18", "api-usage=x/5000", "api-usage=5/-1", "per-app-api-usage=1/2", ""] {
+            assert_eq!(read(unreadable), [], "{unreadable}");
+        }
     }
 
     #[test]
