@@ -13,7 +13,9 @@
 //! then changes two contacts, so that the incremental command has something to find. Ctrl-C stops both.
 
 use super::fake::{self, Fake, ALL_SCOPES, CLIENT_ID, CLIENT_SECRET, FIRST_CONTACT, REFRESH_TOKEN};
-use super::{bridge, Config};
+use super::{
+    bridge, contact_page_size, Config, HUBSPOT_DEMO_FAKE_ADDR, HUBSPOT_DEMO_TOKEN_SECONDS, HUBSPOT_DEMO_TOKEN_USES,
+};
 use bridge::http::BaseUrl;
 use bridge::testing::TestClient;
 use bridge::RunningBridge;
@@ -84,16 +86,13 @@ fn quoted(arg: &str) -> String {
 
 /// Runs the demo until SIGINT or SIGTERM.
 pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let fake_addr = match std::env::var("HUBSPOT_DEMO_FAKE_ADDR") {
-        Ok(addr) => addr.parse().map_err(|e| format!("HUBSPOT_DEMO_FAKE_ADDR: {e}"))?,
-        Err(_) => SocketAddr::from(([127, 0, 0, 1], 0)),
-    };
-    let seconds = env_number("HUBSPOT_DEMO_TOKEN_SECONDS")?.unwrap_or(600);
-    let uses = env_number("HUBSPOT_DEMO_TOKEN_USES")?.map(|n| n as u32);
-    let page_size = match std::env::var_os("HUBSPOT_CONTACT_PAGE_SIZE") {
-        Some(_) => Config::from_env()?.contact_page_size,
-        None => 100, // a few pages, to show pagination
-    };
+    let fake_addr = HUBSPOT_DEMO_FAKE_ADDR
+        .read(|text| text.parse::<SocketAddr>().map_err(|_| "an address, e.g. 127.0.0.1:8081"))?
+        .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0)));
+    let number = |text: &str| text.parse::<u64>().map_err(|_| "a number");
+    let seconds = HUBSPOT_DEMO_TOKEN_SECONDS.read(number)?.unwrap_or(600);
+    let uses = HUBSPOT_DEMO_TOKEN_USES.read(number)?.map(|n| n as u32);
+    let page_size = contact_page_size()?.unwrap_or(100); // a few pages, to show pagination
     let tokens = Tokens { lifetime: Duration::from_secs(seconds), uses };
     let demo = start(fake_addr, bridge::Settings::new().overlay_process_env()?.addr_value(), tokens, page_size).await?;
     println!(
@@ -124,13 +123,6 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     demo.bridge.run_until_signal().await;
     drop(demo.server);
     Ok(())
-}
-
-fn env_number(name: &str) -> Result<Option<u64>, String> {
-    match std::env::var(name) {
-        Err(_) => Ok(None),
-        Ok(text) => text.trim().parse().map(Some).map_err(|_| format!("{name}: `{text}` is not a number")),
-    }
 }
 
 /// How long the fake's access tokens live.
