@@ -94,7 +94,8 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let uses = HUBSPOT_DEMO_TOKEN_USES.read(number)?.map(|n| n as u32);
     let page_size = contact_page_size()?.unwrap_or(100); // a few pages, to show pagination
     let tokens = Tokens { lifetime: Duration::from_secs(seconds), uses };
-    let demo = start(fake_addr, bridge::Settings::new().overlay_process_env()?.addr_value(), tokens, page_size).await?;
+    let addr = bridge::Settings::new().overlay_process_env()?.addr_value();
+    let demo = start_with(fake_addr, addr, tokens, page_size, ReadEnvironment::Yes).await?;
     println!(
         "\nA fake HubSpot with {DEMO_CONTACTS} contacts, their engagements and tickets, and an OAuth token endpoint \
          is listening on {}.",
@@ -134,23 +135,46 @@ pub struct Tokens {
 }
 
 /// Starts the fake on `fake_addr` and the bridge on `bridge_addr` (`contact_page_size` contacts a page), runs one
-/// contact synchronization, changes two contacts, and lists the commands.
+/// contact synchronization, changes two contacts, and lists the commands. It reads no environment (`--demo` does,
+/// with [`start_with`]): a test sees the same demo whatever its shell exports.
 pub async fn start(
     fake_addr: SocketAddr,
     bridge_addr: SocketAddr,
     tokens: Tokens,
     contact_page_size: u32,
 ) -> Result<Demo, Box<dyn std::error::Error>> {
+    start_with(fake_addr, bridge_addr, tokens, contact_page_size, ReadEnvironment::No).await
+}
+
+/// Whether the demo's bridge takes the settings its code leaves unset from the environment (`BRIDGE_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadEnvironment {
+    /// As `--demo` serves: the environment fills what code left unset.
+    Yes,
+    /// As a test starts it: the code's settings and the defaults only.
+    No,
+}
+
+/// [`start`], reading the environment or not.
+pub async fn start_with(
+    fake_addr: SocketAddr,
+    bridge_addr: SocketAddr,
+    tokens: Tokens,
+    contact_page_size: u32,
+    environment: ReadEnvironment,
+) -> Result<Demo, Box<dyn std::error::Error>> {
     let fake = Fake::sample(DEMO_CONTACTS);
     fake.token_lifetime(tokens.lifetime);
     fake.search_rate(Some(5)); // HubSpot's search API: a few requests a second, then 429 without Retry-After
     let server = fake.start_on(fake_addr).await?;
-    let mut config = Config::from_env()?;
+    let mut config = Config::default();
     config.base_url = Some(BaseUrl::parse(&server.url())?);
     config.contact_page_size = contact_page_size;
     config.agent_page_size = 3;
     config.search_lag = Duration::ZERO; // the fake's search index never lags
-    let running = bridge(config)?.with_env()?.bind(bridge_addr).await?;
+    let bridge = bridge(config)?;
+    let bridge = if environment == ReadEnvironment::Yes { bridge.with_env()? } else { bridge };
+    let running = bridge.bind(bridge_addr).await?;
     let url = running.url();
 
     // The demo's own Talkdesk syncs once with a token of its own, before tokens may be limited in uses.
