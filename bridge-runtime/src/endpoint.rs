@@ -15,7 +15,7 @@ macro_rules! endpoint_kind {
         default_path: $default_path:literal,
         $($rest:tt)*
     })*) => {
-        /// The five kinds of endpoint of the protocol (generated from the table of [`kinds`](crate::kinds)).
+        /// The five kinds of endpoint of the protocol (generated from the one table of the kinds, `kinds.rs`).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum EndpointKind {
             $(

@@ -68,7 +68,7 @@ pub const DEFAULT_LOG_FILTER: &str = "info";
 
 /// One environment variable: a row of [`VARIABLES`] for the framework's, or one of the author's own, declared once
 /// (a `const`) and used both to read it ([`read`](Self::read)) and to list it in `--help`
-/// ([`Cli::variable`](crate::cli::Cli::variable)).
+/// ([`Cli::variables`](crate::cli::Cli::variables)).
 ///
 /// ```
 /// use bridge::settings::Variable;
@@ -331,7 +331,7 @@ settings! {
     }
     /// How long a bridge stays up after SIGTERM before it stops accepting, answering `GET /ready` with `503` while
     /// it still serves every request, so that its load balancer stops sending first (default 5 s,
-    /// [`DEFAULT_DRAIN_DELAY`](crate::DEFAULT_DRAIN_DELAY)). `Duration::ZERO` stops accepting at once; so does a
+    /// [`DEFAULT_DRAIN_DELAY`]). `Duration::ZERO` stops accepting at once; so does a
     /// second signal (a second Ctrl-C) during the delay.
     drain_delay: Duration {
         set(delay: Duration) = delay;

@@ -167,11 +167,13 @@ pub async fn start_with(
     fake.token_lifetime(tokens.lifetime);
     fake.search_rate(Some(5)); // HubSpot's search API: a few requests a second, then 429 without Retry-After
     let server = fake.start_on(fake_addr).await?;
-    let mut config = Config::default();
-    config.base_url = Some(BaseUrl::parse(&server.url())?);
-    config.contact_page_size = contact_page_size;
-    config.agent_page_size = 3;
-    config.search_lag = Duration::ZERO; // the fake's search index never lags
+    let config = Config {
+        base_url: Some(BaseUrl::parse(&server.url())?),
+        contact_page_size,
+        agent_page_size: 3,
+        search_lag: Duration::ZERO, // the fake's search index never lags
+        ..Config::default()
+    };
     let bridge = bridge(config)?;
     let bridge = if environment == ReadEnvironment::Yes { bridge.with_env()? } else { bridge };
     let running = bridge.bind(bridge_addr).await?;
