@@ -141,6 +141,8 @@ pub use bridge_macros::{
     action_executor, agent_retriever, auth_validator, contact_retriever, interaction_retriever, ActionInputs,
     AuthFields,
 };
+/// Declares a program's own environment variables once: see [`settings::Variable`].
+pub use bridge_runtime::variables;
 pub use bridge_runtime::{
     cli, configuration, settings, sync, ActionMeta, ActionOutcome, Agent, AgentPage, AgentSyncMeta, Auth,
     AuthValidation, Bridge, BridgeService, BuildError, Contact, ContactPage, ContactSyncMeta, Data, DateParseError,

@@ -9,17 +9,15 @@ use bridge_runtime::testing::{ActionProbe, Paths};
 use bridge_runtime::EndpointKind;
 use serde_json::{Map, Value};
 
-/// The endpoints of the integration's document, other than actions, in the protocol's order.
-const ENDPOINTS: [EndpointKind; 4] = [
-    EndpointKind::AuthValidation,
-    EndpointKind::ContactSync,
-    EndpointKind::InteractionRetrieval,
-    EndpointKind::AgentSync,
-];
+/// The endpoints of the integration's document, other than actions (named, each in a document of its own), in the
+/// protocol's order: every kind of the runtime's table, so that a new kind is checked here with no change.
+fn endpoints() -> impl Iterator<Item = EndpointKind> {
+    EndpointKind::ALL.into_iter().filter(|kind| !kind.is_named())
+}
 
 /// How many endpoints the integration's document declares.
 pub(crate) fn declared_endpoint_count(documents: &Documents) -> usize {
-    ENDPOINTS.iter().filter(|kind| documents.integration.get(kind.configuration_key()).is_some()).count()
+    endpoints().filter(|kind| documents.integration.get(kind.configuration_key()).is_some()).count()
 }
 
 /// One input of an action.
@@ -98,18 +96,14 @@ impl Plan {
         let integration = &documents.integration;
         let mut paths = Paths::default();
         let mut declared = Vec::new();
-        for kind in ENDPOINTS {
+        for kind in endpoints() {
             let Some(path) = integration[kind.configuration_key()].as_str().and_then(|url| path_of(url, base_url))
             else {
                 continue;
             };
+            let Some(slot) = paths.endpoint_mut(kind) else { continue };
+            *slot = path;
             declared.push(kind);
-            match kind {
-                EndpointKind::AuthValidation => paths.auth_validation = path,
-                EndpointKind::ContactSync => paths.contact_sync = path,
-                EndpointKind::InteractionRetrieval => paths.interaction_retrieval = path,
-                _ => paths.agent_sync = path,
-            }
         }
         let mut actions = Vec::new();
         for document in &documents.actions {

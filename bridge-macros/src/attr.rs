@@ -224,37 +224,36 @@ mod tests {
     #[test]
     fn accepts_valid_arguments() {
         let errors = Errors::default();
-        let route = parse(Kind::ActionExecutor, quote!(name = "create_ticket", path = "/v2/tickets"), &errors);
+        let route = parse(Kind::Action, quote!(name = "create_ticket", path = "/v2/tickets"), &errors);
         assert_eq!(route.map(|r| (r.path, r.action)), Some(("/v2/tickets".into(), Some("create_ticket".into()))));
-        let route = parse(Kind::ActionExecutor, quote!(name = "create_ticket"), &errors);
+        let route = parse(Kind::Action, quote!(name = "create_ticket"), &errors);
         assert_eq!(route.map(|r| r.path).as_deref(), Some("/actions/create_ticket"));
         let route = parse(
-            Kind::ActionExecutor,
+            Kind::Action,
             quote!(name = "create_ticket", display = "create a ticket", description = "create a new ticket"),
             &errors,
         );
         let texts = route.map(|r| (r.display, r.description));
         assert_eq!(texts, Some((Some("create a ticket".into()), Some("create a new ticket".into()))));
-        let route = parse(Kind::ContactRetriever, quote!(), &errors);
+        let route = parse(Kind::ContactSync, quote!(), &errors);
         assert_eq!(route.map(|r| (r.path, r.action)), Some(("/contact_sync".into(), None)));
         assert_eq!(errors.count(), 0);
     }
 
     #[test]
     fn an_action_needs_a_name() {
-        let found = messages(Kind::ActionExecutor, quote!(path = "/tickets"));
+        let found = messages(Kind::Action, quote!(path = "/tickets"));
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].contains("needs the action's name"));
         // A misspelt `name` is reported as such, not also as a missing name.
-        let found = messages(Kind::ActionExecutor, quote!(nmae = "create_ticket"));
+        let found = messages(Kind::Action, quote!(nmae = "create_ticket"));
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].contains("`nmae` is not an argument"));
     }
 
     #[test]
     fn collects_every_mistake() {
-        let found =
-            messages(Kind::ContactRetriever, quote!(path = "/a", path = "/b", name = "x", timeout = 5, path = 3));
+        let found = messages(Kind::ContactSync, quote!(path = "/a", path = "/b", name = "x", timeout = 5, path = 3));
         assert_eq!(found.len(), 4, "{found:?}");
         assert!(found[0].contains("given twice"));
         assert!(found[1].contains("`name` is not an argument"));
@@ -265,17 +264,17 @@ mod tests {
     #[test]
     fn refuses_bad_paths_and_names() {
         for path in ["a", "/", "/a/", "/a//b", "/a b", "/../x", "/health", "/é"] {
-            let found = messages(Kind::AgentRetriever, quote!(path = #path));
+            let found = messages(Kind::AgentSync, quote!(path = #path));
             assert_eq!(found.len(), 1, "{path}: {found:?}");
         }
-        let found = messages(Kind::ActionExecutor, quote!(name = "a", display = " ", description = 3));
+        let found = messages(Kind::Action, quote!(name = "a", display = " ", description = 3));
         assert_eq!(found.len(), 2, "{found:?}");
         assert!(found[0].contains("`display` of #[bridge::action_executor] must not be empty"));
         assert!(found[1].contains("`description` of #[bridge::action_executor] takes a string literal"));
-        let found = messages(Kind::ContactRetriever, quote!(display = "x"));
+        let found = messages(Kind::ContactSync, quote!(display = "x"));
         assert!(found[0].contains("`display` is not an argument of #[bridge::contact_retriever]"), "{found:?}");
         for name in ["", "a b", "a/b", &"x".repeat(65)] {
-            let found = messages(Kind::ActionExecutor, quote!(name = #name));
+            let found = messages(Kind::Action, quote!(name = #name));
             assert_eq!(found.len(), 1, "{name}: {found:?}");
         }
     }

@@ -447,7 +447,7 @@ pub(crate) mod snapshots {
     fn snapshot_auth_validator() {
         check(
             "auth_validator",
-            Kind::AuthValidator,
+            Kind::AuthValidation,
             quote!(),
             quote! {
                 pub async fn validate(Auth(creds): Auth<Credentials>) -> Result<(), Error> {
@@ -461,7 +461,7 @@ pub(crate) mod snapshots {
     fn snapshot_own_parameters() {
         check(
             "own_parameters",
-            Kind::ContactRetriever,
+            Kind::ContactSync,
             quote!(),
             quote! {
                 async fn contacts(
@@ -480,7 +480,7 @@ pub(crate) mod snapshots {
     fn snapshot_contact_retriever() {
         check(
             "contact_retriever",
-            Kind::ContactRetriever,
+            Kind::ContactSync,
             quote!(path = "/v2/contacts"),
             quote! {
                 async fn contacts(
@@ -498,7 +498,7 @@ pub(crate) mod snapshots {
     fn snapshot_interaction_retriever() {
         check(
             "interaction_retriever",
-            Kind::InteractionRetriever,
+            Kind::InteractionRetrieval,
             quote!(),
             quote! {
                 pub(crate) async fn history(
@@ -518,7 +518,7 @@ pub(crate) mod snapshots {
     fn snapshot_action_executor() {
         check(
             "action_executor",
-            Kind::ActionExecutor,
+            Kind::Action,
             quote!(name = "create_ticket"),
             quote! {
                 pub async fn create_ticket(
@@ -537,7 +537,7 @@ pub(crate) mod snapshots {
     fn snapshot_action_executor_described() {
         check(
             "action_executor_described",
-            Kind::ActionExecutor,
+            Kind::Action,
             quote!(name = "add_note", display = "add a note"),
             quote! {
                 /// add a note to the contact
@@ -554,7 +554,7 @@ pub(crate) mod snapshots {
     fn snapshot_action_executor_without_inputs() {
         check(
             "action_executor_without_inputs",
-            Kind::ActionExecutor,
+            Kind::Action,
             quote!(name = "ping"),
             quote! {
                 async fn ping(_auth: Auth<Credentials>) -> Result<ActionOutcome, Error> {
@@ -568,7 +568,7 @@ pub(crate) mod snapshots {
     fn snapshot_agent_retriever() {
         check(
             "agent_retriever",
-            Kind::AgentRetriever,
+            Kind::AgentSync,
             quote!(),
             quote! {
                 /// The agents, one page at a time.
@@ -584,7 +584,7 @@ pub(crate) mod snapshots {
     fn snapshot_with_errors() {
         check(
             "with_errors",
-            Kind::ContactRetriever,
+            Kind::ContactSync,
             quote!(path = "contacts"),
             quote! {
                 const fn contacts(auth: Auth<Credentials>, limit: u8) -> Result<ContactPage, Error> {

@@ -1,19 +1,25 @@
 //! The five endpoint kinds, as the macros see them: which parameters each accepts, what it answers, and the usage
 //! message printed when a signature is wrong — all read from the table shared with the runtime (`kinds.rs`), so
-//! that nothing here is written per kind but the five entry points.
+//! that nothing here is written per kind: `Kind` and the entry points (`lib.rs`) are generated from it too.
 
 use crate::kinds::{KindSpec, KINDS};
 use crate::signature::Role;
 
-/// One of the five kinds, in the order of the shared table.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    AuthValidator,
-    ContactRetriever,
-    InteractionRetriever,
-    ActionExecutor,
-    AgentRetriever,
+macro_rules! kind {
+    ($({
+        $(#[$doc:meta])*
+        variant: $variant:ident,
+        $($rest:tt)*
+    })*) => {
+        /// One of the kinds, in the order of the shared table, named as the runtime's `EndpointKind` names it.
+        #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+        pub(crate) enum Kind {
+            $($variant,)*
+        }
+    };
 }
+
+crate::kinds::with_kinds!(kind);
 
 impl Kind {
     fn spec(self) -> &'static KindSpec {

@@ -25,54 +25,25 @@ mod valid;
 use kind::Kind;
 use proc_macro::TokenStream;
 
-/// Makes an `async fn` the bridge's authorization validator (`POST /auth_validation`).
-///
-/// Signature: `async fn(auth: bridge::Auth<A>, [state: bridge::State<S>, …]) -> Result<R, E>` where `R` is `()`
-/// (answers `204`) or `bridge::AuthValidation`, and `E: Into<bridge::Error>`. Attribute keys: `path = "/…"`.
-#[proc_macro_attribute]
-pub fn auth_validator(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::endpoint(Kind::AuthValidator, args.into(), item.into()).into()
+/// The attribute macros, one per kind of the table shared with the runtime (`kinds.rs`), each documented there.
+macro_rules! entry_points {
+    ($({
+        $(#[$doc:meta])*
+        variant: $variant:ident,
+        macro_name: $macro_name:ident,
+        $($rest:tt)*
+    })*) => {
+        $(
+            $(#[$doc])*
+            #[proc_macro_attribute]
+            pub fn $macro_name(args: TokenStream, item: TokenStream) -> TokenStream {
+                expand::endpoint(Kind::$variant, args.into(), item.into()).into()
+            }
+        )*
+    };
 }
 
-/// Makes an `async fn` the bridge's contact retriever (`POST /contact_sync`).
-///
-/// Signature: `async fn(auth: bridge::Auth<A>, [meta: bridge::ContactSyncMeta,] [state: bridge::State<S>, …])
-/// -> Result<bridge::ContactPage, E>`. Attribute keys: `path = "/…"`.
-#[proc_macro_attribute]
-pub fn contact_retriever(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::endpoint(Kind::ContactRetriever, args.into(), item.into()).into()
-}
-
-/// Makes an `async fn` the bridge's interaction retriever (`POST /interaction_update`).
-///
-/// Signature: `async fn(auth: bridge::Auth<A>, [meta: bridge::InteractionMeta,] [data: bridge::InteractionData,]
-/// [state: bridge::State<S>, …]) -> Result<Vec<bridge::Interaction>, E>`. Attribute keys: `path = "/…"`.
-#[proc_macro_attribute]
-pub fn interaction_retriever(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::endpoint(Kind::InteractionRetriever, args.into(), item.into()).into()
-}
-
-/// Makes an `async fn` an action of the bridge (`POST /actions/<name>`).
-///
-/// Signature: `async fn(auth: bridge::Auth<A>, [meta: bridge::ActionMeta,] [data: bridge::Data<I>,]
-/// [state: bridge::State<S>, …]) -> Result<bridge::ActionOutcome, E>`. Attribute keys: `name = "…"` (required),
-/// `display = "…"` (short, lowercase: "create a ticket"; default: the name, spaced), `description = "…"`
-/// (lowercase: "create a new ticket in Zendesk"; default: the first paragraph of the function's doc comment, else
-/// the display text) and `path = "/…"`. The `T` of `Data<T>` must implement `bridge::configuration::ActionInputs`
-/// (`#[derive(bridge::ActionInputs)]`): the endpoint's `action_spec` lists its fields as the action's inputs.
-#[proc_macro_attribute]
-pub fn action_executor(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::endpoint(Kind::ActionExecutor, args.into(), item.into()).into()
-}
-
-/// Makes an `async fn` the bridge's agent retriever (`POST /agent_sync`).
-///
-/// Signature: `async fn(auth: bridge::Auth<A>, [meta: bridge::AgentSyncMeta,] [state: bridge::State<S>, …])
-/// -> Result<bridge::AgentPage, E>` (or `Vec<bridge::Agent>`). Attribute keys: `path = "/…"`.
-#[proc_macro_attribute]
-pub fn agent_retriever(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::endpoint(Kind::AgentRetriever, args.into(), item.into()).into()
-}
+kinds::with_kinds!(entry_points);
 
 /// Implements `bridge::configuration::AuthFields` for a struct with named fields: one `authentication_configuration`
 /// entry per field, keyed by its serde name (`#[serde(rename)]`, `#[serde(rename_all)]` apply), mandatory unless it

@@ -251,8 +251,8 @@ mod tests {
         let item: ItemFn = parse_quote! {
             pub async fn f(s: State<A>, d: Data<I>, a: Auth<C>, m: ActionMeta, t: State<B>) -> Result<ActionOutcome, Error> {}
         };
-        assert!(problems(Kind::ActionExecutor, item.clone()).is_empty());
-        let valid = check(Kind::ActionExecutor, &Handler::read(&item), &Errors::default());
+        assert!(problems(Kind::Action, item.clone()).is_empty());
+        let valid = check(Kind::Action, &Handler::read(&item), &Errors::default());
         let valid = valid.map(|v| (v.params.len(), v.auth.to_token_stream().to_string(), v.inputs.is_some()));
         assert_eq!(valid, Some((5, "C".to_owned(), true)));
     }
@@ -262,7 +262,7 @@ mod tests {
         let item: ItemFn = parse_quote! {
             fn f<T>(&self, m: InteractionMeta, x: u8, a: Auth<C>, b: Auth<C>, i: impl Send) {}
         };
-        let found = problems(Kind::ContactRetriever, item);
+        let found = problems(Kind::ContactSync, item);
         // `x: u8` is a parameter of the author's own as far as the macro can tell: rustc reports that `u8` does
         // not implement `bridge::FromRequest`, once the signature is otherwise right.
         assert_eq!(found.len(), 7, "{found:#?}");
@@ -273,7 +273,7 @@ mod tests {
     #[test]
     fn a_missing_auth_is_reported() {
         let item: ItemFn = parse_quote! { async fn f(m: AgentSyncMeta) -> Result<AgentPage, Error> {} };
-        let found = problems(Kind::AgentRetriever, item);
+        let found = problems(Kind::AgentSync, item);
         assert_eq!(found.len(), 1);
         assert!(found[0].contains("must take the request's credentials"));
     }
@@ -282,16 +282,16 @@ mod tests {
     fn wrappers_without_their_type_are_left_to_rustc() {
         // rustc reports `Auth` without its type and `State<_>` on the signature; an alias is fine.
         let item: ItemFn = parse_quote! { async fn f(a: Auth, s: State<_>) -> Result<(), Error> {} };
-        assert!(problems(Kind::AuthValidator, item).is_empty());
+        assert!(problems(Kind::AuthValidation, item).is_empty());
         let item: ItemFn = parse_quote! { async fn f(a: _) -> Result<(), Error> {} };
         let errors = Errors::default();
-        assert!(check(Kind::AuthValidator, &Handler::read(&item), &errors).is_none());
+        assert!(check(Kind::AuthValidation, &Handler::read(&item), &errors).is_none());
         assert_eq!(errors.count(), 0);
     }
 
     #[test]
     fn a_reference_to_auth_is_one_mistake() {
-        let found = problems(Kind::AuthValidator, parse_quote! { async fn f(a: &Auth<A>) -> Result<(), Error> {} });
+        let found = problems(Kind::AuthValidation, parse_quote! { async fn f(a: &Auth<A>) -> Result<(), Error> {} });
         assert_eq!(found.len(), 1, "{found:#?}");
         assert!(found[0].contains("remove the `&`"));
     }
@@ -300,7 +300,7 @@ mod tests {
     fn any_other_type_is_a_parameter_of_the_authors_own() {
         let item: ItemFn = parse_quote! { async fn f(s: Session, m: ContactSyncMeta) -> Result<ContactPage, Error> {} };
         let errors = Errors::default();
-        let valid = check(Kind::ContactRetriever, &Handler::read(&item), &errors).expect("valid without `Auth<T>`");
+        let valid = check(Kind::ContactSync, &Handler::read(&item), &errors).expect("valid without `Auth<T>`");
         assert!(matches!(valid.params[0], ValidParam::Custom { .. }));
         assert!(valid.auth.is_none());
         assert_eq!(errors.count(), 0);
@@ -308,7 +308,7 @@ mod tests {
 
     #[test]
     fn a_const_fn_is_one_mistake() {
-        let found = problems(Kind::AuthValidator, parse_quote! { const fn f(a: Auth<A>) -> Result<(), Error> {} });
+        let found = problems(Kind::AuthValidation, parse_quote! { const fn f(a: Auth<A>) -> Result<(), Error> {} });
         assert_eq!(found.len(), 1, "{found:#?}");
         assert!(found[0].contains("not a `const fn`"));
     }

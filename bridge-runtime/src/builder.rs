@@ -8,7 +8,6 @@ use crate::gate::{EndpointRoute, Gate};
 use crate::mount::{BuildError, Endpoint, MountContext};
 use crate::own_routes::{self, OwnRoutes};
 use crate::readiness::{Readiness, ReadinessCheck};
-use crate::secret::Secret;
 use crate::service::BridgeService;
 use crate::settings::{Settings, SettingsError};
 use crate::state::StateMap;
@@ -16,10 +15,12 @@ use crate::tap::Tap;
 use crate::telemetry::{Metrics, OTHER};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::Semaphore;
 
 /// A bridge: its endpoints, their shared state and the server's settings.
+///
+/// Each setting has a method of its own (`body_limit`, `deadline`, `deadline_for`, `drain_delay`…), generated with
+/// [`Settings`]' from the one table of settings: see [`settings`](crate::settings).
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), bridge::ServeError> {
@@ -36,8 +37,8 @@ use tokio::sync::Semaphore;
 pub struct Bridge {
     states: StateMap,
     endpoints: Vec<Box<dyn Endpoint>>,
-    settings: Settings,
-    deadlines: Vec<(String, Duration)>,
+    /// Every setting, each one's method generated from the table in `settings.rs`.
+    pub(crate) settings: Settings,
     integration: Option<Integration>,
     readiness: Option<ReadinessCheck>,
 }
@@ -55,7 +56,6 @@ impl Bridge {
             states: StateMap::default(),
             endpoints: Vec::new(),
             settings: Settings::new(),
-            deadlines: Vec::new(),
             integration: None,
             readiness: None,
         }
@@ -82,95 +82,10 @@ impl Bridge {
         self
     }
 
-    /// The largest request body accepted (default 1 MiB); larger ones get `413`.
-    pub fn body_limit(mut self, bytes: usize) -> Self {
-        self.settings = self.settings.body_limit(bytes);
-        self
-    }
-
-    /// The largest request head accepted: request line and headers (default 64 KiB, plenty for Talkdesk's
-    /// requests); larger ones get `431` with a JSON body. Served by the bridge itself, a connection never buffers
-    /// more than twice this (or 8 KiB) for a head: past that, the HTTP layer answers `431` without a body.
-    pub fn max_header_bytes(mut self, bytes: usize) -> Self {
-        self.settings = self.settings.max_header_bytes(bytes);
-        self
-    }
-
-    /// How long a shutdown waits for requests in flight (default 30 s).
-    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
-        self.settings = self.settings.shutdown_grace(grace);
-        self
-    }
-
-    /// How long a bridge stays up after SIGTERM before it stops accepting, answering `GET /ready` with `503` while
-    /// it still serves every request, so that its load balancer stops sending first (default 5 s,
-    /// [`DEFAULT_DRAIN_DELAY`](crate::DEFAULT_DRAIN_DELAY); `BRIDGE_DRAIN_DELAY` when served). `Duration::ZERO`
-    /// stops accepting at once.
-    pub fn drain_delay(mut self, delay: Duration) -> Self {
-        self.settings = self.settings.drain_delay(delay);
-        self
-    }
-
-    /// How long any handler may run before the request is answered `504` (default 25 s).
-    pub fn deadline(mut self, deadline: Duration) -> Self {
-        self.settings = self.settings.deadline(deadline);
-        self
-    }
-
-    /// The deadline of the endpoint on `path` (e.g. `/contact_sync`), overriding [`deadline`](Self::deadline).
-    pub fn deadline_for(mut self, path: impl Into<String>, deadline: Duration) -> Self {
-        self.deadlines.push((path.into(), deadline));
-        self
-    }
-
-    /// The most requests handled at once (default 1024); past it, requests are answered `503` with `Retry-After`
-    /// at once instead of queueing without bound.
-    pub fn max_in_flight(mut self, requests: usize) -> Self {
-        self.settings = self.settings.max_in_flight(requests);
-        self
-    }
-
-    /// Requires every request but `GET /health` to carry this token, as `Authorization: Bearer <token>` or as a
-    /// `token` query parameter (Talkdesk can only be given a URL); others get `403`. When not called, a served
-    /// bridge takes `BRIDGE_TOKEN` from the environment (see [`settings`](crate::settings)).
-    pub fn inbound_token(mut self, token: Secret) -> Self {
-        self.settings = self.settings.inbound_token(token);
-        self
-    }
-
     /// Describes the integration, so that the bridge serves its configuration documents at `GET /configuration`
     /// (checked when the bridge is built: invalid metadata is a start-up error).
     pub fn integration(mut self, integration: Integration) -> Self {
         self.integration = Some(integration);
-        self
-    }
-
-    /// The URL Talkdesk reaches the bridge at (e.g. `https://bridge.example.com`), for the endpoint URLs of the
-    /// configuration documents. Default: `BRIDGE_PUBLIC_URL` when served, else the scheme-less `Host` of each
-    /// `GET /configuration` request, as `http://host`.
-    pub fn public_url(mut self, url: impl Into<String>) -> Self {
-        self.settings = self.settings.public_url(url);
-        self
-    }
-
-    /// Records every call the bridge makes through `bridge::http` while answering requests (each attempt, with
-    /// its answer) to the cassette at `path`, redacted, for `bridge::testing` to replay offline (feature `client`);
-    /// `BRIDGE_RECORD` when served. The file is replaced
-    /// when the bridge starts and rewritten after each call, so it is whole whenever the bridge stops.
-    ///
-    /// Redaction is always on: `Authorization`, cookies, every header, query parameter, form and JSON field named
-    /// like a secret, the request's `auth` values (as `{auth.<field>}` placeholders, which replay fills in), the
-    /// call's credentials, and the call's origin (as `{origin}`). Calls made outside a request (at start-up, in a
-    /// task a handler spawned without `bridge::http::in_this_request`) are not recorded. See the guide's chapter, `docs/cassettes.md`.
-    ///
-    /// ```no_run
-    /// # async fn run(bridge: bridge::Bridge) -> Result<(), bridge::ServeError> {
-    /// // Drive it with `bridge-conformance --url http://127.0.0.1:3000 --auth '{…}'` against a real account.
-    /// bridge.record("tests/cassettes/acme.json").serve().await
-    /// # }
-    /// ```
-    pub fn record(mut self, path: impl Into<std::path::PathBuf>) -> Self {
-        self.settings = self.settings.record(path);
         self
     }
 
@@ -190,6 +105,12 @@ impl Bridge {
     /// address without it never reads the environment.
     pub fn with_env(mut self) -> Result<Self, SettingsError> {
         self.settings = self.settings.overlay_process_env()?;
+        Ok(self)
+    }
+
+    /// [`with_env`](Self::with_env) of the `variables` named only: what a command that does not serve reads.
+    pub(crate) fn env_only(mut self, variables: &[&str]) -> Result<Self, SettingsError> {
+        self.settings = self.settings.overlay_only(variables, crate::settings::process_env)?;
         Ok(self)
     }
 
@@ -249,13 +170,14 @@ impl Bridge {
         let states = Arc::new(self.states);
         let settings = self.settings;
         let tap = recorder(&settings)?;
+        if let Some((path, _)) =
+            settings.deadlines_value().iter().find(|(path, _)| !seen.iter().any(|s| s.path == path))
+        {
+            let paths = seen.iter().map(|info| info.path).collect();
+            return Err(BuildError::UnknownDeadlinePath { path: path.clone(), paths });
+        }
         for (endpoint, info) in self.endpoints.iter().zip(seen) {
-            let deadline = self
-                .deadlines
-                .iter()
-                .rev()
-                .find(|(path, _)| path == info.path)
-                .map_or(settings.deadline_value(), |(_, d)| *d);
+            let deadline = settings.deadline_of(info.path);
             let ctx = MountContext { states: &states, info, deadline, tap: tap.clone() };
             let call = endpoint.mount(&ctx)?.0;
             let endpoint_metrics = metrics.endpoint(info.path, info.kind == EndpointKind::ContactSync);

@@ -28,7 +28,7 @@
 //! that `my-bridge configuration … > integration.json` holds JSON alone.
 
 use crate::builder::Bridge;
-use crate::settings::VARIABLES;
+use crate::settings::{Variable, VARIABLES};
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::io::Write;
@@ -44,7 +44,7 @@ pub struct Cli {
     version: &'static str,
     about: Option<&'static str>,
     commands: Vec<(&'static str, &'static str)>,
-    environment: Vec<(&'static str, &'static str)>,
+    environment: Vec<Variable>,
 }
 
 /// What the command line asks for, once `--help`, `--version` and usage errors are answered.
@@ -144,10 +144,30 @@ impl Cli {
         self
     }
 
-    /// Documents an environment variable of the program's own, in `--help` (after the framework's, which are
-    /// always listed: [`settings::VARIABLES`](crate::settings::VARIABLES)).
+    /// Lists the program's own environment variables in `--help`, after the framework's (which are always
+    /// listed: [`settings::VARIABLES`](crate::settings::VARIABLES)): the same [`Variable`]s the program reads, so
+    /// that each name is written once.
+    ///
+    /// ```
+    /// bridge::variables! {
+    ///     const VARIABLES = [CRM_URL = "https://api.crm.example": "the CRM's base URL"];
+    /// }
+    ///
+    /// let cli = bridge::cli!().variables(VARIABLES);
+    /// assert!(cli.usage().contains("CRM_URL             the CRM's base URL (default: https://api.crm.example)"));
+    /// // In the function that builds the bridge: the same reading as the framework's settings.
+    /// let base_url = CRM_URL.read(|text| Ok::<_, &str>(text.to_owned()))?.unwrap_or_else(|| CRM_URL.default.into());
+    /// # Ok::<(), bridge::SettingsError>(())
+    /// ```
+    pub fn variables(mut self, variables: &[Variable]) -> Self {
+        self.environment.extend_from_slice(variables);
+        self
+    }
+
+    /// Documents an environment variable of the program's own, in `--help`, with no default to show. Prefer
+    /// [`variables`](Self::variables), which lists the [`Variable`] the program reads.
     pub fn env(mut self, variable: &'static str, help: &'static str) -> Self {
-        self.environment.push((variable, help));
+        self.environment.push(Variable::new(variable, "", help));
         self
     }
 
@@ -210,7 +230,9 @@ impl Cli {
         };
         match command {
             Command::Configuration { public_url } => {
-                let bridge = match bridge.with_env() {
+                // The documents need the public URL, and no other setting: a malformed serving setting
+                // (`BRIDGE_DRAIN_DELAY=soon`) is for `serve` to report.
+                let bridge = match bridge.env_only(&["BRIDGE_PUBLIC_URL"]) {
                     Ok(bridge) => bridge,
                     Err(err) => return self.fail(err),
                 };
@@ -263,12 +285,15 @@ impl Cli {
         commands.extend([("-h, --help", "print this help"), ("-V, --version", "print the version")]);
         list(&mut text, &commands);
         text.push_str("\nenvironment:\n");
-        let framework: Vec<(&str, String)> = VARIABLES
+        let described: Vec<(&str, String)> = VARIABLES
             .iter()
-            .map(|variable| (variable.name, format!("{} (default: {})", variable.help, variable.default)))
+            .chain(&self.environment)
+            .map(|variable| match variable.default {
+                "" => (variable.name, variable.help.to_owned()),
+                default => (variable.name, format!("{} (default: {default})", variable.help)),
+            })
             .collect();
-        let mut environment: Vec<(&str, &str)> = framework.iter().map(|(name, help)| (*name, help.as_str())).collect();
-        environment.extend(self.environment.iter().copied());
+        let environment: Vec<(&str, &str)> = described.iter().map(|(name, help)| (*name, help.as_str())).collect();
         list(&mut text, &environment);
         text
     }

@@ -5,10 +5,9 @@
 //! [kind](kind) and a closure that calls the handler: at once ([`ready`]), or once the parameters of the author's
 //! own are built ([`extracting`], [`extract`]). Generated code names all of this through `bridge::__private`.
 //!
-//! Each kind is defined once, here, by `kinds!`: its `meta`, its `data` and what it returns (with the message
-//! for a handler that returns something else). A new kind is one more entry there, one more row in the table of
-//! `kinds.rs` (its names, path and configuration key, read by the macros too), and one more variant of
-//! [`EndpointKind`].
+//! Each kind is defined here by `kinds!`, from its row in the table of `kinds.rs` (read by the macros too): its
+//! `meta`, its `data` and what it returns (with the message for a handler that returns something else). A new
+//! kind is one more row there (see "adding a kind" in `kinds.rs`).
 //!
 //! Generated code never names the user's types: they are inferred from the handler's signature, so that a type
 //! that does not resolve (a missing `use`) is reported once, by rustc, on the signature. Each requirement on
@@ -166,8 +165,7 @@ impl<T: Reply, E: Into<Error>> HandlerResult for Result<T, E> {
 }
 
 /// An endpoint kind, as generated code mounts it: what its handler receives as the request's `meta`. Each kind
-/// is defined once, by `kinds!` below; everything else about it (its names, paths and configuration key) is in
-/// the table of `kinds.rs`, which the macros read too.
+/// is defined once, in the table of `kinds.rs` (which the macros read too), and implemented by `kinds!` below.
 pub trait Kind: Send + Sync + 'static {
     /// The kind, at run time.
     const KIND: EndpointKind;
@@ -189,25 +187,31 @@ pub trait Accepts<R>: Kind {
     fn into_result(result: R) -> Result<Self::Ok, Error>;
 }
 
-/// Defines each endpoint kind once: its marker type (in [`kind`]), its `meta`, its `data`, and what its handler
-/// returns, with the message rustc prints when a handler returns something else.
+/// Defines each endpoint kind of the table (`kinds.rs`): its marker type (in [`kind`]), its `meta`, its `data`, and
+/// what its handler returns, with the message rustc prints when a handler returns something else.
 macro_rules! kinds {
-    ($(
+    ($({
         $(#[$doc:meta])*
-        $kind:ident as $marker:ident {
-            meta: $meta:ty,
-            data: [$($data:ty),*],
-            returns: $result:ident for [$($ok:ty),+],
-            message: $message:tt,
-            label: $label:tt,
-        }
-    )*) => {
-        /// The five endpoint kinds, one marker type each, named after the macro that declares a handler of the kind
+        variant: $kind:ident,
+        macro_name: $marker:ident,
+        role: $role:literal,
+        role_with_article: $role_with_article:literal,
+        configuration_key: $configuration_key:literal,
+        default_path: $default_path:literal,
+        named: $named:literal,
+        meta: $meta:ty,
+        data: $data:ident,
+        returns: $result:ident for [$($ok:ty),+] as $returns:literal,
+        message: $message:literal,
+        label: $label:literal,
+        $($rest:tt)*
+    })*) => {
+        /// The endpoint kinds, one marker type each, named after the macro that declares a handler of the kind
         /// (so that rustc's messages, which name the marker, read as the attribute the user wrote).
         #[allow(non_camel_case_types)]
         pub mod kind {
             $(
-                $(#[$doc])*
+                #[doc = concat!("The kind of a `#[bridge::", stringify!($marker), "]` handler.")]
                 pub struct $marker;
             )*
         }
@@ -217,7 +221,7 @@ macro_rules! kinds {
                 type Meta = $meta;
             }
 
-            $(impl InputsOf<kind::$marker> for $data {})*
+            inputs_of!($marker, $data);
 
             #[doc = concat!("What a `#[bridge::", stringify!($marker), "]` handler returns.")]
             #[diagnostic::on_unimplemented(
@@ -240,49 +244,17 @@ macro_rules! kinds {
     };
 }
 
-kinds! {
-    /// Authorization validation, answered by an `#[bridge::auth_validator]`.
-    AuthValidation as auth_validator {
-        meta: NoMeta,
-        data: [NoData],
-        returns: AuthValidatorResult for [(), AuthValidation],
-        message: "`{Self}` is not what an auth validator returns",
-        label: "an auth validator returns `Result<(), E>` or `Result<bridge::AuthValidation, E>`",
-    }
-    /// Contact synchronization, answered by a `#[bridge::contact_retriever]`.
-    ContactSync as contact_retriever {
-        meta: ContactSyncMeta,
-        data: [NoData],
-        returns: ContactRetrieverResult for [ContactPage],
-        message: "`{Self}` is not what a contact retriever returns",
-        label: "a contact retriever returns `Result<bridge::ContactPage, E>`",
-    }
-    /// Interaction retrieval, answered by an `#[bridge::interaction_retriever]`.
-    InteractionRetrieval as interaction_retriever {
-        meta: InteractionMeta,
-        data: [InteractionData],
-        returns: InteractionRetrieverResult for [Vec<Interaction>],
-        message: "`{Self}` is not what an interaction retriever returns",
-        label: "an interaction retriever returns `Result<Vec<bridge::Interaction>, E>`",
-    }
-    /// An action, answered by an `#[bridge::action_executor]`: its `data` is the author's inputs type, or none
-    /// (see the impl of `InputsOf` below).
-    Action as action_executor {
-        meta: ActionMeta,
-        data: [],
-        returns: ActionExecutorResult for [ActionOutcome],
-        message: "`{Self}` is not what an action executor returns",
-        label: "an action executor returns `Result<bridge::ActionOutcome, E>`",
-    }
-    /// Agent synchronization, answered by an `#[bridge::agent_retriever]`.
-    AgentSync as agent_retriever {
-        meta: AgentSyncMeta,
-        data: [NoData],
-        returns: AgentRetrieverResult for [AgentPage, Vec<Agent>],
-        message: "`{Self}` is not what an agent retriever returns",
-        label: "an agent retriever returns `Result<bridge::AgentPage, E>` or `Result<Vec<bridge::Agent>, E>`",
-    }
+/// The `data` a kind's handler takes: the runtime's type, or (`Data`) the author's, for which `InputsOf` has a
+/// blanket impl below.
+macro_rules! inputs_of {
+    ($marker:ident, Data) => {};
+    ($marker:ident, $data:ty) => {
+        impl InputsOf<kind::$marker> for $data {}
+    };
 }
+
+use crate::kinds::with_kinds;
+with_kinds!(kinds);
 
 /// An action's `data` is the author's inputs type (`NoData` when it takes none), checked by [`InputType`].
 impl<D: InputType> InputsOf<kind::action_executor> for D {}

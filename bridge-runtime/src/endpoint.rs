@@ -4,27 +4,39 @@
 use crate::kinds::{KindSpec, KINDS};
 use std::fmt;
 
-/// The five kinds of endpoint of the protocol.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum EndpointKind {
-    /// Authorization validation (`auth_validation_endpoint`), answered by an `#[bridge::auth_validator]`.
-    AuthValidation,
-    /// Contact synchronization (`contact_synchronization_endpoint`), answered by a `#[bridge::contact_retriever]`.
-    ContactSync,
-    /// Interaction retrieval (`interaction_retrieval_endpoint`), answered by an
-    /// `#[bridge::interaction_retriever]`.
-    InteractionRetrieval,
-    /// Action execution (one `endpoint` per action), answered by an `#[bridge::action_executor]`.
-    Action,
-    /// Agent synchronization (`agent_synchronization_endpoint`), answered by an `#[bridge::agent_retriever]`.
-    AgentSync,
+macro_rules! endpoint_kind {
+    ($({
+        $(#[$doc:meta])*
+        variant: $variant:ident,
+        macro_name: $macro_name:ident,
+        role: $role:literal,
+        role_with_article: $role_with_article:literal,
+        configuration_key: $configuration_key:literal,
+        default_path: $default_path:literal,
+        $($rest:tt)*
+    })*) => {
+        /// The five kinds of endpoint of the protocol (generated from the one table of the kinds, `kinds.rs`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum EndpointKind {
+            $(
+                #[doc = concat!(
+                    "Answered by ", $role_with_article, ", `#[bridge::", stringify!($macro_name), "]`: `",
+                    $configuration_key, "` in the configuration, `", $default_path, "` unless told otherwise."
+                )]
+                $variant,
+            )*
+        }
+
+        impl EndpointKind {
+            /// Every kind, in the protocol's order.
+            pub const ALL: [EndpointKind; crate::kinds::COUNT] = [$(Self::$variant),*];
+        }
+    };
 }
 
-impl EndpointKind {
-    /// Every kind, in the protocol's order.
-    pub const ALL: [EndpointKind; 5] =
-        [Self::AuthValidation, Self::ContactSync, Self::InteractionRetrieval, Self::Action, Self::AgentSync];
+crate::kinds::with_kinds!(endpoint_kind);
 
+impl EndpointKind {
     fn names(self) -> &'static KindSpec {
         &KINDS[self as usize]
     }
@@ -37,6 +49,12 @@ impl EndpointKind {
     /// The key of this endpoint in Talkdesk's integration configuration.
     pub fn configuration_key(self) -> &'static str {
         self.names().configuration_key
+    }
+
+    /// Whether each endpoint of this kind is named by its attribute, one per name, each at a path of its own (an
+    /// action); else a bridge has at most one endpoint of the kind.
+    pub fn is_named(self) -> bool {
+        self.names().named
     }
 }
 

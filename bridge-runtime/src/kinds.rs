@@ -19,9 +19,149 @@
 //! configuration key for the endpoint (as the configuration names it); the default paths are those of Talkdesk's
 //! own configuration example (`/interaction_update` included).
 //!
-//! What a kind's handler receives and returns is typed once more in the runtime, by `kinds!` in `contract.rs`
-//! (its marker type is named after `macro_name`); the macros take the parameters a kind accepts, the usage message
-//! and the attribute keys from the rows below.
+//! Everything per kind is generated from the one table below, [`with_kinds!`]: in the runtime, [`KINDS`] (here),
+//! `EndpointKind` and its `ALL` (`endpoint.rs`), the marker types and what a handler receives and returns (`kinds!`
+//! in `contract.rs`), the test client's `Paths` and its `CallKind` markers (`testing/client.rs`); in the macros,
+//! their `Kind` (`kind.rs`) and the five `#[proc_macro_attribute]` entry points (`lib.rs`). Each of those matches
+//! on every kind, with no wildcard arm, so a kind cannot be half added. The conformance command
+//! (`bridge-conformance/src/plan.rs`) reads the kinds through `EndpointKind::ALL` and `Paths::endpoint_mut`.
+//!
+//! # Adding a kind
+//!
+//! A new endpoint kind touches these files (at most 12), and nothing else has a list to keep in step:
+//!
+//! 1. `bridge-runtime/src/kinds.rs`: its row in [`with_kinds!`] (names, path, configuration key, types, messages,
+//!    the test client's method, marker and answer, the macro's doc);
+//! 2. `bridge-runtime/src/protocol/<kind>.rs` and 3. `protocol/mod.rs`: its `meta`, `data` and answer types;
+//! 4. `bridge-runtime/src/lib.rs`: their re-export (and 5. `src/lib.rs`, the facade's, with the macro's);
+//! 6. `bridge-runtime/src/testing/client.rs`: the test client's method for it, and its typed setters;
+//! 7. `bridge-runtime/src/testing/mod.rs`: the re-export of its `CallKind` marker;
+//! 8. `bridge-runtime/src/testing/simulator/<kind>.rs`: what the simulator checks of it;
+//! 9. `src/docs.rs` (or its page under `docs/`): the protocol's page for it;
+//! 10. and 11. `public-api/*.txt`: the snapshot, updated by `scripts/public-api.sh --update`;
+//! 12. a test of it under `tests/it/`.
+
+/// The table of the endpoint kinds: every fact about each kind, once. `with_kinds!(callback)` calls
+/// `callback! { … }` with every row, in the order of `EndpointKind`'s variants; each user of the table is such a
+/// callback, and takes the fields it needs.
+///
+/// A row: the macro's documentation (its `///` lines), then `variant` (of `EndpointKind`), `macro_name` (the
+/// attribute, which also names the marker type in the runtime's contract), `role` and `role_with_article` (for
+/// messages), `configuration_key` and `default_path`, `named` (each endpoint is named by its attribute: an
+/// action), `meta` and `data` (the types a handler may take; `NoMeta`/`NoData` for none, `Data` for the author's
+/// own), `returns` (the kind's result trait, the success types, and the same in words for the usage message),
+/// `message` and `label` (rustc's message for a handler that returns something else), and `test_client` (the test
+/// client's method, the field of `Paths`, the `CallKind` marker and the type of a successful answer).
+macro_rules! with_kinds {
+    ($callback:ident) => {
+        $callback! {
+            {
+                /// Makes an `async fn` the bridge's authorization validator (`POST /auth_validation`).
+                ///
+                /// Signature: `async fn(auth: bridge::Auth<A>, [state: bridge::State<S>, …]) -> Result<R, E>` where `R`
+                /// is `()` (answers `204`) or `bridge::AuthValidation`, and `E: Into<bridge::Error>`. Attribute keys:
+                /// `path = "/…"`.
+                variant: AuthValidation,
+                macro_name: auth_validator,
+                role: "auth validator",
+                role_with_article: "an auth validator",
+                configuration_key: "auth_validation_endpoint",
+                default_path: "/auth_validation",
+                named: false,
+                meta: NoMeta,
+                data: NoData,
+                returns: AuthValidatorResult for [(), AuthValidation] as "() or bridge::AuthValidation",
+                message: "`{Self}` is not what an auth validator returns",
+                label: "an auth validator returns `Result<(), E>` or `Result<bridge::AuthValidation, E>`",
+                test_client: auth_validation in auth_validation as AuthValidationCall answering Map<String, Value>,
+            }
+            {
+                /// Makes an `async fn` the bridge's contact retriever (`POST /contact_sync`).
+                ///
+                /// Signature: `async fn(auth: bridge::Auth<A>, [meta: bridge::ContactSyncMeta,] [state: bridge::State<S>,
+                /// …]) -> Result<bridge::ContactPage, E>`. Attribute keys: `path = "/…"`.
+                variant: ContactSync,
+                macro_name: contact_retriever,
+                role: "contact retriever",
+                role_with_article: "a contact retriever",
+                configuration_key: "contact_synchronization_endpoint",
+                default_path: "/contact_sync",
+                named: false,
+                meta: ContactSyncMeta,
+                data: NoData,
+                returns: ContactRetrieverResult for [ContactPage] as "bridge::ContactPage",
+                message: "`{Self}` is not what a contact retriever returns",
+                label: "a contact retriever returns `Result<bridge::ContactPage, E>`",
+                test_client: contact_sync in contact_sync as ContactSyncCall answering ContactPage,
+            }
+            {
+                /// Makes an `async fn` the bridge's interaction retriever (`POST /interaction_update`).
+                ///
+                /// Signature: `async fn(auth: bridge::Auth<A>, [meta: bridge::InteractionMeta,] [data:
+                /// bridge::InteractionData,] [state: bridge::State<S>, …]) -> Result<Vec<bridge::Interaction>, E>`.
+                /// Attribute keys: `path = "/…"`.
+                variant: InteractionRetrieval,
+                macro_name: interaction_retriever,
+                role: "interaction retriever",
+                role_with_article: "an interaction retriever",
+                configuration_key: "interaction_retrieval_endpoint",
+                default_path: "/interaction_update",
+                named: false,
+                meta: InteractionMeta,
+                data: InteractionData,
+                returns: InteractionRetrieverResult for [Vec<Interaction>] as "Vec<bridge::Interaction>",
+                message: "`{Self}` is not what an interaction retriever returns",
+                label: "an interaction retriever returns `Result<Vec<bridge::Interaction>, E>`",
+                test_client: interaction_retrieval in interaction_retrieval as InteractionRetrievalCall
+                    answering Vec<Interaction>,
+            }
+            {
+                /// Makes an `async fn` an action of the bridge (`POST /actions/<name>`).
+                ///
+                /// Signature: `async fn(auth: bridge::Auth<A>, [meta: bridge::ActionMeta,] [data: bridge::Data<I>,]
+                /// [state: bridge::State<S>, …]) -> Result<bridge::ActionOutcome, E>`. Attribute keys: `name = "…"`
+                /// (required), `display = "…"` (short, lowercase: "create a ticket"; default: the name, spaced),
+                /// `description = "…"` (lowercase: "create a new ticket in Zendesk"; default: the first paragraph of
+                /// the function's doc comment, else the display text) and `path = "/…"`. The `T` of `Data<T>` must
+                /// implement `bridge::configuration::ActionInputs` (`#[derive(bridge::ActionInputs)]`): the endpoint's
+                /// `action_spec` lists its fields as the action's inputs.
+                variant: Action,
+                macro_name: action_executor,
+                role: "action executor",
+                role_with_article: "an action executor",
+                configuration_key: "endpoint",
+                default_path: "/actions",
+                named: true,
+                meta: ActionMeta,
+                data: Data,
+                returns: ActionExecutorResult for [ActionOutcome] as "bridge::ActionOutcome",
+                message: "`{Self}` is not what an action executor returns",
+                label: "an action executor returns `Result<bridge::ActionOutcome, E>`",
+                test_client: action in actions as ActionCall answering ActionOutcome,
+            }
+            {
+                /// Makes an `async fn` the bridge's agent retriever (`POST /agent_sync`).
+                ///
+                /// Signature: `async fn(auth: bridge::Auth<A>, [meta: bridge::AgentSyncMeta,] [state: bridge::State<S>,
+                /// …]) -> Result<bridge::AgentPage, E>` (or `Vec<bridge::Agent>`). Attribute keys: `path = "/…"`.
+                variant: AgentSync,
+                macro_name: agent_retriever,
+                role: "agent retriever",
+                role_with_article: "an agent retriever",
+                configuration_key: "agent_synchronization_endpoint",
+                default_path: "/agent_sync",
+                named: false,
+                meta: AgentSyncMeta,
+                data: NoData,
+                returns: AgentRetrieverResult for [AgentPage, Vec<Agent>] as "bridge::AgentPage or Vec<bridge::Agent>",
+                message: "`{Self}` is not what an agent retriever returns",
+                label: "an agent retriever returns `Result<bridge::AgentPage, E>` or `Result<Vec<bridge::Agent>, E>`",
+                test_client: agent_sync in agent_sync as AgentSyncCall answering AgentPage,
+            }
+        }
+    };
+}
+pub(crate) use with_kinds;
 
 /// One endpoint kind: its names, and what its handler takes and returns.
 pub(crate) struct KindSpec {
@@ -48,66 +188,55 @@ pub(crate) struct KindSpec {
     pub(crate) named: bool,
 }
 
-/// The five kinds, in the order of `EndpointKind`'s variants.
-pub(crate) const KINDS: [KindSpec; 5] = [
-    KindSpec {
-        macro_name: "auth_validator",
-        role: "auth validator",
-        role_with_article: "an auth validator",
-        variant: "AuthValidation",
-        configuration_key: "auth_validation_endpoint",
-        default_path: "/auth_validation",
-        meta: None,
-        data: None,
-        returns: "() or bridge::AuthValidation",
-        named: false,
-    },
-    KindSpec {
-        macro_name: "contact_retriever",
-        role: "contact retriever",
-        role_with_article: "a contact retriever",
-        variant: "ContactSync",
-        configuration_key: "contact_synchronization_endpoint",
-        default_path: "/contact_sync",
-        meta: Some("ContactSyncMeta"),
-        data: None,
-        returns: "bridge::ContactPage",
-        named: false,
-    },
-    KindSpec {
-        macro_name: "interaction_retriever",
-        role: "interaction retriever",
-        role_with_article: "an interaction retriever",
-        variant: "InteractionRetrieval",
-        configuration_key: "interaction_retrieval_endpoint",
-        default_path: "/interaction_update",
-        meta: Some("InteractionMeta"),
-        data: Some("InteractionData"),
-        returns: "Vec<bridge::Interaction>",
-        named: false,
-    },
-    KindSpec {
-        macro_name: "action_executor",
-        role: "action executor",
-        role_with_article: "an action executor",
-        variant: "Action",
-        configuration_key: "endpoint",
-        default_path: "/actions",
-        meta: Some("ActionMeta"),
-        data: Some("Data"),
-        returns: "bridge::ActionOutcome",
-        named: true,
-    },
-    KindSpec {
-        macro_name: "agent_retriever",
-        role: "agent retriever",
-        role_with_article: "an agent retriever",
-        variant: "AgentSync",
-        configuration_key: "agent_synchronization_endpoint",
-        default_path: "/agent_sync",
-        meta: Some("AgentSyncMeta"),
-        data: None,
-        returns: "bridge::AgentPage or Vec<bridge::Agent>",
-        named: false,
-    },
-];
+/// The name of a `meta` or `data` type a handler may take, for messages: none for `NoMeta` and `NoData`.
+macro_rules! type_name {
+    (NoMeta) => {
+        None
+    };
+    (NoData) => {
+        None
+    };
+    ($type:ident) => {
+        Some(stringify!($type))
+    };
+}
+
+macro_rules! kind_specs {
+    ($({
+        $(#[$doc:meta])*
+        variant: $variant:ident,
+        macro_name: $macro_name:ident,
+        role: $role:literal,
+        role_with_article: $role_with_article:literal,
+        configuration_key: $configuration_key:literal,
+        default_path: $default_path:literal,
+        named: $named:literal,
+        meta: $meta:ident,
+        data: $data:ident,
+        returns: $result:ident for [$($ok:ty),+] as $returns:literal,
+        message: $message:literal,
+        label: $label:literal,
+        test_client: $method:ident in $field:ident as $call:ident answering $answer:ty,
+    })*) => {
+        /// How many kinds there are.
+        pub(crate) const COUNT: usize = [$(stringify!($variant)),*].len();
+
+        /// The kinds, in the order of `EndpointKind`'s variants.
+        pub(crate) const KINDS: [KindSpec; COUNT] = [$(
+            KindSpec {
+                macro_name: stringify!($macro_name),
+                role: $role,
+                role_with_article: $role_with_article,
+                variant: stringify!($variant),
+                configuration_key: $configuration_key,
+                default_path: $default_path,
+                meta: type_name!($meta),
+                data: type_name!($data),
+                returns: $returns,
+                named: $named,
+            },
+        )*];
+    };
+}
+
+with_kinds!(kind_specs);

@@ -112,6 +112,14 @@ pub enum BuildError {
         /// Why.
         reason: String,
     },
+    /// A deadline is set for a path no endpoint answers on (`Bridge::deadline_for`, `BRIDGE_ENDPOINT_DEADLINES`):
+    /// a misspelt path would otherwise leave its endpoint at the default deadline without a word.
+    UnknownDeadlinePath {
+        /// The path given.
+        path: String,
+        /// The paths the bridge's endpoints answer on.
+        paths: Vec<&'static str>,
+    },
     /// An endpoint takes a path the bridge keeps for itself.
     ReservedPath {
         /// The path.
@@ -136,6 +144,11 @@ impl fmt::Display for BuildError {
             ),
             Self::Configuration(err) => write!(f, "invalid integration configuration: {err}"),
             Self::Record { path, reason } => write!(f, "cannot record the external calls to `{path}`: {reason}"),
+            Self::UnknownDeadlinePath { path, paths } => write!(
+                f,
+                "a deadline is set for `{path}`, but no endpoint answers on it (the endpoints: {})",
+                if paths.is_empty() { "none".to_owned() } else { paths.join(", ") }
+            ),
             Self::ReservedPath { path, handler } => {
                 write!(f, "handler `{handler}` cannot answer on `{path}`: the bridge keeps that path for itself")
             }

@@ -20,6 +20,7 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use std::convert::Infallible;
 use std::fmt;
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::sync::{Arc, Once};
 use std::time::Duration;
@@ -111,7 +112,9 @@ impl RunningBridge {
 
     /// Serves until SIGINT or SIGTERM, then drains: `GET /ready` answers `503` at once while every request is
     /// still served for the drain delay ([`Bridge::drain_delay`]; a second signal cuts it short), then the bridge
-    /// stops accepting and lets requests in flight finish (up to the shutdown grace).
+    /// stops accepting and lets requests in flight finish (up to the shutdown grace). Ctrl-C in a terminal (SIGINT
+    /// with stdin a terminal) skips the drain delay: no load balancer is sending there, and the port is free at
+    /// once for the next run; the log line says so.
     ///
     /// Unless a global `tracing` subscriber is already installed, it installs one first: the listening address and
     /// a line per request on stderr, filtered by the settings' log filter (`RUST_LOG` when served; default
@@ -122,17 +125,22 @@ impl RunningBridge {
         if let Some(addr) = self.metrics_addr() {
             tracing::info!(target: "bridge::server", addr = %addr, "serving GET /metrics");
         }
-        shutdown_signal().await;
+        let signal = shutdown_signal().await;
         self.service.start_draining();
-        let drain_delay = self.settings.drain_delay_value();
-        tracing::info!(
-            target: "bridge::server",
-            drain_ms = u64::try_from(drain_delay.as_millis()).unwrap_or(u64::MAX),
-            "draining: /ready answers 503, requests are still served until the drain delay is over"
-        );
-        tokio::select! {
-            () = tokio::time::sleep(drain_delay) => {}
-            () = shutdown_signal() => {}
+        let drain_delay = drain_delay_after(signal, self.settings.drain_delay_value(), std::io::stdin().is_terminal());
+        if drain_delay.is_zero() {
+            tracing::info!(target: "bridge::server", "{}", signal.why_no_drain());
+        } else {
+            tracing::info!(
+                target: "bridge::server",
+                drain_ms = u64::try_from(drain_delay.as_millis()).unwrap_or(u64::MAX),
+                "draining: /ready answers 503, requests are still served until the drain delay is over (a second \
+                 signal stops at once)"
+            );
+            tokio::select! {
+                () = tokio::time::sleep(drain_delay) => {}
+                _ = shutdown_signal() => {}
+            }
         }
         tracing::info!(target: "bridge::server", "shutting down");
         self.shutdown().await;
@@ -224,7 +232,35 @@ async fn accept_loop(
     }
 }
 
-async fn shutdown_signal() {
+/// The signal that stops a bridge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Signal {
+    /// SIGINT: Ctrl-C.
+    Interrupt,
+    /// SIGTERM: an orchestrator's.
+    Terminate,
+}
+
+impl Signal {
+    fn why_no_drain(self) -> &'static str {
+        match self {
+            Self::Interrupt => "interrupted from a terminal: no drain delay, the port is free at once",
+            Self::Terminate => "no drain delay",
+        }
+    }
+}
+
+/// The drain delay a bridge waits after `signal`: none for Ctrl-C in a terminal, where no load balancer is
+/// sending and whoever pressed it wants the port back for the next run; else the setting's.
+fn drain_delay_after(signal: Signal, setting: Duration, stdin_is_a_terminal: bool) -> Duration {
+    if signal == Signal::Interrupt && stdin_is_a_terminal {
+        Duration::ZERO
+    } else {
+        setting
+    }
+}
+
+async fn shutdown_signal() -> Signal {
     let interrupt = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -240,8 +276,8 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
+        () = interrupt => Signal::Interrupt,
+        () = terminate => Signal::Terminate,
     }
 }
 
@@ -297,5 +333,20 @@ impl std::error::Error for ServeError {
             Self::Bind { source, .. } => Some(source),
             Self::Setting(err) => Some(err),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ctrl_c_in_a_terminal_does_not_wait_for_a_load_balancer() {
+        let setting = Duration::from_secs(5);
+        assert_eq!(drain_delay_after(Signal::Interrupt, setting, true), Duration::ZERO);
+        assert_eq!(drain_delay_after(Signal::Interrupt, setting, false), setting, "SIGINT from a supervisor");
+        assert_eq!(drain_delay_after(Signal::Terminate, setting, true), setting);
+        assert_eq!(drain_delay_after(Signal::Terminate, setting, false), setting);
+        assert!(Signal::Interrupt.why_no_drain().contains("terminal"));
     }
 }

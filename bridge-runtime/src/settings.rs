@@ -9,6 +9,15 @@
 //! ([`Bridge::bind`](crate::Bridge::bind)) or called by the test kit never reads it: a test behaves the same
 //! whatever the shell that runs it exports.
 //!
+//! **Adding a setting** is one entry in the table below (`settings!`): its setter's doc, its type, its getter and
+//! default, its variable with the default in words and the help `--help` prints, and its parser. The field, the
+//! setter, the getter, the [`Bridge`](crate::Bridge) method of the same name, the row of [`VARIABLES`], its part of
+//! the overlay and of `Debug` follow; add its row to the README's table (a test says so), and use it.
+//!
+//! A program's own variables (`ZENDESK_BASE_URL`) are [`Variable`]s too, declared once as a `const`: read with
+//! [`Variable::read`], through the same rules (empty is unset, a value that does not parse names the variable), and
+//! listed by `--help` with [`Cli::variables`](crate::cli::Cli::variables).
+//!
 //! ```
 //! use bridge::Settings;
 //! use std::time::Duration;
@@ -57,7 +66,22 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 /// The default log filter (`RUST_LOG`'s syntax).
 pub const DEFAULT_LOG_FILTER: &str = "info";
 
-/// One environment variable a bridge reads: a row of [`VARIABLES`].
+/// One environment variable: a row of [`VARIABLES`] for the framework's, or one of the author's own, declared once
+/// (a `const`) and used both to read it ([`read`](Self::read)) and to list it in `--help`
+/// ([`Cli::variables`](crate::cli::Cli::variables)).
+///
+/// ```
+/// use bridge::settings::Variable;
+///
+/// const PAGE_SIZE: Variable = Variable::new("CRM_PAGE_SIZE", "100", "contacts per page, 1-500");
+///
+/// let environment = |name: &str| (name == "CRM_PAGE_SIZE").then(|| " 250 ".to_owned());
+/// let parse = |text: &str| text.parse::<u32>().ok().filter(|n| (1..=500).contains(n)).ok_or("a number from 1 to 500");
+/// assert_eq!(PAGE_SIZE.read_from(environment, parse), Ok(Some(250)));
+/// assert_eq!(PAGE_SIZE.read_from(|_| None, parse), Ok(None), "unset: the author's default applies");
+/// let error = PAGE_SIZE.read_from(|_| Some("9000".to_owned()), parse).unwrap_err();
+/// assert_eq!(error.to_string(), "CRM_PAGE_SIZE=`9000` is not a number from 1 to 500");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Variable {
     /// Its name: `BRIDGE_DEADLINE`.
@@ -68,68 +92,297 @@ pub struct Variable {
     pub help: &'static str,
 }
 
-/// Every environment variable a bridge reads, in the order `--help` and the README list them. Nothing else in the
-/// framework reads the environment.
-pub const VARIABLES: &[Variable] = &[
-    Variable { name: "BRIDGE_ADDR", default: "127.0.0.1:3000", help: "the address to listen on (`0.0.0.0:8080`)" },
-    Variable { name: "PORT", default: "none", help: "with `BRIDGE_ADDR` unset, listen on `0.0.0.0:$PORT`" },
-    Variable {
-        name: "BRIDGE_TOKEN",
-        default: "none",
-        help: "the token Talkdesk must present (`Authorization: Bearer <token>` or `?token=<token>`); else `403`",
-    },
-    Variable {
-        name: "BRIDGE_PUBLIC_URL",
-        default: "the request's `Host`",
-        help: "the URL Talkdesk reaches the bridge at, for the endpoint URLs of `GET /configuration`",
-    },
-    Variable {
-        name: "BRIDGE_METRICS_ADDR",
-        default: "none",
-        help: "also serve `GET /metrics` there, without the token (a cluster-internal port)",
-    },
-    Variable {
-        name: "BRIDGE_DEADLINE",
-        default: "25 s",
-        help: "how long a handler may run before `504` (seconds: `25`, `2.5`, `500ms`)",
-    },
-    Variable {
-        name: "BRIDGE_BODY_LIMIT",
-        default: "1 MiB",
-        help: "the largest request body (bytes: `1048576`, `512KiB`, `2MiB`); past it, `413`",
-    },
-    Variable {
-        name: "BRIDGE_MAX_HEADER_BYTES",
-        default: "64 KiB",
-        help: "the largest request head (request line and headers); past it, `431`",
-    },
-    Variable {
-        name: "BRIDGE_MAX_IN_FLIGHT",
-        default: "1024",
-        help: "the most requests handled at once; past it, `503` with `Retry-After`",
-    },
-    Variable {
-        name: "BRIDGE_DRAIN_DELAY",
-        default: "5 s",
-        help: "after SIGTERM, how long `/ready` answers `503` while requests are still served",
-    },
-    Variable {
-        name: "BRIDGE_SHUTDOWN_GRACE",
-        default: "30 s",
-        help: "then, how long requests in flight may take to finish",
-    },
-    Variable {
-        name: "BRIDGE_RECORD",
-        default: "none",
-        help: "a file to record every external call to, redacted, for replay in tests (`tests/cassettes/acme.json`)",
-    },
-    Variable { name: "RUST_LOG", default: "info", help: "the log filter (`warn,bridge::request=info`)" },
-    Variable {
-        name: "BRIDGE_LOG_FORMAT",
-        default: "text",
-        help: "`json`: one JSON object per line on stderr, for a log collector",
-    },
-];
+impl Variable {
+    /// A variable `name`, whose default reads `default` in `--help`, and which sets what `help` says.
+    pub const fn new(name: &'static str, default: &'static str, help: &'static str) -> Self {
+        Self { name, default, help }
+    }
+
+    /// Its value in `environment` (a value by name), trimmed, read by `parse`; `None` when unset or empty. A value
+    /// `parse` refuses is an error naming the variable, the value and what `parse` says was expected (`Err("a
+    /// number from 1 to 500")`: the message reads "CRM_PAGE_SIZE=`9000` is not a number from 1 to 500"; so a
+    /// variable that holds a secret has a parser that never fails). This is how [`Settings::overlay`] reads every
+    /// setting of the framework.
+    pub fn read_from<T, E: fmt::Display>(
+        &self,
+        environment: impl Fn(&str) -> Option<String>,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Result<Option<T>, SettingsError> {
+        let Some(value) = environment(self.name).filter(|value| !value.trim().is_empty()) else {
+            return Ok(None);
+        };
+        parse(value.trim()).map(Some).map_err(|expected| SettingsError::new(self.name, &value, expected.to_string()))
+    }
+
+    /// [`read_from`](Self::read_from) the process's environment: for the program's own variables, read by the
+    /// program's `main` (or the function that builds its bridge), as the framework reads its own.
+    pub fn read<T, E: fmt::Display>(
+        &self,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Result<Option<T>, SettingsError> {
+        self.read_from(process_env, parse)
+    }
+}
+
+/// Declares a program's own environment variables once each: a [`Variable`] constant per variable, named as the
+/// variable is, and a list of them all for `--help` ([`Cli::variables`](crate::cli::Cli::variables)).
+///
+/// ```
+/// bridge::variables! {
+///     /// What `--help` lists after the framework's variables.
+///     pub const VARIABLES = [
+///         /// Replaces `https://api.crm.example` (a proxy, a fake).
+///         CRM_BASE_URL = "https://api.crm.example": "the CRM's base URL",
+///         CRM_PAGE_SIZE = "100": "contacts per page, 1-500",
+///     ];
+/// }
+///
+/// assert_eq!(CRM_PAGE_SIZE.name, "CRM_PAGE_SIZE");
+/// assert_eq!(VARIABLES, [CRM_BASE_URL, CRM_PAGE_SIZE]);
+/// let page_size = CRM_PAGE_SIZE.read(|text| text.parse::<u32>())?.unwrap_or(100);
+/// let cli = bridge::cli!().variables(VARIABLES);
+/// # Ok::<(), bridge::SettingsError>(())
+/// ```
+#[macro_export]
+macro_rules! variables {
+    (
+        $(#[$list_doc:meta])*
+        $vis:vis const $list:ident = [
+            $( $(#[$doc:meta])* $name:ident = $default:literal: $help:literal ),* $(,)?
+        ];
+    ) => {
+        $(
+            $(#[$doc])*
+            #[doc = concat!("`", stringify!($name), "`: ", $help, " (default: ", $default, ").")]
+            $vis const $name: $crate::settings::Variable =
+                $crate::settings::Variable::new(stringify!($name), $default, $help);
+        )*
+        $(#[$list_doc])*
+        $vis const $list: &[$crate::settings::Variable] = &[$($name),*];
+    };
+}
+
+/// The process's environment, by name: the one place the framework reads it. A value that is not valid UTF-8 is
+/// read lossily, so that it is reported as not parsing.
+pub(crate) fn process_env(name: &str) -> Option<String> {
+    std::env::var_os(name).map(|value| value.to_string_lossy().into_owned())
+}
+
+/// Declares every setting once, and generates the rest: the field of [`Settings`], its setter and the getter of the
+/// value in force (`<name>_value`), the [`Bridge`](crate::Bridge) method of the same name, its rows of
+/// [`VARIABLES`] and its part of [`Settings::overlay`] and of `Debug`.
+///
+/// A row: the setter's doc, `name: StoredType { set(params) = stored value; getter -> Type = |slot| value in
+/// force; "VARIABLE", default "in words": "help" => parser; … }`. `push` instead of `set` appends to a list. A
+/// setting read from two variables lists both, the first set wins (`BRIDGE_ADDR`, then `PORT`).
+macro_rules! settings {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident: $stored:ty {
+            $mode:ident($($param:ident: $param_ty:ty),*) = $store:expr;
+            $getter:ident -> $value:ty = |$slot:ident| $get:expr;
+            $($variable:literal, default $default:literal: $help:literal => $parse:path;)*
+        }
+    )*) => {
+        /// Every environment variable a bridge reads, in the order `--help` and the README list them. Nothing else
+        /// in the framework reads the environment.
+        pub const VARIABLES: &[Variable] = &[$($(Variable::new($variable, $default, $help),)*)*];
+
+        /// The settings of a bridge: limits, the inbound token, the public URL, addresses, shutdown and logs.
+        ///
+        /// Each can be set in code (here, or with the [`Bridge`](crate::Bridge) method of the same name); what
+        /// code does not set, [`overlay`](Self::overlay) may take from the environment ([`VARIABLES`]); the rest
+        /// has its default. The `*_value` methods give the setting in force.
+        #[derive(Clone, Default)]
+        pub struct Settings {
+            $($name: Option<$stored>,)*
+        }
+
+        impl fmt::Debug for Settings {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                // The values in force; `Secret` prints `<redacted>`.
+                f.debug_struct("Settings")$(.field(stringify!($name), &self.$getter()))*.finish()
+            }
+        }
+
+        impl Settings {
+            $(
+                $(#[$doc])*
+                pub fn $name(mut self, $($param: $param_ty),*) -> Self {
+                    settings!(@$mode self.$name, $store);
+                    self
+                }
+
+                #[doc = concat!("The value in force of [`", stringify!($name), "`](Self::", stringify!($name), ").")]
+                pub fn $getter(&self) -> $value {
+                    let $slot = &self.$name;
+                    $get
+                }
+            )*
+
+            /// Fills what code left unset from `environment` (a variable's value by name; see [`VARIABLES`]). An
+            /// empty value counts as unset. A value that does not parse is an error naming the variable; the value
+            /// of `BRIDGE_TOKEN` is never quoted.
+            ///
+            /// [`Bridge::serve`](crate::Bridge::serve) and the command line call it with the process's environment
+            /// ([`Settings::overlay_process_env`]); nothing else in the framework does.
+            pub fn overlay(mut self, environment: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+                $(
+                    if self.$name.is_none() {
+                        $(
+                            if self.$name.is_none() {
+                                self.$name = Variable::new($variable, $default, $help).read_from(&environment, $parse)?;
+                            }
+                        )*
+                    }
+                )*
+                Ok(self)
+            }
+        }
+
+        impl crate::builder::Bridge {
+            $(
+                $(#[$doc])*
+                pub fn $name(mut self, $($param: $param_ty),*) -> Self {
+                    self.settings = self.settings.$name($($param),*);
+                    self
+                }
+            )*
+        }
+    };
+    (@set $slot:expr, $value:expr) => {
+        $slot = Some($value)
+    };
+    (@push $slot:expr, $value:expr) => {
+        $slot.get_or_insert_with(Vec::new).push($value)
+    };
+}
+
+settings! {
+    /// The address [`Bridge::serve`](crate::Bridge::serve) listens on (default `127.0.0.1:3000`).
+    addr: SocketAddr {
+        set(addr: SocketAddr) = addr;
+        addr_value -> SocketAddr = |slot| slot.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 3000)));
+        "BRIDGE_ADDR", default "127.0.0.1:3000": "the address to listen on (`0.0.0.0:8080`)" => parse_addr;
+        "PORT", default "none": "with `BRIDGE_ADDR` unset, listen on `0.0.0.0:$PORT`" => parse_port;
+    }
+    /// Requires every request but `GET /health` to carry this token, as `Authorization: Bearer <token>` or as a
+    /// `token` query parameter (Talkdesk can only be given a URL); others get `403` (default: none).
+    inbound_token: Secret {
+        set(token: Secret) = token;
+        inbound_token_value -> Option<&Secret> = |slot| slot.as_ref();
+        "BRIDGE_TOKEN", default "none": "the token Talkdesk must present (`Authorization: Bearer <token>` or \
+            `?token=<token>`); else `403`" => parse_secret;
+    }
+    /// The URL Talkdesk reaches the bridge at (e.g. `https://bridge.example.com`), for the endpoint URLs of the
+    /// configuration documents. Default: the scheme-less `Host` of each `GET /configuration` request, as
+    /// `http://host`.
+    public_url: String {
+        set(url: impl Into<String>) = url.into();
+        public_url_value -> Option<&str> = |slot| slot.as_deref();
+        "BRIDGE_PUBLIC_URL", default "the request's `Host`": "the URL Talkdesk reaches the bridge at, for the \
+            endpoint URLs of `GET /configuration`" => parse_text;
+    }
+    /// A second address serving `GET /metrics` only, without the token (default: none).
+    metrics_addr: SocketAddr {
+        set(addr: SocketAddr) = addr;
+        metrics_addr_value -> Option<SocketAddr> = |slot| *slot;
+        "BRIDGE_METRICS_ADDR", default "none": "also serve `GET /metrics` there, without the token (a \
+            cluster-internal port)" => parse_addr;
+    }
+    /// How long any handler may run before the request is answered `504` (default 25 s).
+    deadline: Duration {
+        set(deadline: Duration) = deadline;
+        deadline_value -> Duration = |slot| slot.unwrap_or(DEFAULT_DEADLINE);
+        "BRIDGE_DEADLINE", default "25 s": "how long a handler may run before `504` (seconds: `25`, `2.5`, \
+            `500ms`)" => parse_duration;
+    }
+    /// The deadline of the endpoint on `path` (e.g. `/contact_sync`), overriding [`deadline`](Self::deadline); the
+    /// last one given for a path wins. A path no endpoint answers on stops the bridge from starting.
+    deadline_for: Vec<(String, Duration)> {
+        push(path: impl Into<String>, deadline: Duration) = (path.into(), deadline);
+        deadlines_value -> &[(String, Duration)] = |slot| slot.as_deref().unwrap_or_default();
+        "BRIDGE_ENDPOINT_DEADLINES", default "none": "deadlines of single endpoints, overriding \
+            `BRIDGE_DEADLINE` (`/contact_sync=60,/agent_sync=10`)" => parse_deadlines;
+    }
+    /// The largest request body accepted (default 1 MiB); larger ones get `413`.
+    body_limit: usize {
+        set(bytes: usize) = bytes;
+        body_limit_value -> usize = |slot| slot.unwrap_or(DEFAULT_BODY_LIMIT);
+        "BRIDGE_BODY_LIMIT", default "1 MiB": "the largest request body (bytes: `1048576`, `512KiB`, `2MiB`); \
+            past it, `413`" => parse_bytes;
+    }
+    /// The largest request head accepted: request line and headers (default 64 KiB, plenty for Talkdesk's
+    /// requests); larger ones get `431` with a JSON body. Served by the bridge itself, a connection never buffers
+    /// more than twice this (or 8 KiB) for a head: past that, the HTTP layer answers `431` without a body.
+    max_header_bytes: usize {
+        set(bytes: usize) = bytes;
+        max_header_bytes_value -> usize = |slot| slot.unwrap_or(DEFAULT_MAX_HEADER_BYTES);
+        "BRIDGE_MAX_HEADER_BYTES", default "64 KiB": "the largest request head (request line and headers); past \
+            it, `431`" => parse_bytes;
+    }
+    /// The most requests handled at once (default 1024); past it, requests are answered `503` with `Retry-After`
+    /// at once instead of queueing without bound.
+    max_in_flight: usize {
+        set(requests: usize) = requests;
+        max_in_flight_value -> usize = |slot| slot.unwrap_or(DEFAULT_MAX_IN_FLIGHT);
+        "BRIDGE_MAX_IN_FLIGHT", default "1024": "the most requests handled at once; past it, `503` with \
+            `Retry-After`" => parse_count;
+    }
+    /// How long a bridge stays up after SIGTERM before it stops accepting, answering `GET /ready` with `503` while
+    /// it still serves every request, so that its load balancer stops sending first (default 5 s,
+    /// [`DEFAULT_DRAIN_DELAY`]). `Duration::ZERO` stops accepting at once; so does a
+    /// second signal (a second Ctrl-C) during the delay.
+    drain_delay: Duration {
+        set(delay: Duration) = delay;
+        drain_delay_value -> Duration = |slot| slot.unwrap_or(DEFAULT_DRAIN_DELAY);
+        "BRIDGE_DRAIN_DELAY", default "5 s": "after SIGTERM, how long `/ready` answers `503` while requests are \
+            still served" => parse_duration;
+    }
+    /// How long a shutdown waits for requests in flight (default 30 s).
+    shutdown_grace: Duration {
+        set(grace: Duration) = grace;
+        shutdown_grace_value -> Duration = |slot| slot.unwrap_or(DEFAULT_SHUTDOWN_GRACE);
+        "BRIDGE_SHUTDOWN_GRACE", default "30 s": "then, how long requests in flight may take to finish" =>
+            parse_duration;
+    }
+    /// Records every call the bridge makes through `bridge::http` while answering requests (each attempt, with
+    /// its answer) to the cassette at `path`, redacted, for `bridge::testing` to replay offline (feature `client`;
+    /// default: none). The file is replaced when the bridge starts and rewritten after each call, so it is whole
+    /// whenever the bridge stops.
+    ///
+    /// Redaction is always on: `Authorization`, cookies, every header, query parameter, form and JSON field named
+    /// like a secret, the request's `auth` values (as `{auth.<field>}` placeholders, which replay fills in), the
+    /// call's credentials, and the call's origin (as `{origin}`). Calls made outside a request (at start-up, in a
+    /// task a handler spawned without `bridge::http::in_this_request`) are not recorded. See the guide's chapter,
+    /// `docs/cassettes.md`.
+    ///
+    /// ```no_run
+    /// # async fn run(bridge: bridge::Bridge) -> Result<(), bridge::ServeError> {
+    /// // Drive it with `bridge-conformance --url http://127.0.0.1:3000 --auth '{…}'` against a real account.
+    /// bridge.record("tests/cassettes/acme.json").serve().await
+    /// # }
+    /// ```
+    record: PathBuf {
+        set(path: impl Into<PathBuf>) = path.into();
+        record_value -> Option<&Path> = |slot| slot.as_deref();
+        "BRIDGE_RECORD", default "none": "a file to record every external call to, redacted, for replay in tests \
+            (`tests/cassettes/acme.json`)" => parse_path;
+    }
+    /// The filter of the default logs, in `RUST_LOG`'s syntax (default `info`).
+    log_filter: String {
+        set(filter: impl Into<String>) = filter.into();
+        log_filter_value -> &str = |slot| slot.as_deref().unwrap_or(DEFAULT_LOG_FILTER);
+        "RUST_LOG", default "info": "the log filter (`warn,bridge::request=info`)" => parse_text;
+    }
+    /// The format of the default logs (default text).
+    log_format: LogFormat {
+        set(format: LogFormat) = format;
+        log_format_value -> LogFormat = |slot| slot.unwrap_or_default();
+        "BRIDGE_LOG_FORMAT", default "text": "`json`: one JSON object per line on stderr, for a log collector" =>
+            parse_log_format;
+    }
+}
 
 /// The format of the default logs ([`Settings::log_format`], `BRIDGE_LOG_FORMAT`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -142,250 +395,33 @@ pub enum LogFormat {
     Json,
 }
 
-/// The settings of a bridge: limits, the inbound token, the public URL, addresses, shutdown and logs.
-///
-/// Each can be set in code (here, or with the [`Bridge`](crate::Bridge) method of the same name); what code does
-/// not set, [`overlay`](Self::overlay) may take from the environment ([`VARIABLES`]); the rest has its default.
-/// The `*_value` methods give the setting in force.
-#[derive(Clone, Default)]
-pub struct Settings {
-    addr: Option<SocketAddr>,
-    body_limit: Option<usize>,
-    max_header_bytes: Option<usize>,
-    max_in_flight: Option<usize>,
-    deadline: Option<Duration>,
-    drain_delay: Option<Duration>,
-    shutdown_grace: Option<Duration>,
-    inbound_token: Option<Secret>,
-    public_url: Option<String>,
-    metrics_addr: Option<SocketAddr>,
-    log_filter: Option<String>,
-    log_format: Option<LogFormat>,
-    record: Option<PathBuf>,
-}
-
-impl fmt::Debug for Settings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Settings")
-            .field("addr", &self.addr_value())
-            .field("body_limit", &self.body_limit_value())
-            .field("max_header_bytes", &self.max_header_bytes_value())
-            .field("max_in_flight", &self.max_in_flight_value())
-            .field("deadline", &self.deadline_value())
-            .field("drain_delay", &self.drain_delay_value())
-            .field("shutdown_grace", &self.shutdown_grace_value())
-            .field("inbound_token", &self.inbound_token) // `Secret` prints `<redacted>`
-            .field("public_url", &self.public_url)
-            .field("metrics_addr", &self.metrics_addr)
-            .field("log_filter", &self.log_filter_value())
-            .field("log_format", &self.log_format_value())
-            .field("record", &self.record)
-            .finish()
-    }
-}
-
 impl Settings {
     /// Nothing set: every setting at its default until code or the environment sets it.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// The address [`Bridge::serve`](crate::Bridge::serve) listens on (default `127.0.0.1:3000`).
-    pub fn addr(mut self, addr: SocketAddr) -> Self {
-        self.addr = Some(addr);
-        self
-    }
-
-    /// The largest request body accepted (default 1 MiB); larger ones get `413`.
-    pub fn body_limit(mut self, bytes: usize) -> Self {
-        self.body_limit = Some(bytes);
-        self
-    }
-
-    /// The largest request head accepted (default 64 KiB); larger ones get `431` with a JSON body.
-    pub fn max_header_bytes(mut self, bytes: usize) -> Self {
-        self.max_header_bytes = Some(bytes);
-        self
-    }
-
-    /// The most requests handled at once (default 1024); past it, `503` with `Retry-After`.
-    pub fn max_in_flight(mut self, requests: usize) -> Self {
-        self.max_in_flight = Some(requests);
-        self
-    }
-
-    /// How long any handler may run before the request is answered `504` (default 25 s).
-    pub fn deadline(mut self, deadline: Duration) -> Self {
-        self.deadline = Some(deadline);
-        self
-    }
-
-    /// How long a bridge stays up after SIGTERM, `GET /ready` answering `503`, before it stops accepting
-    /// (default 5 s).
-    pub fn drain_delay(mut self, delay: Duration) -> Self {
-        self.drain_delay = Some(delay);
-        self
-    }
-
-    /// How long a shutdown waits for requests in flight (default 30 s).
-    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
-        self.shutdown_grace = Some(grace);
-        self
-    }
-
-    /// The token every request but the probes' must carry (default: none).
-    pub fn inbound_token(mut self, token: Secret) -> Self {
-        self.inbound_token = Some(token);
-        self
-    }
-
-    /// The URL Talkdesk reaches the bridge at, for the configuration documents.
-    pub fn public_url(mut self, url: impl Into<String>) -> Self {
-        self.public_url = Some(url.into());
-        self
-    }
-
-    /// A second address serving `GET /metrics` only, without the token.
-    pub fn metrics_addr(mut self, addr: SocketAddr) -> Self {
-        self.metrics_addr = Some(addr);
-        self
-    }
-
-    /// The filter of the default logs, in `RUST_LOG`'s syntax (default `info`).
-    pub fn log_filter(mut self, filter: impl Into<String>) -> Self {
-        self.log_filter = Some(filter.into());
-        self
-    }
-
-    /// The format of the default logs (default text).
-    pub fn log_format(mut self, format: LogFormat) -> Self {
-        self.log_format = Some(format);
-        self
-    }
-
-    /// Records every call the bridge makes through `bridge::http` while answering requests to the cassette at
-    /// `path`, redacted, for `bridge::testing` to replay (default: none; see [`Bridge::record`](crate::Bridge::record)).
-    pub fn record(mut self, path: impl Into<PathBuf>) -> Self {
-        self.record = Some(path.into());
-        self
-    }
-
-    /// The address to listen on.
-    pub fn addr_value(&self) -> SocketAddr {
-        self.addr.unwrap_or(SocketAddr::V4(std::net::SocketAddrV4::new(std::net::Ipv4Addr::LOCALHOST, 3000)))
-    }
-
-    /// The largest request body accepted.
-    pub fn body_limit_value(&self) -> usize {
-        self.body_limit.unwrap_or(DEFAULT_BODY_LIMIT)
-    }
-
-    /// The largest request head accepted.
-    pub fn max_header_bytes_value(&self) -> usize {
-        self.max_header_bytes.unwrap_or(DEFAULT_MAX_HEADER_BYTES)
-    }
-
-    /// The most requests handled at once.
-    pub fn max_in_flight_value(&self) -> usize {
-        self.max_in_flight.unwrap_or(DEFAULT_MAX_IN_FLIGHT)
-    }
-
-    /// The handlers' deadline.
-    pub fn deadline_value(&self) -> Duration {
-        self.deadline.unwrap_or(DEFAULT_DEADLINE)
-    }
-
-    /// The drain delay.
-    pub fn drain_delay_value(&self) -> Duration {
-        self.drain_delay.unwrap_or(DEFAULT_DRAIN_DELAY)
-    }
-
-    /// The shutdown grace.
-    pub fn shutdown_grace_value(&self) -> Duration {
-        self.shutdown_grace.unwrap_or(DEFAULT_SHUTDOWN_GRACE)
-    }
-
-    /// The inbound token, if any.
-    pub fn inbound_token_value(&self) -> Option<&Secret> {
-        self.inbound_token.as_ref()
-    }
-
-    /// The public URL, if set.
-    pub fn public_url_value(&self) -> Option<&str> {
-        self.public_url.as_deref()
-    }
-
-    /// The address serving `GET /metrics` apart, if any.
-    pub fn metrics_addr_value(&self) -> Option<SocketAddr> {
-        self.metrics_addr
-    }
-
-    /// The default logs' filter.
-    pub fn log_filter_value(&self) -> &str {
-        self.log_filter.as_deref().unwrap_or(DEFAULT_LOG_FILTER)
-    }
-
-    /// The default logs' format.
-    pub fn log_format_value(&self) -> LogFormat {
-        self.log_format.unwrap_or_default()
-    }
-
-    /// The cassette the bridge records its calls to, if any.
-    pub fn record_value(&self) -> Option<&Path> {
-        self.record.as_deref()
-    }
-
-    /// Fills what code left unset from `environment` (a variable's value by name; see [`VARIABLES`]). An empty
-    /// value counts as unset. A value that does not parse is an error naming the variable; the value of
-    /// `BRIDGE_TOKEN` is never quoted.
-    ///
-    /// [`Bridge::serve`](crate::Bridge::serve) and the command line call it with the process's environment
-    /// ([`Settings::overlay_process_env`]); nothing else in the framework does.
-    pub fn overlay(mut self, environment: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
-        let var = |name: &'static str| {
-            debug_assert!(VARIABLES.iter().any(|v| v.name == name), "{name} is missing from VARIABLES");
-            environment(name).filter(|value| !value.trim().is_empty()).map(|value| (name, value))
-        };
-        fill(&mut self.addr, || match (var("BRIDGE_ADDR"), var("PORT")) {
-            (Some((name, addr)), _) => parse_addr(name, &addr).map(Some),
-            (None, Some((name, port))) => match port.trim().parse::<u16>() {
-                Ok(port) => Ok(Some(SocketAddr::from(([0, 0, 0, 0], port)))),
-                Err(_) => Err(SettingsError::new(name, &port, "a port number, e.g. 8080")),
-            },
-            (None, None) => Ok(None),
-        })?;
-        fill(&mut self.inbound_token, || Ok(var("BRIDGE_TOKEN").map(|(_, token)| Secret::new(token))))?;
-        fill(&mut self.public_url, || Ok(var("BRIDGE_PUBLIC_URL").map(|(_, url)| url.trim().to_owned())))?;
-        fill(&mut self.metrics_addr, || var("BRIDGE_METRICS_ADDR").map(|(n, v)| parse_addr(n, &v)).transpose())?;
-        fill(&mut self.deadline, || var("BRIDGE_DEADLINE").map(|(n, v)| parse_duration(n, &v)).transpose())?;
-        fill(&mut self.body_limit, || var("BRIDGE_BODY_LIMIT").map(|(n, v)| parse_bytes(n, &v)).transpose())?;
-        fill(&mut self.max_header_bytes, || {
-            var("BRIDGE_MAX_HEADER_BYTES").map(|(n, v)| parse_bytes(n, &v)).transpose()
-        })?;
-        fill(&mut self.max_in_flight, || var("BRIDGE_MAX_IN_FLIGHT").map(|(n, v)| parse_count(n, &v)).transpose())?;
-        fill(&mut self.drain_delay, || var("BRIDGE_DRAIN_DELAY").map(|(n, v)| parse_duration(n, &v)).transpose())?;
-        fill(&mut self.shutdown_grace, || {
-            var("BRIDGE_SHUTDOWN_GRACE").map(|(n, v)| parse_duration(n, &v)).transpose()
-        })?;
-        fill(&mut self.record, || Ok(var("BRIDGE_RECORD").map(|(_, path)| PathBuf::from(path.trim()))))?;
-        fill(&mut self.log_filter, || Ok(var("RUST_LOG").map(|(_, filter)| filter)))?;
-        fill(&mut self.log_format, || var("BRIDGE_LOG_FORMAT").map(|(n, v)| parse_log_format(n, &v)).transpose())?;
-        Ok(self)
-    }
-
     /// [`overlay`](Self::overlay) with the process's environment: the one place the framework reads it. A value
     /// that is not valid UTF-8 is reported as not parsing.
     pub fn overlay_process_env(self) -> Result<Self, SettingsError> {
-        self.overlay(|name| std::env::var_os(name).map(|value| value.to_string_lossy().into_owned()))
+        self.overlay(process_env)
     }
-}
 
-/// Sets `slot` from `read` when code left it unset.
-fn fill<T>(slot: &mut Option<T>, read: impl FnOnce() -> Result<Option<T>, SettingsError>) -> Result<(), SettingsError> {
-    if slot.is_none() {
-        *slot = read()?;
+    /// [`overlay`](Self::overlay) of `variables` only: what a command that does not serve reads (printing the
+    /// configuration documents reads `BRIDGE_PUBLIC_URL`, and is not stopped by a malformed drain delay).
+    pub fn overlay_only(
+        self,
+        variables: &[&str],
+        environment: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, SettingsError> {
+        self.overlay(|name| if variables.contains(&name) { environment(name) } else { None })
     }
-    Ok(())
+
+    /// The deadline of the endpoint on `path`: the last [`deadline_for`](Self::deadline_for) it, else the
+    /// [`deadline`](Self::deadline).
+    pub fn deadline_of(&self, path: &str) -> Duration {
+        self.deadlines_value().iter().rev().find(|(p, _)| p == path).map_or(self.deadline_value(), |(_, d)| *d)
+    }
 }
 
 /// An environment variable whose value does not parse.
@@ -393,11 +429,11 @@ fn fill<T>(slot: &mut Option<T>, read: impl FnOnce() -> Result<Option<T>, Settin
 pub struct SettingsError {
     variable: &'static str,
     value: String,
-    expected: &'static str,
+    expected: String,
 }
 
 impl SettingsError {
-    fn new(variable: &'static str, value: &str, expected: &'static str) -> Self {
+    fn new(variable: &'static str, value: &str, expected: String) -> Self {
         Self { variable, value: value.to_owned(), expected }
     }
 
@@ -415,12 +451,29 @@ impl fmt::Display for SettingsError {
 
 impl std::error::Error for SettingsError {}
 
-fn parse_addr(name: &'static str, text: &str) -> Result<SocketAddr, SettingsError> {
-    text.trim().parse().map_err(|_| SettingsError::new(name, text, "an address to listen on, e.g. 127.0.0.1:3000"))
+fn parse_addr(text: &str) -> Result<SocketAddr, &'static str> {
+    text.parse().map_err(|_| "an address to listen on, e.g. 127.0.0.1:3000")
+}
+
+/// `PORT`, as platforms that give a port set it: listen on every interface.
+fn parse_port(text: &str) -> Result<SocketAddr, &'static str> {
+    text.parse::<u16>().map(|port| SocketAddr::from(([0, 0, 0, 0], port))).map_err(|_| "a port number, e.g. 8080")
+}
+
+fn parse_secret(text: &str) -> Result<Secret, &'static str> {
+    Ok(Secret::new(text))
+}
+
+fn parse_text(text: &str) -> Result<String, &'static str> {
+    Ok(text.to_owned())
+}
+
+fn parse_path(text: &str) -> Result<PathBuf, &'static str> {
+    Ok(PathBuf::from(text))
 }
 
 /// Seconds (`5`, `2.5`, `5s`) or milliseconds (`500ms`).
-fn parse_duration(name: &'static str, text: &str) -> Result<Duration, SettingsError> {
+fn parse_duration(text: &str) -> Result<Duration, &'static str> {
     let trimmed = text.trim();
     let parsed = match trimmed.strip_suffix("ms") {
         Some(ms) => ms.trim().parse::<u64>().ok().map(Duration::from_millis),
@@ -432,11 +485,26 @@ fn parse_duration(name: &'static str, text: &str) -> Result<Duration, SettingsEr
             .ok()
             .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok()),
     };
-    parsed.ok_or_else(|| SettingsError::new(name, text, "a duration (seconds, e.g. 5 or 2.5, or 500ms)"))
+    parsed.ok_or("a duration (seconds, e.g. 5 or 2.5, or 500ms)")
+}
+
+/// `/contact_sync=60,/agent_sync=2.5`: paths, each with a duration as [`parse_duration`] reads it.
+fn parse_deadlines(text: &str) -> Result<Vec<(String, Duration)>, &'static str> {
+    const EXPECTED: &str = "a list of path=duration, e.g. /contact_sync=60,/agent_sync=500ms";
+    text.split(',')
+        .map(|entry| {
+            let (path, duration) = entry.split_once('=').ok_or(EXPECTED)?;
+            let path = path.trim();
+            if !path.starts_with('/') {
+                return Err(EXPECTED);
+            }
+            Ok((path.to_owned(), parse_duration(duration).map_err(|_| EXPECTED)?))
+        })
+        .collect()
 }
 
 /// Bytes (`65536`), or with a binary unit (`64KiB`, `2MiB`); not zero.
-fn parse_bytes(name: &'static str, text: &str) -> Result<usize, SettingsError> {
+fn parse_bytes(text: &str) -> Result<usize, &'static str> {
     let trimmed = text.trim();
     let (number, unit) = match trimmed.find(|c: char| !c.is_ascii_digit()) {
         Some(at) => trimmed.split_at(at),
@@ -453,23 +521,19 @@ fn parse_bytes(name: &'static str, text: &str) -> Result<usize, SettingsError> {
         .ok()
         .and_then(|number| number.checked_mul(scale))
         .filter(|bytes| *bytes > 0)
-        .ok_or_else(|| SettingsError::new(name, text, "a size in bytes, e.g. 65536, 64KiB or 2MiB"))
+        .ok_or("a size in bytes, e.g. 65536, 64KiB or 2MiB")
 }
 
 /// A count, not zero.
-fn parse_count(name: &'static str, text: &str) -> Result<usize, SettingsError> {
-    text.trim()
-        .parse::<usize>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| SettingsError::new(name, text, "a number above 0"))
+fn parse_count(text: &str) -> Result<usize, &'static str> {
+    text.trim().parse::<usize>().ok().filter(|n| *n > 0).ok_or("a number above 0")
 }
 
-fn parse_log_format(name: &'static str, text: &str) -> Result<LogFormat, SettingsError> {
+fn parse_log_format(text: &str) -> Result<LogFormat, &'static str> {
     match text.trim() {
         t if t.eq_ignore_ascii_case("text") => Ok(LogFormat::Text),
         j if j.eq_ignore_ascii_case("json") => Ok(LogFormat::Json),
-        _ => Err(SettingsError::new(name, text, "`text` or `json`")),
+        _ => Err("`text` or `json`"),
     }
 }
 
@@ -646,7 +710,7 @@ mod tests {
 
     #[test]
     fn durations_sizes_and_counts_read_at_their_edges() {
-        let duration = |text| parse_duration("BRIDGE_DEADLINE", text);
+        let duration = parse_duration;
         assert_eq!(duration("7").unwrap(), Duration::from_secs(7));
         assert_eq!(duration("3s").unwrap(), Duration::from_secs(3));
         assert_eq!(duration("0").unwrap(), Duration::ZERO);
@@ -654,16 +718,16 @@ mod tests {
         for bad in ["soon", "-1", "5m", "1e400", "ms"] {
             assert!(duration(bad).is_err(), "{bad}");
         }
-        let bytes = |text| parse_bytes("BRIDGE_BODY_LIMIT", text);
+        let bytes = parse_bytes;
         assert_eq!(bytes("1").unwrap(), 1);
         assert_eq!(bytes("10B").unwrap(), 10);
         assert_eq!(bytes("1KiB").unwrap(), 1024);
         assert_eq!(bytes("3 MiB").unwrap(), 3 * 1024 * 1024);
         assert!(bytes("KiB").is_err());
         assert!(bytes(&format!("{}MiB", usize::MAX)).is_err(), "an overflow is refused, not wrapped");
-        assert_eq!(parse_count("BRIDGE_MAX_IN_FLIGHT", "1").unwrap(), 1);
+        assert_eq!(parse_count("1").unwrap(), 1);
         for (text, format) in [("text", LogFormat::Text), (" Text ", LogFormat::Text), ("json", LogFormat::Json)] {
-            assert_eq!(parse_log_format("BRIDGE_LOG_FORMAT", text).unwrap(), format, "{text}");
+            assert_eq!(parse_log_format(text).unwrap(), format, "{text}");
         }
     }
 
@@ -693,5 +757,50 @@ mod tests {
         assert_eq!(asked, names, "the overlay reads exactly the variables of the table");
         let table = markdown_table();
         assert!(VARIABLES.iter().all(|v| table.contains(&format!("| `{}` |", v.name))), "{table}");
+    }
+
+    #[test]
+    fn per_path_deadlines_are_settings_the_last_for_a_path_wins() {
+        let settings = Settings::new()
+            .deadline(Duration::from_secs(9))
+            .deadline_for("/contact_sync", Duration::from_secs(60))
+            .deadline_for("/contact_sync", Duration::from_secs(61));
+        assert_eq!(settings.deadline_of("/contact_sync"), Duration::from_secs(61));
+        assert_eq!(settings.deadline_of("/agent_sync"), Duration::from_secs(9));
+        let from_env = Settings::new()
+            .overlay(env(&[("BRIDGE_ENDPOINT_DEADLINES", " /contact_sync=60, /agent_sync = 500ms ")]))
+            .unwrap();
+        assert_eq!(
+            from_env.deadlines_value(),
+            [
+                ("/contact_sync".to_owned(), Duration::from_secs(60)),
+                ("/agent_sync".to_owned(), Duration::from_millis(500))
+            ]
+        );
+        for bad in ["/contact_sync", "contact_sync=60", "/contact_sync=soon", "/a=1,,/b=2"] {
+            assert!(parse_deadlines(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_command_reads_only_the_variables_it_uses() {
+        let hostile = env(&[("BRIDGE_DRAIN_DELAY", "nonsense"), ("BRIDGE_PUBLIC_URL", "https://a.example")]);
+        assert!(Settings::new().overlay(&hostile).is_err(), "serving reports the drain delay");
+        let documents = Settings::new().overlay_only(&["BRIDGE_PUBLIC_URL"], &hostile).unwrap();
+        assert_eq!(documents.public_url_value(), Some("https://a.example"));
+        assert_eq!(documents.drain_delay_value(), DEFAULT_DRAIN_DELAY);
+    }
+
+    #[test]
+    fn an_authors_variable_is_read_as_the_frameworks_are() {
+        const SIZE: Variable = Variable::new("CRM_PAGE_SIZE", "100", "contacts per page");
+        let parse = |text: &str| text.parse::<u32>().map_err(|_| "a number");
+        assert_eq!(SIZE.read_from(env(&[("CRM_PAGE_SIZE", " 7 ")]), parse), Ok(Some(7)));
+        assert_eq!(SIZE.read_from(env(&[("CRM_PAGE_SIZE", "  ")]), parse), Ok(None), "empty is unset");
+        let err = SIZE.read_from(env(&[("CRM_PAGE_SIZE", "many")]), parse).unwrap_err();
+        assert_eq!(
+            (err.variable(), err.to_string().as_str()),
+            ("CRM_PAGE_SIZE", "CRM_PAGE_SIZE=`many` is not a number")
+        );
     }
 }

@@ -6,7 +6,7 @@
 #[path = "../../tests/it/common/child.rs"]
 mod child;
 
-use child::{example_binary, Running};
+use child::{clean_command, example_binary, Running};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{ConfigMap, Container, Secret, Service};
@@ -158,7 +158,7 @@ fn the_binary_serves_what_the_manifests_probe_with_the_manifests_environment() {
     let mut env: BTreeMap<String, String> = config.data.unwrap();
     env.extend(secret.string_data.unwrap());
     // Every variable the manifests set is one the binary documents (`zendesk --help`).
-    let help = std::process::Command::new(example_binary("zendesk")).arg("--help").output().unwrap();
+    let help = clean_command(example_binary("zendesk")).arg("--help").output().unwrap();
     let help = String::from_utf8(help.stdout).unwrap();
     for name in env.keys() {
         assert!(help.contains(name.as_str()), "{name} is not a variable the binary reads:\n{help}");

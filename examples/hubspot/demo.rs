@@ -13,7 +13,9 @@
 //! then changes two contacts, so that the incremental command has something to find. Ctrl-C stops both.
 
 use super::fake::{self, Fake, ALL_SCOPES, CLIENT_ID, CLIENT_SECRET, FIRST_CONTACT, REFRESH_TOKEN};
-use super::{bridge, Config};
+use super::{
+    bridge, contact_page_size, Config, HUBSPOT_DEMO_FAKE_ADDR, HUBSPOT_DEMO_TOKEN_SECONDS, HUBSPOT_DEMO_TOKEN_USES,
+};
 use bridge::http::BaseUrl;
 use bridge::testing::TestClient;
 use bridge::RunningBridge;
@@ -84,18 +86,16 @@ fn quoted(arg: &str) -> String {
 
 /// Runs the demo until SIGINT or SIGTERM.
 pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let fake_addr = match std::env::var("HUBSPOT_DEMO_FAKE_ADDR") {
-        Ok(addr) => addr.parse().map_err(|e| format!("HUBSPOT_DEMO_FAKE_ADDR: {e}"))?,
-        Err(_) => SocketAddr::from(([127, 0, 0, 1], 0)),
-    };
-    let seconds = env_number("HUBSPOT_DEMO_TOKEN_SECONDS")?.unwrap_or(600);
-    let uses = env_number("HUBSPOT_DEMO_TOKEN_USES")?.map(|n| n as u32);
-    let page_size = match std::env::var_os("HUBSPOT_CONTACT_PAGE_SIZE") {
-        Some(_) => Config::from_env()?.contact_page_size,
-        None => 100, // a few pages, to show pagination
-    };
+    let fake_addr = HUBSPOT_DEMO_FAKE_ADDR
+        .read(|text| text.parse::<SocketAddr>().map_err(|_| "an address, e.g. 127.0.0.1:8081"))?
+        .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0)));
+    let number = |text: &str| text.parse::<u64>().map_err(|_| "a number");
+    let seconds = HUBSPOT_DEMO_TOKEN_SECONDS.read(number)?.unwrap_or(600);
+    let uses = HUBSPOT_DEMO_TOKEN_USES.read(number)?.map(|n| n as u32);
+    let page_size = contact_page_size()?.unwrap_or(100); // a few pages, to show pagination
     let tokens = Tokens { lifetime: Duration::from_secs(seconds), uses };
-    let demo = start(fake_addr, bridge::Settings::new().overlay_process_env()?.addr_value(), tokens, page_size).await?;
+    let addr = bridge::Settings::new().overlay_process_env()?.addr_value();
+    let demo = start_with(fake_addr, addr, tokens, page_size, ReadEnvironment::Yes).await?;
     println!(
         "\nA fake HubSpot with {DEMO_CONTACTS} contacts, their engagements and tickets, and an OAuth token endpoint \
          is listening on {}.",
@@ -126,13 +126,6 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn env_number(name: &str) -> Result<Option<u64>, String> {
-    match std::env::var(name) {
-        Err(_) => Ok(None),
-        Ok(text) => text.trim().parse().map(Some).map_err(|_| format!("{name}: `{text}` is not a number")),
-    }
-}
-
 /// How long the fake's access tokens live.
 #[derive(Debug, Clone, Copy)]
 pub struct Tokens {
@@ -142,22 +135,45 @@ pub struct Tokens {
 }
 
 /// Starts the fake on `fake_addr` and the bridge on `bridge_addr` (`contact_page_size` contacts a page), runs one
-/// contact synchronization, changes two contacts, and lists the commands.
+/// contact synchronization, changes two contacts, and lists the commands. It reads no environment (`--demo` does,
+/// with [`start_with`]): a test sees the same demo whatever its shell exports.
 pub async fn start(
     fake_addr: SocketAddr,
     bridge_addr: SocketAddr,
     tokens: Tokens,
     contact_page_size: u32,
 ) -> Result<Demo, Box<dyn std::error::Error>> {
+    start_with(fake_addr, bridge_addr, tokens, contact_page_size, ReadEnvironment::No).await
+}
+
+/// Whether the demo's bridge takes the settings its code leaves unset from the environment (`BRIDGE_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadEnvironment {
+    /// As `--demo` serves: the environment fills what code left unset.
+    Yes,
+    /// As a test starts it: the code's settings and the defaults only.
+    No,
+}
+
+/// [`start`], reading the environment or not.
+pub async fn start_with(
+    fake_addr: SocketAddr,
+    bridge_addr: SocketAddr,
+    tokens: Tokens,
+    contact_page_size: u32,
+    environment: ReadEnvironment,
+) -> Result<Demo, Box<dyn std::error::Error>> {
     let fake = Fake::sample(DEMO_CONTACTS);
     fake.token_lifetime(tokens.lifetime);
     fake.search_rate(Some(5)); // HubSpot's search API: a few requests a second, then 429 without Retry-After
     let server = fake.start_on(fake_addr).await?;
-    let mut config = Config::from_env()?;
-    config.base_url = Some(BaseUrl::parse(&server.url())?);
-    config.contact_page_size = contact_page_size;
-    config.agent_page_size = 3;
-    config.search_lag = Duration::ZERO; // the fake's search index never lags
+    let config = Config {
+        base_url: Some(BaseUrl::parse(&server.url())?),
+        contact_page_size,
+        agent_page_size: 3,
+        search_lag: Duration::ZERO, // the fake's search index never lags
+        ..Config::default()
+    };
 
     // The demo's own Talkdesk syncs once with a token of its own, before tokens may be limited in uses, in process
     // and before the bridge listens: once `/health` or `/ready` answer, the start-up sync is over and nothing
@@ -169,7 +185,9 @@ pub async fn start(
     let changed = [FIRST_CONTACT + 5, FIRST_CONTACT + 42];
     fake.update_contacts(&changed, |c| c.jobtitle = Some("Head of Purchasing (changed)".into()));
     fake.token_uses(tokens.uses);
-    let running = bridge(config)?.with_env()?.bind(bridge_addr).await?;
+    let bridge = bridge(config)?;
+    let bridge = if environment == ReadEnvironment::Yes { bridge.with_env()? } else { bridge };
+    let running = bridge.bind(bridge_addr).await?;
     let url = running.url();
     let token = fake.issue_token(&ALL_SCOPES);
     let expired = fake.issue_token_for(&ALL_SCOPES, Duration::ZERO);

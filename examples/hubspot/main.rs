@@ -50,6 +50,20 @@ use bridge::Bridge;
 use std::process::ExitCode;
 use std::time::Duration;
 
+bridge::variables! {
+    /// The example's own variables, read by [`Config::from_env`] and by `--demo`, listed by `--help` after the
+    /// framework's.
+    pub const VARIABLES = [
+        /// A proxy, a fake: operator configuration, never request input.
+        HUBSPOT_BASE_URL = "none": "replaces https://api.hubapi.com",
+        HUBSPOT_CONTACT_PAGE_SIZE = "200": "contacts per page, 1-200",
+        HUBSPOT_DEMO_TOKEN_SECONDS = "600": "--demo: access token lifetime, in seconds",
+        HUBSPOT_DEMO_TOKEN_USES = "none":
+            "--demo: HubSpot calls per access token (with HUBSPOT_CONTACT_PAGE_SIZE=20, 15 expires one mid-sync)",
+        HUBSPOT_DEMO_FAKE_ADDR = "a free port": "--demo: where the fake HubSpot listens",
+    ];
+}
+
 /// How the bridge calls HubSpot. [`Config::default`] suits production; [`Config::from_env`] reads the operator's
 /// settings on top of it.
 #[derive(Debug, Clone)]
@@ -105,22 +119,20 @@ impl Default for Config {
 
 impl Config {
     /// The defaults, with `HUBSPOT_BASE_URL` and `HUBSPOT_CONTACT_PAGE_SIZE` when set.
-    pub fn from_env() -> Result<Self, String> {
-        let mut config = Self {
-            base_url: BaseUrl::from_variable("HUBSPOT_BASE_URL", std::env::var("HUBSPOT_BASE_URL").ok().as_deref())
-                .map_err(|e| e.to_string())?,
-            ..Self::default()
-        };
-        if let Some(size) = std::env::var("HUBSPOT_CONTACT_PAGE_SIZE").ok().filter(|s| !s.trim().is_empty()) {
-            config.contact_page_size = size
-                .trim()
-                .parse()
-                .ok()
-                .filter(|n| (1..=200).contains(n))
-                .ok_or_else(|| format!("HUBSPOT_CONTACT_PAGE_SIZE: `{size}` is not a number from 1 to 200"))?;
-        }
-        Ok(config)
+    pub fn from_env() -> Result<Self, bridge::SettingsError> {
+        let defaults = Self::default();
+        Ok(Self {
+            base_url: HUBSPOT_BASE_URL.read(|text| BaseUrl::parse(text).map_err(|e| format!("a base URL ({e})")))?,
+            contact_page_size: contact_page_size()?.unwrap_or(defaults.contact_page_size),
+            ..defaults
+        })
     }
+}
+
+/// `HUBSPOT_CONTACT_PAGE_SIZE`, when set.
+pub fn contact_page_size() -> Result<Option<u32>, bridge::SettingsError> {
+    HUBSPOT_CONTACT_PAGE_SIZE
+        .read(|text| text.parse().ok().filter(|n| (1..=200).contains(n)).ok_or("a number from 1 to 200"))
 }
 
 /// What only the author knows of the integration: the rest of its configuration comes from the code.
@@ -183,14 +195,7 @@ async fn main() -> ExitCode {
             "start a fake HubSpot (contacts, engagements, owners, an OAuth token endpoint), serve the bridge against \
              it, print curl commands",
         )
-        .env("HUBSPOT_BASE_URL", "replaces https://api.hubapi.com")
-        .env("HUBSPOT_CONTACT_PAGE_SIZE", "contacts per page, 1-200 (default 200)")
-        .env("HUBSPOT_DEMO_TOKEN_SECONDS", "--demo: access token lifetime (default 600)")
-        .env(
-            "HUBSPOT_DEMO_TOKEN_USES",
-            "--demo: HubSpot calls per access token (with HUBSPOT_CONTACT_PAGE_SIZE=20, 15 expires one mid-sync)",
-        )
-        .env("HUBSPOT_DEMO_FAKE_ADDR", "--demo: where the fake HubSpot listens (default a free port)");
+        .variables(VARIABLES);
     match cli.parse() {
         Ok(Command::Custom { name: "--demo", .. }) => match demo::run().await {
             Ok(()) => ExitCode::SUCCESS,

@@ -45,10 +45,18 @@ pub fn bridge(db: Db) -> Bridge {
         .endpoint(handlers::agents {})
 }
 
+bridge::variables! {
+    /// The example's own variables, listed by `--help` after the framework's.
+    pub const VARIABLES = [
+        /// Created, with the schema, if new.
+        SQLITE_DATABASE = "a sample database in memory": "the database file",
+    ];
+}
+
 /// The database `SQLITE_DATABASE` names, or a sample one in memory.
 fn database() -> Result<Db, String> {
-    match std::env::var_os("SQLITE_DATABASE").filter(|path| !path.is_empty()) {
-        Some(path) => Db::open(path.as_ref()).map_err(|err| format!("SQLITE_DATABASE {}: {err}", path.display())),
+    match SQLITE_DATABASE.read(|path| Ok::<_, &str>(std::path::PathBuf::from(path))).map_err(|e| e.to_string())? {
+        Some(path) => Db::open(&path).map_err(|err| format!("SQLITE_DATABASE {}: {err}", path.display())),
         None => {
             tracing::info!(
                 "no SQLITE_DATABASE: serving a sample database in memory (agent {} with API key {})",
@@ -66,7 +74,7 @@ async fn main() -> ExitCode {
     // Logs: the bridge installs its own (stderr, RUST_LOG, BRIDGE_LOG_FORMAT=json) when it serves.
     bridge::cli!()
         .about("A Talkdesk bridge over a help desk's SQLite database")
-        .env("SQLITE_DATABASE", "the database file (default: a sample database in memory)")
+        .variables(VARIABLES)
         .run(|| database().map(bridge))
         .await
 }

@@ -26,7 +26,7 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let server = fake.start().await?;
     let mut config = Config::from_env()?;
     config.base_url = Some(BaseUrl::parse(&server.url())?);
-    if std::env::var_os("ZENDESK_CONTACT_PAGE_SIZE").is_none() {
+    if super::contact_page_size()?.is_none() {
         config.contact_page_size = 100; // a few pages, to show pagination
     }
     config.agent_page_size = 2;

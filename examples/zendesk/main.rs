@@ -51,6 +51,16 @@ use bridge::Bridge;
 use std::process::ExitCode;
 use std::time::Duration;
 
+bridge::variables! {
+    /// The example's own variables, read by [`Config::from_env`] and listed by `--help` after the framework's.
+    pub const VARIABLES = [
+        /// A proxy, a staging host, a fake: operator configuration, never request input.
+        ZENDESK_BASE_URL = "none": "replaces https://<account>.zendesk.com for every account",
+        /// At most 100 are asked for with an agent's credentials.
+        ZENDESK_CONTACT_PAGE_SIZE = "500": "users per contact page, 1-1000",
+    ];
+}
+
 /// How the bridge calls Zendesk. [`Config::default`] suits production; [`Config::from_env`] reads the operator's
 /// settings on top of it.
 #[derive(Debug, Clone)]
@@ -94,22 +104,20 @@ impl Default for Config {
 
 impl Config {
     /// The defaults, with `ZENDESK_BASE_URL` and `ZENDESK_CONTACT_PAGE_SIZE` when set.
-    pub fn from_env() -> Result<Self, String> {
-        let mut config = Self {
-            base_url: BaseUrl::from_variable("ZENDESK_BASE_URL", std::env::var("ZENDESK_BASE_URL").ok().as_deref())
-                .map_err(|e| e.to_string())?,
-            ..Self::default()
-        };
-        if let Some(size) = std::env::var("ZENDESK_CONTACT_PAGE_SIZE").ok().filter(|s| !s.trim().is_empty()) {
-            config.contact_page_size = size
-                .trim()
-                .parse()
-                .ok()
-                .filter(|n| (1..=1000).contains(n))
-                .ok_or_else(|| format!("ZENDESK_CONTACT_PAGE_SIZE: `{size}` is not a number from 1 to 1000"))?;
-        }
-        Ok(config)
+    pub fn from_env() -> Result<Self, bridge::SettingsError> {
+        let defaults = Self::default();
+        Ok(Self {
+            base_url: ZENDESK_BASE_URL.read(|text| BaseUrl::parse(text).map_err(|e| format!("a base URL ({e})")))?,
+            contact_page_size: contact_page_size()?.unwrap_or(defaults.contact_page_size),
+            ..defaults
+        })
     }
+}
+
+/// `ZENDESK_CONTACT_PAGE_SIZE`, when set.
+pub fn contact_page_size() -> Result<Option<u32>, bridge::SettingsError> {
+    ZENDESK_CONTACT_PAGE_SIZE
+        .read(|text| text.parse().ok().filter(|n| (1..=1000).contains(n)).ok_or("a number from 1 to 1000"))
 }
 
 /// What only the author knows of the integration: the rest of its configuration comes from the code.
@@ -166,8 +174,7 @@ async fn main() -> ExitCode {
             "exit 0 when the bridge on this machine (BRIDGE_ADDR or PORT) answers GET /health (the container \
              image's HEALTHCHECK: the image has no shell and no curl)",
         )
-        .env("ZENDESK_BASE_URL", "replaces https://<account>.zendesk.com for every account")
-        .env("ZENDESK_CONTACT_PAGE_SIZE", "users per contact page, 1-1000 (default 500)");
+        .variables(VARIABLES);
     match cli.parse() {
         Ok(Command::Custom { name: "--demo", .. }) => match demo::run().await {
             Ok(()) => ExitCode::SUCCESS,

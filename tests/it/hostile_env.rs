@@ -5,6 +5,7 @@
 //! table to a hostile value — a token the kit does not send, limits of one byte, a zero deadline, addresses that
 //! do not parse — and both runs must pass the whole simulator and the direct calls below.
 
+use crate::common::child::{clean_command, example_binary};
 use crate::minimal;
 
 use bridge::settings::VARIABLES;
@@ -50,6 +51,12 @@ async fn the_test_kit_ignores_every_bridge_variable() {
         for variable in VARIABLES {
             assert_eq!(std::env::var(variable.name).as_deref(), Ok(hostile(variable.name)), "{}", variable.name);
         }
+        // What the tests spawn (the example binaries) starts with a clean environment, whatever this one holds.
+        let seen = clean_command("env").output().expect("`env` runs");
+        let seen = String::from_utf8_lossy(&seen.stdout);
+        let leaked: Vec<&str> =
+            seen.lines().filter(|line| VARIABLES.iter().any(|v| line.starts_with(v.name))).collect();
+        assert!(leaked.is_empty() && seen.contains("PATH="), "a spawned binary sees {leaked:?}:\n{seen}");
     }
 
     let bridge = || minimal::bridge(Arc::new(Mutex::new(minimal::Service::sample(25))));
@@ -67,4 +74,30 @@ async fn the_test_kit_ignores_every_bridge_variable() {
     let ticket = json!({"subject": large, "description": "a body far past one byte"});
     let answer = client.action("create_ticket").auth(&auth).contact_external_id("1").data(ticket).send().await;
     answer.assert_status(201);
+}
+
+/// A command that does not serve checks only the settings it uses: with a malformed drain delay and log format in
+/// the environment, the sqlite example still prints its configuration documents, its help and its version; serving
+/// reports the drain delay, naming it.
+#[test]
+fn commands_that_do_not_serve_answer_whatever_else_the_environment_holds() {
+    let sqlite = example_binary("sqlite");
+    let malformed = [("BRIDGE_DRAIN_DELAY", "nonsense"), ("BRIDGE_LOG_FORMAT", "nonsense")];
+    let run = |args: &[&str]| clean_command(&sqlite).args(args).envs(malformed).output().expect("the example runs");
+
+    let documents = run(&["configuration", "--public-url", "https://desk-bridge.example.com"]);
+    assert!(documents.status.success(), "{documents:?}");
+    let documents: serde_json::Value = serde_json::from_slice(&documents.stdout).expect("stdout is the documents");
+    assert_eq!(
+        documents["integration"]["contact_synchronization_endpoint"],
+        "https://desk-bridge.example.com/contact_sync"
+    );
+    let help = run(&["--help"]);
+    assert!(help.status.success() && String::from_utf8_lossy(&help.stdout).contains("BRIDGE_DRAIN_DELAY"), "{help:?}");
+    assert!(run(&["--version"]).status.success());
+
+    let serve = run(&["serve"]);
+    let stderr = String::from_utf8_lossy(&serve.stderr);
+    assert_eq!(serve.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("BRIDGE_DRAIN_DELAY=`nonsense` is not a duration"), "{stderr}");
 }

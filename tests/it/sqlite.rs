@@ -6,6 +6,7 @@ use crate::sqlite_example as example;
 
 use crate::common;
 
+use crate::common::child::clean_command;
 use bridge::testing::{ActionProbe, Simulator, TestClient};
 use bridge::RunningBridge;
 use common::schemas::assert_valid;
@@ -15,7 +16,6 @@ use example::handlers::CONTACT_PAGE_SIZE;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::Duration;
 
 const CUSTOMERS: u32 = 250;
@@ -317,8 +317,7 @@ fn example_binary() -> PathBuf {
 
 #[test]
 fn the_command_line_prints_the_version_the_help_and_the_documents() {
-    let run =
-        |args: &[&str]| Command::new(example_binary()).args(args).env_remove("BRIDGE_PUBLIC_URL").output().unwrap();
+    let run = |args: &[&str]| clean_command(example_binary()).args(args).output().unwrap();
     let version = run(&["--version"]);
     assert!(version.status.success());
     assert_eq!(String::from_utf8_lossy(&version.stdout), format!("sqlite {}\n", env!("CARGO_PKG_VERSION")));

@@ -72,3 +72,28 @@ fn a_missing_state_does_not_start() {
 fn the_state_given_to_the_bridge_is_found() {
     assert!(Bridge::new().state(Database).endpoint(contacts {}).into_service().is_ok());
 }
+
+/// A deadline for a path no endpoint answers on (a typo, or an endpoint since moved) does not leave its endpoint at
+/// the default deadline without a word: the bridge does not start, and says which path and which paths there are.
+#[test]
+fn a_deadline_for_a_path_no_endpoint_answers_on_does_not_start() {
+    use std::time::Duration;
+    let bridge = || Bridge::new().state(Database).endpoint(contacts {}).endpoint(create_ticket {});
+    let err = match bridge().deadline_for("/contacts_sync", Duration::from_secs(60)).into_service() {
+        Ok(_) => panic!("a deadline for an unknown path must not start"),
+        Err(err) => err,
+    };
+    assert!(matches!(&err, BuildError::UnknownDeadlinePath { path, .. } if path == "/contacts_sync"), "{err:?}");
+    let message = err.to_string();
+    for named in ["/contacts_sync", "/contact_sync", "/actions/create_ticket"] {
+        assert!(message.contains(named), "{message:?} should name {named}");
+    }
+    let from_env = bridge().settings(
+        bridge::Settings::new()
+            .overlay(|name| (name == "BRIDGE_ENDPOINT_DEADLINES").then(|| "/contact_sync=60,/agent_sync=5".to_owned()))
+            .unwrap(),
+    );
+    let err = from_env.into_service().err().expect("`/agent_sync` is not served by this bridge");
+    assert!(err.to_string().contains("`/agent_sync`"), "{err}");
+    assert!(bridge().deadline_for("/contact_sync", Duration::from_secs(60)).into_service().is_ok());
+}

@@ -10,9 +10,9 @@ use crate::common;
 use common::schemas::assert_valid;
 use common::talkdesk_examples;
 
+use crate::common::child::clean_command;
 use serde_json::{json, Value};
 use std::path::PathBuf;
-use std::process::Command;
 
 const PUBLIC_URL: &str = "https://td-zendesk.herokuapp.com";
 
@@ -84,9 +84,8 @@ fn example_binary() -> PathBuf {
 
 #[test]
 fn the_configuration_subcommand_prints_the_documents() {
-    let output = Command::new(example_binary())
+    let output = clean_command(example_binary())
         .args(["configuration", "--public-url", PUBLIC_URL])
-        .env_remove("RUST_LOG")
         .output()
         .expect("the example runs");
     assert!(output.status.success(), "{output:?}");
@@ -97,11 +96,11 @@ fn the_configuration_subcommand_prints_the_documents() {
 #[test]
 fn the_configuration_subcommand_refuses_a_bad_public_url() {
     let binary = example_binary();
-    let output = Command::new(&binary).args(["configuration", "--public-url", "ftp://x"]).output().unwrap();
+    let output = clean_command(&binary).args(["configuration", "--public-url", "ftp://x"]).output().unwrap();
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     assert!(String::from_utf8_lossy(&output.stderr).contains("the public URL `ftp://x` must be http(s)://"));
     assert!(output.stdout.is_empty());
-    let output = Command::new(&binary).args(["configuration"]).env_remove("BRIDGE_PUBLIC_URL").output().unwrap();
+    let output = clean_command(&binary).args(["configuration"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     assert!(String::from_utf8_lossy(&output.stderr).contains("configuration --public-url <URL>"));
 }

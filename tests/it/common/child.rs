@@ -15,6 +15,17 @@ pub fn example_binary(name: &str) -> PathBuf {
     path
 }
 
+/// A command for `binary` with a clean environment: `PATH` only, whatever the shell that runs the tests exports
+/// (`BRIDGE_DRAIN_DELAY=nonsense` there must not change what a test sees). Add what the test means to set.
+pub fn clean_command(binary: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut command = Command::new(binary);
+    command.env_clear();
+    if let Some(path) = std::env::var_os("PATH") {
+        command.env("PATH", path);
+    }
+    command
+}
+
 /// A running child, its stderr collected line by line.
 pub struct Running {
     pub child: Child,
@@ -40,11 +51,8 @@ fn collect(pipe: impl std::io::Read + Send + 'static) -> (Arc<Mutex<Vec<String>>
 impl Running {
     /// Starts `binary` with `args` and exactly the environment `env` (plus `PATH`).
     pub fn start(binary: &PathBuf, args: &[&str], env: &[(&str, &str)]) -> Running {
-        let mut command = Command::new(binary);
-        command.args(args).env_clear().stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        if let Ok(path) = std::env::var("PATH") {
-            command.env("PATH", path);
-        }
+        let mut command = clean_command(binary);
+        command.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
         for (name, value) in env {
             command.env(name, value);
         }

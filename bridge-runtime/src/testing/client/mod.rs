@@ -31,7 +31,7 @@ pub(crate) mod transport;
 
 use super::cassette::Cassette;
 use crate::builder::Bridge;
-use crate::endpoint::EndpointKind;
+use crate::endpoint::{EndpointInfo, EndpointKind};
 use crate::mount::BuildError;
 use crate::protocol::{frozen_clock, ActionOutcome, AgentPage, ContactPage, Interaction, TalkdeskDate};
 use crate::tap::Tap;
@@ -48,33 +48,131 @@ use std::sync::Arc;
 use test_messages::{TestRequest, TestResponse};
 use transport::{HttpTransport, InProcessTransport, Transport, TransportError};
 
-/// The paths a client sends each endpoint's requests to. [`TestClient::new`] reads them from the bridge; for a
-/// bridge at a URL they are the defaults unless [`TestClient::with_paths`] says otherwise.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Paths {
-    /// Authorization validation (default `/auth_validation`).
-    pub auth_validation: String,
-    /// Contact synchronization (default `/contact_sync`).
-    pub contact_sync: String,
-    /// Interaction retrieval (default `/interaction_update`).
-    pub interaction_retrieval: String,
-    /// Agent synchronization (default `/agent_sync`).
-    pub agent_sync: String,
-    /// Actions by name; an action not listed is at `/actions/<name>`.
-    pub actions: BTreeMap<String, String>,
+/// The test client's paths and markers, from the table of the endpoint kinds (`kinds.rs`).
+macro_rules! paths_and_markers {
+    ($({
+        $(#[$doc:meta])*
+        variant: $variant:ident,
+        macro_name: $macro_name:ident,
+        role: $role:literal,
+        role_with_article: $role_with_article:literal,
+        configuration_key: $configuration_key:literal,
+        default_path: $default_path:literal,
+        named: $named:tt,
+        meta: $meta:ident,
+        data: $data:ident,
+        returns: $result:ident for [$($ok:ty),+] as $returns:literal,
+        message: $message:literal,
+        label: $label:literal,
+        test_client: $method:ident in $field:ident as $call:ident answering $answer:ty,
+    })*) => {
+        /// The paths a client sends each endpoint's requests to. [`TestClient::new`] reads them from the bridge;
+        /// for a bridge at a URL they are the defaults unless [`TestClient::with_paths`] says otherwise.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct Paths {
+            $(
+                #[doc = path_doc!($named, $role, $default_path)]
+                pub $field: path_slot!($named),
+            )*
+        }
+
+        impl Default for Paths {
+            fn default() -> Self {
+                Self { $($field: PathSlot::default_for(EndpointKind::$variant),)* }
+            }
+        }
+
+        impl Paths {
+            /// The path of the one endpoint of `kind`; `None` for a named kind (an action: [`action`](Self::action)
+            /// by name, or [`actions`](Self::actions)).
+            pub fn endpoint_mut(&mut self, kind: EndpointKind) -> Option<&mut String> {
+                match kind {
+                    $(EndpointKind::$variant => self.$field.single(),)*
+                }
+            }
+
+            /// Records where the endpoint `info` answers, unless an endpoint of its kind (or of its action's name)
+            /// was recorded before.
+            fn record(&mut self, info: &EndpointInfo) {
+                match info.kind {
+                    $(EndpointKind::$variant => self.$field.record(info),)*
+                }
+            }
+        }
+
+        $(
+            #[doc = concat!(
+                "[`Call`] to ", $role_with_article, " (`#[bridge::", stringify!($macro_name), "]`): success is `",
+                stringify!($answer), "`."
+            )]
+            #[derive(Debug)]
+            pub enum $call {}
+
+            impl CallKind for $call {
+                type Answer = $answer;
+            }
+        )*
+    };
 }
 
-impl Default for Paths {
-    fn default() -> Self {
-        Self {
-            auth_validation: EndpointKind::AuthValidation.default_path().to_owned(),
-            contact_sync: EndpointKind::ContactSync.default_path().to_owned(),
-            interaction_retrieval: EndpointKind::InteractionRetrieval.default_path().to_owned(),
-            agent_sync: EndpointKind::AgentSync.default_path().to_owned(),
-            actions: BTreeMap::new(),
-        }
+/// The type of the field of [`Paths`] for a kind: one path, or (a named kind: actions) a path by name.
+macro_rules! path_slot {
+    (false) => {
+        String
+    };
+    (true) => {
+        BTreeMap<String, String>
+    };
+}
+
+macro_rules! path_doc {
+    (false, $role:literal, $default_path:literal) => {
+        concat!("The ", $role, "'s (default `", $default_path, "`).")
+    };
+    (true, $role:literal, $default_path:literal) => {
+        concat!("Each ", $role, "'s by name; one not listed is at `", $default_path, "/<name>`.")
+    };
+}
+
+/// A field of [`Paths`]: the path of the one endpoint of a kind, or of each endpoint of a named kind by name.
+trait PathSlot {
+    fn default_for(kind: EndpointKind) -> Self;
+    /// The first endpoint of the kind (or of the name) wins.
+    fn record(&mut self, info: &EndpointInfo);
+    fn single(&mut self) -> Option<&mut String>;
+}
+
+impl PathSlot for String {
+    fn default_for(kind: EndpointKind) -> Self {
+        kind.default_path().to_owned()
+    }
+
+    fn record(&mut self, info: &EndpointInfo) {
+        info.path.clone_into(self);
+    }
+
+    fn single(&mut self) -> Option<&mut String> {
+        Some(self)
     }
 }
+
+impl PathSlot for BTreeMap<String, String> {
+    fn default_for(_: EndpointKind) -> Self {
+        BTreeMap::new()
+    }
+
+    fn record(&mut self, info: &EndpointInfo) {
+        if let Some(name) = info.action {
+            self.entry(name.to_owned()).or_insert_with(|| info.path.to_owned());
+        }
+    }
+
+    fn single(&mut self) -> Option<&mut String> {
+        None
+    }
+}
+
+crate::kinds::with_kinds!(paths_and_markers);
 
 impl Paths {
     /// The path of the action `name`.
@@ -87,21 +185,9 @@ impl Paths {
         let mut paths = Self::default();
         let mut found: Vec<EndpointKind> = Vec::new();
         for info in bridge.endpoints() {
-            let slot = match info.kind {
-                EndpointKind::Action => {
-                    if let Some(name) = info.action {
-                        paths.actions.entry(name.to_owned()).or_insert_with(|| info.path.to_owned());
-                    }
-                    continue;
-                }
-                EndpointKind::AuthValidation => &mut paths.auth_validation,
-                EndpointKind::ContactSync => &mut paths.contact_sync,
-                EndpointKind::InteractionRetrieval => &mut paths.interaction_retrieval,
-                EndpointKind::AgentSync => &mut paths.agent_sync,
-            };
-            if !found.contains(&info.kind) {
+            if info.kind.is_named() || !found.contains(&info.kind) {
                 found.push(info.kind);
-                *slot = info.path.to_owned();
+                paths.record(&info);
             }
         }
         paths
@@ -318,45 +404,10 @@ pub trait CallKind {
     type Answer: DeserializeOwned;
 }
 
-/// [`Call`] to the authorization validation endpoint: success is `204` (no body) or `200` with fields to store.
-#[derive(Debug)]
-pub enum AuthValidationCall {}
-
-/// [`Call`] to the contact synchronization endpoint: success is a [`ContactPage`].
-#[derive(Debug)]
-pub enum ContactSyncCall {}
-
-/// [`Call`] to the interaction retrieval endpoint: success is a list of [`Interaction`]s.
-#[derive(Debug)]
-pub enum InteractionRetrievalCall {}
-
-/// [`Call`] to an action: success is an [`ActionOutcome`].
-#[derive(Debug)]
-pub enum ActionCall {}
-
-/// [`Call`] to the agent synchronization endpoint: success is an [`AgentPage`].
-#[derive(Debug)]
-pub enum AgentSyncCall {}
-
 /// [`Call`] to any path: the answer is read as raw JSON.
 #[derive(Debug)]
 pub enum RawCall {}
 
-impl CallKind for AuthValidationCall {
-    type Answer = Map<String, Value>;
-}
-impl CallKind for ContactSyncCall {
-    type Answer = ContactPage;
-}
-impl CallKind for InteractionRetrievalCall {
-    type Answer = Vec<Interaction>;
-}
-impl CallKind for ActionCall {
-    type Answer = ActionOutcome;
-}
-impl CallKind for AgentSyncCall {
-    type Answer = AgentPage;
-}
 impl CallKind for RawCall {
     type Answer = Value;
 }
@@ -611,6 +662,24 @@ impl Call<AgentSyncCall> {
 #[cfg(test)]
 mod tests {
     use super::header;
+    use super::{EndpointInfo, EndpointKind, Paths};
+
+    #[test]
+    fn paths_has_a_place_for_every_kind_of_the_table() {
+        let mut paths = Paths::default();
+        for kind in EndpointKind::ALL {
+            match paths.endpoint_mut(kind) {
+                Some(path) => assert_eq!((kind.is_named(), path.as_str()), (false, kind.default_path())),
+                None => assert!(kind.is_named(), "{kind:?}"),
+            }
+        }
+        let info = |kind, path, action| EndpointInfo { kind, path, handler: "h", action };
+        paths.record(&info(EndpointKind::AgentSync, "/v2/agents", None));
+        paths.record(&info(EndpointKind::Action, "/tickets", Some("create_ticket")));
+        assert_eq!(paths.endpoint_mut(EndpointKind::AgentSync).unwrap(), "/v2/agents");
+        assert_eq!(paths.action("create_ticket"), "/tickets");
+        assert_eq!(paths.action("other"), "/actions/other");
+    }
 
     #[test]
     fn a_bad_header_names_itself_and_never_shows_its_value() {
