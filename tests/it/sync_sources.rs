@@ -195,7 +195,9 @@ async fn a_source_that_lists_what_it_wrote_at_once_needs_the_window_and_no_margi
         .between_pages(move |page| {
             if page == 1 {
                 // One row already sent, one not yet, one new.
-                (writer.write(3, "Ada Early"), writer.write(90, "Late Corp"), writer.write(101, "Nina New"));
+                writer.write(3, "Ada Early");
+                writer.write(90, "Late Corp");
+                writer.write(101, "Nina New");
             }
         })
         .contacts()
@@ -229,7 +231,8 @@ async fn a_search_index_that_trails_its_writes_ends_each_sync_where_the_index_is
             writer.tick(1);
             if page == 1 {
                 // Both vanish from the index until it catches up: this sync has passed 3 and cannot send 90.
-                (writer.write(3, "Ada Early"), writer.write(90, "Late Corp"));
+                writer.write(3, "Ada Early");
+                writer.write(90, "Late Corp");
             }
         })
         .contacts()
@@ -260,7 +263,8 @@ async fn a_services_own_cursor_is_the_offset_and_the_checkpoint() {
         .auth(json!({"token": "t"}))
         .between_pages(move |page| {
             if page == 1 {
-                (writer.write(3, "Ada Early"), writer.write(90, "Late Corp"));
+                writer.write(3, "Ada Early");
+                writer.write(90, "Late Corp");
             }
         })
         .contacts()
@@ -290,7 +294,8 @@ async fn page_numbers_take_the_syncs_start_and_pay_for_it_with_repeats() {
         .between_pages(move |page| {
             if page == 1 {
                 // In creation order a change moves nothing: 3 was read (its change waits), 90 is still to come.
-                (writer.write(3, "Ada Early"), writer.write(90, "Late Corp"));
+                writer.write(3, "Ada Early");
+                writer.write(90, "Late Corp");
             }
         })
         .contacts()
