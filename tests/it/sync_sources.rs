@@ -136,7 +136,8 @@ async fn trailing(
     meta: ContactSyncMeta,
     State(source): State<Source>,
 ) -> Result<ContactPage, Error> {
-    let window = Window::<u64>::open(&meta, |checkpoint| checkpoint.unwrap_or(0))?.until(source.now() - LAG);
+    let window =
+        Window::<u64>::open(&meta, |checkpoint| checkpoint.unwrap_or(0))?.until(source.now().saturating_sub(LAG));
     let rows = source.changed_since(*window.from(), window.after_as()?, Paged::<()>::limit(PAGE));
     let rows = Paged::new(rows, PAGE);
     let more = if rows.more { More::AfterLastId } else { More::No };
