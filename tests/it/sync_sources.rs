@@ -6,7 +6,7 @@
 //! an incremental sync right after sends.
 
 use bridge::sync::{More, Paged, Window};
-use bridge::testing::{SyncTruth, TestClient};
+use bridge::testing::{SyncTruth, SyncedContacts, TestClient};
 use bridge::{Auth, Bridge, Contact, ContactPage, ContactSyncMeta, Error, State};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -136,7 +136,8 @@ async fn trailing(
     meta: ContactSyncMeta,
     State(source): State<Source>,
 ) -> Result<ContactPage, Error> {
-    let window = Window::<u64>::open(&meta, |checkpoint| checkpoint.unwrap_or(0))?.until(source.now() - LAG);
+    let window =
+        Window::<u64>::open(&meta, |checkpoint| checkpoint.unwrap_or(0))?.until(source.now().saturating_sub(LAG));
     let rows = source.changed_since(*window.from(), window.after_as()?, Paged::<()>::limit(PAGE));
     let rows = Paged::new(rows, PAGE);
     let more = if rows.more { More::AfterLastId } else { More::No };
@@ -180,40 +181,61 @@ fn client(source: &Source, bridge: Bridge) -> TestClient {
     TestClient::new(bridge.state(source.clone())).unwrap()
 }
 
-fn names(ids: impl IntoIterator<Item = u32>, name: &str) -> Vec<Contact> {
-    ids.into_iter().map(|id| Contact::new(id.to_string(), name)).collect()
+/// The changes a test makes during a sync: a row already sent, one not yet read.
+const MID_SYNC: [(u32, &str); 2] = [(3, "Ada Early"), (90, "Late Corp")];
+
+/// A whole sync as Talkdesk runs it (from `checkpoint`, if any), the source's clock moving `tick` a page and
+/// `changes` written after the first page.
+async fn sync(
+    client: &TestClient,
+    source: &Source,
+    checkpoint: Option<&str>,
+    changes: &'static [(u32, &'static str)],
+    tick: u64,
+) -> SyncedContacts {
+    let writer = source.clone();
+    let mut sync = client.sync_all().auth(json!({"token": "t"})).between_pages(move |page| {
+        writer.tick(tick);
+        if page == 1 {
+            changes.iter().for_each(|(id, name)| writer.write(*id, name));
+        }
+    });
+    if let Some(checkpoint) = checkpoint {
+        sync = sync.checkpoint(checkpoint);
+    }
+    sync.contacts().await.unwrap()
 }
+
+/// `truth`, and each of `changes` arrived.
+fn arrived(truth: SyncTruth, changes: &[(u32, &str)]) -> SyncTruth {
+    changes.iter().fold(truth, |truth, (id, name)| truth.changed(Contact::new(id.to_string(), *name)))
+}
+
+/// 16 people change, as in the newcomer's Pipedrive account: the next sync must send them.
+const SIXTEEN: [(u32, &str); 16] = {
+    let mut changes = [(0, "Changed"); 16];
+    let mut n = 0;
+    while n < 16 {
+        changes[n].0 = 40 + n as u32;
+        n += 1;
+    }
+    changes
+};
 
 #[tokio::test]
 async fn a_source_that_lists_what_it_wrote_at_once_needs_the_window_and_no_margin() {
     let source = Source::new(100, 0);
     let client = client(&source, Bridge::new().endpoint(at_once {}));
-    let writer = source.clone();
-    let synced = client
-        .sync_all()
-        .auth(json!({"token": "t"}))
-        .between_pages(move |page| {
-            if page == 1 {
-                // One row already sent, one not yet, one new.
-                (writer.write(3, "Ada Early"), writer.write(90, "Late Corp"), writer.write(101, "Nina New"));
-            }
-        })
-        .contacts()
-        .await
-        .unwrap();
-    let truth = SyncTruth::new().existed((1..=100).map(|id| id.to_string()));
-    let truth = [(3, "Ada Early"), (90, "Late Corp"), (101, "Nina New")]
-        .into_iter()
-        .fold(truth, |truth, (id, name)| truth.changed(Contact::new(id.to_string(), name)));
-    truth.assert(&synced);
+    // One row already sent, one not yet, one new.
+    const CHANGES: [(u32, &str); 3] = [MID_SYNC[0], MID_SYNC[1], (101, "Nina New")];
+    let synced = sync(&client, &source, None, &CHANGES, 0).await;
+    arrived(SyncTruth::new().existed((1..=100).map(|id| id.to_string())), &CHANGES).assert(&synced);
     assert!(synced.repeated_unchanged().is_empty(), "{:?}", synced.repeated_unchanged());
 
-    // 16 people change: the next sync sends them, and the one row at the checkpoint's own time (inclusive).
-    for id in 40..56 {
-        source.write(id, "Changed");
-    }
-    let next = client.sync_all().auth(json!({"token": "t"})).checkpoint(synced.checkpoint()).contacts().await.unwrap();
-    names(40..56, "Changed").into_iter().fold(SyncTruth::new(), SyncTruth::changed).assert(&next);
+    // The next sync sends the 16 changed and the one row at the checkpoint's own time (inclusive).
+    SIXTEEN.iter().for_each(|(id, name)| source.write(*id, name));
+    let next = sync(&client, &source, Some(synced.checkpoint()), &[], 0).await;
+    arrived(SyncTruth::new(), &SIXTEEN).assert(&next);
     assert_eq!(next.ids().len(), 16 + 1, "{:?}", next.ids());
 }
 
@@ -221,32 +243,19 @@ async fn a_source_that_lists_what_it_wrote_at_once_needs_the_window_and_no_margi
 async fn a_search_index_that_trails_its_writes_ends_each_sync_where_the_index_is_complete() {
     let source = Source::new(100, LAG);
     let client = client(&source, Bridge::new().endpoint(trailing {}));
-    let writer = source.clone();
-    let synced = client
-        .sync_all()
-        .auth(json!({"token": "t"}))
-        .between_pages(move |page| {
-            writer.tick(1);
-            if page == 1 {
-                // Both vanish from the index until it catches up: this sync has passed 3 and cannot send 90.
-                (writer.write(3, "Ada Early"), writer.write(90, "Late Corp"));
-            }
-        })
-        .contacts()
-        .await
-        .unwrap();
+    // Both vanish from the index until it catches up: this sync has passed 3 and cannot send 90.
+    let synced = sync(&client, &source, None, &MID_SYNC, 1).await;
     SyncTruth::new().existed((1..=100).filter(|id| *id != 90).map(|id| id.to_string())).assert(&synced);
     assert!(synced.repeated_unchanged().is_empty(), "{:?}", synced.repeated_unchanged());
 
     // Once the index has caught up, the next sync sends both, changed, and only them.
     source.tick(LAG);
-    let next = client.sync_all().auth(json!({"token": "t"})).checkpoint(synced.checkpoint()).contacts().await.unwrap();
-    let changed = [Contact::new("3", "Ada Early"), Contact::new("90", "Late Corp")];
-    changed.into_iter().fold(SyncTruth::new(), SyncTruth::changed).assert(&next);
+    let next = sync(&client, &source, Some(synced.checkpoint()), &[], 0).await;
+    arrived(SyncTruth::new(), &MID_SYNC).assert(&next);
     assert_eq!(next.ids().len(), 2, "{:?}", next.ids());
     // Nothing changed since: with an exclusive end, an incremental sync sends nothing at all.
     source.tick(LAG);
-    let idle = client.sync_all().auth(json!({"token": "t"})).checkpoint(next.checkpoint()).contacts().await.unwrap();
+    let idle = sync(&client, &source, Some(next.checkpoint()), &[], 0).await;
     assert_eq!((idle.ids().len(), idle.pages()), (0, 1));
 }
 
@@ -254,28 +263,13 @@ async fn a_search_index_that_trails_its_writes_ends_each_sync_where_the_index_is
 async fn a_services_own_cursor_is_the_offset_and_the_checkpoint() {
     let source = Source::new(100, 0);
     let client = client(&source, Bridge::new().endpoint(cursor {}));
-    let writer = source.clone();
-    let synced = client
-        .sync_all()
-        .auth(json!({"token": "t"}))
-        .between_pages(move |page| {
-            if page == 1 {
-                (writer.write(3, "Ada Early"), writer.write(90, "Late Corp"));
-            }
-        })
-        .contacts()
-        .await
-        .unwrap();
-    let truth = SyncTruth::new().existed((1..=100).map(|id| id.to_string()));
-    let changed = [Contact::new("3", "Ada Early"), Contact::new("90", "Late Corp")];
-    changed.into_iter().fold(truth, SyncTruth::changed).assert(&synced);
+    let synced = sync(&client, &source, None, &MID_SYNC, 0).await;
+    arrived(SyncTruth::new().existed((1..=100).map(|id| id.to_string())), &MID_SYNC).assert(&synced);
     assert!(synced.repeated_unchanged().is_empty(), "{:?}", synced.repeated_unchanged());
 
-    for id in 40..56 {
-        source.write(id, "Changed");
-    }
-    let next = client.sync_all().auth(json!({"token": "t"})).checkpoint(synced.checkpoint()).contacts().await.unwrap();
-    names(40..56, "Changed").into_iter().fold(SyncTruth::new(), SyncTruth::changed).assert(&next);
+    SIXTEEN.iter().for_each(|(id, name)| source.write(*id, name));
+    let next = sync(&client, &source, Some(synced.checkpoint()), &[], 0).await;
+    arrived(SyncTruth::new(), &SIXTEEN).assert(&next);
     assert_eq!(next.ids().len(), 16, "exactly what changed: {:?}", next.ids());
 }
 
@@ -283,30 +277,15 @@ async fn a_services_own_cursor_is_the_offset_and_the_checkpoint() {
 async fn page_numbers_take_the_syncs_start_and_pay_for_it_with_repeats() {
     let source = Source::new(100, 0);
     let client = client(&source, Bridge::new().endpoint(numbered {}));
-    let writer = source.clone();
-    let synced = client
-        .sync_all()
-        .auth(json!({"token": "t"}))
-        .between_pages(move |page| {
-            if page == 1 {
-                // In creation order a change moves nothing: 3 was read (its change waits), 90 is still to come.
-                (writer.write(3, "Ada Early"), writer.write(90, "Late Corp"));
-            }
-        })
-        .contacts()
-        .await
-        .unwrap();
-    let truth = SyncTruth::new().existed((1..=100).map(|id| id.to_string()));
-    truth.changed(Contact::new("90", "Late Corp")).assert(&synced);
+    // In creation order a change moves nothing: 3 was read (its change waits), 90 is still to come.
+    let synced = sync(&client, &source, None, &MID_SYNC, 0).await;
+    arrived(SyncTruth::new().existed((1..=100).map(|id| id.to_string())), &MID_SYNC[1..]).assert(&synced);
     assert_eq!(synced.contacts()["3"].name, "Customer 3");
 
     // The next sync starts where this one started: 3 arrives changed, with what changed in the skew before.
-    for id in 40..56 {
-        source.write(id, "Changed");
-    }
-    let next = client.sync_all().auth(json!({"token": "t"})).checkpoint(synced.checkpoint()).contacts().await.unwrap();
-    let truth = names(40..56, "Changed").into_iter().fold(SyncTruth::new(), SyncTruth::changed);
-    truth.changed(Contact::new("3", "Ada Early")).assert(&next);
+    SIXTEEN.iter().for_each(|(id, name)| source.write(*id, name));
+    let next = sync(&client, &source, Some(synced.checkpoint()), &[], 0).await;
+    arrived(SyncTruth::new(), &SIXTEEN).changed(Contact::new("3", "Ada Early")).assert(&next);
     assert!(next.ids().len() > 16 + 1, "the start's margin sends more than what changed: {:?}", next.ids());
 }
 
