@@ -12,7 +12,7 @@
 //! **Adding a setting** is one entry in the table below (`settings!`): its setter's doc, its type, its getter and
 //! default, its variable with the default in words and the help `--help` prints, and its parser. The field, the
 //! setter, the getter, the [`Bridge`](crate::Bridge) method of the same name, the row of [`VARIABLES`], its part of
-//! the overlay and of `Debug` follow; add its row to the README's table (a test says so), and use it.
+//! the overlay and of `Debug` follow; add its row to the variables table of `docs/operations.md` (a test says so), and use it.
 //!
 //! A program's own variables (`ZENDESK_BASE_URL`) are [`Variable`]s too, declared once as a `const`: read with
 //! [`Variable::read`], through the same rules (empty is unset, a value that does not parse names the variable), and
@@ -184,7 +184,7 @@ macro_rules! settings {
             $($variable:literal, default $default:literal: $help:literal => $parse:path;)*
         }
     )*) => {
-        /// Every environment variable a bridge reads, in the order `--help` and the README list them. Nothing else
+        /// Every environment variable a bridge reads, in the order `--help` and `docs/operations.md` list them. Nothing else
         /// in the framework reads the environment.
         pub const VARIABLES: &[Variable] = &[$($(Variable::new($variable, $default, $help),)*)*];
 
@@ -537,7 +537,7 @@ fn parse_log_format(text: &str) -> Result<LogFormat, &'static str> {
     }
 }
 
-/// The table of [`VARIABLES`] in Markdown, as the README shows it (a test keeps the two the same).
+/// The table of [`VARIABLES`] in Markdown, as `docs/operations.md` shows it (a test keeps the two the same).
 pub fn markdown_table() -> String {
     let mut table = String::from("| variable | default | |\n|---|---|---|\n");
     for variable in VARIABLES {

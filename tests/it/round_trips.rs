@@ -1,7 +1,7 @@
 //! What each endpoint of the HubSpot and Zendesk examples costs upstream, through the test kit's accounting
 //! (`TestResponse::upstream`): how many calls it makes to the service, and how many **round trips** the request
 //! waits for (calls one after another), against fakes that answer every call after a delay, as a service far away
-//! does. Each endpoint is held to the numbers of the README's tables, so that a change that adds a call, or makes
+//! does. Each endpoint is held to the numbers of the tables in the examples' READMEs (`examples/*/README.md`), so that a change that adds a call, or makes
 //! two calls wait for each other, fails here. The conformance check run in process
 //! (`bridge_conformance::run_in_process`) reports the same numbers per endpoint.
 //!

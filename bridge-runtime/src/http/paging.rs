@@ -346,7 +346,7 @@ pub struct SincePage<T> {
 /// let rows: Vec<Row> = pager.apply(call, &position).basic_auth_api_key(&key, "X").fetch().await?;
 /// let page = pager.page(&position, rows, |row| (row.updated_at.clone(), row.id.to_string()));
 /// let contacts = page.rows.into_iter().map(|r| Contact::new(r.id.to_string(), r.name)).collect();
-/// let mut answer = ContactPage::new(contacts, "2024-01-31 09:30:00 UTC"); // see the guide's checkpoint rule
+/// let mut answer = ContactPage::new(contacts, "2024-01-31 09:30:00 UTC"); // the checkpoint rule: `bridge::docs::sync`
 /// if let Some(next) = page.next_offset {
 ///     answer = answer.next_offset(next);
 /// }
