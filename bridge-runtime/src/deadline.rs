@@ -1,13 +1,14 @@
 //! The deadline of the request being handled, for the code that answers it: the external-service client reads it
 //! so that its calls (retries and waits included) end in time for the bridge to answer `504` itself.
 //!
-//! It lives in a task-local for the duration of the handler's future, as the request id does: the pipeline, which
-//! knows each endpoint's deadline, opens the scope; the `http` client, which knows nothing of endpoints, reads it.
-//! Code outside a request (start-up, a task the handler spawned) sees no deadline.
+//! It lives in the request's [scope](crate::scope), as the request id does: the pipeline, which knows each
+//! endpoint's deadline, sets it when it calls the handler; the `http` client, which knows nothing of endpoints,
+//! reads it. Code outside a request (start-up, a task the handler spawned without `http::in_this_request`) sees no
+//! deadline.
 
+#[cfg(test)]
 use std::future::Future;
 use std::time::{Duration, Instant};
-use tokio::task::futures::TaskLocalFuture;
 
 /// When the request being handled must be answered, and how long it was given in all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,19 +34,21 @@ impl RequestDeadline {
     }
 }
 
-tokio::task_local! {
-    static CURRENT: RequestDeadline;
-}
-
 /// The deadline of the request being handled on this task, if any.
 #[cfg_attr(not(feature = "client"), allow(dead_code))]
 pub(crate) fn current() -> Option<RequestDeadline> {
-    CURRENT.try_with(|deadline| *deadline).ok()
+    crate::scope::with(|scope| scope.deadline.get()).flatten()
 }
 
-/// Runs `future` (a handler's) under `deadline`.
-pub(crate) fn scope<F: Future>(deadline: RequestDeadline, future: F) -> TaskLocalFuture<RequestDeadline, F> {
-    CURRENT.scope(deadline, future)
+/// Sets the deadline of the request being handled on this task (the pipeline, when it calls the handler).
+pub(crate) fn set(deadline: RequestDeadline) {
+    crate::scope::with(|scope| scope.deadline.set(Some(deadline)));
+}
+
+/// Runs `future` under `deadline`, within the current request's scope otherwise (for tests).
+#[cfg(test)]
+pub(crate) fn scope<F: Future>(deadline: RequestDeadline, future: F) -> impl std::future::Future<Output = F::Output> {
+    crate::scope::within(move |scope| scope.deadline.set(Some(deadline)), future)
 }
 
 #[cfg(test)]

@@ -51,6 +51,7 @@ mod protocol;
 mod readiness;
 mod reply;
 mod request_id;
+mod scope;
 mod secret;
 mod serve;
 mod service;

@@ -3,10 +3,10 @@
 //!
 //! Talkdesk waits for a bridge's answer (an agent's screen pop waits for the interaction lookup), and that wait is
 //! almost all upstream: not so much how many calls a request makes as how many it makes *one after another*. So
-//! every request keeps a ledger, in a task-local beside its deadline (`deadline.rs`), opened by the pipeline
-//! around the handler's future; the `http` client, which knows nothing of endpoints, writes each call into it;
-//! the pipeline reads it when the handler is done and hands the [`UpstreamCost`] on with the answer (to the log
-//! line, the metrics and the test kit).
+//! every request keeps a ledger in its [scope](crate::scope), beside its deadline (`deadline.rs`), made by its
+//! first call (a request that calls nothing pays for none); the `http` client, which knows nothing of endpoints,
+//! writes each call into it; the pipeline reads it when the handler is done and hands the [`UpstreamCost`] on
+//! with the answer (to the log line, the metrics and the test kit).
 //!
 //! Calls made by futures of the handler's own task are accounted for, however they are combined (`join!`,
 //! `try_join_all`, `buffer_unordered`): they poll within the scope. A task the handler spawns (`tokio::spawn`) has
@@ -14,13 +14,11 @@
 //! is wrapped in `bridge::http::in_this_request`.
 
 use std::fmt;
-use std::future::Future;
 use std::time::Duration;
 #[cfg(feature = "client")]
 use {
     std::sync::{Arc, Mutex, PoisonError},
     std::time::Instant,
-    tokio::task::futures::TaskLocalFuture,
 };
 
 /// What one request cost upstream: the calls its handler made through `bridge::http::Client`, and how many of them
@@ -227,47 +225,28 @@ impl Drop for AttemptGuard<'_> {
     }
 }
 
-#[cfg(feature = "client")]
-tokio::task_local! {
-    static CURRENT: Arc<Ledger>;
-}
-
-/// The ledger of the request being handled on this task, if any.
+/// The ledger of the request being handled on this task, if any (made by the request's first call).
 #[cfg(feature = "client")]
 pub(crate) fn current() -> Option<Arc<Ledger>> {
-    CURRENT.try_with(Arc::clone).ok()
+    crate::scope::with(|scope| Arc::clone(scope.calls.ledger()))
 }
 
-/// Runs `future` (a handler's) with `ledger` as its request's.
-#[cfg(feature = "client")]
-pub(crate) fn scope<F: Future>(ledger: Arc<Ledger>, future: F) -> TaskLocalFuture<Arc<Ledger>, F> {
-    CURRENT.scope(ledger, future)
+/// Runs `future` with `ledger` as its request's (for tests).
+#[cfg(all(test, feature = "client"))]
+pub(crate) fn scope<F: std::future::Future>(
+    ledger: Arc<Ledger>,
+    future: F,
+) -> impl std::future::Future<Output = F::Output> {
+    crate::scope::within(move |scope| scope.calls.ledger = ledger.into(), future)
 }
 
-/// Runs `future` (a handler's) with a new ledger as its request's: the ledger's [`cost`](Ledger::cost) is what the
-/// request cost once `future` is over.
-#[cfg(feature = "client")]
-pub(crate) fn open<F: Future>(future: F) -> (Arc<Ledger>, TaskLocalFuture<Arc<Ledger>, F>) {
-    let ledger = Arc::new(Ledger::default());
-    (Arc::clone(&ledger), CURRENT.scope(ledger, future))
-}
-
-/// Without the `client` feature a handler has no way to call a service through `bridge::http`: no ledger is
-/// opened, and every request costs nothing upstream.
-#[cfg(not(feature = "client"))]
-pub(crate) fn open<F: Future>(future: F) -> (NoCalls, F) {
-    (NoCalls, future)
-}
-
-/// The ledger of a bridge built without the HTTP client: always empty.
-#[cfg(not(feature = "client"))]
-pub(crate) struct NoCalls;
-
-#[cfg(not(feature = "client"))]
-impl NoCalls {
-    pub(crate) fn cost(&self) -> UpstreamCost {
-        UpstreamCost::default()
+/// What the request being handled on this task cost upstream so far (nothing, when it made no call).
+pub(crate) fn cost() -> UpstreamCost {
+    #[cfg(feature = "client")]
+    if let Some(Some(cost)) = crate::scope::with(|scope| scope.calls.ledger.get().map(|ledger| ledger.cost())) {
+        return cost;
     }
+    UpstreamCost::default()
 }
 
 #[cfg(all(test, feature = "client"))]

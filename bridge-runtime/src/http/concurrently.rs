@@ -43,9 +43,9 @@ where
     futures_util::stream::iter(calls).buffered(limit.max(1)).try_collect().await
 }
 
-/// `future`, carrying the request's deadline, upstream accounting and id (its log lines show the request's, as the
-/// request's own do; and, in tests, the cassette that records or replays its calls and the test kit's clock)
-/// wherever it runs: for a task the handler
+/// `future`, carrying the request's deadline, upstream accounting, trace context, metrics and id (its log lines
+/// show the request's, as the request's own do; and, in tests, the cassette that records or replays its calls and
+/// the test kit's clock) wherever it runs: for a task the handler
 /// spawns (`tokio::spawn`), whose calls are otherwise outside the request (no deadline, not accounted). Its calls
 /// count in the request's [`UpstreamCost`](super::UpstreamCost) when they end before the handler answers. Outside a
 /// request, `future` runs as it is.
@@ -59,19 +59,8 @@ where
 /// # drop(answer); Ok(()) }
 /// ```
 pub fn in_this_request<F: Future>(future: F) -> impl Future<Output = F::Output> {
-    // The request's id, the recorder or player of its calls, and the test kit's clock go along too.
-    let future = crate::request_id::carry(crate::protocol::carry_clock(crate::tap::carry(future)));
-    let (deadline, ledger) = (crate::deadline::current(), crate::upstream::current());
-    async move {
-        match (deadline, ledger) {
-            (Some(deadline), Some(ledger)) => {
-                crate::deadline::scope(deadline, crate::upstream::scope(ledger, future)).await
-            }
-            (Some(deadline), None) => crate::deadline::scope(deadline, future).await,
-            (None, Some(ledger)) => crate::upstream::scope(ledger, future).await,
-            (None, None) => future.await,
-        }
-    }
+    // The request's whole scope goes along: one value, nothing listed by hand.
+    crate::scope::carry(future)
 }
 
 #[cfg(test)]
