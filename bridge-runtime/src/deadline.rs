@@ -1,13 +1,11 @@
 //! The deadline of the request being handled, for the code that answers it: the external-service client reads it
 //! so that its calls (retries and waits included) end in time for the bridge to answer `504` itself.
 //!
-//! It lives in the request's [scope](crate::scope), as the request id does: the pipeline, which knows each
+//! It lives in the request's scope (`scope.rs`), as the request id does: the pipeline, which knows each
 //! endpoint's deadline, sets it when it calls the handler; the `http` client, which knows nothing of endpoints,
 //! reads it. Code outside a request (start-up, a task the handler spawned without `http::in_this_request`) sees no
 //! deadline.
 
-#[cfg(test)]
-use std::future::Future;
 use std::time::{Duration, Instant};
 
 /// When the request being handled must be answered, and how long it was given in all.
@@ -34,34 +32,9 @@ impl RequestDeadline {
     }
 }
 
-/// The deadline of the request being handled on this task, if any.
-#[cfg_attr(not(feature = "client"), allow(dead_code))]
-pub(crate) fn current() -> Option<RequestDeadline> {
-    crate::scope::with(|scope| scope.deadline.get()).flatten()
-}
-
-/// Sets the deadline of the request being handled on this task (the pipeline, when it calls the handler).
-pub(crate) fn set(deadline: RequestDeadline) {
-    crate::scope::with(|scope| scope.deadline.set(Some(deadline)));
-}
-
-/// Runs `future` under `deadline`, within the current request's scope otherwise (for tests).
-#[cfg(test)]
-pub(crate) fn scope<F: Future>(deadline: RequestDeadline, future: F) -> impl std::future::Future<Output = F::Output> {
-    crate::scope::within(move |scope| scope.deadline.set(Some(deadline)), future)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test]
-    async fn seen_inside_the_scope_only() {
-        assert_eq!(current(), None);
-        let deadline = RequestDeadline::starting_now(Duration::from_secs(2));
-        assert_eq!(scope(deadline, async { current() }).await, Some(deadline));
-        assert_eq!(current(), None);
-    }
 
     #[test]
     fn the_margin_is_at_most_a_tenth_of_the_budget() {

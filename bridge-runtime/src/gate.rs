@@ -140,7 +140,7 @@ impl Gate {
         };
         let request = RequestScope::of_request(id, on_lines);
         #[cfg(feature = "client")]
-        let request = request.with_calls(trace, &self.metrics);
+        let request = request.with_calls(trace, Arc::clone(&self.metrics) as _);
         Handled::Later(Answering { work: scope::open(request, work), span })
     }
 
@@ -277,7 +277,7 @@ pub(crate) fn request_span(id: &RequestId, trace: Option<&TraceContext>) -> (Spa
 /// its `X-Request-Id`.
 fn now(id: RequestId, span: &Span, on_lines: Option<LinePart>, answer: impl FnOnce() -> Response) -> Response {
     let _entered = span.enter();
-    stamped(request_id::sync_scope(id.clone(), on_lines, answer), id)
+    stamped(scope::sync(id.clone(), on_lines, answer), id)
 }
 
 /// `response`, with the request's id as `X-Request-Id`.

@@ -63,6 +63,7 @@ mod telemetry;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
+mod trace;
 mod upstream;
 #[cfg(feature = "warp")]
 mod warp_filter;

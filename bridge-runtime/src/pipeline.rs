@@ -6,7 +6,7 @@
 //! This is the only generic part of a request's path: [`endpoint`] turns a handler into an [`EndpointFn`], one boxed
 //! function from the body to the answer, so that the gate, which does everything else, is written once.
 
-use crate::deadline::{self, RequestDeadline};
+use crate::deadline::RequestDeadline;
 use crate::decode::{auth_secrets, decode_request};
 use crate::endpoint::EndpointInfo;
 use crate::error::Error;
@@ -15,7 +15,7 @@ use crate::protocol::Envelope;
 use crate::reply::{error_response, Reply, Response};
 use crate::state::StateMap;
 use crate::tap::Tap;
-use crate::upstream::{self, UpstreamCost};
+use crate::upstream::UpstreamCost;
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
@@ -75,18 +75,18 @@ where
         };
         // The endpoint's parts join the request's scope, which the gate opened: the deadline, for the `http`
         // client's calls to end before it…
-        deadline::set(RequestDeadline::starting_now(deadline));
+        crate::scope::set_deadline(RequestDeadline::starting_now(deadline));
         // … and the tap that records or replays its calls, if any (nothing to do otherwise). The upstream ledger
         // is made by the first call, if there is one.
         #[cfg(feature = "client")]
-        crate::tap::for_request(tap.as_ref(), &body);
+        crate::scope::tap_for_request(tap.as_ref(), &body);
         #[cfg(not(feature = "client"))]
         let _no_calls_to_tap = &tap;
         let timed = tokio::time::timeout(deadline, AssertUnwindSafe(handling).catch_unwind());
         // (The handler's future is dropped before this runs: the calls it abandoned are in the ledger.)
         Box::pin(timed.map(move |outcome| {
             let failure = match outcome {
-                Ok(Ok(Ok(out))) => return costed(out.into_response(), upstream::cost()),
+                Ok(Ok(Ok(out))) => return costed(out.into_response(), crate::scope::upstream_cost()),
                 Ok(Ok(Err(error))) => Failure::Scrub(error),
                 Ok(Err(_panic)) => Failure::Plain(panicked()),
                 Err(_elapsed) => Failure::Expired(Error::timeout(format!(
@@ -94,7 +94,7 @@ where
                     deadline.as_millis()
                 ))),
             };
-            costed(failure.answer(&body), upstream::cost())
+            costed(failure.answer(&body), crate::scope::upstream_cost())
         }))
     })
 }

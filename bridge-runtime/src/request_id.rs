@@ -1,7 +1,7 @@
 //! Request ids: each request gets one (the caller's `X-Request-Id` when it is sane, else a fresh one), returned as
 //! a header, written in error bodies and carried by every log line of the request.
 //!
-//! The id lives in the request's [scope](crate::scope) for the duration of the request, so that the gate, the
+//! The id lives in the request's scope for the duration of the request (`scope.rs`), so that the gate, the
 //! error answers and a panic hook can all read it without threading it through every call.
 //!
 //! The same scope carries the request's part of a log line (`request{id=… trace_id=…}:`) when the logging
@@ -103,7 +103,7 @@ impl fmt::Debug for RequestId {
 }
 
 /// The marker of a logging subscriber that writes the request's part of each line itself, from the request's
-/// scope ([`with_line_part`]), rather than from a span: `tracing::Dispatch::is::<WritesRequestPart>()` is true for
+/// scope (`scope::with_line_part`), rather than from a span: `tracing::Dispatch::is::<WritesRequestPart>()` is true for
 /// it. The default logs are one; any other subscriber gets a span per request, as `tracing` has it.
 pub(crate) struct WritesRequestPart;
 
@@ -123,7 +123,7 @@ impl TraceId {
         digits.iter().all(u8::is_ascii_hexdigit).then_some(Self(digits))
     }
 
-    fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         // Hex digits only (checked when made).
         std::str::from_utf8(&self.0).unwrap_or_default()
     }
@@ -135,26 +135,6 @@ impl TraceId {
 pub(crate) struct LinePart {
     /// The request's trace id, if it came with one.
     pub(crate) trace_id: Option<TraceId>,
-}
-
-/// The id of the request being handled on this task, if any.
-pub(crate) fn current() -> Option<RequestId> {
-    crate::scope::with(|scope| scope.id.clone()).flatten()
-}
-
-/// Calls `write` with the id and trace id of the request being handled on this task, when the lines logged now
-/// show them ([`WritesRequestPart`]); `None` otherwise.
-pub(crate) fn with_line_part<R>(write: impl FnOnce(&str, Option<&str>) -> R) -> Option<R> {
-    crate::scope::with(|scope| {
-        let part = scope.on_lines.as_ref()?;
-        Some(write(scope.id.as_ref()?.as_str(), part.trace_id.as_ref().map(TraceId::as_str)))
-    })
-    .flatten()
-}
-
-/// Runs `f` as (a synchronous part of) the handling of request `id`, whose lines show `on_lines`.
-pub(crate) fn sync_scope<R>(id: RequestId, on_lines: Option<LinePart>, f: impl FnOnce() -> R) -> R {
-    crate::scope::sync(crate::scope::RequestScope::of_request(id, on_lines), f)
 }
 
 #[cfg(test)]
@@ -199,42 +179,5 @@ mod tests {
         for wrong in ["", &trace[1..], &format!("{trace}0"), "4bf92f3577b34da6a3ce929d0e0e473g"] {
             assert_eq!(TraceId::new(wrong), None, "{wrong}");
         }
-    }
-
-    /// Runs `future` as the handling of request `id`, as the gate does; gives the id back with the output.
-    async fn scope<F: std::future::Future>(
-        id: RequestId,
-        on_lines: Option<LinePart>,
-        future: F,
-    ) -> (F::Output, RequestId) {
-        let (output, scope) = crate::scope::open(crate::scope::RequestScope::of_request(id, on_lines), future).await;
-        (output, scope.id.expect("a request's scope has its id"))
-    }
-
-    #[tokio::test]
-    async fn a_task_the_request_spawns_is_part_of_it_when_carried() {
-        let id = from("req-2");
-        let part = LinePart { trace_id: TraceId::new("4bf92f3577b34da6a3ce929d0e0e4736") };
-        let seen = || (current(), with_line_part(|id, trace_id| format!("{id} {trace_id:?}")));
-        let ((plain, carried), _) = scope(id.clone(), Some(part), async move {
-            let plain = tokio::spawn(async move { seen() }).await.unwrap();
-            (plain, tokio::spawn(crate::scope::carry(async move { seen() })).await.unwrap())
-        })
-        .await;
-        assert_eq!(plain, (None, None));
-        assert_eq!(carried, (Some(id), Some("req-2 Some(\"4bf92f3577b34da6a3ce929d0e0e4736\")".to_owned())));
-        assert_eq!(crate::scope::carry(async move { seen() }).await, (None, None));
-        let (unshown, _) = scope(from("req-3"), None, async move { seen() }).await;
-        assert_eq!(unshown, (Some(from("req-3")), None));
-    }
-
-    #[tokio::test]
-    async fn current_is_set_inside_the_scope_only() {
-        assert!(current().is_none());
-        let id = from("req-1");
-        let (seen, given_back) = scope(id.clone(), None, async { current() }).await;
-        assert_eq!(seen, Some(id.clone()));
-        assert_eq!(given_back, id);
-        assert!(current().is_none());
     }
 }

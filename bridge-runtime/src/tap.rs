@@ -1,7 +1,7 @@
 //! The one seam between a request's external calls and the network: where an attempt is about to be sent, a
 //! [`Tap`] may answer it instead (a cassette being replayed) or observe the exchange (a cassette being recorded).
 //!
-//! It lives in the request's [scope](crate::scope), like the request's deadline: the pipeline, which knows the
+//! It lives in the request's scope (`scope.rs`), like the request's deadline: the pipeline, which knows the
 //! request's `auth`, sets it when the bridge records or when the test kit installed a player around the request;
 //! the `http` client, which knows nothing of either, reads it on each attempt. With no tap anywhere, the pipeline
 //! sets none and a call pays one look into the scope. Calls made outside a request (at start-up, in a task a
@@ -98,60 +98,9 @@ pub(crate) struct Active {
     pub(crate) auth: Arc<AuthValues>,
 }
 
-/// The tap of the request being handled on this task, if any.
-#[cfg(feature = "client")]
-pub(crate) fn current() -> Option<Active> {
-    crate::scope::with(|scope| scope.calls.tap.borrow().clone()).flatten()
-}
-
-/// Whether the request being handled on this task has its calls answered by a player.
-#[cfg(feature = "client")]
-pub(crate) fn replaying() -> bool {
-    crate::scope::with(|scope| scope.calls.tap.borrow().as_ref().is_some_and(|active| active.tap.replays()))
-        .unwrap_or(false)
-}
-
-/// Runs `future` with `tap` installed and no `auth` known: the test kit's scope around a request it sends in
-/// process, which the pipeline narrows to the request's `auth`.
-#[cfg(feature = "client")]
-#[cfg_attr(not(feature = "testing"), allow(dead_code))]
-pub(crate) fn around<F: std::future::Future>(
-    tap: Arc<dyn Tap>,
-    future: F,
-) -> impl std::future::Future<Output = F::Output> {
-    crate::scope::within(move |scope| *scope.calls.tap.get_mut() = Some(Active { tap, auth: Arc::default() }), future)
-}
-
-/// Gives the request being handled on this task the bridge's own tap (`own`, when it records) or else the one
-/// the test kit installed around the request, knowing the request's `auth` from its `body`. No tap: nothing to do
-/// (and the request's `auth` is not read).
-#[cfg(feature = "client")]
-pub(crate) fn for_request(own: Option<&Arc<dyn Tap>>, body: &[u8]) {
-    crate::scope::with(|scope| {
-        let mut current = scope.calls.tap.borrow_mut();
-        let tap = match (own, current.as_ref()) {
-            (Some(own), _) => Arc::clone(own),
-            (None, Some(around)) => Arc::clone(&around.tap),
-            (None, None) => return,
-        };
-        *current = Some(Active { tap, auth: Arc::new(AuthValues::of_body(body)) });
-    });
-}
-
-#[cfg(all(test, feature = "client"))]
+#[cfg(test)]
 mod tests {
     use super::*;
-
-    struct Nothing;
-    impl Tap for Nothing {
-        fn replay(&self, _: &Outgoing<'_>, _: &AuthValues) -> Option<Replayed> {
-            None
-        }
-        fn record(&self, _: &Outgoing<'_>, _: &AuthValues, _: &Answer) {}
-        fn replays(&self) -> bool {
-            true
-        }
-    }
 
     #[test]
     fn auth_values_have_paths_longest_first_and_skip_short_ones() {
@@ -167,52 +116,5 @@ mod tests {
         );
         assert_eq!(AuthValues::of_body(b"not json"), AuthValues::default());
         assert_eq!(AuthValues::of_body(br#"{"meta": {"a": "abcd"}}"#), AuthValues::default());
-    }
-
-    /// Runs `handler` as the pipeline runs one, in a request's scope: with the request's tap (`own`, or the one
-    /// around it) set from `body` first.
-    async fn for_request_of<F: std::future::Future>(own: Option<&Arc<dyn Tap>>, body: &[u8], handler: F) -> F::Output {
-        let id = crate::request_id::RequestId::from_headers(&HeaderMap::new());
-        let scope = crate::scope::RequestScope::of_request(id, None);
-        crate::scope::open(scope, async move {
-            for_request(own, body);
-            handler.await
-        })
-        .await
-        .0
-    }
-
-    #[tokio::test]
-    async fn a_request_sees_its_own_tap_or_the_one_around_it() {
-        let body = br#"{"auth": {"token": "abcdef"}}"#;
-        assert!(for_request_of(None, body, async { current() }).await.is_none());
-        let own: Arc<dyn Tap> = Arc::new(Nothing);
-        let seen = for_request_of(Some(&own), body, async { current() }).await.unwrap();
-        assert!(Arc::ptr_eq(&seen.tap, &own));
-        assert!(!replaying());
-        assert!(for_request_of(Some(&own), body, async { replaying() }).await);
-        assert_eq!(seen.auth.0, [("auth.token".to_owned(), "abcdef".to_owned())]);
-        let around_tap: Arc<dyn Tap> = Arc::new(Nothing);
-        // As in the gate: the endpoint is called (and reads the tap around it) when the request's future runs.
-        let seen = around(Arc::clone(&around_tap), async { for_request_of(None, body, async { current() }).await })
-            .await
-            .unwrap();
-        assert!(Arc::ptr_eq(&seen.tap, &around_tap));
-        assert_eq!(seen.auth.0.len(), 1);
-        assert!(current().is_none());
-    }
-
-    #[tokio::test]
-    async fn a_spawned_task_has_the_tap_only_when_carried() {
-        use crate::scope::carry;
-        let own: Arc<dyn Tap> = Arc::new(Nothing);
-        let handler = async {
-            let plain = tokio::spawn(async { current().is_some() }).await.unwrap();
-            let carried = tokio::spawn(carry(async { current().map(|active| active.auth.0.len()) })).await.unwrap();
-            (plain, carried)
-        };
-        let seen = for_request_of(Some(&own), br#"{"auth": {"token": "abcdef"}}"#, handler).await;
-        assert_eq!(seen, (false, Some(1)));
-        assert!(!tokio::spawn(carry(async { current().is_some() })).await.unwrap());
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! Talkdesk waits for a bridge's answer (an agent's screen pop waits for the interaction lookup), and that wait is
 //! almost all upstream: not so much how many calls a request makes as how many it makes *one after another*. So
-//! every request keeps a ledger in its [scope](crate::scope), beside its deadline (`deadline.rs`), made by its
+//! every request keeps a ledger in its scope (`scope.rs`), beside its deadline (`deadline.rs`), made by its
 //! first call (a request that calls nothing pays for none); the `http` client, which knows nothing of endpoints,
 //! writes each call into it; the pipeline reads it when the handler is done and hands the [`UpstreamCost`] on
 //! with the answer (to the log line, the metrics and the test kit).
@@ -225,30 +225,6 @@ impl Drop for AttemptGuard<'_> {
     }
 }
 
-/// The ledger of the request being handled on this task, if any (made by the request's first call).
-#[cfg(feature = "client")]
-pub(crate) fn current() -> Option<Arc<Ledger>> {
-    crate::scope::with(|scope| Arc::clone(scope.calls.ledger()))
-}
-
-/// Runs `future` with `ledger` as its request's (for tests).
-#[cfg(all(test, feature = "client"))]
-pub(crate) fn scope<F: std::future::Future>(
-    ledger: Arc<Ledger>,
-    future: F,
-) -> impl std::future::Future<Output = F::Output> {
-    crate::scope::within(move |scope| scope.calls.ledger = ledger.into(), future)
-}
-
-/// What the request being handled on this task cost upstream so far (nothing, when it made no call).
-pub(crate) fn cost() -> UpstreamCost {
-    #[cfg(feature = "client")]
-    if let Some(Some(cost)) = crate::scope::with(|scope| scope.calls.ledger.get().map(|ledger| ledger.cost())) {
-        return cost;
-    }
-    UpstreamCost::default()
-}
-
 #[cfg(all(test, feature = "client"))]
 mod tests {
     use super::*;
@@ -332,14 +308,5 @@ mod tests {
         assert!(waited >= Duration::from_millis(30) && waited < Duration::from_millis(80), "{waited:?}");
         assert_eq!(ledger.0.lock().unwrap().busy.len(), 2);
         assert_eq!(UpstreamCost::default().to_string(), "0 calls, 0 round trips, 0 ms");
-    }
-
-    #[tokio::test]
-    async fn seen_inside_the_scope_only() {
-        assert!(current().is_none());
-        let ledger = Arc::new(Ledger::default());
-        let seen = scope(Arc::clone(&ledger), async { current().is_some_and(|l| Arc::ptr_eq(&l, &ledger)) });
-        assert!(seen.await);
-        assert!(current().is_none());
     }
 }

@@ -46,7 +46,7 @@ pub(crate) struct Prepared {
 /// `429` and `503`, which become a `502` once retrying is over.
 pub(crate) async fn execute(inner: &Inner, mut call: Prepared) -> Result<Response, Error> {
     let config = &inner.config;
-    let (deadline, whose) = effective_deadline(call.deadline, crate::deadline::current(), config.request_margin);
+    let (deadline, whose) = effective_deadline(call.deadline, crate::scope::deadline(), config.request_margin);
     call.deadline = deadline;
     let host = match (call.url.host_str(), call.url.port()) {
         (Some(host), Some(port)) => format!("{host}:{port}"),
@@ -79,7 +79,7 @@ pub(crate) async fn execute(inner: &Inner, mut call: Prepared) -> Result<Respons
     let started = Instant::now();
     let mut attempts = 0;
     // Written in the request's ledger when the call is over, or dropped with the request's future.
-    let accounted = crate::upstream::current().map(|ledger| ledger.call());
+    let accounted = crate::scope::ledger().map(|ledger| ledger.call());
     let accounting = Accounting { call: accounted.as_ref(), account };
     let result =
         attempt_until_done(inner, &call, whose, &info, &mut attempts, accounting).instrument(span.clone()).await;
@@ -295,7 +295,7 @@ async fn attempt_until_done(
         );
         crate::telemetry::upstream_wait(&config.service, wait);
         // A cassette being replayed answers at once: its waits are counted, checked against the deadline, not slept.
-        if !crate::tap::replaying() {
+        if !crate::scope::replaying() {
             tokio::time::sleep(wait).await;
         }
     }
@@ -313,7 +313,7 @@ struct Accounting<'a> {
 /// cannot hold fails the call at once, unsent.
 async fn paced(inner: &Inner, account: Account, deadline: Option<Instant>, whose: Whose) -> Result<(), Error> {
     // A cassette being replayed answers at once, whatever rate windows its recorded answers announce.
-    if crate::tap::replaying() {
+    if crate::scope::replaying() {
         return Ok(());
     }
     let config = &inner.config;
@@ -368,7 +368,7 @@ impl From<reqwest::Error> for Outcome {
 /// One exchange, through the request's [tap](crate::tap) when it has one: answered from a cassette being replayed,
 /// or sent and recorded.
 async fn attempt(inner: &Inner, call: &Prepared, secrets: &[Secret], timeout: Duration) -> Outcome {
-    let Some(active) = crate::tap::current() else {
+    let Some(active) = crate::scope::tap() else {
         return send(inner, call, timeout).await;
     };
     let outgoing = Outgoing {
@@ -495,7 +495,7 @@ mod tests {
     async fn a_requests_calls_are_accounted_with_the_round_trips_of_its_critical_path() {
         use crate::http::fake_service::{Behaviour, FakeService};
         use crate::http::{Backoff, Client};
-        use crate::upstream::{self, Ledger};
+        use crate::upstream::Ledger;
 
         let delay = Duration::from_millis(30);
         let fake = FakeService::start(Behaviour { delay, unavailable_first: 1, budget: None }).await;
@@ -504,7 +504,7 @@ mod tests {
         let client = client.unwrap();
         let ledger = Arc::new(Ledger::default());
         let began = Instant::now();
-        upstream::scope(Arc::clone(&ledger), async {
+        crate::scope::in_ledger(Arc::clone(&ledger), async {
             client.get(fake.at("retried")).send().await.unwrap();
             let (a, b, c) = tokio::join!(
                 client.get(fake.at("a")).send(),

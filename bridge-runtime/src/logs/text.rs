@@ -7,7 +7,6 @@
 use super::callsite::{self, Before, Template};
 use super::layer::{LineFormat, SpanFields};
 use super::{clock, escape};
-use crate::request_id;
 use std::fmt::{self, Write};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Record};
@@ -195,7 +194,7 @@ impl LineFormat for Text {
         out.push_str(level(meta.level()));
         // As `tracing-subscriber` has it, an event made at the root (`parent: None`) shows no span in text.
         let mut seen = !event.is_root()
-            && request_id::with_line_part(|id, trace_id| self.request_part(out, id, trace_id)).is_some();
+            && crate::scope::with_line_part(|id, trace_id| self.request_part(out, id, trace_id)).is_some();
         if let Some(scope) = ctx.event_scope(event) {
             for span in scope.from_root() {
                 seen = true;

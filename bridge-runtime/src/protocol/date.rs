@@ -29,14 +29,30 @@ use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TalkdeskDate(OffsetDateTime);
 
+tokio::task_local! {
+    /// The time [`TalkdeskDate::now`] gives on this task, when the test kit set one.
+    static FROZEN_CLOCK: TalkdeskDate;
+}
+
 /// Runs `future` with [`TalkdeskDate::now`] standing still at `at`: the test kit's clock, for requests whose calls
-/// depend on the time (a cassette's replay). The clock is part of the request's [scope](crate::scope).
+/// depend on the time (a cassette's replay).
 #[cfg_attr(not(feature = "testing"), allow(dead_code))]
 pub(crate) fn frozen_clock<F: std::future::Future>(
     at: TalkdeskDate,
     future: F,
-) -> impl std::future::Future<Output = F::Output> {
-    crate::scope::within(move |scope| scope.clock = Some(at), future)
+) -> tokio::task::futures::TaskLocalFuture<TalkdeskDate, F> {
+    FROZEN_CLOCK.scope(at, future)
+}
+
+/// `future` with the test kit's clock of this task, if one is set, wherever it runs (a task a handler spawned).
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
+pub(crate) fn carry_clock<F: std::future::Future>(
+    future: F,
+) -> futures_util::future::Either<F, tokio::task::futures::TaskLocalFuture<TalkdeskDate, F>> {
+    match FROZEN_CLOCK.try_with(|at| *at) {
+        Ok(at) => futures_util::future::Either::Right(FROZEN_CLOCK.scope(at, future)),
+        Err(_) => futures_util::future::Either::Left(future),
+    }
 }
 
 /// Why a string is not a date in the expected format.
@@ -91,7 +107,7 @@ impl TalkdeskDate {
     /// A handler that computes a date from "now" (a `since` a minute ago, a default due date) must take it from
     /// here for its calls to replay: under replay the clock stands still at the time the cassette was recorded.
     pub fn now() -> Self {
-        crate::scope::with(|scope| scope.clock).flatten().unwrap_or_else(|| Self(OffsetDateTime::now_utc()))
+        FROZEN_CLOCK.try_with(|at| *at).unwrap_or_else(|_| Self(OffsetDateTime::now_utc()))
     }
 
     /// Seconds since the Unix epoch.
@@ -250,7 +266,7 @@ mod tests {
     async fn the_test_kits_clock_stands_still_in_its_scope_and_where_it_is_carried() {
         let at = TalkdeskDate::from_unix_timestamp(1_717_491_600).unwrap();
         let seen = frozen_clock(at, async {
-            let carried = tokio::spawn(crate::scope::carry(async { TalkdeskDate::now() })).await.unwrap();
+            let carried = tokio::spawn(carry_clock(async { TalkdeskDate::now() })).await.unwrap();
             let plain = tokio::spawn(async { TalkdeskDate::now() }).await.unwrap();
             (TalkdeskDate::now(), carried, plain)
         })

@@ -20,6 +20,7 @@ pub use agent::{Agent, AgentPage, AgentSyncMeta};
 pub use auth::AuthValidation;
 pub use contact::{Contact, ContactPage, ContactSyncMeta, SyncSituation};
 #[cfg_attr(not(feature = "client"), allow(unused_imports))]
+pub(crate) use date::carry_clock;
 #[cfg_attr(not(feature = "testing"), allow(unused_imports))]
 pub(crate) use date::frozen_clock;
 pub use date::{DateParseError, TalkdeskDate};

@@ -1,5 +1,5 @@
 //! What the people who run a bridge see of it: its Prometheus [metrics](metrics) (`GET /metrics`), and the W3C
-//! [trace context](trace) of each request, carried on to every call the request makes to the external service.
+//! [trace context](crate::trace) of each request, carried on to every call the request makes to the external service.
 //!
 //! The gate puts both in the request's [scope](crate::scope); the `http` client, which knows nothing of the gate,
 //! reads it to send the trace context on and to count its calls. A call made outside a request (at start-up, in
@@ -7,10 +7,9 @@
 
 mod histogram;
 pub(crate) mod metrics;
-pub(crate) mod trace;
 
+pub(crate) use crate::trace::TraceContext;
 pub(crate) use metrics::{EndpointMetrics, Metrics, OTHER};
-pub(crate) use trace::TraceContext;
 
 /// Runs `future` with the request's trace context and the metrics its calls are counted in (for tests: the gate
 /// opens a request's [scope](crate::scope) with them).
@@ -20,7 +19,7 @@ pub(crate) fn scope<F: std::future::Future>(
     metrics: &std::sync::Arc<Metrics>,
     future: F,
 ) -> impl std::future::Future<Output = F::Output> {
-    let metrics = std::sync::Arc::clone(metrics);
+    let metrics: std::sync::Arc<dyn crate::scope::CountsCalls> = std::sync::Arc::clone(metrics) as _;
     crate::scope::within(
         |scope| {
             scope.calls.trace = trace;
@@ -63,4 +62,22 @@ pub(crate) fn upstream_wait(service: &std::sync::Arc<str>, wait: std::time::Dura
             metrics.upstream_wait(service, wait);
         }
     });
+}
+
+/// The request's scope holds the metrics as what its calls are counted in (it sits below this module).
+#[cfg(feature = "client")]
+impl crate::scope::CountsCalls for Metrics {
+    fn upstream_call(
+        &self,
+        service: &std::sync::Arc<str>,
+        status: Option<u16>,
+        took: std::time::Duration,
+        retries: u32,
+    ) {
+        Metrics::upstream_call(self, service, status, took, retries);
+    }
+
+    fn upstream_wait(&self, service: &std::sync::Arc<str>, wait: std::time::Duration) {
+        Metrics::upstream_wait(self, service, wait);
+    }
 }
