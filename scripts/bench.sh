@@ -5,7 +5,8 @@
 # measured side by side in one run; bench-warp-plain is bench-warp without bridge's per-request hardening (request
 # ids, deadline, in-flight bound). See BENCHMARKS.md. bench-bridge is also measured as deployed (issue 27): with the
 # bridge's default logs, a line per request as text (bridge-text), as JSON (bridge-json), and with RUST_LOG=warn
-# (bridge-warn, no line), in the answers and callgrind stages.
+# (bridge-warn, no line), in the answers and callgrind stages; the first table of the report is that bridge as
+# deployed against the hand-written servers on plain types (issue 33).
 #
 #   scripts/bench.sh                 # everything (about 20 minutes on 2 cores, after the first build)
 #   scripts/bench.sh --update-doc    # … and write the results into BENCHMARKS.md (between its markers)
@@ -39,7 +40,7 @@ UPDATE_DOC=0
 for arg in "$@"; do
     case $arg in
         --update-doc) UPDATE_DOC=1 ;;
-        -h | --help) sed -n '2,26p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,28p' "$0"; exit 0 ;;
         *) echo "unknown argument: $arg" >&2; exit 2 ;;
     esac
 done
@@ -388,6 +389,22 @@ label() { case $1 in interactions) echo "interactions (20 per answer, 200)" ;; c
     if ! skipped callgrind; then
         echo
         echo "### Instructions per request (callgrind, whole server process)"
+        echo
+        echo "#### As deployed (issue 33)"
+        echo
+        echo "The bridge as a user deploys it: \`bench-bridge --deployed\` (default features, a current-thread runtime, the"
+        echo "environment's settings and the default logs: what \`Bridge::serve\` does), against the hand-written servers on"
+        echo "plain serde types, every server answering the same bytes. The bars: at \`RUST_LOG=warn\` at most 1.05 × hyper,"
+        echo "with the default log line (text) at most 1.07 × hyper."
+        echo
+        echo "| endpoint | hyper, plain types | warp, plain types | bridge, \`warn\` | bridge, default log line | warp / hyper | **\`warn\` / hyper** | **log line / hyper** |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+        for e in "${ENDPOINTS[@]}"; do
+            h=${IPR[hyper-strings $e]:-0} w=${IPR[bridge-warn $e]:-0} t=${IPR[bridge-text $e]:-0}
+            echo "| $(label "$e") | $(fmt_int "$h") | $(fmt_int "${IPR[warp-strings $e]:-0}") | $(fmt_int "$w") | $(fmt_int "$t") | $(ratio "${IPR[warp-strings $e]:-0}" "$h") | **$(ratio "$w" "$h")** | **$(ratio "$t" "$h")** |"
+        done
+        echo
+        echo "#### Without a subscriber, on bridge's types"
         echo
         echo "| endpoint | N1 → N2 | bridge (macros) | warp by hand | hyper alone | bridge / warp | warp / hyper | warp, no hardening | warp / no hardening |"
         echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"

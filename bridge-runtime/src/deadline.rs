@@ -1,13 +1,12 @@
 //! The deadline of the request being handled, for the code that answers it: the external-service client reads it
 //! so that its calls (retries and waits included) end in time for the bridge to answer `504` itself.
 //!
-//! It lives in a task-local for the duration of the handler's future, as the request id does: the pipeline, which
-//! knows each endpoint's deadline, opens the scope; the `http` client, which knows nothing of endpoints, reads it.
-//! Code outside a request (start-up, a task the handler spawned) sees no deadline.
+//! It lives in the request's scope (`scope.rs`), as the request id does: the pipeline, which knows each
+//! endpoint's deadline, sets it when it calls the handler; the `http` client, which knows nothing of endpoints,
+//! reads it. Code outside a request (start-up, a task the handler spawned without `http::in_this_request`) sees no
+//! deadline.
 
-use std::future::Future;
 use std::time::{Duration, Instant};
-use tokio::task::futures::TaskLocalFuture;
 
 /// When the request being handled must be answered, and how long it was given in all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,32 +32,9 @@ impl RequestDeadline {
     }
 }
 
-tokio::task_local! {
-    static CURRENT: RequestDeadline;
-}
-
-/// The deadline of the request being handled on this task, if any.
-#[cfg_attr(not(feature = "client"), allow(dead_code))]
-pub(crate) fn current() -> Option<RequestDeadline> {
-    CURRENT.try_with(|deadline| *deadline).ok()
-}
-
-/// Runs `future` (a handler's) under `deadline`.
-pub(crate) fn scope<F: Future>(deadline: RequestDeadline, future: F) -> TaskLocalFuture<RequestDeadline, F> {
-    CURRENT.scope(deadline, future)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test]
-    async fn seen_inside_the_scope_only() {
-        assert_eq!(current(), None);
-        let deadline = RequestDeadline::starting_now(Duration::from_secs(2));
-        assert_eq!(scope(deadline, async { current() }).await, Some(deadline));
-        assert_eq!(current(), None);
-    }
 
     #[test]
     fn the_margin_is_at_most_a_tenth_of_the_budget() {

@@ -11,7 +11,7 @@
 //! 5. its answer is stamped with `X-Request-Id` and logged, one line per request, and counted in the bridge's
 //!    [metrics](crate::telemetry::metrics) (a few atomic additions).
 //!
-//! A valid W3C `traceparent` is kept for the request's [scope](crate::telemetry), so that the external calls it
+//! A valid W3C `traceparent` is kept for the request's [scope](crate::scope), so that the external calls it
 //! makes carry it on; its trace id joins the request id on the request's log lines.
 //!
 //! Every refusal is a JSON error body, like the endpoints' own.
@@ -22,8 +22,9 @@ use crate::own_routes::{OwnRoutes, OPEN_PATHS};
 use crate::pipeline::{logged, EndpointFn, LoggedError};
 use crate::reply::{PageContacts, Response};
 use crate::request_id::{self, LinePart, RequestId, TraceId};
+use crate::scope::{self, RequestScope};
 use crate::secret::Secret;
-use crate::telemetry::{self, EndpointMetrics, Metrics, TraceContext};
+use crate::telemetry::{EndpointMetrics, Metrics, TraceContext};
 use crate::upstream::UpstreamCost;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use http::{header, HeaderValue, Method, Request};
@@ -137,8 +138,10 @@ impl Gate {
             drop(permit);
             response
         };
-        let work = request_id::scope(id, on_lines, telemetry::scope(trace, &self.metrics, work));
-        Handled::Later(Answering { work, span })
+        let request = RequestScope::of_request(id, on_lines);
+        #[cfg(feature = "client")]
+        let request = request.with_calls(trace, Arc::clone(&self.metrics) as _);
+        Handled::Later(Answering { work: scope::open(request, work), span })
     }
 
     /// The metrics a request to `route` is counted in: its endpoint's, or those of the other paths.
@@ -231,11 +234,11 @@ pub(crate) enum Handled<F> {
 }
 
 pin_project_lite::pin_project! {
-    /// A request admitted to an endpoint, being answered: its work runs in the request's [scope](request_id::scope)
+    /// A request admitted to an endpoint, being answered: its work runs in the request's [scope](crate::scope)
     /// and span, and its answer gets the request's id as `X-Request-Id`.
     pub(crate) struct Answering<F> {
         #[pin]
-        work: request_id::Scoped<telemetry::Scoped<F>>,
+        work: scope::Scoped<F>,
         span: Span,
     }
 }
@@ -245,11 +248,14 @@ impl<F: Future<Output = Response>> Future for Answering<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
         let this = self.project();
-        let (response, id) = {
+        let (response, scope) = {
             let _entered = this.span.enter();
             std::task::ready!(this.work.poll(cx))
         };
-        Poll::Ready(stamped(response, id))
+        match scope.id {
+            Some(id) => Poll::Ready(stamped(response, id)),
+            None => Poll::Ready(response),
+        }
     }
 }
 
@@ -271,7 +277,7 @@ pub(crate) fn request_span(id: &RequestId, trace: Option<&TraceContext>) -> (Spa
 /// its `X-Request-Id`.
 fn now(id: RequestId, span: &Span, on_lines: Option<LinePart>, answer: impl FnOnce() -> Response) -> Response {
     let _entered = span.enter();
-    stamped(request_id::sync_scope(id.clone(), on_lines, answer), id)
+    stamped(scope::sync(id.clone(), on_lines, answer), id)
 }
 
 /// `response`, with the request's id as `X-Request-Id`.

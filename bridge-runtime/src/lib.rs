@@ -51,6 +51,7 @@ mod protocol;
 mod readiness;
 mod reply;
 mod request_id;
+mod scope;
 mod secret;
 mod serve;
 mod service;
@@ -62,6 +63,7 @@ mod telemetry;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
+mod trace;
 mod upstream;
 #[cfg(feature = "warp")]
 mod warp_filter;

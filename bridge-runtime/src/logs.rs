@@ -48,7 +48,7 @@ pub(crate) fn install_default(filter: &str, format: LogFormat) {
 #[cfg(test)]
 mod tests {
     use super::{json, text};
-    use crate::request_id::{self, RequestId};
+    use crate::request_id::RequestId;
     use crate::telemetry::TraceContext;
     use std::io::Write;
     use std::sync::{Arc, Mutex};
@@ -139,7 +139,7 @@ mod tests {
         });
         let (span, on_lines) = crate::gate::request_span(&id, trace.as_ref());
         let _request = span.enter();
-        request_id::sync_scope(id, on_lines, emit);
+        crate::scope::sync(id, on_lines, emit);
     }
 
     /// Events and spans of every kind of field, level and nesting, within a request.

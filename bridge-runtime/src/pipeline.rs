@@ -1,12 +1,12 @@
 //! One request through one endpoint, once the gate has routed it and read its body: decode the
-//! envelope, call the handler under the endpoint's deadline (catching a panic; the deadline is in the handler's
-//! [scope](crate::deadline), for its external calls to end before it), and encode its answer, or its error
+//! envelope, call the handler under the endpoint's deadline (catching a panic; the deadline is set in the request's
+//! [scope](crate::scope), for its external calls to end before it), and encode its answer, or its error
 //! scrubbed of every value of the request's `auth`.
 //!
 //! This is the only generic part of a request's path: [`endpoint`] turns a handler into an [`EndpointFn`], one boxed
 //! function from the body to the answer, so that the gate, which does everything else, is written once.
 
-use crate::deadline::{self, RequestDeadline};
+use crate::deadline::RequestDeadline;
 use crate::decode::{auth_secrets, decode_request};
 use crate::endpoint::EndpointInfo;
 use crate::error::Error;
@@ -14,8 +14,8 @@ use crate::extract::RequestParts;
 use crate::protocol::Envelope;
 use crate::reply::{error_response, Reply, Response};
 use crate::state::StateMap;
-use crate::tap::{self, Tap};
-use crate::upstream::{self, UpstreamCost};
+use crate::tap::Tap;
+use crate::upstream::UpstreamCost;
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
@@ -73,18 +73,20 @@ where
         let Ok(handling) = std::panic::catch_unwind(AssertUnwindSafe(|| handler(envelope, parts))) else {
             return answered(Failure::Plain(panicked()).answer(&body));
         };
-        // The handler's future runs with its deadline in scope: the `http` client's calls end before it.
-        let scoped =
-            deadline::scope(RequestDeadline::starting_now(deadline), AssertUnwindSafe(handling).catch_unwind());
-        // … and with its upstream ledger, which the answer carries on (to the log line, the metrics, the test kit)…
-        let (ledger, scoped) = upstream::open(scoped);
-        // … and with the tap that records or replays its calls, if any (no scope at all otherwise).
-        let scoped = tap::for_request(tap.as_ref(), &body, scoped);
-        let timed = tokio::time::timeout(deadline, scoped);
+        // The endpoint's parts join the request's scope, which the gate opened: the deadline, for the `http`
+        // client's calls to end before it…
+        crate::scope::set_deadline(RequestDeadline::starting_now(deadline));
+        // … and the tap that records or replays its calls, if any (nothing to do otherwise). The upstream ledger
+        // is made by the first call, if there is one.
+        #[cfg(feature = "client")]
+        crate::scope::tap_for_request(tap.as_ref(), &body);
+        #[cfg(not(feature = "client"))]
+        let _no_calls_to_tap = &tap;
+        let timed = tokio::time::timeout(deadline, AssertUnwindSafe(handling).catch_unwind());
         // (The handler's future is dropped before this runs: the calls it abandoned are in the ledger.)
         Box::pin(timed.map(move |outcome| {
             let failure = match outcome {
-                Ok(Ok(Ok(out))) => return costed(out.into_response(), ledger.cost()),
+                Ok(Ok(Ok(out))) => return costed(out.into_response(), crate::scope::upstream_cost()),
                 Ok(Ok(Err(error))) => Failure::Scrub(error),
                 Ok(Err(_panic)) => Failure::Plain(panicked()),
                 Err(_elapsed) => Failure::Expired(Error::timeout(format!(
@@ -92,7 +94,7 @@ where
                     deadline.as_millis()
                 ))),
             };
-            costed(failure.answer(&body), ledger.cost())
+            costed(failure.answer(&body), crate::scope::upstream_cost())
         }))
     })
 }

@@ -83,7 +83,7 @@ fn json_reply<T: Serialize>(status: StatusCode, value: &T) -> Response {
 /// `error` as an answer: its status, and its JSON body with the id of the request being handled, if any.
 pub(crate) fn error_response(error: &Error) -> Response {
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let request_id = crate::request_id::current();
+    let request_id = crate::scope::request_id();
     let mut response = json_response(status, error_body(error, request_id.as_ref().map(|id| id.as_str())));
     if let Some(after) = error.retry_after() {
         let seconds = after.as_secs_f64().ceil() as u64;

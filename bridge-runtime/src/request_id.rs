@@ -1,22 +1,18 @@
 //! Request ids: each request gets one (the caller's `X-Request-Id` when it is sane, else a fresh one), returned as
 //! a header, written in error bodies and carried by every log line of the request.
 //!
-//! The id lives in a task-local for the duration of the request, so that the gate, the error answers and a
-//! panic hook can all read it without threading it through every call.
+//! The id lives in the request's scope for the duration of the request (`scope.rs`), so that the gate, the
+//! error answers and a panic hook can all read it without threading it through every call.
 //!
-//! The same task-local carries the request's part of a log line (`request{id=… trace_id=…}:`) when the logging
+//! The same scope carries the request's part of a log line (`request{id=… trace_id=…}:`) when the logging
 //! subscriber writes it from there ([`WritesRequestPart`]: the default logs): the gate then makes no `tracing` span
 //! for the request, whose making, entering, leaving and closing cost more than the rest of the line.
 
 use http::header::{HeaderName, HeaderValue};
 use http::HeaderMap;
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
-use std::task::{Context, Poll};
-use tokio::task::futures::TaskLocalFuture;
 
 /// The header a request id travels in, both ways.
 pub(crate) const HEADER: &str = "x-request-id";
@@ -107,7 +103,7 @@ impl fmt::Debug for RequestId {
 }
 
 /// The marker of a logging subscriber that writes the request's part of each line itself, from the request's
-/// scope ([`with_line_part`]), rather than from a span: `tracing::Dispatch::is::<WritesRequestPart>()` is true for
+/// scope (`scope::with_line_part`), rather than from a span: `tracing::Dispatch::is::<WritesRequestPart>()` is true for
 /// it. The default logs are one; any other subscriber gets a span per request, as `tracing` has it.
 pub(crate) struct WritesRequestPart;
 
@@ -127,7 +123,7 @@ impl TraceId {
         digits.iter().all(u8::is_ascii_hexdigit).then_some(Self(digits))
     }
 
-    fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         // Hex digits only (checked when made).
         std::str::from_utf8(&self.0).unwrap_or_default()
     }
@@ -139,79 +135,6 @@ impl TraceId {
 pub(crate) struct LinePart {
     /// The request's trace id, if it came with one.
     pub(crate) trace_id: Option<TraceId>,
-}
-
-/// The request being handled on a task.
-struct Current {
-    id: RequestId,
-    on_lines: Option<LinePart>,
-}
-
-tokio::task_local! {
-    static CURRENT: Current;
-}
-
-/// The id of the request being handled on this task, if any.
-pub(crate) fn current() -> Option<RequestId> {
-    CURRENT.try_with(|current| current.id.clone()).ok()
-}
-
-/// Calls `write` with the id and trace id of the request being handled on this task, when the lines logged now
-/// show them ([`WritesRequestPart`]); `None` otherwise.
-pub(crate) fn with_line_part<R>(write: impl FnOnce(&str, Option<&str>) -> R) -> Option<R> {
-    CURRENT
-        .try_with(|current| {
-            let part = current.on_lines.as_ref()?;
-            Some(write(current.id.as_str(), part.trace_id.as_ref().map(TraceId::as_str)))
-        })
-        .ok()
-        .flatten()
-}
-
-/// Runs `future` as the handling of request `id`, whose lines show `on_lines`; gives the id back with the output
-/// (no clone needed).
-///
-/// A plain function returning a named future, not an `async fn`: an `async fn` holds the future it is given twice
-/// (its argument, then the awaited value), and the request's future is moved into a box whole on every request.
-pub(crate) fn scope<F: Future>(id: RequestId, on_lines: Option<LinePart>, future: F) -> Scoped<F> {
-    Scoped { inner: CURRENT.scope(Current { id, on_lines }, future) }
-}
-
-/// Runs `f` as (a synchronous part of) the handling of request `id`, whose lines show `on_lines`.
-pub(crate) fn sync_scope<R>(id: RequestId, on_lines: Option<LinePart>, f: impl FnOnce() -> R) -> R {
-    CURRENT.sync_scope(Current { id, on_lines }, f)
-}
-
-/// `future`, run as part of the request being handled on this task (if any): its errors name the request and
-/// its lines show the request's part, as the request's own do. For a task the request spawns.
-#[cfg(feature = "client")]
-pub(crate) fn carry<F: Future>(future: F) -> impl Future<Output = F::Output> {
-    let current = CURRENT.try_with(|current| Current { id: current.id.clone(), on_lines: current.on_lines }).ok();
-    async move {
-        match current {
-            Some(current) => CURRENT.scope(current, future).await,
-            None => future.await,
-        }
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// The future of [`scope`].
-    pub(crate) struct Scoped<F> {
-        #[pin]
-        inner: TaskLocalFuture<Current, F>,
-    }
-}
-
-impl<F: Future> Future for Scoped<F> {
-    type Output = (F::Output, RequestId);
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut inner = self.project().inner;
-        let output = std::task::ready!(inner.as_mut().poll(cx));
-        let current = inner.take_value().expect("the scope holds its id until its future is done");
-        Poll::Ready((output, current.id))
-    }
 }
 
 #[cfg(test)]
@@ -256,33 +179,5 @@ mod tests {
         for wrong in ["", &trace[1..], &format!("{trace}0"), "4bf92f3577b34da6a3ce929d0e0e473g"] {
             assert_eq!(TraceId::new(wrong), None, "{wrong}");
         }
-    }
-
-    #[cfg(feature = "client")]
-    #[tokio::test]
-    async fn a_task_the_request_spawns_is_part_of_it_when_carried() {
-        let id = from("req-2");
-        let part = LinePart { trace_id: TraceId::new("4bf92f3577b34da6a3ce929d0e0e4736") };
-        let seen = || (current(), with_line_part(|id, trace_id| format!("{id} {trace_id:?}")));
-        let ((plain, carried), _) = scope(id.clone(), Some(part), async move {
-            let plain = tokio::spawn(async move { seen() }).await.unwrap();
-            (plain, tokio::spawn(carry(async move { seen() })).await.unwrap())
-        })
-        .await;
-        assert_eq!(plain, (None, None));
-        assert_eq!(carried, (Some(id), Some("req-2 Some(\"4bf92f3577b34da6a3ce929d0e0e4736\")".to_owned())));
-        assert_eq!(carry(async move { seen() }).await, (None, None));
-        let (unshown, _) = scope(from("req-3"), None, async move { seen() }).await;
-        assert_eq!(unshown, (Some(from("req-3")), None));
-    }
-
-    #[tokio::test]
-    async fn current_is_set_inside_the_scope_only() {
-        assert!(current().is_none());
-        let id = from("req-1");
-        let (seen, given_back) = scope(id.clone(), None, async { current() }).await;
-        assert_eq!(seen, Some(id.clone()));
-        assert_eq!(given_back, id);
-        assert!(current().is_none());
     }
 }

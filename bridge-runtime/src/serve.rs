@@ -287,7 +287,7 @@ fn install_panic_hook() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
         let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| match crate::request_id::current() {
+        std::panic::set_hook(Box::new(move |info| match crate::scope::request_id() {
             Some(id) => tracing::error!(
                 target: "bridge::request",
                 request_id = %id,

@@ -1,23 +1,20 @@
 //! The one seam between a request's external calls and the network: where an attempt is about to be sent, a
 //! [`Tap`] may answer it instead (a cassette being replayed) or observe the exchange (a cassette being recorded).
 //!
-//! It lives in a task-local for the duration of a handler's future, like the request's deadline: the pipeline,
-//! which knows the request's `auth`, opens the scope when the bridge records or when the test kit installed a
-//! player around the request; the `http` client, which knows nothing of either, reads it on each attempt. With no
-//! tap anywhere, the pipeline opens no scope and a call pays one failed task-local lookup. Calls made outside a
-//! request (at start-up, in a task a handler spawned without `http::in_this_request`, which carries it) see no
-//! tap: they are neither recorded nor replayed.
+//! It lives in the request's scope (`scope.rs`), like the request's deadline: the pipeline, which knows the
+//! request's `auth`, sets it when the bridge records or when the test kit installed a player around the request;
+//! the `http` client, which knows nothing of either, reads it on each attempt. With no tap anywhere, the pipeline
+//! sets none and a call pays one look into the scope. Calls made outside a request (at start-up, in a task a
+//! handler spawned without `http::in_this_request`, which carries it) see no tap: they are neither recorded nor
+//! replayed.
 
 // Without the `http` client (feature `client`) nothing makes calls: the seam is there, and unused.
 #![cfg_attr(not(feature = "client"), allow(dead_code))]
 
 use bytes::Bytes;
-use futures_util::future::Either;
 use http::{HeaderMap, Method, StatusCode};
 use serde_json::Value;
-use std::future::Future;
 use std::sync::Arc;
-use tokio::task::futures::TaskLocalFuture;
 
 /// One attempt of an external call, as it is about to be sent.
 pub(crate) struct Outgoing<'a> {
@@ -101,69 +98,9 @@ pub(crate) struct Active {
     pub(crate) auth: Arc<AuthValues>,
 }
 
-tokio::task_local! {
-    static CURRENT: Active;
-}
-
-/// The tap of the request being handled on this task, if any.
-#[cfg_attr(not(feature = "client"), allow(dead_code))]
-pub(crate) fn current() -> Option<Active> {
-    CURRENT.try_with(Active::clone).ok()
-}
-
-/// Whether the request being handled on this task has its calls answered by a player.
-#[cfg_attr(not(feature = "client"), allow(dead_code))]
-pub(crate) fn replaying() -> bool {
-    CURRENT.try_with(|active| active.tap.replays()).unwrap_or(false)
-}
-
-/// `future` with the current request's tap, if any, wherever it runs (a task the handler spawned).
-#[cfg_attr(not(feature = "client"), allow(dead_code))]
-pub(crate) fn carry<F: Future>(future: F) -> Either<F, TaskLocalFuture<Active, F>> {
-    match current() {
-        None => Either::Left(future),
-        Some(active) => Either::Right(CURRENT.scope(active, future)),
-    }
-}
-
-/// Runs `future` with `tap` installed and no `auth` known: the test kit's scope around a request it sends in
-/// process, which the pipeline narrows to the request's `auth`.
-#[cfg_attr(not(feature = "testing"), allow(dead_code))]
-pub(crate) fn around<F: Future>(tap: Arc<dyn Tap>, future: F) -> TaskLocalFuture<Active, F> {
-    CURRENT.scope(Active { tap, auth: Arc::default() }, future)
-}
-
-/// Runs a handler's `future` with the bridge's own tap (`own`, when it records) or else the one the test kit
-/// installed around the request, knowing the request's `auth` from its `body`. No tap: the future as it is.
-pub(crate) fn for_request<F: Future>(
-    own: Option<&Arc<dyn Tap>>,
-    body: &[u8],
-    future: F,
-) -> Either<F, TaskLocalFuture<Active, F>> {
-    let tap = match own {
-        Some(tap) => Some(Arc::clone(tap)),
-        None => CURRENT.try_with(|active| Arc::clone(&active.tap)).ok(),
-    };
-    match tap {
-        None => Either::Left(future),
-        Some(tap) => Either::Right(CURRENT.scope(Active { tap, auth: Arc::new(AuthValues::of_body(body)) }, future)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    struct Nothing;
-    impl Tap for Nothing {
-        fn replay(&self, _: &Outgoing<'_>, _: &AuthValues) -> Option<Replayed> {
-            None
-        }
-        fn record(&self, _: &Outgoing<'_>, _: &AuthValues, _: &Answer) {}
-        fn replays(&self) -> bool {
-            true
-        }
-    }
 
     #[test]
     fn auth_values_have_paths_longest_first_and_skip_short_ones() {
@@ -179,38 +116,5 @@ mod tests {
         );
         assert_eq!(AuthValues::of_body(b"not json"), AuthValues::default());
         assert_eq!(AuthValues::of_body(br#"{"meta": {"a": "abcd"}}"#), AuthValues::default());
-    }
-
-    #[tokio::test]
-    async fn a_request_sees_its_own_tap_or_the_one_around_it() {
-        let body = br#"{"auth": {"token": "abcdef"}}"#;
-        assert!(for_request(None, body, async { current() }).await.is_none());
-        let own: Arc<dyn Tap> = Arc::new(Nothing);
-        let seen = for_request(Some(&own), body, async { current() }).await.unwrap();
-        assert!(Arc::ptr_eq(&seen.tap, &own));
-        assert!(!replaying());
-        assert!(for_request(Some(&own), body, async { replaying() }).await);
-        assert_eq!(seen.auth.0, [("auth.token".to_owned(), "abcdef".to_owned())]);
-        let around_tap: Arc<dyn Tap> = Arc::new(Nothing);
-        // As in the gate: the endpoint is called (and reads the tap around it) when the request's future runs.
-        let seen = around(Arc::clone(&around_tap), async { for_request(None, body, async { current() }).await })
-            .await
-            .unwrap();
-        assert!(Arc::ptr_eq(&seen.tap, &around_tap));
-        assert_eq!(seen.auth.0.len(), 1);
-        assert!(current().is_none());
-    }
-
-    #[tokio::test]
-    async fn a_spawned_task_has_the_tap_only_when_carried() {
-        let own: Arc<dyn Tap> = Arc::new(Nothing);
-        let handler = async {
-            let plain = tokio::spawn(async { current().is_some() }).await.unwrap();
-            let carried = tokio::spawn(carry(async { current().map(|active| active.auth.0.len()) })).await.unwrap();
-            (plain, carried)
-        };
-        let seen = for_request(Some(&own), br#"{"auth": {"token": "abcdef"}}"#, handler).await;
-        assert_eq!(seen, (false, Some(1)));
-        assert!(!tokio::spawn(carry(async { current().is_some() })).await.unwrap());
     }
 }

@@ -3,10 +3,10 @@
 //!
 //! Talkdesk waits for a bridge's answer (an agent's screen pop waits for the interaction lookup), and that wait is
 //! almost all upstream: not so much how many calls a request makes as how many it makes *one after another*. So
-//! every request keeps a ledger, in a task-local beside its deadline (`deadline.rs`), opened by the pipeline
-//! around the handler's future; the `http` client, which knows nothing of endpoints, writes each call into it;
-//! the pipeline reads it when the handler is done and hands the [`UpstreamCost`] on with the answer (to the log
-//! line, the metrics and the test kit).
+//! every request keeps a ledger in its scope (`scope.rs`), beside its deadline (`deadline.rs`), made by its
+//! first call (a request that calls nothing pays for none); the `http` client, which knows nothing of endpoints,
+//! writes each call into it; the pipeline reads it when the handler is done and hands the [`UpstreamCost`] on
+//! with the answer (to the log line, the metrics and the test kit).
 //!
 //! Calls made by futures of the handler's own task are accounted for, however they are combined (`join!`,
 //! `try_join_all`, `buffer_unordered`): they poll within the scope. A task the handler spawns (`tokio::spawn`) has
@@ -14,13 +14,11 @@
 //! is wrapped in `bridge::http::in_this_request`.
 
 use std::fmt;
-use std::future::Future;
 use std::time::Duration;
 #[cfg(feature = "client")]
 use {
     std::sync::{Arc, Mutex, PoisonError},
     std::time::Instant,
-    tokio::task::futures::TaskLocalFuture,
 };
 
 /// What one request cost upstream: the calls its handler made through `bridge::http::Client`, and how many of them
@@ -235,49 +233,6 @@ impl Drop for AttemptGuard<'_> {
     }
 }
 
-#[cfg(feature = "client")]
-tokio::task_local! {
-    static CURRENT: Arc<Ledger>;
-}
-
-/// The ledger of the request being handled on this task, if any.
-#[cfg(feature = "client")]
-pub(crate) fn current() -> Option<Arc<Ledger>> {
-    CURRENT.try_with(Arc::clone).ok()
-}
-
-/// Runs `future` (a handler's) with `ledger` as its request's.
-#[cfg(feature = "client")]
-pub(crate) fn scope<F: Future>(ledger: Arc<Ledger>, future: F) -> TaskLocalFuture<Arc<Ledger>, F> {
-    CURRENT.scope(ledger, future)
-}
-
-/// Runs `future` (a handler's) with a new ledger as its request's: the ledger's [`cost`](Ledger::cost) is what the
-/// request cost once `future` is over.
-#[cfg(feature = "client")]
-pub(crate) fn open<F: Future>(future: F) -> (Arc<Ledger>, TaskLocalFuture<Arc<Ledger>, F>) {
-    let ledger = Arc::new(Ledger::default());
-    (Arc::clone(&ledger), CURRENT.scope(ledger, future))
-}
-
-/// Without the `client` feature a handler has no way to call a service through `bridge::http`: no ledger is
-/// opened, and every request costs nothing upstream.
-#[cfg(not(feature = "client"))]
-pub(crate) fn open<F: Future>(future: F) -> (NoCalls, F) {
-    (NoCalls, future)
-}
-
-/// The ledger of a bridge built without the HTTP client: always empty.
-#[cfg(not(feature = "client"))]
-pub(crate) struct NoCalls;
-
-#[cfg(not(feature = "client"))]
-impl NoCalls {
-    pub(crate) fn cost(&self) -> UpstreamCost {
-        UpstreamCost::default()
-    }
-}
-
 #[cfg(all(test, feature = "client"))]
 mod tests {
     use super::*;
@@ -362,14 +317,5 @@ mod tests {
         assert!(waited >= Duration::from_millis(30) && waited < Duration::from_millis(80), "{waited:?}");
         assert_eq!(ledger.0.lock().unwrap().busy.len(), 2);
         assert_eq!(UpstreamCost::default().to_string(), "0 calls, 0 round trips, 0 ms");
-    }
-
-    #[tokio::test]
-    async fn seen_inside_the_scope_only() {
-        assert!(current().is_none());
-        let ledger = Arc::new(Ledger::default());
-        let seen = scope(Arc::clone(&ledger), async { current().is_some_and(|l| Arc::ptr_eq(&l, &ledger)) });
-        assert!(seen.await);
-        assert!(current().is_none());
     }
 }

@@ -10,8 +10,9 @@ use std::path::Path;
 
 /// The layers, lowest first. A module may use modules of lower layers only.
 const LAYERS: &[&[&str]] = &[
-    &["protocol", "secret", "request_id", "deadline", "tap", "kinds", "witness"],
+    &["protocol", "secret", "request_id", "deadline", "tap", "kinds", "witness", "trace"],
     &["settings", "recording", "upstream"],
+    &["scope"],
     &["error", "params", "state", "endpoint", "readiness"],
     &["decode", "reply"],
     &["configuration"],

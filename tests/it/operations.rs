@@ -289,3 +289,51 @@ async fn a_traceparent_reaches_zendesk_on_every_call_a_request_makes() {
     assert!(fake.requests()[seen..].iter().all(|call| call.header("traceparent").is_none()));
     bridge.shutdown().await;
 }
+
+// --- A call made in a task the handler spawns, carried by `in_this_request` -------------------------------------
+
+/// The Zendesk fake's URL, and a client whose calls are counted as `service="Spawned"`.
+#[derive(Clone)]
+struct Upstream {
+    url: bridge::http::Url,
+    client: bridge::http::Client,
+}
+
+#[bridge::auth_validator]
+async fn spawns_its_call(_auth: Auth<Value>, bridge::State(upstream): bridge::State<Upstream>) -> Result<(), Error> {
+    let call = upstream.client.get(upstream.url.clone()).send();
+    // The fake answers whatever it answers (a 401 without credentials): the call is what is looked at.
+    let _ = tokio::spawn(bridge::http::in_this_request(call)).await.expect("the spawned task ran");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_call_in_a_task_carried_by_in_this_request_is_counted_and_traced() {
+    const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let fake = Fake::sample(1);
+    let server = fake.start().await.expect("the fake Zendesk starts");
+    let upstream = Upstream {
+        url: bridge::http::Url::parse(&format!("{}/api/v2/users/me.json", server.url())).unwrap(),
+        client: bridge::http::Client::builder().service_name("Spawned").max_retries(0).build().unwrap(),
+    };
+    let bridge = start(Bridge::new().state(upstream).endpoint(spawns_its_call {})).await;
+    let request = reqwest::Client::new()
+        .post(format!("{}/auth_validation", bridge.url()))
+        .header("content-type", "application/json")
+        .header("traceparent", TRACEPARENT)
+        .body(json!({"auth": {}}).to_string());
+    assert_eq!(common::send(request).await.status, 204);
+    let calls = fake.requests();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0].header("traceparent"), Some(TRACEPARENT), "the spawned call carries the trace on");
+    let counted: f64 = metrics(&bridge)
+        .await
+        .iter()
+        .filter(|s| {
+            s.name == "bridge_upstream_calls_total" && s.labels.get("service").map(String::as_str) == Some("Spawned")
+        })
+        .map(|s| s.value)
+        .sum();
+    assert_eq!(counted, 1.0, "the spawned call counts in /metrics");
+    bridge.shutdown().await;
+}

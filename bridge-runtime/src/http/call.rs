@@ -35,7 +35,7 @@ use tracing::Instrument;
 /// `429` and `503`, which become a `502` once retrying is over.
 pub(crate) async fn execute(inner: &Inner, mut call: Prepared) -> Result<Response, Error> {
     let config = &inner.config;
-    let (deadline, whose) = effective_deadline(call.deadline, crate::deadline::current(), config.request_margin);
+    let (deadline, whose) = effective_deadline(call.deadline, crate::scope::deadline(), config.request_margin);
     call.deadline = deadline;
     let host = match (call.url.host_str(), call.url.port()) {
         (Some(host), Some(port)) => format!("{host}:{port}"),
@@ -69,7 +69,7 @@ pub(crate) async fn execute(inner: &Inner, mut call: Prepared) -> Result<Respons
     let started = Instant::now();
     let mut attempts = 0;
     // Written in the request's ledger when the call is over, or dropped with the request's future.
-    let accounted = crate::upstream::current().map(|ledger| ledger.call());
+    let accounted = crate::scope::ledger().map(|ledger| ledger.call());
     let run = Attempts { inner, call: &call, whose, info: &info, transport, ledger: accounted.as_ref(), account };
     let result = run.until_done(&mut attempts).instrument(span.clone()).await;
     drop(run);
@@ -363,7 +363,7 @@ mod tests {
     async fn a_requests_calls_are_accounted_with_the_round_trips_of_its_critical_path() {
         use crate::http::fake_service::{Behaviour, FakeService};
         use crate::http::{Backoff, Client};
-        use crate::upstream::{self, Ledger};
+        use crate::upstream::Ledger;
 
         let delay = Duration::from_millis(30);
         let fake = FakeService::start(Behaviour { delay, unavailable_first: 1, budget: None }).await;
@@ -372,7 +372,7 @@ mod tests {
         let client = client.unwrap();
         let ledger = Arc::new(Ledger::default());
         let began = Instant::now();
-        upstream::scope(Arc::clone(&ledger), async {
+        crate::scope::in_ledger(Arc::clone(&ledger), async {
             client.get(fake.at("retried")).send().await.unwrap();
             let (a, b, c) = tokio::join!(
                 client.get(fake.at("a")).send(),

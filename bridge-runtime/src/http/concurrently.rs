@@ -43,9 +43,9 @@ where
     futures_util::stream::iter(calls).buffered(limit.max(1)).try_collect().await
 }
 
-/// `future`, carrying the request's deadline, upstream accounting and id (its log lines show the request's, as the
-/// request's own do; and, in tests, the cassette that records or replays its calls and the test kit's clock)
-/// wherever it runs: for a task the handler
+/// `future`, carrying the request's deadline, upstream accounting, trace context, metrics and id (its log lines
+/// show the request's, as the request's own do; and, in tests, the cassette that records or replays its calls and
+/// the test kit's clock) wherever it runs: for a task the handler
 /// spawns (`tokio::spawn`), whose calls are otherwise outside the request (no deadline, not accounted). Its calls
 /// count in the request's [`UpstreamCost`](super::UpstreamCost) when they end before the handler answers. Outside a
 /// request, `future` runs as it is.
@@ -59,19 +59,8 @@ where
 /// # drop(answer); Ok(()) }
 /// ```
 pub fn in_this_request<F: Future>(future: F) -> impl Future<Output = F::Output> {
-    // The request's id, the recorder or player of its calls, and the test kit's clock go along too.
-    let future = crate::request_id::carry(crate::protocol::carry_clock(crate::tap::carry(future)));
-    let (deadline, ledger) = (crate::deadline::current(), crate::upstream::current());
-    async move {
-        match (deadline, ledger) {
-            (Some(deadline), Some(ledger)) => {
-                crate::deadline::scope(deadline, crate::upstream::scope(ledger, future)).await
-            }
-            (Some(deadline), None) => crate::deadline::scope(deadline, future).await,
-            (None, Some(ledger)) => crate::upstream::scope(ledger, future).await,
-            (None, None) => future.await,
-        }
-    }
+    // The request's whole scope goes along: one value, nothing listed by hand.
+    crate::scope::carry(future)
 }
 
 #[cfg(test)]
@@ -79,7 +68,7 @@ mod tests {
     use super::*;
     use crate::http::fake_service::{Behaviour, FakeService};
     use crate::http::Client;
-    use crate::upstream::{self, Ledger};
+    use crate::upstream::Ledger;
     use crate::Error;
     use std::sync::Arc;
     use std::time::Duration;
@@ -94,7 +83,7 @@ mod tests {
             let call = client.get(fake.at(path));
             async move { call.fetch::<serde_json::Value>().await.map(|answer| answer["path"].to_string()) }
         });
-        let answers = upstream::scope(Arc::clone(&ledger), try_join_all_at_most(3, calls)).await.unwrap();
+        let answers = crate::scope::in_ledger(Arc::clone(&ledger), try_join_all_at_most(3, calls)).await.unwrap();
         assert_eq!(answers, paths.map(|path| format!("\"/{path}\"")));
         assert_eq!(fake.most_in_flight(), 3);
         let cost = ledger.cost();
@@ -112,7 +101,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_spawned_call_is_the_requests_only_when_carried() {
-        use crate::deadline::{self, RequestDeadline};
+        use crate::deadline::RequestDeadline;
+        use crate::scope::{deadline, in_deadline, in_ledger};
         let fake = FakeService::start(Behaviour::default()).await;
         let client = Client::builder().build().unwrap();
         let ledger = Arc::new(Ledger::default());
@@ -122,13 +112,13 @@ mod tests {
             tokio::spawn(plain.send()).await.unwrap().unwrap();
             let carried = tokio::spawn(in_this_request(async move {
                 carried.send().await.unwrap();
-                deadline::current()
+                deadline()
             }));
             carried.await.unwrap()
         };
-        let seen = upstream::scope(Arc::clone(&ledger), deadline::scope(request, handler)).await;
+        let seen = in_ledger(Arc::clone(&ledger), in_deadline(request, handler)).await;
         assert_eq!(seen, Some(request));
         assert_eq!((fake.calls(), ledger.cost().calls()), (2, 1));
-        assert_eq!(tokio::spawn(in_this_request(async { deadline::current() })).await.unwrap(), None);
+        assert_eq!(tokio::spawn(in_this_request(async { deadline() })).await.unwrap(), None);
     }
 }

@@ -45,9 +45,9 @@ pub(super) enum Transport {
 impl Transport {
     /// The transport of the request being handled on this task (the network outside a request).
     pub(super) fn of_this_request() -> Self {
-        match crate::tap::current() {
+        match crate::scope::tap() {
             None => Self::Network,
-            Some(active) if crate::tap::replaying() => Self::Replayed(active),
+            Some(active) if crate::scope::replaying() => Self::Replayed(active),
             Some(active) => Self::Recorded(active),
         }
     }

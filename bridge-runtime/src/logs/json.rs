@@ -6,7 +6,6 @@
 use super::callsite::{self, Before, Template};
 use super::layer::{LineFormat, SpanFields};
 use super::{escape, timestamp};
-use crate::request_id;
 use std::fmt::{self, Write};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Record};
@@ -216,13 +215,13 @@ impl LineFormat for Json {
                 out.push_str(",\"span\":");
                 write_span(out, span);
                 out.push_str(",\"spans\":[");
-                request_id::with_line_part(|id, trace_id| self.request_part(out, id, trace_id)).is_none()
+                crate::scope::with_line_part(|id, trace_id| self.request_part(out, id, trace_id)).is_none()
             }
             None => {
                 let mark = out.len();
                 out.push_str(",\"span\":");
                 let at = out.len();
-                if request_id::with_line_part(|id, trace_id| self.request_part(out, id, trace_id)).is_none() {
+                if crate::scope::with_line_part(|id, trace_id| self.request_part(out, id, trace_id)).is_none() {
                     out.truncate(mark);
                     out.push_str("}\n");
                     return Ok(());

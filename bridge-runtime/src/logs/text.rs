@@ -1,13 +1,12 @@
 //! The default logs as text: each line exactly as `tracing-subscriber`'s `fmt` writes it without colours
 //! (`2026-12-03T10:49:58.123456Z  INFO request{id=r-1}: bridge::request: answered path="/ping" status=200`), written
-//! straight into the line's buffer: the timestamp from the [clock](super::clock), strings quoted and integers in
+//! straight into the line's buffer: the timestamp from the [clock](super::timestamp), strings quoted and integers in
 //! decimal without `fmt`'s machinery where the value allows it, and a span's fields formatted once, when the span is
 //! made.
 
 use super::callsite::{self, Before, Template};
 use super::layer::{LineFormat, SpanFields};
 use super::{escape, timestamp};
-use crate::request_id;
 use std::fmt::{self, Write};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Record};
@@ -195,7 +194,7 @@ impl LineFormat for Text {
         out.push_str(level(meta.level()));
         // As `tracing-subscriber` has it, an event made at the root (`parent: None`) shows no span in text.
         let mut seen = !event.is_root()
-            && request_id::with_line_part(|id, trace_id| self.request_part(out, id, trace_id)).is_some();
+            && crate::scope::with_line_part(|id, trace_id| self.request_part(out, id, trace_id)).is_some();
         if let Some(scope) = ctx.event_scope(event) {
             for span in scope.from_root() {
                 seen = true;

@@ -376,7 +376,7 @@ impl TestClient {
             sending = Box::pin(frozen_clock(at, sending));
         }
         if let Some(tap) = &self.tap {
-            sending = Box::pin(crate::tap::around(Arc::clone(tap), sending));
+            sending = Box::pin(crate::scope::tap_around(Arc::clone(tap), sending));
         }
         sending.await
     }
