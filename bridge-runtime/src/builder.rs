@@ -224,3 +224,18 @@ fn recorder(settings: &Settings) -> Result<Option<Arc<dyn Tap>>, BuildError> {
 fn missing_integration() -> BuildError {
     BuildError::Configuration(ConfigError::Missing("integration (Bridge::integration)"))
 }
+
+/// The methods of the settings, one per row of the settings' table (`Bridge::deadline`, `Bridge::body_limit`…),
+/// with the types their parameters name.
+mod setting_methods {
+    use super::Bridge;
+    use crate::secret::Secret;
+    use crate::settings::LogFormat;
+    use std::net::SocketAddr;
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    impl Bridge {
+        crate::settings::bridge_methods!();
+    }
+}

@@ -16,7 +16,7 @@
 //!
 //! A program's own variables (`ZENDESK_BASE_URL`) are [`Variable`]s too, declared once as a `const`: read with
 //! [`Variable::read`], through the same rules (empty is unset, a value that does not parse names the variable), and
-//! listed by `--help` with [`Cli::variables`](crate::cli::Cli::variables).
+//! listed by `--help` with `bridge::cli::Cli::variables`.
 //!
 //! ```
 //! use bridge::Settings;
@@ -68,7 +68,7 @@ pub const DEFAULT_LOG_FILTER: &str = "info";
 
 /// One environment variable: a row of [`VARIABLES`] for the framework's, or one of the author's own, declared once
 /// (a `const`) and used both to read it ([`read`](Self::read)) and to list it in `--help`
-/// ([`Cli::variables`](crate::cli::Cli::variables)).
+/// (`bridge::cli::Cli::variables`).
 ///
 /// ```
 /// use bridge::settings::Variable;
@@ -125,7 +125,7 @@ impl Variable {
 }
 
 /// Declares a program's own environment variables once each: a [`Variable`] constant per variable, named as the
-/// variable is, and a list of them all for `--help` ([`Cli::variables`](crate::cli::Cli::variables)).
+/// variable is, and a list of them all for `--help` (`bridge::cli::Cli::variables`).
 ///
 /// ```
 /// bridge::variables! {
@@ -240,15 +240,20 @@ macro_rules! settings {
             }
         }
 
-        impl crate::builder::Bridge {
-            $(
-                $(#[$doc])*
-                pub fn $name(mut self, $($param: $param_ty),*) -> Self {
-                    self.settings = self.settings.$name($($param),*);
-                    self
-                }
-            )*
+        /// The [`Bridge`](crate::Bridge) method of each setting, of the same name: the builder invokes it in its
+        /// `impl` (a layer above this one), so that a setting is still declared once, here.
+        macro_rules! bridge_methods {
+            () => {
+                $(
+                    $(#[$doc])*
+                    pub fn $name(mut self, $($param: $param_ty),*) -> Self {
+                        self.settings = self.settings.$name($($param),*);
+                        self
+                    }
+                )*
+            };
         }
+        pub(crate) use bridge_methods;
     };
     (@set $slot:expr, $value:expr) => {
         $slot = Some($value)
