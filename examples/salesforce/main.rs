@@ -39,6 +39,16 @@ use bridge::Bridge;
 use std::process::ExitCode;
 use std::time::Duration;
 
+bridge::variables! {
+    /// The example's own variables, read by [`Config::from_env`] and listed by `--help` after the framework's.
+    pub const VARIABLES = [
+        /// A proxy, a fake: operator configuration, never request input. The instance URLs in `auth` are still
+        /// checked.
+        SALESFORCE_BASE_URL = "none": "replaces every org's instance and login.salesforce.com (a proxy, a fake)",
+        SALESFORCE_CONTACT_PAGE_SIZE = "200": "contacts (and as many Leads) per page, 1-2000",
+    ];
+}
+
 /// How the bridge calls Salesforce. [`Config::default`] suits production; [`Config::from_env`] reads the
 /// operator's settings on top of it.
 #[derive(Debug, Clone)]
@@ -89,23 +99,16 @@ impl Default for Config {
 }
 
 impl Config {
-    /// The defaults, with the environment's settings: every variable is read here, and only here.
-    pub fn from_env() -> Result<Self, String> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let mut config = Self {
-            base_url: BaseUrl::from_variable("SALESFORCE_BASE_URL", var("SALESFORCE_BASE_URL").as_deref())
-                .map_err(|e| e.to_string())?,
-            ..Self::default()
-        };
-        if let Some(size) = var("SALESFORCE_CONTACT_PAGE_SIZE") {
-            config.contact_page_size = size
-                .trim()
-                .parse()
-                .ok()
-                .filter(|n| (1..=2000).contains(n))
-                .ok_or_else(|| format!("SALESFORCE_CONTACT_PAGE_SIZE: `{size}` is not a number from 1 to 2000"))?;
-        }
-        Ok(config)
+    /// The defaults, with the operator's settings ([`VARIABLES`]) on top: every variable is read here, and only here.
+    pub fn from_env() -> Result<Self, bridge::SettingsError> {
+        let defaults = Self::default();
+        Ok(Self {
+            base_url: SALESFORCE_BASE_URL.read(|text| BaseUrl::parse(text).map_err(|e| format!("a base URL ({e})")))?,
+            contact_page_size: SALESFORCE_CONTACT_PAGE_SIZE
+                .read(|text| text.parse().ok().filter(|n| (1..=2000).contains(n)).ok_or("a number from 1 to 2000"))?
+                .unwrap_or(defaults.contact_page_size),
+            ..defaults
+        })
     }
 }
 
@@ -169,8 +172,7 @@ async fn main() -> ExitCode {
     let cli = bridge::cli!()
         .about("A Salesforce bridge for Talkdesk, over OAuth 2.0: each org's own instance, or SALESFORCE_BASE_URL")
         .command("--demo", "start a fake Salesforce org, serve the bridge against it, print curl commands")
-        .env("SALESFORCE_BASE_URL", "replaces every org's instance and login.salesforce.com (a proxy, a fake)")
-        .env("SALESFORCE_CONTACT_PAGE_SIZE", "contacts per page, 1-2000 (default 200)");
+        .variables(VARIABLES);
     match cli.parse() {
         Ok(Command::Custom { name: "--demo", .. }) => match demo::run().await {
             Ok(()) => ExitCode::SUCCESS,
