@@ -8,13 +8,17 @@ use crate::gate::{EndpointRoute, Gate};
 use crate::mount::{BuildError, Endpoint, MountContext};
 use crate::own_routes::{self, OwnRoutes};
 use crate::readiness::{Readiness, ReadinessCheck};
+use crate::secret::Secret;
 use crate::service::BridgeService;
-use crate::settings::{Settings, SettingsError};
+use crate::settings::{LogFormat, Settings, SettingsError};
 use crate::state::StateMap;
 use crate::tap::Tap;
 use crate::telemetry::{Metrics, OTHER};
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::Semaphore;
 
 /// A bridge: its endpoints, their shared state and the server's settings.
@@ -38,7 +42,7 @@ pub struct Bridge {
     states: StateMap,
     endpoints: Vec<Box<dyn Endpoint>>,
     /// Every setting, each one's method generated from the table in `settings.rs`.
-    pub(crate) settings: Settings,
+    settings: Settings,
     integration: Option<Integration>,
     readiness: Option<ReadinessCheck>,
 }
@@ -221,21 +225,30 @@ fn recorder(settings: &Settings) -> Result<Option<Arc<dyn Tap>>, BuildError> {
     }
 }
 
-fn missing_integration() -> BuildError {
-    BuildError::Configuration(ConfigError::Missing("integration (Bridge::integration)"))
+/// A method of [`Bridge`] per setting, from the table of the settings (`settings.rs`): each sets it in the
+/// [`Settings`] the bridge is built with.
+macro_rules! bridge_methods {
+    (@rows $(
+        $(#[$doc:meta])*
+        $name:ident: $stored:ty {
+            $mode:ident($($param:ident: $param_ty:ty),*) = $store:expr;
+            $($rest:tt)*
+        }
+    )*) => {
+        impl Bridge {
+            $(
+                $(#[$doc])*
+                pub fn $name(mut self, $($param: $param_ty),*) -> Self {
+                    self.settings = self.settings.$name($($param),*);
+                    self
+                }
+            )*
+        }
+    };
 }
 
-/// The methods of the settings, one per row of the settings' table (`Bridge::deadline`, `Bridge::body_limit`…),
-/// with the types their parameters name.
-mod setting_methods {
-    use super::Bridge;
-    use crate::secret::Secret;
-    use crate::settings::LogFormat;
-    use std::net::SocketAddr;
-    use std::path::PathBuf;
-    use std::time::Duration;
+crate::settings::with_settings!(bridge_methods);
 
-    impl Bridge {
-        crate::settings::bridge_methods!();
-    }
+fn missing_integration() -> BuildError {
+    BuildError::Configuration(ConfigError::Missing("integration (Bridge::integration)"))
 }

@@ -16,7 +16,7 @@
 //!
 //! A program's own variables (`ZENDESK_BASE_URL`) are [`Variable`]s too, declared once as a `const`: read with
 //! [`Variable::read`], through the same rules (empty is unset, a value that does not parse names the variable), and
-//! listed by `--help` with `bridge::cli::Cli::variables`.
+//! listed by `--help` with `Cli::variables` (`bridge::cli`).
 //!
 //! ```
 //! use bridge::Settings;
@@ -68,7 +68,7 @@ pub const DEFAULT_LOG_FILTER: &str = "info";
 
 /// One environment variable: a row of [`VARIABLES`] for the framework's, or one of the author's own, declared once
 /// (a `const`) and used both to read it ([`read`](Self::read)) and to list it in `--help`
-/// (`bridge::cli::Cli::variables`).
+/// (`Cli::variables` (`bridge::cli`)).
 ///
 /// ```
 /// use bridge::settings::Variable;
@@ -125,7 +125,7 @@ impl Variable {
 }
 
 /// Declares a program's own environment variables once each: a [`Variable`] constant per variable, named as the
-/// variable is, and a list of them all for `--help` (`bridge::cli::Cli::variables`).
+/// variable is, and a list of them all for `--help` (`Cli::variables` (`bridge::cli`)).
 ///
 /// ```
 /// bridge::variables! {
@@ -176,7 +176,7 @@ pub(crate) fn process_env(name: &str) -> Option<String> {
 /// force; "VARIABLE", default "in words": "help" => parser; … }`. `push` instead of `set` appends to a list. A
 /// setting read from two variables lists both, the first set wins (`BRIDGE_ADDR`, then `PORT`).
 macro_rules! settings {
-    ($(
+    (@rows $(
         $(#[$doc:meta])*
         $name:ident: $stored:ty {
             $mode:ident($($param:ident: $param_ty:ty),*) = $store:expr;
@@ -240,20 +240,6 @@ macro_rules! settings {
             }
         }
 
-        /// The [`Bridge`](crate::Bridge) method of each setting, of the same name: the builder invokes it in its
-        /// `impl` (a layer above this one), so that a setting is still declared once, here.
-        macro_rules! bridge_methods {
-            () => {
-                $(
-                    $(#[$doc])*
-                    pub fn $name(mut self, $($param: $param_ty),*) -> Self {
-                        self.settings = self.settings.$name($($param),*);
-                        self
-                    }
-                )*
-            };
-        }
-        pub(crate) use bridge_methods;
     };
     (@set $slot:expr, $value:expr) => {
         $slot = Some($value)
@@ -263,7 +249,11 @@ macro_rules! settings {
     };
 }
 
-settings! {
+/// The table of the settings: `with_settings!(callback)` calls `callback! { @rows … }` with every row; `settings!`
+/// (here) and the [`Bridge`](crate::Bridge) methods (`builder.rs`) are its callbacks.
+macro_rules! with_settings {
+    ($callback:ident) => {
+        $callback! { @rows
     /// The address [`Bridge::serve`](crate::Bridge::serve) listens on (default `127.0.0.1:3000`).
     addr: SocketAddr {
         set(addr: SocketAddr) = addr;
@@ -336,7 +326,7 @@ settings! {
     }
     /// How long a bridge stays up after SIGTERM before it stops accepting, answering `GET /ready` with `503` while
     /// it still serves every request, so that its load balancer stops sending first (default 5 s,
-    /// [`DEFAULT_DRAIN_DELAY`]). `Duration::ZERO` stops accepting at once; so does a
+    /// `bridge::DEFAULT_DRAIN_DELAY`). `Duration::ZERO` stops accepting at once; so does a
     /// second signal (a second Ctrl-C) during the delay.
     drain_delay: Duration {
         set(delay: Duration) = delay;
@@ -388,6 +378,11 @@ settings! {
             parse_log_format;
     }
 }
+    };
+}
+pub(crate) use with_settings;
+
+with_settings!(settings);
 
 /// The format of the default logs ([`Settings::log_format`], `BRIDGE_LOG_FORMAT`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
