@@ -262,6 +262,12 @@ impl<'de> Deserialize<'de> for TalkdeskDate {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_parse_error_says_the_format_it_expected() {
+        let err = "2024-01-31T09:30:00Z".parse::<TalkdeskDate>().unwrap_err();
+        assert_eq!(err.to_string(), "not a date in the format `YYYY-MM-DD HH:MM:SS UTC`");
+    }
+
     #[tokio::test]
     async fn the_test_kits_clock_stands_still_in_its_scope_and_where_it_is_carried() {
         let at = TalkdeskDate::from_unix_timestamp(1_717_491_600).unwrap();
