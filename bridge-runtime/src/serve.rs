@@ -128,7 +128,7 @@ impl RunningBridge {
         let signal = shutdown_signal().await;
         self.service.start_draining();
         let drain_delay = drain_delay_after(signal, self.settings.drain_delay_value(), std::io::stdin().is_terminal());
-        if drain_delay.is_zero() {
+        if drain_delay.is_zero() && !self.settings.drain_delay_value().is_zero() {
             tracing::info!(target: "bridge::server", "{}", signal.why_no_drain());
         } else {
             tracing::info!(
