@@ -43,6 +43,7 @@ pub mod http;
 #[allow(dead_code)]
 mod kinds;
 mod logs;
+mod memory;
 mod mount;
 mod own_routes;
 mod params;
@@ -56,6 +57,7 @@ mod serve;
 mod service;
 pub mod settings;
 mod state;
+pub mod store;
 pub mod sync;
 mod tap;
 mod telemetry;

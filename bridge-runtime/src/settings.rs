@@ -123,6 +123,21 @@ pub const VARIABLES: &[Variable] = &[
         default: "none",
         help: "a file to record every external call to, redacted, for replay in tests (`tests/cassettes/acme.json`)",
     },
+    Variable {
+        name: "BRIDGE_REDIS_URL",
+        default: "none",
+        help: "the Redis the replicas share for dedupe and the lookup cache (`redis://redis:6379/0`; feature `redis`); else in process",
+    },
+    Variable {
+        name: "BRIDGE_STORE_KEY",
+        default: "none",
+        help: "the deployment's secret (32 bytes or more) the store's keys are hashed and its values sealed with; required with Redis",
+    },
+    Variable {
+        name: "BRIDGE_STORE_REQUIRED",
+        default: "false",
+        help: "`true`: `/ready` answers `503` while the store (Redis) does not answer; else the bridge works without it",
+    },
     Variable { name: "RUST_LOG", default: "info", help: "the log filter (`warn,bridge::request=info`)" },
     Variable {
         name: "BRIDGE_LOG_FORMAT",
@@ -162,6 +177,9 @@ pub struct Settings {
     log_filter: Option<String>,
     log_format: Option<LogFormat>,
     record: Option<PathBuf>,
+    redis_url: Option<Secret>,
+    store_key: Option<Secret>,
+    store_required: Option<bool>,
 }
 
 impl fmt::Debug for Settings {
@@ -180,6 +198,9 @@ impl fmt::Debug for Settings {
             .field("log_filter", &self.log_filter_value())
             .field("log_format", &self.log_format_value())
             .field("record", &self.record)
+            .field("redis_url", &self.redis_url) // `Secret`: it may hold a password
+            .field("store_key", &self.store_key)
+            .field("store_required", &self.store_required_value())
             .finish()
     }
 }
@@ -268,6 +289,42 @@ impl Settings {
     pub fn record(mut self, path: impl Into<PathBuf>) -> Self {
         self.record = Some(path.into());
         self
+    }
+
+    /// The Redis the replicas share (`redis://host:6379/0`; feature `redis`): the store behind
+    /// [`Bridge::dedupe`](crate::Bridge::dedupe) and [`Bridge::cache`](crate::Bridge::cache) (default: in process).
+    pub fn redis_url(mut self, url: Secret) -> Self {
+        self.redis_url = Some(url);
+        self
+    }
+
+    /// The deployment's secret the store's keys are hashed and its values sealed with (required with Redis; at
+    /// least [`MIN_KEY_BYTES`](crate::store::MIN_KEY_BYTES) bytes; the same on every replica).
+    pub fn store_key(mut self, key: Secret) -> Self {
+        self.store_key = Some(key);
+        self
+    }
+
+    /// Whether `GET /ready` answers `503` while the store does not answer (default `false`: the bridge answers
+    /// every request without it).
+    pub fn store_required(mut self, required: bool) -> Self {
+        self.store_required = Some(required);
+        self
+    }
+
+    /// The Redis URL, if any.
+    pub fn redis_url_value(&self) -> Option<&Secret> {
+        self.redis_url.as_ref()
+    }
+
+    /// The store's key, if any.
+    pub fn store_key_value(&self) -> Option<&Secret> {
+        self.store_key.as_ref()
+    }
+
+    /// Whether readiness requires the store.
+    pub fn store_required_value(&self) -> bool {
+        self.store_required.unwrap_or(false)
     }
 
     /// The address to listen on.
@@ -368,6 +425,9 @@ impl Settings {
             var("BRIDGE_SHUTDOWN_GRACE").map(|(n, v)| parse_duration(n, &v)).transpose()
         })?;
         fill(&mut self.record, || Ok(var("BRIDGE_RECORD").map(|(_, path)| PathBuf::from(path.trim()))))?;
+        fill(&mut self.redis_url, || Ok(var("BRIDGE_REDIS_URL").map(|(_, url)| Secret::new(url.trim()))))?;
+        fill(&mut self.store_key, || Ok(var("BRIDGE_STORE_KEY").map(|(_, key)| Secret::new(key.trim()))))?;
+        fill(&mut self.store_required, || var("BRIDGE_STORE_REQUIRED").map(|(n, v)| parse_bool(n, &v)).transpose())?;
         fill(&mut self.log_filter, || Ok(var("RUST_LOG").map(|(_, filter)| filter)))?;
         fill(&mut self.log_format, || var("BRIDGE_LOG_FORMAT").map(|(n, v)| parse_log_format(n, &v)).transpose())?;
         Ok(self)
@@ -414,6 +474,14 @@ impl fmt::Display for SettingsError {
 }
 
 impl std::error::Error for SettingsError {}
+
+fn parse_bool(name: &'static str, text: &str) -> Result<bool, SettingsError> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" => Ok(false),
+        _ => Err(SettingsError::new(name, text, "`true` or `false`")),
+    }
+}
 
 fn parse_addr(name: &'static str, text: &str) -> Result<SocketAddr, SettingsError> {
     text.trim().parse().map_err(|_| SettingsError::new(name, text, "an address to listen on, e.g. 127.0.0.1:3000"))
@@ -559,6 +627,17 @@ mod tests {
         assert_eq!(settings.log_filter_value(), "warn");
         assert_eq!(settings.log_format_value(), LogFormat::Json);
         assert_eq!(settings.record_value(), Some(Path::new("tests/cassettes/acme.json")));
+        let store = Settings::new()
+            .overlay(env(&[
+                ("BRIDGE_REDIS_URL", " redis://:pw@redis:6379/0 "),
+                ("BRIDGE_STORE_KEY", "k"),
+                ("BRIDGE_STORE_REQUIRED", "true"),
+            ]))
+            .unwrap();
+        assert_eq!(store.redis_url_value().map(Secret::expose), Some("redis://:pw@redis:6379/0"));
+        assert_eq!(store.store_key_value().map(Secret::expose), Some("k"));
+        assert!(store.store_required_value());
+        assert!(!format!("{store:?}").contains("pw@"), "the URL may hold a password: never printed");
         let in_code = Settings::new().record("a.json").overlay(env(&[("BRIDGE_RECORD", "b.json")])).unwrap();
         assert_eq!(in_code.record_value(), Some(Path::new("a.json")), "code wins");
         let port_only = Settings::new().overlay(env(&[("PORT", "8081")])).unwrap();
@@ -637,6 +716,7 @@ mod tests {
             ("BRIDGE_MAX_HEADER_BYTES", "lots"),
             ("BRIDGE_MAX_IN_FLIGHT", "0"),
             ("BRIDGE_LOG_FORMAT", "yaml"),
+            ("BRIDGE_STORE_REQUIRED", "maybe"),
         ] {
             let err = error(name, bad);
             assert_eq!(err.variable(), name);

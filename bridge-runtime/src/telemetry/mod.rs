@@ -43,6 +43,26 @@ pub(crate) fn scope<F: Future>(_trace: Option<TraceContext>, _metrics: &Arc<Metr
     future
 }
 
+/// `future`, in the scope of the request being handled on this task, if any: for a task the request spawns (the
+/// memory's runs, which outlive a client that gives up).
+#[cfg(feature = "client")]
+pub(crate) fn carry<F: Future>(future: F) -> impl Future<Output = F::Output> {
+    let current =
+        CURRENT.try_with(|scope| RequestScope { trace: scope.trace.clone(), metrics: Arc::clone(&scope.metrics) }).ok();
+    async move {
+        match current {
+            Some(scope) => CURRENT.scope(scope, future).await,
+            None => future.await,
+        }
+    }
+}
+
+/// Without the `client` feature a request's scope is empty: nothing to carry.
+#[cfg(not(feature = "client"))]
+pub(crate) fn carry<F: Future>(future: F) -> F {
+    future
+}
+
 /// The future of [`scope`].
 #[cfg(feature = "client")]
 pub(crate) type Scoped<F> = tokio::task::futures::TaskLocalFuture<RequestScope, F>;
