@@ -14,6 +14,8 @@
 //! - [`configuration`]: the configuration documents Talkdesk is given, and which code writes each field.
 //! - [`postgres`]: contact synchronization over PostgreSQL, where commit order is not timestamp order (the
 //!   `pg_snapshot_xmin` recipe, and its trap).
+//! - [`replicas`]: many replicas, one memory — actions that run once and lookups that share their answers, in
+//!   process or on Redis: what is shared, what is not, what it saves.
 //!
 //! Their code examples are compiled and run as doc tests, with the paths a bridge writes (`bridge::…`).
 
@@ -49,3 +51,6 @@ pub mod configuration {}
 
 #[doc = include_str!("../docs/postgres.md")]
 pub mod postgres {}
+
+#[doc = include_str!("../docs/replicas.md")]
+pub mod replicas {}

@@ -132,7 +132,8 @@ impl Bridge {
     /// Makes the action on `path` (e.g. `/actions/create_ticket`) run once: the same action with the same `auth`,
     /// `meta` and `data` within `window` is not run again, on this replica or any other sharing its store; a repeat
     /// gets the first run's `201` answer, and one that arrives while the first still runs waits for it (within its
-    /// own deadline). A failed run is not remembered. As `dedupe = "10m"` in `#[bridge::action_executor]`.
+    /// own deadline). A failed run is not remembered. As `dedupe = "10m"` in `#[bridge::action_executor]`; a
+    /// `window` of zero turns the attribute's off.
     ///
     /// The store is in process by default, Redis with `BRIDGE_REDIS_URL` (see [`store`](crate::store) and the
     /// replicas chapter, `docs/replicas.md`).
@@ -144,7 +145,8 @@ impl Bridge {
     /// Caches the answers of the interaction retriever on `path` (e.g. `/interaction_update`) for `ttl`: identical
     /// lookups at once make one call upstream (single flight), later ones within `ttl` none, and replicas sharing a
     /// store share the answers. An action run for a contact (with [`dedupe`](Self::dedupe)) drops that contact's
-    /// cached lookups. As `cache = "30s"` in `#[bridge::interaction_retriever]`.
+    /// cached lookups. As `cache = "30s"` in `#[bridge::interaction_retriever]`; a `ttl` of zero turns the
+    /// attribute's off.
     pub fn cache(mut self, path: impl Into<String>, ttl: Duration) -> Self {
         self.remembered.push((path.into(), ttl));
         self
@@ -336,9 +338,12 @@ impl Bridge {
         });
         for found in asked.map(Ok).chain(by_path) {
             let (info, duration) = found?;
+            remembers.retain(|(path, _)| *path != info.path);
+            if duration.is_zero() {
+                continue; // a zero window turns off what the attribute asked for
+            }
             let remember = Remember::of(info.kind, duration)
                 .map_err(|why| BuildError::Store(format!("`{}` cannot be remembered: {why}", info.path)))?;
-            remembers.retain(|(path, _)| *path != info.path);
             remembers.push((info.path, remember));
         }
         Ok(remembers)

@@ -18,7 +18,8 @@
 //! ticket just created shows at once); an action without a contact drops the account's.
 //!
 //! The store failing (Redis down, slow, restarted) never fails a request: the request runs as if nothing were
-//! remembered (`store=unavailable`), with a warning and `bridge_store_failures`.
+//! remembered (`store=unavailable`), with a warning and `bridge_store_failures`; identical requests at once on
+//! one replica still share one run.
 
 use crate::endpoint::{EndpointInfo, EndpointKind};
 use crate::error::Error;
@@ -229,7 +230,8 @@ impl Memory {
                     Err(_) => return self.gave_up(&named, call, headers, body).await,
                 }
             }
-            match self.store.get(&named.key).await {
+            // Whether the store answers: without it, this replica's own flights are still shared.
+            let shared = match self.store.get(&named.key).await {
                 Ok(Some(value)) => {
                     if let Some(stored) = Stored::decode(&value) {
                         return stored.response();
@@ -240,15 +242,21 @@ impl Memory {
                     }
                     continue;
                 }
-                Ok(None) => {}
-                Err(error) => return self.without_store(error, call, headers, body).await,
-            }
+                Ok(None) => true,
+                Err(error) => {
+                    self.failed("read", &error);
+                    false
+                }
+            };
             let Some(flight) = self.claim_here(&named.key) else {
                 continue;
             };
+            if !shared {
+                return self.run(named, flight, call, headers, body, false).await;
+            }
             let claim_ttl = deadline + Duration::from_secs(1);
             match self.store.set_if_absent(&named.key, &[RUNNING], claim_ttl).await {
-                Ok(true) => return self.run(named, flight, call, headers, body).await,
+                Ok(true) => return self.run(named, flight, call, headers, body, true).await,
                 Ok(false) => {
                     drop(flight);
                     if !self.pause(until).await {
@@ -256,8 +264,8 @@ impl Memory {
                     }
                 }
                 Err(error) => {
-                    drop(flight);
-                    return self.without_store(error, call, headers, body).await;
+                    self.failed("claim", &error);
+                    return self.run(named, flight, call, headers, body, false).await;
                 }
             }
         }
@@ -288,7 +296,8 @@ impl Memory {
         true
     }
 
-    /// The request runs, as its own task (a client that gives up does not cancel it), and its answer is stored.
+    /// The request runs, as its own task (a client that gives up does not cancel it), and its answer is stored
+    /// (in the store when it is `shared`, for the requests waiting on this replica in any case).
     async fn run(
         self: Arc<Self>,
         named: Named,
@@ -296,11 +305,12 @@ impl Memory {
         call: EndpointFn,
         headers: HeaderMap,
         body: Bytes,
+        shared: bool,
     ) -> Response {
         let memory = Arc::clone(&self);
         let task = async move {
             let response = call(headers, body).await;
-            memory.keep(named, claim, response).await
+            memory.keep(named, claim, response, shared).await
         };
         match tokio::spawn(carry(task)).await {
             Ok(response) => response,
@@ -310,22 +320,29 @@ impl Memory {
 
     /// Stores `response` when it succeeded (and drops what an action's success makes stale); releases the claim
     /// when it did not.
-    async fn keep(&self, named: Named, mut claim: Claim, response: Response) -> Response {
+    async fn keep(&self, named: Named, mut claim: Claim, response: Response, shared: bool) -> Response {
         let (status, ttl, dedupe) = match named.remember {
             Remember::Dedupe(window) => (StatusCode::CREATED, window, true),
             Remember::Cache(ttl) => (StatusCode::OK, ttl, false),
         };
+        let mut recall = if shared { Recall::Miss } else { Recall::Unavailable };
         if response.status() != status {
-            if let Err(error) = self.store.delete(&named.key).await {
-                self.failed("release a claim", &error);
+            if shared {
+                if let Err(error) = self.store.delete(&named.key).await {
+                    self.failed("release a claim", &error);
+                }
             }
             claim.finish(None);
-            return recalled(response, Recall::Miss);
+            return recalled(response, recall);
         }
         let (parts, body) = response.into_parts();
         let stored = Arc::new(Stored { status: status.as_u16(), body: body.into_bytes() });
         let tags: &[Key] = if dedupe { &[] } else { &named.tags };
-        let mut recall = Recall::Miss;
+        if !shared {
+            let response = Response::from_parts(parts, ResponseBody::new(stored.body.clone()));
+            claim.finish(Some(stored));
+            return recalled(response, recall);
+        }
         if let Err(error) = self.store.set(&named.key, &stored.encode(), ttl, tags).await {
             self.failed("store an answer", &error);
             recall = Recall::Unavailable;
@@ -343,12 +360,6 @@ impl Memory {
         recalled(response, recall)
     }
 
-    /// The request runs without the store, which failed.
-    async fn without_store(&self, error: StoreError, call: EndpointFn, headers: HeaderMap, body: Bytes) -> Response {
-        self.failed("read", &error);
-        recalled(call(headers, body).await, Recall::Unavailable)
-    }
-
     /// The deadline passed while another run of the same request held the key. A lookup runs itself (its answer
     /// is only a read); an action does not (a second run is what dedupe prevents): it answers `504`.
     async fn gave_up(&self, named: &Named, call: EndpointFn, headers: HeaderMap, body: Bytes) -> Response {
@@ -359,9 +370,7 @@ impl Memory {
                     "the same action is still running for an earlier request: its answer was not known within \
                      this request's deadline; repeat it to get that answer",
                 );
-                let mut response = logged(&error);
-                response.extensions_mut().insert(Recall::Hit);
-                response
+                logged(&error)
             }
         }
     }

@@ -126,7 +126,7 @@ pub const VARIABLES: &[Variable] = &[
     Variable {
         name: "BRIDGE_REDIS_URL",
         default: "none",
-        help: "the Redis the replicas share for dedupe and the lookup cache (`redis://redis:6379/0`; feature `redis`); else in process",
+        help: "the Redis replicas share for dedupe and the lookup cache (`redis://redis:6379/0`, feature `redis`, `docs/replicas.md`); else in process",
     },
     Variable {
         name: "BRIDGE_STORE_KEY",

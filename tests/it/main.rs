@@ -50,6 +50,7 @@ mod operations;
 mod own_parameters;
 mod postgres;
 mod random_json;
+mod redis;
 mod round_trips;
 mod secrets_in_logs;
 mod simulator;
