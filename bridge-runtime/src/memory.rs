@@ -393,6 +393,7 @@ fn carry<F: std::future::Future>(future: F) -> impl std::future::Future<Output =
     crate::http::in_this_request(crate::telemetry::carry(future))
 }
 
+/// Without the `client` feature a request's scopes hold nothing its run needs.
 #[cfg(not(feature = "client"))]
 fn carry<F: std::future::Future>(future: F) -> F {
     future

@@ -124,7 +124,7 @@ struct Inner {
 enum Backend {
     InProcess(in_process::InProcess),
     #[cfg(feature = "redis")]
-    Redis(redis::Redis),
+    Redis(Box<redis::Redis>),
 }
 
 impl fmt::Debug for Store {
@@ -147,7 +147,7 @@ impl Store {
     pub fn redis(url: &crate::Secret, key: &crate::Secret) -> Result<Self, StoreError> {
         let keys = Keyring::from_secret(key.expose().as_bytes())?;
         let backend = redis::Redis::new(url.expose(), DEFAULT_STORE_TIMEOUT)?;
-        Ok(Self::new(Backend::Redis(backend), keys, DEFAULT_STORE_TIMEOUT))
+        Ok(Self::new(Backend::Redis(Box::new(backend)), keys, DEFAULT_STORE_TIMEOUT))
     }
 
     /// An in-process store under the deployment's `key`, for tests that compare what a backend holds.

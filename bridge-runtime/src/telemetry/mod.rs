@@ -57,12 +57,6 @@ pub(crate) fn carry<F: Future>(future: F) -> impl Future<Output = F::Output> {
     }
 }
 
-/// Without the `client` feature a request's scope is empty: nothing to carry.
-#[cfg(not(feature = "client"))]
-pub(crate) fn carry<F: Future>(future: F) -> F {
-    future
-}
-
 /// The future of [`scope`].
 #[cfg(feature = "client")]
 pub(crate) type Scoped<F> = tokio::task::futures::TaskLocalFuture<RequestScope, F>;
