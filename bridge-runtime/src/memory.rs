@@ -1,6 +1,5 @@
 //! What a bridge remembers across requests and replicas, through its [store](crate::store): actions that run once
-//! ([`Bridge::dedupe`](crate::Bridge::dedupe)) and lookups that share their answers
-//! ([`Bridge::cache`](crate::Bridge::cache)).
+//! (`Bridge::dedupe`, `dedupe = "10m"`) and lookups that share their answers (`Bridge::cache`, `cache = "30s"`).
 //!
 //! Both wrap a mounted endpoint with one algorithm. A request is named by a keyed hash of its endpoint, its `auth`
 //! (the credentials' identity: never the credentials), its `meta` and its `data`, each as canonical JSON (keys
@@ -390,7 +389,7 @@ impl Memory {
 /// counted in, the test kit's clock), for the run's own task.
 #[cfg(feature = "client")]
 fn carry<F: std::future::Future>(future: F) -> impl std::future::Future<Output = F::Output> {
-    crate::http::in_this_request(crate::telemetry::carry(future))
+    crate::request_id::carry(crate::protocol::carry_clock(crate::tap::carry(crate::telemetry::carry(future))))
 }
 
 /// Without the `client` feature a request's scopes hold nothing its run needs.

@@ -299,7 +299,7 @@ impl Settings {
     }
 
     /// The deployment's secret the store's keys are hashed and its values sealed with (required with Redis; at
-    /// least [`MIN_KEY_BYTES`](crate::store::MIN_KEY_BYTES) bytes; the same on every replica).
+    /// least 32 bytes; the same on every replica).
     pub fn store_key(mut self, key: Secret) -> Self {
         self.store_key = Some(key);
         self

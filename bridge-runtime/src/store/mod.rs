@@ -1,6 +1,5 @@
 //! The store replicas share: get, set with a time to live, set-if-absent, delete by tag. It is what lets an action
-//! run once and a lookup share its answer ([`Bridge::dedupe`](crate::Bridge::dedupe),
-//! [`Bridge::cache`](crate::Bridge::cache)) across every replica of a bridge.
+//! run once and a lookup share its answer (`Bridge::dedupe`, `Bridge::cache`) across every replica of a bridge.
 //!
 //! Two backends: in process (the default: one replica needs nothing more), and Redis (feature `redis`, chosen by
 //! `BRIDGE_REDIS_URL`) for many. Whatever the backend, it never sees a secret:
