@@ -21,6 +21,8 @@
 //! - [`architecture`]: the framework's design — one request path, mounting a bridge in your own server, the layers.
 //! - [`postgres`]: contact synchronization over PostgreSQL, where commit order is not timestamp order (the
 //!   `pg_snapshot_xmin` recipe, and its trap).
+//! - [`replicas`]: many replicas, one memory — actions that run once and lookups that share their answers, in
+//!   process or on Redis: what is shared, what is not, what it saves.
 //!
 //! Their code examples are compiled and run as doc tests, with the paths a bridge writes (`bridge::…`).
 
@@ -71,6 +73,9 @@ pub mod operations {}
 
 #[doc = include_str!("../docs/architecture.md")]
 pub mod architecture {}
+
+#[doc = include_str!("../docs/replicas.md")]
+pub mod replicas {}
 
 /// The links between the pages: a page moved or a heading renamed must not leave a link behind.
 #[cfg(test)]

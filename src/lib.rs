@@ -153,6 +153,10 @@ pub use bridge_runtime::{
     DEFAULT_DRAIN_DELAY, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_IN_FLIGHT, DEFAULT_SHUTDOWN_GRACE,
 };
 
+/// The store replicas share, for actions that run once and lookups that share their answers (in process; Redis
+/// with the feature `redis`).
+pub use bridge_runtime::store;
+
 /// The client for the external service a bridge adapts (feature `client`, on by default).
 #[cfg(feature = "client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]

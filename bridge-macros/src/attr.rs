@@ -1,5 +1,5 @@
 //! Parsing and checking the attribute's arguments: `path = "/…"`, and for actions `name = "…"`, `display = "…"`
-//! and `description = "…"`.
+//! `description = "…"` and `dedupe = "10m"`, and for interaction retrievers `cache = "30s"`.
 
 use crate::errors::{listed, Errors};
 use crate::kind::Kind;
@@ -19,6 +19,8 @@ pub(crate) struct Route {
     pub(crate) display: Option<String>,
     /// The action's description, when given.
     pub(crate) description: Option<String>,
+    /// What the endpoint remembers, in milliseconds: an action's `dedupe` window, a lookup's `cache` time to live.
+    pub(crate) remember_ms: Option<u64>,
 }
 
 /// The arguments as written.
@@ -28,6 +30,7 @@ struct Args {
     name: Option<LitStr>,
     display: Option<LitStr>,
     description: Option<LitStr>,
+    remember: Option<LitStr>,
 }
 
 /// Parses and checks `args` for `kind`, recording every mistake in `errors`: an unknown key, a key given twice, a
@@ -57,7 +60,8 @@ pub(crate) fn parse(kind: Kind, args: TokenStream, errors: &Errors) -> Option<Ro
     };
     let (display, description) =
         (args.display.as_ref().map(LitStr::value), args.description.as_ref().map(LitStr::value));
-    Some(Route { path, action, display, description })
+    let remember_ms = args.remember.as_ref().and_then(|text| duration_ms(&text.value()));
+    Some(Route { path, action, display, description, remember_ms })
 }
 
 fn read(kind: Kind, args: TokenStream, errors: &Errors) -> Args {
@@ -87,6 +91,7 @@ fn read(kind: Kind, args: TokenStream, errors: &Errors) -> Args {
             "name" if kind.named() => &mut parsed.name,
             "display" if kind.named() => &mut parsed.display,
             "description" if kind.named() => &mut parsed.description,
+            "dedupe" | "cache" if kind.keys().contains(&key_name.as_str()) => &mut parsed.remember,
             _ => {
                 errors.at(key, unknown_key_message(kind, &format!("`{key_name}`")));
                 continue;
@@ -102,6 +107,7 @@ fn read(kind: Kind, args: TokenStream, errors: &Errors) -> Args {
         let valid = match key_name.as_str() {
             "path" => check_path(kind, &value, errors),
             "name" => check_action_name(&value, errors),
+            "dedupe" | "cache" => check_duration(kind, &key_name, &value, errors),
             _ => check_text(&key_name, &value, errors),
         };
         if valid {
@@ -146,6 +152,8 @@ fn placeholder(key: &str) -> &'static str {
         "name" => "create_ticket",
         "display" => "create a ticket",
         "description" => "create a new ticket in Zendesk",
+        "dedupe" => "10m",
+        "cache" => "30s",
         _ => "/…",
     }
 }
@@ -163,6 +171,41 @@ fn check_text(key: &str, text: &LitStr, errors: &Errors) -> bool {
         );
     }
     !blank
+}
+
+/// A duration as an attribute writes it: a whole number and a unit, `ms`, `s`, `m` or `h` (`10m`, `30s`); in
+/// milliseconds, at least one, at most a day.
+fn duration_ms(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let digits = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let number: u64 = number.parse().ok()?;
+    let unit_ms = match unit.trim() {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        _ => return None,
+    };
+    let ms = number.checked_mul(unit_ms)?;
+    (1..=86_400_000).contains(&ms).then_some(ms)
+}
+
+/// A `dedupe` or `cache` duration reads as one ([`duration_ms`]).
+fn check_duration(kind: Kind, key: &str, text: &LitStr, errors: &Errors) -> bool {
+    let valid = duration_ms(&text.value()).is_some();
+    if !valid {
+        errors.at(
+            text,
+            format!(
+                "`{key}` of {} takes a duration from 1ms to 24h: a whole number and `ms`, `s`, `m` or `h`, e.g. \
+                 {key} = \"{}\"",
+                kind.attribute(),
+                placeholder(key)
+            ),
+        );
+    }
+    valid
 }
 
 /// A path is `/` followed by one or more non-empty segments of URL-safe characters, and not `/health`.
@@ -238,6 +281,28 @@ mod tests {
         let route = parse(Kind::ContactSync, quote!(), &errors);
         assert_eq!(route.map(|r| (r.path, r.action)), Some(("/contact_sync".into(), None)));
         assert_eq!(errors.count(), 0);
+    }
+
+    #[test]
+    fn dedupe_and_cache_take_durations() {
+        let errors = Errors::default();
+        let route = parse(Kind::Action, quote!(name = "create_ticket", dedupe = "10m"), &errors);
+        assert_eq!(route.and_then(|r| r.remember_ms), Some(600_000));
+        let route = parse(Kind::InteractionRetrieval, quote!(cache = "30s"), &errors);
+        assert_eq!(route.and_then(|r| r.remember_ms), Some(30_000));
+        assert_eq!(errors.count(), 0);
+        for (text, ms) in [("500ms", Some(500)), ("1h", Some(3_600_000)), ("24h", Some(86_400_000))] {
+            assert_eq!(duration_ms(text), ms, "{text}");
+        }
+        for bad in ["", "10", "m", "0s", "25h", "1.5s", "-1s", "10 minutes", "99999999999999999999h"] {
+            assert_eq!(duration_ms(bad), None, "{bad}");
+        }
+        let found = messages(Kind::Action, quote!(name = "a", dedupe = "soon"));
+        assert!(found[0].contains("`dedupe` of #[bridge::action_executor] takes a duration"), "{found:?}");
+        let found = messages(Kind::ContactSync, quote!(cache = "30s"));
+        assert!(found[0].contains("`cache` is not an argument of #[bridge::contact_retriever]"), "{found:?}");
+        let found = messages(Kind::InteractionRetrieval, quote!(dedupe = "30s"));
+        assert!(found[0].contains("it accepts `path` and `cache`"), "{found:?}");
     }
 
     #[test]

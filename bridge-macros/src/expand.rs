@@ -338,6 +338,13 @@ fn full_endpoint(kind: Kind, route: &Route, valid: &Valid<'_>) -> TokenStream {
         " The endpoint of [`{name_text}()`]: `POST {path}`. Mount it with `Bridge::new().endpoint({name_text} {{}})`."
     );
     let action_spec = route.action.as_deref().map(|action| action_spec(action, route, valid));
+    let remember = route.remember_ms.map(|ms| {
+        quote! {
+            fn remember(&self) -> ::core::option::Option<::core::time::Duration> {
+                ::core::option::Option::Some(::core::time::Duration::from_millis(#ms))
+            }
+        }
+    });
 
     let endpoint_impl = exports::in_contract_scope(quote! {
         impl #endpoint_trait for #name {
@@ -364,6 +371,7 @@ fn full_endpoint(kind: Kind, route: &Route, valid: &Valid<'_>) -> TokenStream {
             }
 
             #action_spec
+            #remember
         }
     });
     quote! {

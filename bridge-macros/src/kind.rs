@@ -65,7 +65,9 @@ impl Kind {
     /// The attribute keys this macro accepts.
     pub(crate) fn keys(self) -> &'static [&'static str] {
         if self.named() {
-            &["name", "display", "description", "path"]
+            &["name", "display", "description", "path", "dedupe"]
+        } else if self.macro_name() == "interaction_retriever" {
+            &["path", "cache"]
         } else {
             &["path"]
         }

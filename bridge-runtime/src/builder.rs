@@ -5,6 +5,7 @@
 use crate::configuration::{ActionSpec, ConfigError, Documents, Integration};
 use crate::endpoint::{EndpointInfo, EndpointKind};
 use crate::gate::{EndpointRoute, Gate};
+use crate::memory::{Memory, Remember};
 use crate::mount::{BuildError, Endpoint, MountContext};
 use crate::own_routes::{self, OwnRoutes};
 use crate::readiness::{Readiness, ReadinessCheck};
@@ -12,6 +13,7 @@ use crate::secret::Secret;
 use crate::service::BridgeService;
 use crate::settings::{LogFormat, Settings, SettingsError};
 use crate::state::StateMap;
+use crate::store::Store;
 use crate::tap::Tap;
 use crate::telemetry::{Metrics, OTHER};
 use std::net::SocketAddr;
@@ -45,6 +47,8 @@ pub struct Bridge {
     settings: Settings,
     integration: Option<Integration>,
     readiness: Option<ReadinessCheck>,
+    remembered: Vec<(String, Duration)>,
+    store: Option<Store>,
 }
 
 impl Default for Bridge {
@@ -62,6 +66,8 @@ impl Bridge {
             settings: Settings::new(),
             integration: None,
             readiness: None,
+            remembered: Vec::new(),
+            store: None,
         }
     }
 
@@ -83,6 +89,36 @@ impl Bridge {
     /// Mounts an endpoint: `.endpoint(handler_name {})` for a function annotated with a `#[bridge::…]` macro.
     pub fn endpoint(mut self, endpoint: impl Endpoint) -> Self {
         self.endpoints.push(Box::new(endpoint));
+        self
+    }
+
+    /// Makes the action on `path` (e.g. `/actions/create_ticket`) run once: the same action with the same `auth`,
+    /// `meta` and `data` within `window` is not run again, on this replica or any other sharing its store; a repeat
+    /// gets the first run's `201` answer, and one that arrives while the first still runs waits for it (within its
+    /// own deadline). A failed run is not remembered. As `dedupe = "10m"` in `#[bridge::action_executor]`; a
+    /// `window` of zero turns the attribute's off.
+    ///
+    /// The store is in process by default, Redis with `BRIDGE_REDIS_URL` (see [`store`](crate::store) and the
+    /// replicas chapter, `docs/replicas.md`).
+    pub fn dedupe(mut self, path: impl Into<String>, window: Duration) -> Self {
+        self.remembered.push((path.into(), window));
+        self
+    }
+
+    /// Caches the answers of the interaction retriever on `path` (e.g. `/interaction_update`) for `ttl`: identical
+    /// lookups at once make one call upstream (single flight), later ones within `ttl` none, and replicas sharing a
+    /// store share the answers. An action run for a contact (with [`dedupe`](Self::dedupe)) drops that contact's
+    /// cached lookups. As `cache = "30s"` in `#[bridge::interaction_retriever]`; a `ttl` of zero turns the
+    /// attribute's off.
+    pub fn cache(mut self, path: impl Into<String>, ttl: Duration) -> Self {
+        self.remembered.push((path.into(), ttl));
+        self
+    }
+
+    /// The store [`dedupe`](Self::dedupe) and [`cache`](Self::cache) remember in, instead of the one the settings
+    /// choose (in process, or Redis with `BRIDGE_REDIS_URL`).
+    pub fn store(mut self, store: Store) -> Self {
+        self.store = Some(store);
         self
     }
 
@@ -164,7 +200,19 @@ impl Bridge {
             }
             None => None,
         };
-        let readiness = self.readiness.map(Readiness::new);
+        let remembers = self.remembers(&seen)?;
+        let store = match (self.store.clone(), remembers.is_empty()) {
+            (Some(store), _) => Some(store),
+            (None, _) if self.settings.redis_url_value().is_some() => Some(shared_store(&self.settings)?),
+            (None, false) => Some(Store::in_process()),
+            (None, true) => None,
+        };
+        let mut readiness = self.readiness;
+        if let (true, Some(store)) = (self.settings.store_required_value(), &store) {
+            readiness = Some(store_readiness(store.clone(), readiness));
+        }
+        let memory = store.map(|store| Memory::new(store, Arc::clone(&metrics)));
+        let readiness = readiness.map(Readiness::new);
         if let Some(readiness) = &readiness {
             // The first check starts now when built inside a runtime, so the first probe may already find it done.
             readiness.verdict();
@@ -183,7 +231,10 @@ impl Bridge {
         for (endpoint, info) in self.endpoints.iter().zip(seen) {
             let deadline = settings.deadline_of(info.path);
             let ctx = MountContext { states: &states, info, deadline, tap: tap.clone() };
-            let call = endpoint.mount(&ctx)?.0;
+            let mut call = endpoint.mount(&ctx)?.0;
+            if let (Some(remember), Some(memory)) = (remembers.iter().find(|(path, _)| *path == info.path), &memory) {
+                call = memory.wrap(call, info, remember.1, deadline);
+            }
             let endpoint_metrics = metrics.endpoint(info.path, info.kind == EndpointKind::ContactSync);
             endpoints.push(EndpointRoute { info, call, metrics: endpoint_metrics });
         }
@@ -199,6 +250,29 @@ impl Bridge {
             draining,
         };
         Ok((BridgeService::new(gate), settings))
+    }
+
+    /// What each endpoint remembers: from its attribute, then from `dedupe`/`cache` (the last call wins).
+    fn remembers(&self, endpoints: &[EndpointInfo]) -> Result<Vec<(&'static str, Remember)>, BuildError> {
+        let mut remembers = Vec::new();
+        let asked = self.endpoints.iter().filter_map(|e| e.remember().map(|d| (e.info(), d)));
+        let by_path = self.remembered.iter().map(|(path, duration)| {
+            let info = endpoints.iter().find(|info| info.path == path).copied();
+            info.map(|info| (info, *duration)).ok_or_else(|| {
+                BuildError::Store(format!("`dedupe`/`cache` names `{path}`, but no endpoint answers on that path"))
+            })
+        });
+        for found in asked.map(Ok).chain(by_path) {
+            let (info, duration) = found?;
+            remembers.retain(|(path, _)| *path != info.path);
+            if duration.is_zero() {
+                continue; // a zero window turns off what the attribute asked for
+            }
+            let remember = Remember::of(info.kind, duration)
+                .map_err(|why| BuildError::Store(format!("`{}` cannot be remembered: {why}", info.path)))?;
+            remembers.push((info.path, remember));
+        }
+        Ok(remembers)
     }
 
     fn described(&self) -> (Vec<EndpointInfo>, Vec<ActionSpec>) {
@@ -248,6 +322,44 @@ macro_rules! bridge_methods {
 }
 
 crate::settings::with_settings!(bridge_methods);
+
+/// The Redis store the settings ask for (`BRIDGE_REDIS_URL`, `BRIDGE_STORE_KEY`).
+fn shared_store(settings: &Settings) -> Result<Store, BuildError> {
+    let Some(key) = settings.store_key_value() else {
+        return Err(BuildError::Store(
+            "BRIDGE_REDIS_URL is set but BRIDGE_STORE_KEY is not: give every replica the same secret of 32 bytes or \
+             more (e.g. `openssl rand -base64 32`, as a Kubernetes Secret)"
+                .into(),
+        ));
+    };
+    #[cfg(feature = "redis")]
+    {
+        let url = settings.redis_url_value().cloned().unwrap_or_else(|| Secret::new(""));
+        Store::redis(&url, key).map_err(|err| BuildError::Store(err.to_string()))
+    }
+    #[cfg(not(feature = "redis"))]
+    {
+        let _ = key;
+        Err(BuildError::Store(
+            "BRIDGE_REDIS_URL is set but this bridge is built without the `redis` feature: enable it \
+             (`talkdesk-bridge = { features = [\"redis\"] }`) or unset BRIDGE_REDIS_URL"
+                .into(),
+        ))
+    }
+}
+
+/// The bridge's readiness when the operator requires the store (`BRIDGE_STORE_REQUIRED`): the store answers, and
+/// the author's check, if any, passes.
+fn store_readiness(store: Store, author: Option<ReadinessCheck>) -> ReadinessCheck {
+    let ping = move || {
+        let store = store.clone();
+        async move { store.ping().await.map_err(|err| err.to_string()) }
+    };
+    match author {
+        Some(check) => check.and(ping),
+        None => ReadinessCheck::new(ping),
+    }
+}
 
 fn missing_integration() -> BuildError {
     BuildError::Configuration(ConfigError::Missing("integration (Bridge::integration)"))

@@ -18,6 +18,7 @@
 
 use crate::endpoint::{EndpointInfo, EndpointKind};
 use crate::error::{Error, ErrorKind};
+use crate::memory::Recall;
 use crate::own_routes::{OwnRoutes, OPEN_PATHS};
 use crate::pipeline::{logged, EndpointFn, LoggedError};
 use crate::reply::{PageContacts, Response};
@@ -159,6 +160,9 @@ impl Gate {
         }
         let cost = response.extensions().get::<UpstreamCost>().copied().unwrap_or_default();
         metrics.upstream(cost.calls(), cost.round_trips());
+        if let (Some(route), Some(recall)) = (route, response.extensions().get::<Recall>()) {
+            self.metrics.store_answer(route.info.path, recall.as_str());
+        }
         if route.is_some_and(|route| route.info.kind == EndpointKind::ContactSync) {
             if let Some(PageContacts(contacts)) = response.extensions().get::<PageContacts>() {
                 metrics.contacts(*contacts);
@@ -375,6 +379,8 @@ fn log_request(info: &EndpointInfo, response: &Response, took: Duration) {
     let upstream = response.extensions().get::<UpstreamCost>().copied().unwrap_or_default();
     let (upstream_calls, upstream_round_trips) = (upstream.calls(), upstream.round_trips());
     let upstream_ms = upstream.waited().as_millis() as u64;
+    // Only endpoints that remember (dedupe, cache) say how: `store=hit|miss|unavailable`.
+    let store = response.extensions().get::<Recall>().map(|recall| recall.as_str());
     match response.extensions().get::<LoggedError>() {
         None => tracing::info!(
             target: "bridge::request",
@@ -385,6 +391,7 @@ fn log_request(info: &EndpointInfo, response: &Response, took: Duration) {
             upstream_calls,
             upstream_round_trips,
             upstream_ms,
+            store,
             "answered"
         ),
         Some(error) if status >= 500 => tracing::error!(
@@ -396,6 +403,7 @@ fn log_request(info: &EndpointInfo, response: &Response, took: Duration) {
             upstream_calls,
             upstream_round_trips,
             upstream_ms,
+            store,
             code = error.code,
             error = %error.message,
             "failed"
@@ -409,6 +417,7 @@ fn log_request(info: &EndpointInfo, response: &Response, took: Duration) {
             upstream_calls,
             upstream_round_trips,
             upstream_ms,
+            store,
             code = error.code,
             error = %error.message,
             "refused"

@@ -7,13 +7,13 @@
 //! |---|---|---|
 //! | protocol | `protocol`, `secret`, `request_id`, `deadline`, `tap`, `kinds`, `witness` | the protocol's types; credentials that never print; request ids; the deadline of the request being handled; the seam where its external calls are recorded or replayed; the endpoint kinds' names |
 //! | settings | [`settings`], `recording`, `upstream` | every setting, the table of environment variables, the one overlay that reads them; the cassettes' format, redaction and recorder; the upstream cost of the request being handled |
-//! | data | `error`, `params`, `state`, `endpoint`, `readiness` | the error handlers return (plain data); `Auth`/`Data`/`State`; shared state; endpoint kinds and facts; the readiness check |
+//! | data | `error`, `params`, `state`, `endpoint`, `readiness`, [`store`] | the error handlers return (plain data); `Auth`/`Data`/`State`; shared state; endpoint kinds and facts; the readiness check; the store replicas share |
 //! | wire | `decode`, `reply` | body → envelope, or a `400` naming every field; answers and errors → HTTP responses |
 //! | description | [`configuration`] | the configuration documents, generated from code |
 //! | sync kit | [`sync`] | the paging incremental synchronization needs: keyset windows, over-fetch pages, typed offsets |
 //! | parameters | `extract` | the author's own handler parameters ([`FromRequest`]) |
 //! | telemetry | `telemetry` | the metrics and their per-endpoint handles; the W3C trace context of a request |
-//! | one endpoint | `pipeline`, `mount`, `contract` | decode → handler → answer; the `Endpoint` trait; the generated-code contract |
+//! | one endpoint | `pipeline`, `memory`, `mount`, `contract` | decode → handler → answer; dedupe and the lookup cache around it; the `Endpoint` trait; the generated-code contract |
 //! | own routes | `own_routes` | `/health`, `/ready`, `/metrics`, `/configuration`: the paths the bridge keeps for itself |
 //! | one request | `gate`, `service` | ids, load shedding, inbound token, routing, body limits, log lines; the [`BridgeService`] |
 //! | the bridge | `builder`, `logs`, `serve` | the [`Bridge`] builder; the default logs; the accept loop, draining, shutdown |
@@ -43,6 +43,7 @@ mod recording;
 #[allow(dead_code)]
 mod kinds;
 mod logs;
+mod memory;
 mod mount;
 mod own_routes;
 mod params;
@@ -57,6 +58,7 @@ mod serve;
 mod service;
 pub mod settings;
 mod state;
+pub mod store;
 pub mod sync;
 mod tap;
 mod telemetry;

@@ -37,6 +37,13 @@ pub trait Endpoint: Send + Sync + 'static {
     fn action_spec(&self) -> Option<ActionSpec> {
         None
     }
+
+    /// What the attribute says the endpoint remembers: an action's `dedupe` window, an interaction retriever's
+    /// `cache` time to live.
+    #[doc(hidden)]
+    fn remember(&self) -> Option<Duration> {
+        None
+    }
 }
 
 /// A mounted endpoint, or why it cannot be.
@@ -127,6 +134,9 @@ pub enum BuildError {
         /// The handler.
         handler: &'static str,
     },
+    /// The store cannot be made (`BRIDGE_REDIS_URL` without `BRIDGE_STORE_KEY`, or without the `redis` feature), or
+    /// what an endpoint should remember cannot be (`Bridge::dedupe` on a path no action answers…).
+    Store(String),
 }
 
 impl fmt::Display for BuildError {
@@ -149,6 +159,7 @@ impl fmt::Display for BuildError {
                 "a deadline is set for `{path}`, but no endpoint answers on it (the endpoints: {})",
                 if paths.is_empty() { "none".to_owned() } else { paths.join(", ") }
             ),
+            Self::Store(reason) => write!(f, "the store: {reason}"),
             Self::ReservedPath { path, handler } => {
                 write!(f, "handler `{handler}` cannot answer on `{path}`: the bridge keeps that path for itself")
             }

@@ -69,6 +69,23 @@ impl ReadinessCheck {
         self
     }
 
+    /// This check, then `other` when it passed: both must pass.
+    pub(crate) fn and<F, Fut>(self, other: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), String>> + Send + 'static,
+    {
+        let first = self.check;
+        let check = move || -> BoxFuture<'static, Result<(), String>> {
+            let (first, second) = (first(), other());
+            Box::pin(async move {
+                first.await?;
+                second.await
+            })
+        };
+        Self { check: Box::new(check), ..self }
+    }
+
     /// How long a check may take before it counts as failed (2 s by default).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;

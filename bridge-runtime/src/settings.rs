@@ -364,6 +364,30 @@ macro_rules! with_settings {
         "BRIDGE_RECORD", default "none": "a file to record every external call to, redacted, for replay in tests \
             (`tests/cassettes/acme.json`)" => parse_path;
     }
+    /// The Redis the replicas share (`redis://host:6379/0`; feature `redis`): the store behind
+    /// [`Bridge::dedupe`](crate::Bridge::dedupe) and [`Bridge::cache`](crate::Bridge::cache) (default: in process).
+    redis_url: Secret {
+        set(url: Secret) = url;
+        redis_url_value -> Option<&Secret> = |slot| slot.as_ref();
+        "BRIDGE_REDIS_URL", default "none": "the Redis replicas share for dedupe and the lookup cache \
+            (`redis://redis:6379/0`, feature `redis`, `docs/replicas.md`); else in process" => parse_secret;
+    }
+    /// The deployment's secret the store's keys are hashed and its values sealed with (required with Redis; at
+    /// least 32 bytes; the same on every replica).
+    store_key: Secret {
+        set(key: Secret) = key;
+        store_key_value -> Option<&Secret> = |slot| slot.as_ref();
+        "BRIDGE_STORE_KEY", default "none": "the deployment's secret (32 bytes or more) the store's keys are hashed \
+            and its values sealed with; required with Redis" => parse_secret;
+    }
+    /// Whether `GET /ready` answers `503` while the store does not answer (default `false`: the bridge answers
+    /// every request without it).
+    store_required: bool {
+        set(required: bool) = required;
+        store_required_value -> bool = |slot| slot.unwrap_or(false);
+        "BRIDGE_STORE_REQUIRED", default "false": "`true`: `/ready` answers `503` while the store (Redis) does not \
+            answer; else the bridge works without it" => parse_bool;
+    }
     /// The filter of the default logs, in `RUST_LOG`'s syntax (default `info`).
     log_filter: String {
         set(filter: impl Into<String>) = filter.into();
@@ -462,6 +486,14 @@ fn parse_port(text: &str) -> Result<SocketAddr, &'static str> {
 
 fn parse_secret(text: &str) -> Result<Secret, &'static str> {
     Ok(Secret::new(text))
+}
+
+fn parse_bool(text: &str) -> Result<bool, &'static str> {
+    match text.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" => Ok(false),
+        _ => Err("`true` or `false`"),
+    }
 }
 
 fn parse_text(text: &str) -> Result<String, &'static str> {
@@ -623,6 +655,17 @@ mod tests {
         assert_eq!(settings.log_filter_value(), "warn");
         assert_eq!(settings.log_format_value(), LogFormat::Json);
         assert_eq!(settings.record_value(), Some(Path::new("tests/cassettes/acme.json")));
+        let store = Settings::new()
+            .overlay(env(&[
+                ("BRIDGE_REDIS_URL", " redis://:pw@redis:6379/0 "),
+                ("BRIDGE_STORE_KEY", "k"),
+                ("BRIDGE_STORE_REQUIRED", "true"),
+            ]))
+            .unwrap();
+        assert_eq!(store.redis_url_value().map(Secret::expose), Some("redis://:pw@redis:6379/0"));
+        assert_eq!(store.store_key_value().map(Secret::expose), Some("k"));
+        assert!(store.store_required_value());
+        assert!(!format!("{store:?}").contains("pw@"), "the URL may hold a password: never printed");
         let in_code = Settings::new().record("a.json").overlay(env(&[("BRIDGE_RECORD", "b.json")])).unwrap();
         assert_eq!(in_code.record_value(), Some(Path::new("a.json")), "code wins");
         let port_only = Settings::new().overlay(env(&[("PORT", "8081")])).unwrap();
@@ -701,6 +744,7 @@ mod tests {
             ("BRIDGE_MAX_HEADER_BYTES", "lots"),
             ("BRIDGE_MAX_IN_FLIGHT", "0"),
             ("BRIDGE_LOG_FORMAT", "yaml"),
+            ("BRIDGE_STORE_REQUIRED", "maybe"),
         ] {
             let err = error(name, bad);
             assert_eq!(err.variable(), name);

@@ -2,6 +2,7 @@
 //! without losing a field, so that a typo (`readinesProbe`, a string where a number goes) fails here rather than in
 //! a cluster; and the manifests agree with each other and with what the Zendesk example binary serves — the
 //! binary is started with the manifests' environment and probed on the manifests' paths and ports.
+//! `deploy/redis/` (optional: the Redis the replicas share) parses too and is what the ConfigMap points at.
 
 #[path = "../../tests/it/common/child.rs"]
 mod child;
@@ -13,7 +14,7 @@ use k8s_openapi::api::core::v1::{ConfigMap, Container, Secret, Service};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -193,4 +194,33 @@ fn the_binary_serves_what_the_manifests_probe_with_the_manifests_environment() {
         assert_eq!(get(http, "/metrics").await.unwrap().status(), 403);
     });
     assert_eq!(bridge.terminate(), Some(0));
+}
+
+#[test]
+fn the_optional_redis_parses_and_is_what_the_config_map_points_at() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("redis");
+    let text = std::fs::read_to_string(dir.join("redis.yaml")).unwrap();
+    let (mut deployment, mut service) = (None::<Deployment>, None::<Service>);
+    for document in serde_norway::Deserializer::from_str(&text) {
+        let document = Value::deserialize(document).unwrap();
+        match document["kind"].as_str() {
+            Some("Deployment") => deployment = Some(typed("redis.yaml", &document)),
+            Some("Service") => service = Some(typed("redis.yaml", &document)),
+            other => panic!("redis.yaml: unexpected kind {other:?}"),
+        }
+    }
+    let (deployment, service) = (deployment.expect("a Deployment"), service.expect("a Service"));
+    let pod_labels = deployment.spec.as_ref().unwrap().template.metadata.as_ref().unwrap().labels.clone().unwrap();
+    let selector = service.spec.as_ref().unwrap().selector.clone().unwrap();
+    assert!(selector.iter().all(|(k, v)| pod_labels.get(k) == Some(v)), "the Service selects the Redis pod");
+    let port = service.spec.as_ref().unwrap().ports.as_ref().unwrap()[0].port;
+    // The ConfigMap's (commented) BRIDGE_REDIS_URL names this Service and port.
+    let config = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("kubernetes/configmap.yaml"));
+    let name = service.metadata.name.clone().unwrap();
+    assert!(config.unwrap().contains(&format!("BRIDGE_REDIS_URL: \"redis://{name}:{port}/0\"")));
+    // The key the URL needs is in the Secret, and the bridge reads it from there.
+    let m = load();
+    assert!(m.secret.unwrap().string_data.unwrap().contains_key("BRIDGE_STORE_KEY"));
+    let env = container(&m.deployment.unwrap()).env.clone().unwrap();
+    assert!(env.iter().any(|e| e.name == "BRIDGE_STORE_KEY" && e.value_from.is_some()));
 }

@@ -53,6 +53,7 @@ mod operations;
 mod own_parameters;
 mod postgres;
 mod random_json;
+mod redis;
 mod round_trips;
 mod salesforce;
 mod salesforce_replay;

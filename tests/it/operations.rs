@@ -224,7 +224,10 @@ async fn metrics_count_external_calls_retries_and_waits() {
     let first_calls = fake.requests().len();
     assert!(first_calls >= 1);
     fake.inject(Fault::Unavailable); // one 503, retried after a back-off
-    assert_eq!(post(&bridge, "/interaction_update", &lookup.to_string()).await.status, 200);
+                                     // Another contact: the example caches its lookups, and the same one again would make no call.
+    let another = json!({"auth": auth(), "meta": {"interaction_types": ["ticket"]},
+        "data": {"contact_external_id": (FIRST_END_USER + 1).to_string()}});
+    assert_eq!(post(&bridge, "/interaction_update", &another.to_string()).await.status, 200);
     let calls = fake.requests().len();
 
     let after = metrics(&bridge).await;

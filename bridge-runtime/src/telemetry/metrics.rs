@@ -113,6 +113,14 @@ pub(crate) struct Metrics {
     upstream_retries: Family<ServiceLabels, Counter>,
     upstream_backoff: Family<ServiceLabels, Counter<f64, AtomicU64>>,
     upstream_duration: HistogramFamily<ServiceLabels>,
+    store_answers: Family<StoreLabels, Counter>,
+    store_failures: Counter,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StoreLabels {
+    endpoint: &'static str,
+    outcome: &'static str,
 }
 
 impl Default for Metrics {
@@ -131,6 +139,8 @@ impl Default for Metrics {
             upstream_retries: Family::default(),
             upstream_backoff: Family::default(),
             upstream_duration: Family::new_with_constructor(latency),
+            store_answers: Family::default(),
+            store_failures: Counter::default(),
         };
         let mut registry = Registry::default();
         let r = &mut registry;
@@ -183,6 +193,17 @@ impl Default for Metrics {
             "Time a call took, its retries included",
             metrics.upstream_duration.clone(),
         );
+        r.register(
+            "bridge_store_answers",
+            "Requests of endpoints that remember (dedupe, cache), by endpoint and outcome: hit (answered from the \
+             store), miss (run), unavailable (run without the store)",
+            metrics.store_answers.clone(),
+        );
+        r.register(
+            "bridge_store_failures",
+            "Calls to the store that failed or timed out (the request was answered without it)",
+            metrics.store_failures.clone(),
+        );
         Self { registry, ..metrics }
     }
 }
@@ -217,6 +238,16 @@ impl Metrics {
         // Writing to a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
         text
+    }
+
+    /// A request of the endpoint on `path` answered with `outcome` regarding the store (`hit`, `miss`…).
+    pub(crate) fn store_answer(&self, path: &'static str, outcome: &'static str) {
+        self.store_answers.get_or_create(&StoreLabels { endpoint: path, outcome }).inc();
+    }
+
+    /// A call to the store that failed.
+    pub(crate) fn store_failure(&self) {
+        self.store_failures.inc();
     }
 
     /// A finished call to the external service `service`: its final status (`None`: no answer), its duration,
