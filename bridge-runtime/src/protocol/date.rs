@@ -266,6 +266,9 @@ mod tests {
     fn a_parse_error_says_the_format_it_expected() {
         let err = "2024-01-31T09:30:00Z".parse::<TalkdeskDate>().unwrap_err();
         assert_eq!(err.to_string(), "not a date in the format `YYYY-MM-DD HH:MM:SS UTC`");
+        let date = TalkdeskDate::from_unix_timestamp(1_717_491_600).unwrap();
+        assert_eq!(date.to_rfc3339(), "2024-06-04T09:00:00Z");
+        assert_eq!(format!("{date:?}"), "TalkdeskDate(2024-06-04 09:00:00 UTC)");
     }
 
     #[tokio::test]
