@@ -309,7 +309,9 @@ pub struct CaseInputs {
 #[bridge::action_executor(
     name = "create_case",
     display = "create a case",
-    description = "open a Salesforce case for the contact"
+    description = "open a Salesforce case for the contact",
+    // A repeat within 10 minutes (an answer lost to a timeout, a second click) gets the first answer: one record.
+    dedupe = "10m"
 )]
 pub async fn create_case(
     Auth(auth): Auth<Credentials>,
@@ -369,7 +371,9 @@ pub struct CallInputs {
 #[bridge::action_executor(
     name = "log_call",
     display = "log a call",
-    description = "log the call on the contact in Salesforce"
+    description = "log the call on the contact in Salesforce",
+    // A repeat within 10 minutes (an answer lost to a timeout, a second click) gets the first answer: one record.
+    dedupe = "10m"
 )]
 pub async fn log_call(
     Auth(auth): Auth<Credentials>,
