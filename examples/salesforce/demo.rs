@@ -48,7 +48,7 @@ pub struct Demo {
 
 /// Runs the demo until SIGINT or SIGTERM.
 pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let demo = start(bridge::Settings::new().overlay_process_env()?.addr_value()).await?;
+    let demo = start_with(bridge::Settings::new().overlay_process_env()?.addr_value(), ReadEnvironment::Yes).await?;
     println!("\nA fake Salesforce org ({INSTANCE}) is listening on {}.", demo.server.url());
     println!(
         "The Salesforce bridge is listening on {}. Talk to it as Talkdesk would (Ctrl-C to stop):\n",
@@ -66,8 +66,26 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Starts the fake and the bridge (on `bridge_addr`), syncs once, changes two contacts, lists the commands.
+/// Whether the demo's bridge takes its settings from the process's environment too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadEnvironment {
+    /// As `--demo` serves: the environment fills what code left unset.
+    Yes,
+    /// As a test starts it: the code's settings and the defaults only.
+    No,
+}
+
+/// Starts the fake and the bridge (on `bridge_addr`), syncs once, changes two contacts, lists the commands; reads
+/// no environment (as a test starts it).
 pub async fn start(bridge_addr: SocketAddr) -> Result<Demo, Box<dyn std::error::Error>> {
+    start_with(bridge_addr, ReadEnvironment::No).await
+}
+
+/// [`start`], reading the environment or not.
+pub async fn start_with(
+    bridge_addr: SocketAddr,
+    environment: ReadEnvironment,
+) -> Result<Demo, Box<dyn std::error::Error>> {
     let fake = Fake::sample(DEMO_CONTACTS);
     let server = fake.start().await?;
     let config = Config {
@@ -77,17 +95,21 @@ pub async fn start(bridge_addr: SocketAddr) -> Result<Demo, Box<dyn std::error::
         commit_lag: std::time::Duration::ZERO,
         ..Config::default()
     };
-    let running = bridge(config)?.with_env()?.bind(bridge_addr).await?;
-    let url = running.url();
     let token = fake.issue_token(&[]);
     let auth = json!({"access_token": token, "instance_url": INSTANCE});
-    let talkdesk = TestClient::http(&url);
+    // The demo's own Talkdesk syncs once, in process and before the bridge listens: once `/health` or `/ready`
+    // answer, the start-up sync is over and nothing changes under a check that starts then.
+    let talkdesk = TestClient::new(bridge(config.clone())?)?;
     let checkpoint = talkdesk.sync_all().auth(&auth).contacts().await?.checkpoint().to_owned();
     let contacts = fake.records("Contact");
     let id = |n: usize| contacts[n].id().to_owned();
     fake.update(&[&id(5), &id(42)], |c| {
         c.insert("Title".into(), json!("Head of Purchasing (changed)"));
     });
+    let bridge = bridge(config)?;
+    let bridge = if environment == ReadEnvironment::Yes { bridge.with_env()? } else { bridge };
+    let running = bridge.bind(bridge_addr).await?;
+    let url = running.url();
     let call = |title: &str, status: u16, path: &str, auth: &Value, meta: Value, data: Value| {
         let mut body = json!({"auth": auth});
         if !meta.is_null() {
