@@ -56,7 +56,9 @@ impl Remember {
         match kind {
             EndpointKind::Action => Ok(Self::Dedupe(duration)),
             EndpointKind::InteractionRetrieval => Ok(Self::Cache(duration)),
-            _ => Err("only actions (dedupe) and interaction retrievers (cache) are remembered"),
+            EndpointKind::AuthValidation | EndpointKind::ContactSync | EndpointKind::AgentSync => {
+                Err("only actions (dedupe) and interaction retrievers (cache) are remembered")
+            }
         }
     }
 }
@@ -206,7 +208,13 @@ impl Memory {
         body: Bytes,
         deadline: Duration,
     ) -> Response {
-        let until = Instant::now() + deadline;
+        // The whole request keeps to the endpoint's deadline: an action waits for a run of the same request until
+        // then (a second run is what dedupe prevents); a lookup waits half of it, and then runs itself in the rest.
+        let end = Instant::now() + deadline;
+        let until = match named.remember {
+            Remember::Dedupe(_) => end,
+            Remember::Cache(_) => end - deadline / 2,
+        };
         loop {
             // A run of the same request on this replica: wait for it.
             let following = self.lock().get(&named.key).cloned();
@@ -226,7 +234,7 @@ impl Memory {
                     Ok(Some(stored)) => return stored.response(),
                     // It failed (not remembered) or is gone: this request runs, or finds another run to wait for.
                     Ok(None) => continue,
-                    Err(_) => return self.gave_up(&named, call, headers, body).await,
+                    Err(_) => return self.gave_up(&named, call, headers, body, end).await,
                 }
             }
             // Whether the store answers: without it, this replica's own flights are still shared.
@@ -237,7 +245,7 @@ impl Memory {
                     }
                     // Claimed by a run on another replica: wait for its answer.
                     if !self.pause(until).await {
-                        return self.gave_up(&named, call, headers, body).await;
+                        return self.gave_up(&named, call, headers, body, end).await;
                     }
                     continue;
                 }
@@ -259,7 +267,7 @@ impl Memory {
                 Ok(false) => {
                     drop(flight);
                     if !self.pause(until).await {
-                        return self.gave_up(&named, call, headers, body).await;
+                        return self.gave_up(&named, call, headers, body, end).await;
                     }
                 }
                 Err(error) => {
@@ -359,11 +367,25 @@ impl Memory {
         recalled(response, recall)
     }
 
-    /// The deadline passed while another run of the same request held the key. A lookup runs itself (its answer
-    /// is only a read); an action does not (a second run is what dedupe prevents): it answers `504`.
-    async fn gave_up(&self, named: &Named, call: EndpointFn, headers: HeaderMap, body: Bytes) -> Response {
+    /// Its time to wait passed while another run of the same request held the key. A lookup runs itself (its
+    /// answer is only a read), within what is left of the request's deadline (`end`); an action does not (a second
+    /// run is what dedupe prevents): it answers `504`.
+    async fn gave_up(
+        &self,
+        named: &Named,
+        call: EndpointFn,
+        headers: HeaderMap,
+        body: Bytes,
+        end: Instant,
+    ) -> Response {
         match named.remember {
-            Remember::Cache(_) => recalled(call(headers, body).await, Recall::Miss),
+            Remember::Cache(_) => match tokio::time::timeout_at(end, call(headers, body)).await {
+                Ok(response) => recalled(response, Recall::Miss),
+                Err(_) => logged(&Error::timeout(
+                    "the same lookup was still running for an earlier request, and this one's own run did not end \
+                     within the deadline",
+                )),
+            },
             Remember::Dedupe(_) => {
                 let error = Error::timeout(
                     "the same action is still running for an earlier request: its answer was not known within \
@@ -568,6 +590,24 @@ mod tests {
         assert_eq!(action(HeaderMap::new(), acted).await.status(), 201);
         let _ = (looked_up().await, other().await);
         assert_eq!(lookups.load(Ordering::SeqCst), 3, "contact 7's lookup dropped, 8's kept");
+    }
+
+    #[tokio::test]
+    async fn a_lookup_waiting_for_a_stalled_run_keeps_to_its_deadline() {
+        let memory = Memory::new(Store::in_process(), Arc::new(Metrics::default()));
+        let (lookup, runs) = counting(StatusCode::OK, Duration::from_secs(2));
+        let deadline = Duration::from_millis(300);
+        let lookup = memory.wrap(lookup, LOOKUP, Remember::Cache(Duration::from_secs(30)), deadline);
+        let stalled = tokio::spawn(lookup(HeaderMap::new(), body("{}", "{}")));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let began = Instant::now();
+        let (status, _, _) = text(lookup(HeaderMap::new(), body("{}", "{}")).await).await;
+        let took = began.elapsed();
+        assert_eq!(status, 504);
+        assert!(took >= deadline / 2, "it waited for the run first ({took:?})");
+        assert!(took < deadline + Duration::from_millis(150), "the request kept to its deadline ({took:?})");
+        assert_eq!(runs.load(Ordering::SeqCst), 2, "after half its deadline, the lookup ran itself");
+        stalled.abort();
     }
 
     #[test]
