@@ -21,80 +21,104 @@
 //! | on top | [`http`], `testing`, `warp_filter` | the external-service client (feature `client`, on by default); the test kit (feature `testing`); a warp filter (feature `warp`) |
 //!
 //! Nothing in a lower layer imports from a higher one; `http` and `testing` use the core and are never used by it.
+//!
+//! Every layer is a bridge's that serves: feature `server`, on by default and always on through the facade. Built
+//! without it, with `simulator` (as `talkdesk-bridge-conformance` builds it, to drive bridges at a URL), the runtime
+//! is the protocol's types and the test kit's simulator and HTTP client, without the server stack (hyper's server,
+//! `prometheus-client`, `tracing-subscriber`).
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod builder;
-pub mod cli;
-pub mod configuration;
-mod contract;
-mod deadline;
-mod decode;
+/// Items of a bridge that serves (feature `server`, which the facade always turns on): all of the framework but the
+/// protocol's types and the simulator, which are what `talkdesk-bridge-conformance` builds on.
+macro_rules! server {
+    ($($item:item)*) => {
+        $(
+            #[cfg(feature = "server")]
+            $item
+        )*
+    };
+}
+
 mod endpoint;
-mod error;
-mod extract;
-mod gate;
+mod protocol;
+mod secret;
+#[cfg(feature = "simulator")]
+#[cfg_attr(docsrs, doc(cfg(feature = "simulator")))]
+pub mod testing;
+mod upstream;
+
+// Shared with the macros, which read the names the runtime does not (the macro names, for messages).
+#[allow(dead_code)]
+mod kinds;
+
+server! {
+    mod builder;
+    pub mod cli;
+    pub mod configuration;
+    mod contract;
+    mod deadline;
+    mod decode;
+    mod error;
+    mod extract;
+    mod gate;
+    mod logs;
+    mod memory;
+    mod mount;
+    mod own_routes;
+    mod params;
+    mod pipeline;
+    mod readiness;
+    mod reply;
+    mod request_id;
+    mod scope;
+    mod serve;
+    mod service;
+    pub mod settings;
+    mod state;
+    pub mod store;
+    pub mod sync;
+    mod tap;
+    mod telemetry;
+    mod trace;
+    mod witness;
+}
 #[cfg(feature = "client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod http;
 #[cfg(feature = "client")]
 mod recording;
-// Shared with the macros, which read the names the runtime does not (the macro names, for messages).
-#[allow(dead_code)]
-mod kinds;
-mod logs;
-mod memory;
-mod mount;
-mod own_routes;
-mod params;
-mod pipeline;
-mod protocol;
-mod readiness;
-mod reply;
-mod request_id;
-mod scope;
-mod secret;
-mod serve;
-mod service;
-pub mod settings;
-mod state;
-pub mod store;
-pub mod sync;
-mod tap;
-mod telemetry;
-#[cfg(feature = "testing")]
-#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
-pub mod testing;
-mod trace;
-mod upstream;
 #[cfg(feature = "warp")]
 mod warp_filter;
-mod witness;
 
-pub use builder::Bridge;
 pub use endpoint::{EndpointInfo, EndpointKind};
-pub use error::{Error, ErrorKind, FieldError, ResultExt};
-pub use extract::{FromRequest, RequestParts};
-pub use mount::{BuildError, Endpoint};
-pub use params::{Auth, Data, State};
 pub use protocol::{
     ActionMeta, ActionOutcome, Agent, AgentPage, AgentSyncMeta, AuthValidation, Contact, ContactPage, ContactSyncMeta,
     DateParseError, Envelope, Interaction, InteractionData, InteractionMeta, NoData, NoMeta, ParseVariantError,
     Priority, Status, SyncSituation, TalkdeskDate,
 };
-pub use readiness::ReadinessCheck;
-pub use reply::{Response, ResponseBody};
 pub use secret::Secret;
-pub use serve::{RunningBridge, ServeError};
-pub use service::{BridgeService, ResponseFuture};
-pub use settings::{
-    LogFormat, Settings, SettingsError, DEFAULT_ADDR, DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE, DEFAULT_DRAIN_DELAY,
-    DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_IN_FLIGHT, DEFAULT_SHUTDOWN_GRACE,
-};
+
+server! {
+    pub use builder::Bridge;
+    pub use error::{Error, ErrorKind, FieldError, ResultExt};
+    pub use extract::{FromRequest, RequestParts};
+    pub use mount::{BuildError, Endpoint};
+    pub use params::{Auth, Data, State};
+    pub use readiness::ReadinessCheck;
+    pub use reply::{Response, ResponseBody};
+    pub use serve::{RunningBridge, ServeError};
+    pub use service::{BridgeService, ResponseFuture};
+    pub use settings::{
+        LogFormat, Settings, SettingsError, DEFAULT_ADDR, DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE, DEFAULT_DRAIN_DELAY,
+        DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_IN_FLIGHT, DEFAULT_SHUTDOWN_GRACE,
+    };
+}
 
 /// Not public API: the paths generated code names (and the framework's own benchmarks and fuzz targets). Stable
 /// only together with the macros of the same version.
 #[doc(hidden)]
+#[cfg(feature = "server")]
 pub mod __private {
     pub use crate::configuration::model::{
         action_inputs_of, never_called, ActionInput, ActionInputs as ActionInputsTrait, ActionSpec, AuthField,

@@ -9,6 +9,7 @@
 //! hostile body cannot make it loop. This only ever runs on requests that have already failed.
 
 use crate::error::FieldError;
+use crate::protocol::kind_of;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use serde_path_to_error::Segment;
@@ -217,18 +218,6 @@ fn render(section: &str, at: &[Step]) -> String {
         }
     }
     path
-}
-
-/// "a string", "an object", …: what a JSON value is, without what it says.
-pub(crate) fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// serde's message, rephrased so that it never quotes a value: serde writes `invalid type: string "hunter2",

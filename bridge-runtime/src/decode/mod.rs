@@ -61,7 +61,7 @@ where
     let Value::Object(mut sections) = value else {
         return Error::invalid_input(format!(
             "the request body must be a JSON object with `auth`, `meta` and `data`, not {}",
-            fields::kind_of(&value)
+            crate::protocol::kind_of(&value)
         ));
     };
     let mut found = Vec::new();
@@ -71,7 +71,7 @@ where
         ("data", take_section(&mut sections, "data")),
     ] {
         if !value.is_object() {
-            let message = format!("expected an object, found {}", fields::kind_of(&value));
+            let message = format!("expected an object, found {}", crate::protocol::kind_of(&value));
             found.push(FieldError { field: name.to_owned(), message });
             continue;
         }

@@ -25,5 +25,20 @@ pub(crate) use date::carry_clock;
 pub(crate) use date::frozen_clock;
 pub use date::{DateParseError, TalkdeskDate};
 pub use envelope::{Envelope, NoData, NoMeta};
+#[cfg(feature = "server")]
 pub(crate) use form::FormFields;
 pub use interaction::{Interaction, InteractionData, InteractionMeta, ParseVariantError, Priority, Status};
+
+/// "a string", "an object", …: what a JSON value is, without what it says (for the decoder's and the simulator's
+/// messages).
+#[cfg(any(feature = "server", feature = "simulator"))]
+pub(crate) fn kind_of(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}

@@ -47,17 +47,33 @@
 //! # }
 //! ```
 
+// The kit's docs describe all of it; built with `simulator` alone, their links to the in-process half (feature
+// `testing`) have nothing to point at.
+#![cfg_attr(not(feature = "testing"), allow(rustdoc::broken_intra_doc_links))]
+
 // One folder per product: the cassette player, the test client, the fakes' kit, the simulator (with its report
 // and checks). Their paths for users are the re-exports below.
+//
+// The simulator and the test client over HTTP drive a bridge at a URL and need no server (feature `simulator`:
+// `talkdesk-bridge-conformance` builds on them alone); the rest calls a bridge in process or serves a fake
+// (feature `testing`, which the facade's `testing` turns on).
+#[cfg(feature = "testing")]
 mod cassette;
 mod client;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod fake;
 mod simulator;
 
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub use cassette::{rerecord, Cassette, CassetteChanges, CassetteError};
 pub use client::synced::{SyncAll, SyncFailure, SyncTruth, SyncedAgents, SyncedContacts};
 pub use client::test_messages::{TestRequest, TestResponse};
-pub use client::transport::{HttpTransport, InProcessTransport, Transport, TransportError, DEFAULT_TIMEOUT};
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub use client::transport::InProcessTransport;
+pub use client::transport::{HttpTransport, Transport, TransportError, DEFAULT_TIMEOUT};
 pub use client::{
     ActionCall, AgentSyncCall, AuthValidationCall, Call, CallKind, ContactSyncCall, InteractionRetrievalCall, Paths,
     RawCall, TestClient,

@@ -29,11 +29,19 @@ pub(crate) mod synced;
 pub(crate) mod test_messages;
 pub(crate) mod transport;
 
+#[cfg(feature = "testing")]
 use super::cassette::Cassette;
+#[cfg(feature = "testing")]
 use crate::builder::Bridge;
-use crate::endpoint::{EndpointInfo, EndpointKind};
+#[cfg(feature = "testing")]
+use crate::endpoint::EndpointInfo;
+use crate::endpoint::EndpointKind;
+#[cfg(feature = "testing")]
 use crate::mount::BuildError;
-use crate::protocol::{frozen_clock, ActionOutcome, AgentPage, ContactPage, Interaction, TalkdeskDate};
+#[cfg(feature = "testing")]
+use crate::protocol::{frozen_clock, TalkdeskDate};
+use crate::protocol::{ActionOutcome, AgentPage, ContactPage, Interaction};
+#[cfg(feature = "testing")]
 use crate::tap::Tap;
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
@@ -46,7 +54,9 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use test_messages::{TestRequest, TestResponse};
-use transport::{HttpTransport, InProcessTransport, Transport, TransportError};
+#[cfg(feature = "testing")]
+use transport::InProcessTransport;
+use transport::{HttpTransport, Transport, TransportError};
 
 /// The test client's paths and markers, from the table of the endpoint kinds (`kinds.rs`).
 macro_rules! paths_and_markers {
@@ -93,7 +103,9 @@ macro_rules! paths_and_markers {
 
             /// Records where the endpoint `info` answers, unless an endpoint of its kind (or of its action's name)
             /// was recorded before.
-            fn record(&mut self, info: &EndpointInfo) {
+            #[cfg(feature = "testing")]
+            #[cfg(feature = "testing")]
+    fn record(&mut self, info: &EndpointInfo) {
                 match info.kind {
                     $(EndpointKind::$variant => self.$field.record(info),)*
                 }
@@ -138,6 +150,7 @@ macro_rules! path_doc {
 trait PathSlot {
     fn default_for(kind: EndpointKind) -> Self;
     /// The first endpoint of the kind (or of the name) wins.
+    #[cfg(feature = "testing")]
     fn record(&mut self, info: &EndpointInfo);
     fn single(&mut self) -> Option<&mut String>;
 }
@@ -147,6 +160,7 @@ impl PathSlot for String {
         kind.default_path().to_owned()
     }
 
+    #[cfg(feature = "testing")]
     fn record(&mut self, info: &EndpointInfo) {
         info.path.clone_into(self);
     }
@@ -161,6 +175,7 @@ impl PathSlot for BTreeMap<String, String> {
         BTreeMap::new()
     }
 
+    #[cfg(feature = "testing")]
     fn record(&mut self, info: &EndpointInfo) {
         if let Some(name) = info.action {
             self.entry(name.to_owned()).or_insert_with(|| info.path.to_owned());
@@ -180,6 +195,8 @@ impl Paths {
         self.actions.get(name).cloned().unwrap_or_else(|| format!("{}/{name}", EndpointKind::Action.default_path()))
     }
 
+    #[cfg(feature = "testing")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
     /// The paths `bridge` serves: the first endpoint of each kind, every action.
     pub fn of(bridge: &Bridge) -> Self {
         let mut paths = Self::default();
@@ -204,8 +221,10 @@ pub struct TestClient {
     transport: Arc<dyn Transport>,
     paths: Arc<Paths>,
     /// The player of a cassette, installed around each request sent in process.
+    #[cfg(feature = "testing")]
     tap: Option<Arc<dyn Tap>>,
     /// The time `TalkdeskDate::now` gives while each request is answered in process.
+    #[cfg(feature = "testing")]
     clock: Option<TalkdeskDate>,
     /// Sent with every request that does not set them itself.
     headers: Arc<HeaderMap>,
@@ -218,6 +237,8 @@ impl fmt::Debug for TestClient {
 }
 
 impl TestClient {
+    #[cfg(feature = "testing")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
     /// Calls `bridge` in process, without a socket, through the path its requests take when it is served
     /// (request ids, load shedding, inbound token, routing, limits). Fails as
     /// [`Bridge::into_service`](crate::Bridge::into_service) does (a missing state, two endpoints on one path).
@@ -226,6 +247,8 @@ impl TestClient {
         Ok(Self::with_transport(InProcessTransport::new(bridge.into_service()?)).with_paths(paths))
     }
 
+    #[cfg(feature = "testing")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
     /// Calls any HTTP service in process, with the default paths: an application a bridge is mounted in, or a
     /// deliberately broken bridge written by hand (see [`InProcessTransport::from_service`]).
     pub fn from_service<S, B>(service: S) -> Self
@@ -255,7 +278,9 @@ impl TestClient {
         Self {
             transport: Arc::new(transport),
             paths: Arc::new(Paths::default()),
+            #[cfg(feature = "testing")]
             tap: None,
+            #[cfg(feature = "testing")]
             clock: None,
             headers: Arc::new(HeaderMap::new()),
         }
@@ -294,6 +319,8 @@ impl TestClient {
         self
     }
 
+    #[cfg(feature = "testing")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
     /// Answers every call the bridge makes through `bridge::http` while answering this client's requests from
     /// `cassette`, with no connection opened (see [`Cassette`] for matching, placeholders and checks), and stands
     /// the clock still at the cassette's [`clock`](Cassette::clock) unless [`clock`](Self::clock) set another.
@@ -306,6 +333,8 @@ impl TestClient {
         self
     }
 
+    #[cfg(feature = "testing")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
     /// Makes [`TalkdeskDate::now`] give `at` while the bridge answers this client's requests (in process): for
     /// handlers that compute dates from now, so that a recording made with this clock replays exactly.
     pub fn clock(mut self, at: TalkdeskDate) -> Self {
@@ -371,12 +400,16 @@ impl TestClient {
                 request.headers.insert(name, value.clone());
             }
         }
+        #[cfg_attr(not(feature = "testing"), allow(unused_mut))]
         let mut sending = self.transport.send(request);
-        if let Some(at) = self.clock {
-            sending = Box::pin(frozen_clock(at, sending));
-        }
-        if let Some(tap) = &self.tap {
-            sending = Box::pin(crate::scope::tap_around(Arc::clone(tap), sending));
+        #[cfg(feature = "testing")]
+        {
+            if let Some(at) = self.clock {
+                sending = Box::pin(frozen_clock(at, sending));
+            }
+            if let Some(tap) = &self.tap {
+                sending = Box::pin(crate::scope::tap_around(Arc::clone(tap), sending));
+            }
         }
         sending.await
     }

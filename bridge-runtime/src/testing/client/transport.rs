@@ -4,13 +4,17 @@
 //! implement [`Transport`], so the same tests and the same [`Simulator`](crate::testing::Simulator) run over either.
 
 use super::test_messages::{TestRequest, TestResponse};
+#[cfg(feature = "testing")]
 use crate::upstream::UpstreamCost;
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
+#[cfg(feature = "testing")]
 use http_body_util::{BodyExt, Full};
 use std::fmt;
+#[cfg(feature = "testing")]
 use std::sync::Arc;
 use std::time::Duration;
+#[cfg(feature = "testing")]
 use tower_service::Service;
 
 /// Sends one request to a bridge and brings back its answer.
@@ -53,15 +57,19 @@ impl fmt::Display for TransportError {
 impl std::error::Error for TransportError {}
 
 /// A request in process, as an in-process service takes it.
+#[cfg(feature = "testing")]
 type InProcessRequest = http::Request<Full<Bytes>>;
 
 /// A bridge called in process, as a service: no socket, no port, and the very path a served bridge's requests take
 /// (request ids, load shedding, the inbound token, routing, body limit, error answers).
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 #[derive(Clone)]
 pub struct InProcessTransport {
     call: Arc<dyn Fn(InProcessRequest) -> BoxFuture<'static, Result<TestResponse, TransportError>> + Send + Sync>,
 }
 
+#[cfg(feature = "testing")]
 impl InProcessTransport {
     /// Calls `service`, e.g. the one of [`Bridge::into_service`](crate::Bridge::into_service).
     pub fn new(service: crate::BridgeService) -> Self {
@@ -121,6 +129,7 @@ impl InProcessTransport {
     }
 }
 
+#[cfg(feature = "testing")]
 impl Transport for InProcessTransport {
     fn send(&self, request: TestRequest) -> BoxFuture<'_, Result<TestResponse, TransportError>> {
         Box::pin(async move {

@@ -2,7 +2,7 @@
 //! look like, which dates Talkdesk reads, and how checkpoints compare. Raw JSON rather than the protocol types, so
 //! that a malformed answer is reported field by field instead of as one decoding error.
 
-pub(crate) use crate::decode::fields::kind_of as kind;
+pub(crate) use crate::protocol::kind_of as kind;
 use crate::protocol::TalkdeskDate;
 use serde_json::{Map, Value};
 use std::cmp::Ordering;
