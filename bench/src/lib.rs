@@ -2,16 +2,19 @@
 //! types, [`Service`], or on plain serde structs, [`plain::Service`]), the request bodies the load generators send,
 //! and the small command line every server reads.
 //!
-//! Every server (`bench-bridge`, `bench-warp`, `bench-hyper`, `bench-warp-plain`, and `bench-warp-strings` and
-//! `bench-hyper-strings` on plain types) answers the same three endpoints with the same work and the same bytes:
+//! Every server (`bench-bridge`, `bench-warp`, `bench-hyper`, `bench-axum`, `bench-warp-plain`, and
+//! `bench-warp-strings`, `bench-hyper-strings` and `bench-axum-strings` on plain types) answers the same three
+//! endpoints with the same work and the same bytes:
 //!
 //! - `POST /interaction_update`: decode the envelope, check the credentials, build 20 interactions, encode them (`200`);
 //! - `POST /contact_sync`: decode, check, build a page of [`CONTACTS`] contacts, encode it (`200`, about 1.7 MB);
 //! - `POST /actions/create_ticket`: decode the action's inputs, check, "create" the ticket, encode the outcome (`201`).
 //!
 //! Only the plumbing differs (the macro-generated endpoint, a hand-written warp filter, a hand-written hyper
-//! service: [`warp_server`], [`hyper_server`]), and the types the answers are built from ([`Model`]).
+//! service, a hand-written axum router: [`warp_server`], [`hyper_server`], [`axum_server`]), and the types the
+//! answers are built from ([`Model`]).
 
+pub mod axum_server;
 pub mod hyper_server;
 pub mod plain;
 pub mod warp_server;
@@ -377,8 +380,9 @@ pub async fn shutdown_signal() {
 }
 
 /// What bridge does around every request (request ids, a deadline, a bound on requests in flight, a header-read
-/// timeout), written by hand as an expert would, for `bench-warp` and `bench-hyper`: with it they do the same work
-/// and give the same answers as `bench-bridge` (`bench-warp-plain` goes without, to show what it costs).
+/// timeout), written by hand as an expert would, for `bench-warp`, `bench-hyper` and `bench-axum`: with it they do
+/// the same work and give the same answers as `bench-bridge` (`bench-warp-plain` goes without, to show what it
+/// costs).
 pub mod hardening {
     use super::error_json;
     use futures_util::FutureExt;
