@@ -16,11 +16,12 @@
 //! - the accept loop of `axum::serve` written out with hyper-util, as `bench-warp`'s, because `axum::serve` has no
 //!   header-read timeout and no way to set one.
 
-use crate::{announce, error_json, hardening, is_json, shutdown_signal, Model, Refusal, ServerArgs, BODY_LIMIT};
-use axum::body::{Body, Bytes};
+use crate::respond::{answer, decode, error as error_response, json as json_response, log, too_large};
+use crate::{announce, hardening, is_json, shutdown_signal, Model, ServerArgs, BODY_LIMIT};
+use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
 use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
-use axum::http::header::{HeaderValue, CONTENT_TYPE};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -30,56 +31,9 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::Semaphore;
-
-fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
-    let mut response = Response::new(Body::from(body));
-    *response.status_mut() = status;
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    response
-}
-
-fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
-    json_response(status, error_json(code, message))
-}
-
-fn encode<T: Serialize>(status: StatusCode, value: &T) -> Response {
-    match serde_json::to_vec(value) {
-        Ok(body) => json_response(status, body),
-        Err(_) => {
-            error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "the answer could not be encoded")
-        }
-    }
-}
-
-// The error is the answer itself, sent as is: boxing it would cost an allocation for nothing.
-#[allow(clippy::result_large_err)]
-fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
-    serde_json::from_slice(body).map_err(|err| {
-        let code = if err.is_syntax() || err.is_eof() { "malformed_json" } else { "invalid_input" };
-        error_response(StatusCode::BAD_REQUEST, code, &format!("invalid request: {err}"))
-    })
-}
-
-fn answer<T: Serialize>(status: StatusCode, result: Result<T, Refusal>) -> Response {
-    match result {
-        Ok(value) => encode(status, &value),
-        Err(refusal) => {
-            let status = StatusCode::from_u16(refusal.status()).expect("a valid status");
-            error_response(status, refusal.code(), refusal.message())
-        }
-    }
-}
-
-fn log(path: &'static str, response: &Response, started: Instant) {
-    let status = response.status().as_u16();
-    let latency_us = started.elapsed().as_micros() as u64;
-    tracing::info!(target: "bench::request", path, status, latency_us, "answered");
-}
 
 /// The body of a JSON `POST`: a JSON `Content-Type` (or none), at most [`BODY_LIMIT`] bytes (the router's
 /// [`DefaultBodyLimit`]); a refusal is the JSON error bridge answers.
@@ -98,11 +52,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
         }
         match Bytes::from_request(request, state).await {
             Ok(body) => Ok(JsonBody(body)),
-            Err(BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_))) => Err(error_response(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "the request body is larger than the limit of 1048576 bytes",
-            )),
+            Err(BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_))) => Err(too_large()),
             Err(_) => {
                 Err(error_response(StatusCode::BAD_REQUEST, "invalid_input", "the request body could not be read"))
             }
@@ -112,7 +62,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
 
 async fn interactions<M: Model>(State(service): State<Arc<M>>, JsonBody(body): JsonBody) -> Response {
     let started = Instant::now();
-    let response = match decode::<M::InteractionRequest>(&body) {
+    let response = match decode::<M::InteractionRequest, _>(&body) {
         Ok(request) => answer(StatusCode::OK, service.interactions(&request)),
         Err(response) => response,
     };
@@ -122,7 +72,7 @@ async fn interactions<M: Model>(State(service): State<Arc<M>>, JsonBody(body): J
 
 async fn contacts<M: Model>(State(service): State<Arc<M>>, JsonBody(body): JsonBody) -> Response {
     let started = Instant::now();
-    let response = match decode::<M::ContactRequest>(&body) {
+    let response = match decode::<M::ContactRequest, _>(&body) {
         Ok(request) => answer(StatusCode::OK, service.contacts(&request)),
         Err(response) => response,
     };
@@ -132,7 +82,7 @@ async fn contacts<M: Model>(State(service): State<Arc<M>>, JsonBody(body): JsonB
 
 async fn create_ticket<M: Model>(State(service): State<Arc<M>>, JsonBody(body): JsonBody) -> Response {
     let started = Instant::now();
-    let response = match decode::<M::ActionRequest>(&body) {
+    let response = match decode::<M::ActionRequest, _>(&body) {
         Ok(request) => answer(StatusCode::CREATED, service.create_ticket(&request)),
         Err(response) => response,
     };
