@@ -2,6 +2,7 @@
 # The benchmarks of issues 7 and 15: the same three endpoints written with bridge's macros (bench-bridge), as a
 # hand-written warp filter (bench-warp) and with hyper alone (bench-hyper), both on bridge's protocol types, and the
 # same two on plain serde structs (bench-warp-strings, bench-hyper-strings: String dates, &'static str enums),
+# and as a hand-written axum 0.8 Router (bench-axum, bench-axum-strings: what most would write without bridge),
 # measured side by side in one run; bench-warp-plain is bench-warp without bridge's per-request hardening (request
 # ids, deadline, in-flight bound). See BENCHMARKS.md. bench-bridge is also measured as deployed (issue 27): with the
 # bridge's default logs, a line per request as text (bridge-text), as JSON (bridge-json), and with RUST_LOG=warn
@@ -45,7 +46,7 @@ for arg in "$@"; do
     esac
 done
 
-BASE_VARIANTS=(bridge warp hyper warp-plain warp-strings hyper-strings)
+BASE_VARIANTS=(bridge warp hyper warp-plain warp-strings hyper-strings axum axum-strings)
 # bench-bridge served as deployed (`--deployed`: the environment's settings, the default logs on stderr)
 LOG_VARIANTS=(bridge-text bridge-json bridge-warn)
 read -ra VARIANTS <<<"${BENCH_VARIANTS:-${BASE_VARIANTS[*]} ${LOG_VARIANTS[*]}}"
@@ -241,6 +242,8 @@ if ! skipped callgrind; then
         done
         cg_delta "$e" warp
         cg_delta "$e" warp-strings
+        cg_delta "$e" axum
+        cg_delta "$e" axum-strings
         # the log line: the deployed bridge with a line per request against the same bridge at `warn`
         cg_delta "$e" bridge-warn bridge-text
         cg_delta "$e" bridge-warn bridge-json
@@ -356,7 +359,7 @@ if ! skipped compile; then
     # The macro against hand-written code: the bench binaries, dev profile, after editing their interaction handler.
     t=$(now)
     (cd "$WS/bench" && cargo build --bins) >"$OUT/logs/compile-bench.log" 2>&1 || die "dev build of bench/ failed"
-    for v in bridge warp hyper; do
+    for v in bridge warp hyper axum; do
         k=$((k + 1))
         touch_handler "$WS/bench/src/bin/bench-$v.rs" "$k"
         t=$(now)
@@ -397,33 +400,33 @@ label() { case $1 in interactions) echo "interactions (20 per answer, 200)" ;; c
         echo "plain serde types, every server answering the same bytes. The bars: at \`RUST_LOG=warn\` at most 1.05 × hyper,"
         echo "with the default log line (text) at most 1.07 × hyper."
         echo
-        echo "| endpoint | hyper, plain types | warp, plain types | bridge, \`warn\` | bridge, default log line | warp / hyper | **\`warn\` / hyper** | **log line / hyper** |"
-        echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+        echo "| endpoint | hyper, plain types | warp, plain types | axum, plain types | bridge, \`warn\` | bridge, default log line | warp / hyper | axum / hyper | **\`warn\` / hyper** | **log line / hyper** | \`warn\` / axum |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         for e in "${ENDPOINTS[@]}"; do
-            h=${IPR[hyper-strings $e]:-0} w=${IPR[bridge-warn $e]:-0} t=${IPR[bridge-text $e]:-0}
-            echo "| $(label "$e") | $(fmt_int "$h") | $(fmt_int "${IPR[warp-strings $e]:-0}") | $(fmt_int "$w") | $(fmt_int "$t") | $(ratio "${IPR[warp-strings $e]:-0}" "$h") | **$(ratio "$w" "$h")** | **$(ratio "$t" "$h")** |"
+            h=${IPR[hyper-strings $e]:-0} w=${IPR[bridge-warn $e]:-0} t=${IPR[bridge-text $e]:-0} a=${IPR[axum-strings $e]:-0}
+            echo "| $(label "$e") | $(fmt_int "$h") | $(fmt_int "${IPR[warp-strings $e]:-0}") | $(fmt_int "$a") | $(fmt_int "$w") | $(fmt_int "$t") | $(ratio "${IPR[warp-strings $e]:-0}" "$h") | $(ratio "$a" "$h") | **$(ratio "$w" "$h")** | **$(ratio "$t" "$h")** | $(ratio "$w" "$a") |"
         done
         echo
         echo "#### Without a subscriber, on bridge's types"
         echo
-        echo "| endpoint | N1 → N2 | bridge (macros) | warp by hand | hyper alone | bridge / warp | warp / hyper | warp, no hardening | warp / no hardening |"
-        echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+        echo "| endpoint | N1 → N2 | bridge (macros) | warp by hand | axum by hand | hyper alone | bridge / warp | **bridge / axum** | warp / hyper | axum / hyper | warp, no hardening | warp / no hardening |"
+        echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         for e in "${ENDPOINTS[@]}"; do
             declare -n counts="N_$e"
-            echo "| $(label "$e") | ${counts[0]} → ${counts[1]} | $(fmt_int "${IPR[bridge $e]}") | $(fmt_int "${IPR[warp $e]}") | $(fmt_int "${IPR[hyper $e]}") | **$(ratio "${IPR[bridge $e]}" "${IPR[warp $e]}")** | $(ratio "${IPR[warp $e]}" "${IPR[hyper $e]}") | $(fmt_int "${IPR[warp-plain $e]}") | $(ratio "${IPR[warp $e]}" "${IPR[warp-plain $e]}") |"
+            echo "| $(label "$e") | ${counts[0]} → ${counts[1]} | $(fmt_int "${IPR[bridge $e]}") | $(fmt_int "${IPR[warp $e]}") | $(fmt_int "${IPR[axum $e]}") | $(fmt_int "${IPR[hyper $e]}") | **$(ratio "${IPR[bridge $e]}" "${IPR[warp $e]}")** | **$(ratio "${IPR[bridge $e]}" "${IPR[axum $e]}")** | $(ratio "${IPR[warp $e]}" "${IPR[hyper $e]}") | $(ratio "${IPR[axum $e]}" "${IPR[hyper $e]}") | $(fmt_int "${IPR[warp-plain $e]}") | $(ratio "${IPR[warp $e]}" "${IPR[warp-plain $e]}") |"
             unset -n counts
         done
         echo
         echo "#### Against hand-written servers on plain types (issue 15)"
         echo
-        echo "\`bench-warp-strings\` and \`bench-hyper-strings\` are \`bench-warp\` and \`bench-hyper\` on plain serde structs"
-        echo "(\`String\` dates, \`&'static str\` enums): the same answers, byte for byte, without bridge's protocol types."
-        echo "The bars: bridge ≤ 1.05 × warp on plain types, ≤ 1.07 × hyper on plain types."
+        echo "\`bench-warp-strings\`, \`bench-hyper-strings\` and \`bench-axum-strings\` are \`bench-warp\`, \`bench-hyper\` and"
+        echo "\`bench-axum\` on plain serde structs (\`String\` dates, \`&'static str\` enums): the same answers, byte for byte,"
+        echo "without bridge's protocol types. The bars: bridge ≤ 1.05 × warp on plain types, ≤ 1.07 × hyper on plain types."
         echo
-        echo "| endpoint | bridge (macros) | warp, plain types | hyper, plain types | bridge / warp, plain types | bridge / hyper, plain types | warp: bridge's types / plain types | hyper: bridge's types / plain types |"
-        echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+        echo "| endpoint | bridge (macros) | warp, plain types | axum, plain types | hyper, plain types | bridge / warp, plain types | **bridge / axum, plain types** | bridge / hyper, plain types | warp: bridge's types / plain types | axum: bridge's types / plain types | hyper: bridge's types / plain types |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         for e in "${ENDPOINTS[@]}"; do
-            echo "| $(label "$e") | $(fmt_int "${IPR[bridge $e]}") | $(fmt_int "${IPR[warp-strings $e]}") | $(fmt_int "${IPR[hyper-strings $e]}") | **$(ratio "${IPR[bridge $e]}" "${IPR[warp-strings $e]}")** | **$(ratio "${IPR[bridge $e]}" "${IPR[hyper-strings $e]}")** | $(ratio "${IPR[warp $e]}" "${IPR[warp-strings $e]}") | $(ratio "${IPR[hyper $e]}" "${IPR[hyper-strings $e]}") |"
+            echo "| $(label "$e") | $(fmt_int "${IPR[bridge $e]}") | $(fmt_int "${IPR[warp-strings $e]}") | $(fmt_int "${IPR[axum-strings $e]}") | $(fmt_int "${IPR[hyper-strings $e]}") | **$(ratio "${IPR[bridge $e]}" "${IPR[warp-strings $e]}")** | **$(ratio "${IPR[bridge $e]}" "${IPR[axum-strings $e]}")** | **$(ratio "${IPR[bridge $e]}" "${IPR[hyper-strings $e]}")** | $(ratio "${IPR[warp $e]}" "${IPR[warp-strings $e]}") | $(ratio "${IPR[axum $e]}" "${IPR[axum-strings $e]}") | $(ratio "${IPR[hyper $e]}" "${IPR[hyper-strings $e]}") |"
         done
         echo
         echo "#### The default log line (issue 27)"
@@ -442,13 +445,14 @@ label() { case $1 in interactions) echo "interactions (20 per answer, 200)" ;; c
     fi
     if ! skipped callgrind; then
         echo
-        echo "### Where bridge's instructions differ from the hand-written warp filters (per request)"
+        echo "### Where bridge's instructions differ from the hand-written warp filters and axum routers (per request)"
         echo
-        echo "Self cost of each function per request, (I2 − I1) / (N2 − N1), bridge minus \`bench-warp\` (bridge's types)"
-        echo "and minus \`bench-warp-strings\` (plain types); the functions with the largest differences either way."
+        echo "Self cost of each function per request, (I2 − I1) / (N2 − N1), bridge minus \`bench-warp\` and \`bench-axum\`"
+        echo "(bridge's types) and minus \`bench-warp-strings\` and \`bench-axum-strings\` (plain types); the functions with"
+        echo "the largest differences either way."
         echo "Inlining differs between the binaries, so read groups of functions (allocation, formatting, timers,"
         echo "routing) rather than single rows. Full lists: \`callgrind/delta-*.tsv\`."
-        for base in warp warp-strings; do
+        for base in warp warp-strings axum axum-strings; do
             for e in "${ENDPOINTS[@]}"; do
                 file=$OUT/callgrind/delta-$e.tsv
                 [[ $base == warp ]] || file=$OUT/callgrind/delta-$base-$e.tsv
@@ -474,8 +478,8 @@ label() { case $1 in interactions) echo "interactions (20 per answer, 200)" ;; c
         echo "Server pinned to one core with a current-thread runtime, wrk on the other: \`wrk -t1 -c$CONNECTIONS -d${DURATION}s\`" \
             "after a ${WARMUP} s warm-up; variants alternated in a rotating order every round."
         echo
-        echo "| endpoint | bridge (macros) | warp by hand | hyper alone | warp, no hardening | warp, plain types | hyper, plain types | bridge / warp | bridge / warp, plain types | all rounds (${WRK_VARIANTS[*]}) |"
-        echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+        echo "| endpoint | bridge (macros) | warp by hand | hyper alone | axum by hand | warp, no hardening | warp, plain types | hyper, plain types | axum, plain types | bridge / warp | bridge / axum | bridge / warp, plain types | all rounds (${WRK_VARIANTS[*]}) |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
         for e in "${ENDPOINTS[@]}"; do
             mb=$(echo "${RPS_ALL[bridge $e]}" | median)
             mw=$(echo "${RPS_ALL[warp $e]}" | median)
@@ -483,8 +487,10 @@ label() { case $1 in interactions) echo "interactions (20 per answer, 200)" ;; c
             mp=$(echo "${RPS_ALL[warp-plain $e]}" | median)
             ms=$(echo "${RPS_ALL[warp-strings $e]}" | median)
             mhs=$(echo "${RPS_ALL[hyper-strings $e]}" | median)
+            ma=$(echo "${RPS_ALL[axum $e]:-}" | median || true)
+            mas=$(echo "${RPS_ALL[axum-strings $e]:-}" | median || true)
             rounds=$(for v in "${WRK_VARIANTS[@]}"; do echo "${RPS_ALL[$v $e]}" | awk '{ $1 = $1; printf "%s; ", $0 }'; done | sed 's/; $//')
-            echo "| $(label "$e") | $(fmt_int "$mb") | $(fmt_int "$mw") | $(fmt_int "$mh") | $(fmt_int "$mp") | $(fmt_int "$ms") | $(fmt_int "$mhs") | **$(ratio "$mb" "$mw")** | **$(ratio "$mb" "$ms")** | $rounds |"
+            echo "| $(label "$e") | $(fmt_int "$mb") | $(fmt_int "$mw") | $(fmt_int "$mh") | $(fmt_int "${ma:-0}") | $(fmt_int "$mp") | $(fmt_int "$ms") | $(fmt_int "$mhs") | $(fmt_int "${mas:-0}") | **$(ratio "$mb" "$mw")** | **$(ratio "$mb" "${ma:-0}")** | **$(ratio "$mb" "$ms")** | $rounds |"
         done
     fi
     if ! skipped criterion; then

@@ -4,70 +4,22 @@
 //! serde structs ([`crate::plain`]). Same validation, answers and log line as the other variants, and the same
 //! hardening as `bench-warp` ([`crate::hardening`]); routing is a `match` on the path.
 
-use crate::{announce, error_json, hardening, is_json, shutdown_signal, Model, Refusal, ServerArgs, BODY_LIMIT};
+use crate::respond::{answer, decode, error as error_response, json as json_response, log, too_large};
+use crate::{announce, hardening, is_json, shutdown_signal, Model, ServerArgs, BODY_LIMIT};
 use bytes::Bytes;
-use http::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use http::{Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::Semaphore;
 
 type Response = http::Response<Full<Bytes>>;
-
-fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
-    let mut response = Response::new(Full::new(Bytes::from(body)));
-    *response.status_mut() = status;
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    response
-}
-
-fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
-    json_response(status, error_json(code, message))
-}
-
-fn encode<T: Serialize>(status: StatusCode, value: &T) -> Response {
-    match serde_json::to_vec(value) {
-        Ok(body) => json_response(status, body),
-        Err(_) => {
-            error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "the answer could not be encoded")
-        }
-    }
-}
-
-// The error is the answer itself, sent as is: boxing it would cost an allocation for nothing.
-#[allow(clippy::result_large_err)]
-fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
-    serde_json::from_slice(body).map_err(|err| {
-        let code = if err.is_syntax() || err.is_eof() { "malformed_json" } else { "invalid_input" };
-        error_response(StatusCode::BAD_REQUEST, code, &format!("invalid request: {err}"))
-    })
-}
-
-fn answer<T: Serialize>(status: StatusCode, result: Result<T, Refusal>) -> Response {
-    match result {
-        Ok(value) => encode(status, &value),
-        Err(refusal) => {
-            let status = StatusCode::from_u16(refusal.status()).expect("a valid status");
-            error_response(status, refusal.code(), refusal.message())
-        }
-    }
-}
-
-fn too_large() -> Response {
-    error_response(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
-        "the request body is larger than the limit of 1048576 bytes",
-    )
-}
 
 #[derive(Clone, Copy)]
 enum Route {
@@ -114,22 +66,20 @@ async fn handle<M: Model>(request: Request<Incoming>, service: Arc<M>) -> Result
 
     let started = Instant::now();
     let response = match route {
-        Route::Interactions => match decode::<M::InteractionRequest>(&body) {
+        Route::Interactions => match decode::<M::InteractionRequest, _>(&body) {
             Ok(request) => answer(StatusCode::OK, service.interactions(&request)),
             Err(response) => response,
         },
-        Route::Contacts => match decode::<M::ContactRequest>(&body) {
+        Route::Contacts => match decode::<M::ContactRequest, _>(&body) {
             Ok(request) => answer(StatusCode::OK, service.contacts(&request)),
             Err(response) => response,
         },
-        Route::CreateTicket => match decode::<M::ActionRequest>(&body) {
+        Route::CreateTicket => match decode::<M::ActionRequest, _>(&body) {
             Ok(request) => answer(StatusCode::CREATED, service.create_ticket(&request)),
             Err(response) => response,
         },
     };
-    let status = response.status().as_u16();
-    let latency_us = started.elapsed().as_micros() as u64;
-    tracing::info!(target: "bench::request", path, status, latency_us, "answered");
+    log(path, &response, started);
     Ok(response)
 }
 

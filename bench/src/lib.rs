@@ -2,16 +2,19 @@
 //! types, [`Service`], or on plain serde structs, [`plain::Service`]), the request bodies the load generators send,
 //! and the small command line every server reads.
 //!
-//! Every server (`bench-bridge`, `bench-warp`, `bench-hyper`, `bench-warp-plain`, and `bench-warp-strings` and
-//! `bench-hyper-strings` on plain types) answers the same three endpoints with the same work and the same bytes:
+//! Every server (`bench-bridge`, `bench-warp`, `bench-hyper`, `bench-axum`, `bench-warp-plain`, and
+//! `bench-warp-strings`, `bench-hyper-strings` and `bench-axum-strings` on plain types) answers the same three
+//! endpoints with the same work and the same bytes:
 //!
 //! - `POST /interaction_update`: decode the envelope, check the credentials, build 20 interactions, encode them (`200`);
 //! - `POST /contact_sync`: decode, check, build a page of [`CONTACTS`] contacts, encode it (`200`, about 1.7 MB);
 //! - `POST /actions/create_ticket`: decode the action's inputs, check, "create" the ticket, encode the outcome (`201`).
 //!
 //! Only the plumbing differs (the macro-generated endpoint, a hand-written warp filter, a hand-written hyper
-//! service: [`warp_server`], [`hyper_server`]), and the types the answers are built from ([`Model`]).
+//! service, a hand-written axum router: [`warp_server`], [`hyper_server`], [`axum_server`]), and the types the
+//! answers are built from ([`Model`]).
 
+pub mod axum_server;
 pub mod hyper_server;
 pub mod plain;
 pub mod warp_server;
@@ -255,6 +258,78 @@ pub fn error_json(code: &str, message: &str) -> Vec<u8> {
     serde_json::to_vec(&ErrorBody { code, message }).expect("strings always encode")
 }
 
+/// The JSON answers the hand-written servers build, written once: generic over the server's body type (warp's,
+/// hyper's `Full<Bytes>`, axum's `Body`: each is made from the encoded bytes).
+pub mod respond {
+    use super::{error_json, Refusal};
+    use http::header::{HeaderValue, CONTENT_TYPE};
+    use http::{Response, StatusCode};
+    use serde::de::DeserializeOwned;
+    use serde::Serialize;
+    use std::time::Instant;
+
+    /// `status` with `body`, declared JSON.
+    pub fn json<B: From<Vec<u8>>>(status: StatusCode, body: Vec<u8>) -> Response<B> {
+        let mut response = Response::new(B::from(body));
+        *response.status_mut() = status;
+        response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response
+    }
+
+    /// `status` with bridge's error body, `{"code": …, "message": …}`.
+    pub fn error<B: From<Vec<u8>>>(status: StatusCode, code: &str, message: &str) -> Response<B> {
+        json(status, error_json(code, message))
+    }
+
+    /// `value` encoded, or a `500` if it cannot be.
+    pub fn encode<T: Serialize, B: From<Vec<u8>>>(status: StatusCode, value: &T) -> Response<B> {
+        match serde_json::to_vec(value) {
+            Ok(body) => json(status, body),
+            Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "the answer could not be encoded"),
+        }
+    }
+
+    /// The typed request, or the `400` naming what is wrong with it.
+    // The error is the answer itself, sent as is: boxing it would cost an allocation for nothing.
+    #[allow(clippy::result_large_err)]
+    pub fn decode<T: DeserializeOwned, B: From<Vec<u8>>>(body: &[u8]) -> Result<T, Response<B>> {
+        serde_json::from_slice(body).map_err(|err| {
+            let code = if err.is_syntax() || err.is_eof() { "malformed_json" } else { "invalid_input" };
+            error(StatusCode::BAD_REQUEST, code, &format!("invalid request: {err}"))
+        })
+    }
+
+    /// The work's answer: `value` encoded with `status`, or the refusal's error.
+    pub fn answer<T: Serialize, B: From<Vec<u8>>>(status: StatusCode, result: Result<T, Refusal>) -> Response<B> {
+        match result {
+            Ok(value) => encode(status, &value),
+            Err(refusal) => refused(refusal),
+        }
+    }
+
+    /// A refusal of the work as its error answer.
+    pub fn refused<B: From<Vec<u8>>>(refusal: Refusal) -> Response<B> {
+        let status = StatusCode::from_u16(refusal.status()).expect("a valid status");
+        error(status, refusal.code(), refusal.message())
+    }
+
+    /// The `413` of a body over [`BODY_LIMIT`](super::BODY_LIMIT).
+    pub fn too_large<B: From<Vec<u8>>>() -> Response<B> {
+        error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "the request body is larger than the limit of 1048576 bytes",
+        )
+    }
+
+    /// The per-request log line every server writes (bridge's is the same event).
+    pub fn log<B>(path: &'static str, response: &Response<B>, started: Instant) {
+        let status = response.status().as_u16();
+        let latency_us = started.elapsed().as_micros() as u64;
+        tracing::info!(target: "bench::request", path, status, latency_us, "answered");
+    }
+}
+
 /// Whether a `Content-Type` value declares JSON (`application/json` or `…+json`, any parameters): the check
 /// every variant makes, written once, allocation-free.
 pub fn is_json(value: &[u8]) -> bool {
@@ -377,8 +452,9 @@ pub async fn shutdown_signal() {
 }
 
 /// What bridge does around every request (request ids, a deadline, a bound on requests in flight, a header-read
-/// timeout), written by hand as an expert would, for `bench-warp` and `bench-hyper`: with it they do the same work
-/// and give the same answers as `bench-bridge` (`bench-warp-plain` goes without, to show what it costs).
+/// timeout), written by hand as an expert would, for `bench-warp`, `bench-hyper` and `bench-axum`: with it they do
+/// the same work and give the same answers as `bench-bridge` (`bench-warp-plain` goes without, to show what it
+/// costs).
 pub mod hardening {
     use super::error_json;
     use futures_util::FutureExt;

@@ -4,8 +4,8 @@
 //! benchmark's answers have, in bridge's order, so that the bytes are the same as bridge's (`scripts/bench.sh`
 //! compares them).
 //!
-//! `bench-warp-strings` and `bench-hyper-strings` are `bench-warp` and `bench-hyper` on these types: the figure
-//! bridge's protocol types are held to (issue 15).
+//! `bench-warp-strings`, `bench-hyper-strings` and `bench-axum-strings` are `bench-warp`, `bench-hyper` and
+//! `bench-axum` on these types: the figure bridge's protocol types are held to (issue 15).
 
 use super::{interaction_timestamps, Model, Refusal, CONTACTS, INTERACTIONS, PASSWORD, USERNAME};
 use serde::de::IgnoredAny;

@@ -8,21 +8,19 @@
 //! shutdown. Handlers are `async`, as a real bridge's must be (they call an external service). `bench-warp-plain`
 //! is the same filter without the hardening, served by `warp::serve`.
 
-use crate::{announce, error_json, hardening, is_json, shutdown_signal, Model, Refusal, ServerArgs, BODY_LIMIT};
+use crate::respond::{answer, decode, error as error_response, json as json_response, log};
+use crate::{announce, hardening, is_json, shutdown_signal, Model, ServerArgs, BODY_LIMIT};
 use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use std::convert::Infallible;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::Semaphore;
 use tower_service::Service as _;
-use warp::http::header::{HeaderValue, CONTENT_TYPE};
 use warp::http::StatusCode;
 use warp::reply::Response;
 use warp::{Filter, Rejection};
@@ -42,53 +40,6 @@ impl FromStr for JsonContentType {
 struct UnsupportedMediaType;
 
 impl warp::reject::Reject for UnsupportedMediaType {}
-
-fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
-    let mut response = Response::new(body.into());
-    *response.status_mut() = status;
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    response
-}
-
-fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
-    json_response(status, error_json(code, message))
-}
-
-fn encode<T: Serialize>(status: StatusCode, value: &T) -> Response {
-    match serde_json::to_vec(value) {
-        Ok(body) => json_response(status, body),
-        Err(_) => {
-            error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "the answer could not be encoded")
-        }
-    }
-}
-
-// The error is the answer itself, sent as is: boxing it would cost an allocation for nothing.
-#[allow(clippy::result_large_err)]
-fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
-    serde_json::from_slice(body).map_err(|err| {
-        let code = if err.is_syntax() || err.is_eof() { "malformed_json" } else { "invalid_input" };
-        error_response(StatusCode::BAD_REQUEST, code, &format!("invalid request: {err}"))
-    })
-}
-
-fn refused(refusal: Refusal) -> Response {
-    let status = StatusCode::from_u16(refusal.status()).expect("a valid status");
-    error_response(status, refusal.code(), refusal.message())
-}
-
-fn answer<T: Serialize>(status: StatusCode, result: Result<T, Refusal>) -> Response {
-    match result {
-        Ok(value) => encode(status, &value),
-        Err(refusal) => refused(refusal),
-    }
-}
-
-fn log(path: &'static str, response: &Response, started: Instant) {
-    let status = response.status().as_u16();
-    let latency_us = started.elapsed().as_micros() as u64;
-    tracing::info!(target: "bench::request", path, status, latency_us, "answered");
-}
 
 /// `POST`, a JSON `Content-Type` (or none), a body under the limit: the body.
 fn json_post() -> impl Filter<Extract = (Bytes,), Error = Rejection> + Copy {
@@ -122,7 +73,7 @@ pub fn routes<M: Model>(service: Arc<M>) -> impl Filter<Extract = (Response,), E
         warp::path("interaction_update").and(warp::path::end()).and(json_post()).and(with_service()).then(
             |body: Bytes, service: Arc<M>| async move {
                 let started = Instant::now();
-                let response = match decode::<M::InteractionRequest>(&body) {
+                let response = match decode::<M::InteractionRequest, _>(&body) {
                     Ok(request) => answer(StatusCode::OK, service.interactions(&request)),
                     Err(response) => response,
                 };
@@ -134,7 +85,7 @@ pub fn routes<M: Model>(service: Arc<M>) -> impl Filter<Extract = (Response,), E
     let contacts = warp::path("contact_sync").and(warp::path::end()).and(json_post()).and(with_service()).then(
         |body: Bytes, service: Arc<M>| async move {
             let started = Instant::now();
-            let response = match decode::<M::ContactRequest>(&body) {
+            let response = match decode::<M::ContactRequest, _>(&body) {
                 Ok(request) => answer(StatusCode::OK, service.contacts(&request)),
                 Err(response) => response,
             };
@@ -150,7 +101,7 @@ pub fn routes<M: Model>(service: Arc<M>) -> impl Filter<Extract = (Response,), E
         .and(with_service())
         .then(|body: Bytes, service: Arc<M>| async move {
             let started = Instant::now();
-            let response = match decode::<M::ActionRequest>(&body) {
+            let response = match decode::<M::ActionRequest, _>(&body) {
                 Ok(request) => answer(StatusCode::CREATED, service.create_ticket(&request)),
                 Err(response) => response,
             };
