@@ -58,8 +58,9 @@ use test_messages::{TestRequest, TestResponse};
 use transport::InProcessTransport;
 use transport::{HttpTransport, Transport, TransportError};
 
-/// The test client's paths and markers, from the table of the endpoint kinds (`kinds.rs`).
-macro_rules! paths_and_markers {
+/// The test client's paths, `CallKind` markers and builder of each kind's request, from the table of the endpoint
+/// kinds (`kinds.rs`).
+macro_rules! test_client_kinds {
     ($({
         $(#[$doc:meta])*
         variant: $variant:ident,
@@ -131,6 +132,13 @@ macro_rules! paths_and_markers {
                 }
             )*
         }
+
+        /// The builder of each kind's request, `auth_validation()`, …, `action(name)`, for `impl TestClient`.
+        macro_rules! kind_calls {
+            () => {
+                $(kind_call!($named, $method in $field as $call, $role, $macro_name, $(#[$client_doc])*);)*
+            };
+        }
     };
 }
 
@@ -139,40 +147,11 @@ macro_rules! paths_and_markers {
 macro_rules! path_by_name {
     (false, $method:ident, $field:ident, $variant:ident, $role:literal, $default_path:literal) => {};
     (true, $method:ident, $field:ident, $variant:ident, $role:literal, $default_path:literal) => {
-        #[doc = concat!(
-                    "The path of the ", $role, " named `name`: its entry in [`", stringify!($field), "`](Self::",
-                    stringify!($field), "), else `", $default_path, "/<name>`."
-                )]
+        #[doc = path_doc!(by_name, $role, $field, $default_path)]
         pub fn $method(&self, name: &str) -> String {
-            self.$field
-                .get(name)
-                .cloned()
-                .unwrap_or_else(|| format!("{}/{name}", EndpointKind::$variant.default_path()))
+            let default = || format!("{}/{name}", EndpointKind::$variant.default_path());
+            self.$field.get(name).cloned().unwrap_or_else(default)
         }
-    };
-}
-
-/// The test client's builder of each kind's request, from the table of the endpoint kinds (`kinds.rs`), called
-/// inside `impl TestClient`.
-macro_rules! kind_calls {
-    ($({
-        $(#[$doc:meta])*
-        variant: $variant:ident,
-        macro_name: $macro_name:ident,
-        role: $role:literal,
-        role_with_article: $role_with_article:literal,
-        configuration_key: $configuration_key:literal,
-        default_path: $default_path:literal,
-        named: $named:tt,
-        meta: $meta:ident,
-        data: $data:ident,
-        returns: $result:ident for [$($ok:ty),+] as $returns:literal,
-        message: $message:literal,
-        label: $label:literal,
-        $(#[$client_doc:meta])*
-        test_client: $method:ident in $field:ident as $call:ident answering $answer:ty,
-    })*) => {
-        $(kind_call!($named, $method in $field as $call, $role, $macro_name, $(#[$client_doc])*);)*
     };
 }
 
@@ -219,12 +198,26 @@ macro_rules! path_slot {
     };
 }
 
+/// The docs of [`Paths`]' items: a kind's field (one path, or a path by name), and a named kind's path by name.
 macro_rules! path_doc {
     (false, $role:literal, $default_path:literal) => {
         concat!("The ", $role, "'s (default `", $default_path, "`).")
     };
     (true, $role:literal, $default_path:literal) => {
         concat!("Each ", $role, "'s by name; one not listed is at `", $default_path, "/<name>`.")
+    };
+    (by_name, $role:literal, $field:ident, $default_path:literal) => {
+        concat!(
+            "The path of the ",
+            $role,
+            " named `name`: its entry in [`",
+            stringify!($field),
+            "`](Self::",
+            stringify!($field),
+            "), else `",
+            $default_path,
+            "/<name>`."
+        )
     };
 }
 
@@ -269,7 +262,7 @@ impl PathSlot for BTreeMap<String, String> {
     }
 }
 
-crate::kinds::with_kinds!(paths_and_markers);
+crate::kinds::with_kinds!(test_client_kinds);
 use markers::*;
 
 impl Paths {
@@ -436,8 +429,8 @@ impl TestClient {
         self.transport.describe()
     }
 
-    // `auth_validation()`, `contact_sync()`, …, `action(name)`: a builder per kind.
-    crate::kinds::with_kinds!(kind_calls);
+    // `auth_validation()`, `contact_sync()`, …, `action(name)`: a builder per kind (`test_client_kinds!`).
+    kind_calls!();
 
     /// A `POST` to any path, with a JSON envelope built like the endpoints' ones.
     pub fn post(&self, path: impl Into<String>) -> Call<RawCall> {
