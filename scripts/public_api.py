@@ -202,6 +202,9 @@ def main(path):
                 name = use["name"]
                 if target is None:
                     lines.add(f"pub use {path}::{name} = {use['source']}")
+                elif use.get("is_glob") and "module" in target["inner"]:
+                    # `pub use some::module::*`: the module's public items, at this module's path.
+                    walk(target, path, seen)
                 else:
                     emit(target, f"{path}::{name}", seen)
             else:

@@ -21,25 +21,34 @@
 //!
 //! Everything per kind is generated from the one table below, [`with_kinds!`]: in the runtime, [`KINDS`] (here),
 //! `EndpointKind` and its `ALL` (`endpoint.rs`), the marker types and what a handler receives and returns (`kinds!`
-//! in `contract.rs`), the test client's `Paths` and its `CallKind` markers (`testing/client.rs`); in the macros,
-//! their `Kind` (`kind.rs`) and the five `#[proc_macro_attribute]` entry points (`lib.rs`). Each of those matches
-//! on every kind, with no wildcard arm, so a kind cannot be half added. The conformance command
+//! in `contract.rs`), the test client's `Paths`, its `CallKind` markers (which `testing/mod.rs` re-exports whole)
+//! and its builder of each kind's request, `contact_sync()`, `action(name)`, … (`testing/client/mod.rs`); in the
+//! macros, their `Kind` (`kind.rs`) and the five `#[proc_macro_attribute]` entry points (`lib.rs`). Each of those
+//! matches on every kind, with no wildcard arm, so a kind cannot be half added. The conformance command
 //! (`bridge-conformance/src/plan.rs`) reads the kinds through `EndpointKind::ALL` and `Paths::endpoint_mut`.
 //!
 //! # Adding a kind
 //!
-//! A new endpoint kind touches these files (at most 12), and nothing else has a list to keep in step:
+//! A new endpoint kind touches these files, and nothing else has a list to keep in step. Its code (the compiler
+//! points at the types its row names and at each `match` that misses it):
 //!
 //! 1. `bridge-runtime/src/kinds.rs`: its row in [`with_kinds!`] (names, path, configuration key, types, messages,
-//!    the test client's method, marker and answer, the macro's doc);
+//!    the test client's method, marker and answer, what its request asks, the macro's doc), and its line in the
+//!    table above;
 //! 2. `bridge-runtime/src/protocol/<kind>.rs` and 3. `protocol/mod.rs`: its `meta`, `data` and answer types;
 //! 4. `bridge-runtime/src/lib.rs`: their re-export (and 5. `src/lib.rs`, the facade's, with the macro's);
-//! 6. `bridge-runtime/src/testing/client.rs`: the test client's method for it, and its typed setters;
-//! 7. `bridge-runtime/src/testing/mod.rs`: the re-export of its `CallKind` marker;
-//! 8. `bridge-runtime/src/testing/simulator/<kind>.rs`: what the simulator checks of it;
-//! 9. `src/docs.rs` (or its page under `docs/`): the protocol's page for it;
-//! 10. and 11. `public-api/*.txt`: the snapshot, updated by `scripts/public-api.sh --update`;
-//! 12. a test of it under `tests/it/`.
+//! 6. `bridge-runtime/src/memory.rs`: whether its endpoints may be remembered (`Remember::of`);
+//! 7. `bridge-runtime/src/testing/client/mod.rs`: the typed setters of its `meta` and `data` fields
+//!    (`impl Call<…Call>`), and its arm in the test that each kind's builder posts to its path;
+//! 8. `bridge-runtime/src/testing/simulator/<kind>.rs`: what the simulator checks of it, run by 9. `Simulator::run`
+//!    (`simulator/mod.rs`), reported under 10. its `Section` and `CheckId`s (`simulator/report.rs`).
+//!
+//! Its documentation and tests:
+//!
+//! 11. `docs/<kind>.md`: the protocol's page for it, shipped by 12. `src/docs.rs`, and listed with the other
+//!     kinds in 13. `docs/README.md`, 14. `docs/protocol.md`, 15. `README.md` and 16. `bridge-macros/src/lib.rs`;
+//! 17. and 18. `public-api/*.txt`: the snapshot, updated by `scripts/public-api.sh --update`;
+//! 19. a test of it under `tests/it/` (`macro_forms/every_kind.rs` mounts an endpoint of every kind).
 
 /// The table of the endpoint kinds: every fact about each kind, once. `with_kinds!(callback)` calls
 /// `callback! { … }` with every row, in the order of `EndpointKind`'s variants; each user of the table is such a
@@ -51,7 +60,8 @@
 /// action), `meta` and `data` (the types a handler may take; `NoMeta`/`NoData` for none, `Data` for the author's
 /// own), `returns` (the kind's result trait, the success types, and the same in words for the usage message),
 /// `message` and `label` (rustc's message for a handler that returns something else), and `test_client` (the test
-/// client's method, the field of `Paths`, the `CallKind` marker and the type of a successful answer).
+/// client's method, the field of `Paths`, the `CallKind` marker and the type of a successful answer), after the
+/// `///` lines the test client adds to its method's documentation (what the request asks until told otherwise).
 macro_rules! with_kinds {
     ($callback:ident) => {
         $callback! {
@@ -73,6 +83,7 @@ macro_rules! with_kinds {
                 returns: AuthValidatorResult for [(), AuthValidation] as "() or bridge::AuthValidation",
                 message: "`{Self}` is not what an auth validator returns",
                 label: "an auth validator returns `Result<(), E>` or `Result<bridge::AuthValidation, E>`",
+                /// An authorization validation: are the credentials set with [`auth`](Call::auth) valid?
                 test_client: auth_validation in auth_validation as AuthValidationCall answering Map<String, Value>,
             }
             {
@@ -92,6 +103,9 @@ macro_rules! with_kinds {
                 returns: ContactRetrieverResult for [ContactPage] as "bridge::ContactPage",
                 message: "`{Self}` is not what a contact retriever returns",
                 label: "a contact retriever returns `Result<bridge::ContactPage, E>`",
+                /// A contact synchronization: the first page of an initial sync, until its typed setters say otherwise
+                /// ([`checkpoint`](Call::checkpoint) for an incremental sync, `offset` and [`context`](Call::context)
+                /// for a next page).
                 test_client: contact_sync in contact_sync as ContactSyncCall answering ContactPage,
             }
             {
@@ -112,6 +126,7 @@ macro_rules! with_kinds {
                 returns: InteractionRetrieverResult for [Vec<Interaction>] as "Vec<bridge::Interaction>",
                 message: "`{Self}` is not what an interaction retriever returns",
                 label: "an interaction retriever returns `Result<Vec<bridge::Interaction>, E>`",
+                /// An interaction retrieval: the interactions of the contact its typed setters describe.
                 test_client: interaction_retrieval in interaction_retrieval as InteractionRetrievalCall
                     answering Vec<Interaction>,
             }
@@ -137,6 +152,7 @@ macro_rules! with_kinds {
                 returns: ActionExecutorResult for [ActionOutcome] as "bridge::ActionOutcome",
                 message: "`{Self}` is not what an action executor returns",
                 label: "an action executor returns `Result<bridge::ActionOutcome, E>`",
+                /// An execution of the action `name`, with the inputs set with [`data`](Call::data).
                 test_client: action in actions as ActionCall answering ActionOutcome,
             }
             {
@@ -156,6 +172,7 @@ macro_rules! with_kinds {
                 returns: AgentRetrieverResult for [AgentPage, Vec<Agent>] as "bridge::AgentPage or Vec<bridge::Agent>",
                 message: "`{Self}` is not what an agent retriever returns",
                 label: "an agent retriever returns `Result<bridge::AgentPage, E>` or `Result<Vec<bridge::Agent>, E>`",
+                /// An agent synchronization: the first page, until its typed setter `offset` asks for a next one.
                 test_client: agent_sync in agent_sync as AgentSyncCall answering AgentPage,
             }
         }
@@ -216,6 +233,7 @@ macro_rules! kind_specs {
         returns: $result:ident for [$($ok:ty),+] as $returns:literal,
         message: $message:literal,
         label: $label:literal,
+        $(#[$client_doc:meta])*
         test_client: $method:ident in $field:ident as $call:ident answering $answer:ty,
     })*) => {
         /// How many kinds there are.

@@ -74,10 +74,9 @@ pub use client::test_messages::{TestRequest, TestResponse};
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub use client::transport::InProcessTransport;
 pub use client::transport::{HttpTransport, Transport, TransportError, DEFAULT_TIMEOUT};
-pub use client::{
-    ActionCall, AgentSyncCall, AuthValidationCall, Call, CallKind, ContactSyncCall, InteractionRetrievalCall, Paths,
-    RawCall, TestClient,
-};
+// The `CallKind` marker of each endpoint kind (`ContactSyncCall`, …), generated from the table of the kinds.
+pub use client::markers::*;
+pub use client::{Call, CallKind, Paths, RawCall, TestClient};
 pub use simulator::checks::CheckpointOrder;
 pub use simulator::oauth::{OAuth, Refreshed};
 pub use simulator::report::{Check, CheckId, EndpointUpstream, Outcome, Report, Section};

@@ -58,8 +58,9 @@ use test_messages::{TestRequest, TestResponse};
 use transport::InProcessTransport;
 use transport::{HttpTransport, Transport, TransportError};
 
-/// The test client's paths and markers, from the table of the endpoint kinds (`kinds.rs`).
-macro_rules! paths_and_markers {
+/// The test client's paths, `CallKind` markers and builder of each kind's request, from the table of the endpoint
+/// kinds (`kinds.rs`).
+macro_rules! test_client_kinds {
     ($({
         $(#[$doc:meta])*
         variant: $variant:ident,
@@ -74,6 +75,7 @@ macro_rules! paths_and_markers {
         returns: $result:ident for [$($ok:ty),+] as $returns:literal,
         message: $message:literal,
         label: $label:literal,
+        $(#[$client_doc:meta])*
         test_client: $method:ident in $field:ident as $call:ident answering $answer:ty,
     })*) => {
         /// The paths a client sends each endpoint's requests to. [`TestClient::new`] reads them from the bridge;
@@ -104,26 +106,85 @@ macro_rules! paths_and_markers {
             /// Records where the endpoint `info` answers, unless an endpoint of its kind (or of its action's name)
             /// was recorded before.
             #[cfg(feature = "testing")]
-            #[cfg(feature = "testing")]
-    fn record(&mut self, info: &EndpointInfo) {
+            fn record(&mut self, info: &EndpointInfo) {
                 match info.kind {
                     $(EndpointKind::$variant => self.$field.record(info),)*
                 }
             }
+
+            $(path_by_name!($named, $method, $field, $variant, $role, $default_path);)*
         }
 
-        $(
-            #[doc = concat!(
-                "[`Call`] to ", $role_with_article, " (`#[bridge::", stringify!($macro_name), "]`): success is `",
-                stringify!($answer), "`."
-            )]
-            #[derive(Debug)]
-            pub enum $call {}
+        /// The [`CallKind`] marker of each endpoint kind, all of which `bridge::testing` re-exports.
+        pub mod markers {
+            use super::*;
 
-            impl CallKind for $call {
-                type Answer = $answer;
-            }
-        )*
+            $(
+                #[doc = concat!(
+                    "[`Call`] to ", $role_with_article, " (`#[bridge::", stringify!($macro_name), "]`): success is `",
+                    stringify!($answer), "`."
+                )]
+                #[derive(Debug)]
+                pub enum $call {}
+
+                impl CallKind for $call {
+                    type Answer = $answer;
+                }
+            )*
+        }
+
+        /// The builder of each kind's request, `auth_validation()`, …, `action(name)`, for `impl TestClient`.
+        macro_rules! kind_calls {
+            () => {
+                $(kind_call!($named, $method in $field as $call, $role, $macro_name, $(#[$client_doc])*);)*
+            };
+        }
+    };
+}
+
+/// For a named kind (actions), the method of [`Paths`] that gives the path of its endpoint of a name, named as the
+/// test client's method for the kind (`Paths::action(name)`).
+macro_rules! path_by_name {
+    (false, $method:ident, $field:ident, $variant:ident, $role:literal, $default_path:literal) => {};
+    (true, $method:ident, $field:ident, $variant:ident, $role:literal, $default_path:literal) => {
+        #[doc = path_doc!(by_name, $role, $field, $default_path)]
+        pub fn $method(&self, name: &str) -> String {
+            let default = || format!("{}/{name}", EndpointKind::$variant.default_path());
+            self.$field.get(name).cloned().unwrap_or_else(default)
+        }
+    };
+}
+
+/// One kind's builder: `$method()` for a kind of one endpoint, at its field of [`Paths`]; `$method(name)` for a
+/// named kind (an action), at [`Paths`]' method of the same name.
+macro_rules! kind_call {
+    (
+        false, $method:ident in $field:ident as $call:ident, $role:literal, $macro_name:ident,
+        $(#[$client_doc:meta])*
+    ) => {
+        #[doc = concat!(
+            "A request to the bridge's ", $role, " (`#[bridge::", stringify!($macro_name), "]`): `POST` to [`Paths::",
+            stringify!($field), "`]."
+        )]
+        #[doc = ""]
+        $(#[$client_doc])*
+        pub fn $method(&self) -> Call<$call> {
+            self.call(Method::POST, self.paths.$field.clone())
+        }
+    };
+    (
+        true, $method:ident in $field:ident as $call:ident, $role:literal, $macro_name:ident,
+        $(#[$client_doc:meta])*
+    ) => {
+        #[doc = concat!(
+            "A request to the bridge's ", $role, " named `name` (`#[bridge::", stringify!($macro_name),
+            "(name = \"…\")]`): `POST` to [`Paths::", stringify!($method), "`]`(name)`."
+        )]
+        #[doc = ""]
+        $(#[$client_doc])*
+        pub fn $method(&self, name: &str) -> Call<$call> {
+            self.call(Method::POST, self.paths.$method(name))
+        }
     };
 }
 
@@ -137,12 +198,26 @@ macro_rules! path_slot {
     };
 }
 
+/// The docs of [`Paths`]' items: a kind's field (one path, or a path by name), and a named kind's path by name.
 macro_rules! path_doc {
     (false, $role:literal, $default_path:literal) => {
         concat!("The ", $role, "'s (default `", $default_path, "`).")
     };
     (true, $role:literal, $default_path:literal) => {
         concat!("Each ", $role, "'s by name; one not listed is at `", $default_path, "/<name>`.")
+    };
+    (by_name, $role:literal, $field:ident, $default_path:literal) => {
+        concat!(
+            "The path of the ",
+            $role,
+            " named `name`: its entry in [`",
+            stringify!($field),
+            "`](Self::",
+            stringify!($field),
+            "), else `",
+            $default_path,
+            "/<name>`."
+        )
     };
 }
 
@@ -187,14 +262,10 @@ impl PathSlot for BTreeMap<String, String> {
     }
 }
 
-crate::kinds::with_kinds!(paths_and_markers);
+crate::kinds::with_kinds!(test_client_kinds);
+use markers::*;
 
 impl Paths {
-    /// The path of the action `name`.
-    pub fn action(&self, name: &str) -> String {
-        self.actions.get(name).cloned().unwrap_or_else(|| format!("{}/{name}", EndpointKind::Action.default_path()))
-    }
-
     #[cfg(feature = "testing")]
     #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
     /// The paths `bridge` serves: the first endpoint of each kind, every action.
@@ -213,9 +284,9 @@ impl Paths {
 
 /// A client for one bridge, in process or at a URL. Cheap to clone.
 ///
-/// Each endpoint has a builder: [`auth_validation`](Self::auth_validation), [`contact_sync`](Self::contact_sync),
-/// [`interaction_retrieval`](Self::interaction_retrieval), [`action`](Self::action) and [`agent_sync`](Self::agent_sync); any other
-/// request goes through [`post`](Self::post) or [`get`](Self::get).
+/// Each kind of endpoint ([`EndpointKind`](crate::EndpointKind)) has a builder, named as its field of [`Paths`]
+/// ([`contact_sync`](Self::contact_sync), [`agent_sync`](Self::agent_sync), …; an action's by name:
+/// [`action`](Self::action)); any other request goes through [`post`](Self::post) or [`get`](Self::get).
 #[derive(Clone)]
 pub struct TestClient {
     transport: Arc<dyn Transport>,
@@ -358,30 +429,8 @@ impl TestClient {
         self.transport.describe()
     }
 
-    /// An authorization validation request.
-    pub fn auth_validation(&self) -> Call<AuthValidationCall> {
-        self.call(Method::POST, self.paths.auth_validation.clone())
-    }
-
-    /// A contact synchronization request (an initial sync's first page until told otherwise).
-    pub fn contact_sync(&self) -> Call<ContactSyncCall> {
-        self.call(Method::POST, self.paths.contact_sync.clone())
-    }
-
-    /// An interaction retrieval request.
-    pub fn interaction_retrieval(&self) -> Call<InteractionRetrievalCall> {
-        self.call(Method::POST, self.paths.interaction_retrieval.clone())
-    }
-
-    /// An execution of the action `name`.
-    pub fn action(&self, name: &str) -> Call<ActionCall> {
-        self.call(Method::POST, self.paths.action(name))
-    }
-
-    /// An agent synchronization request (the first page until told otherwise).
-    pub fn agent_sync(&self) -> Call<AgentSyncCall> {
-        self.call(Method::POST, self.paths.agent_sync.clone())
-    }
+    // `auth_validation()`, `contact_sync()`, …, `action(name)`: a builder per kind (`test_client_kinds!`).
+    kind_calls!();
 
     /// A `POST` to any path, with a JSON envelope built like the endpoints' ones.
     pub fn post(&self, path: impl Into<String>) -> Call<RawCall> {
@@ -695,7 +744,7 @@ impl Call<AgentSyncCall> {
 #[cfg(test)]
 mod tests {
     use super::header;
-    use super::{EndpointInfo, EndpointKind, Paths};
+    use super::{EndpointInfo, EndpointKind, Method, Paths, TestClient};
 
     #[test]
     fn paths_has_a_place_for_every_kind_of_the_table() {
@@ -712,6 +761,32 @@ mod tests {
         assert_eq!(paths.endpoint_mut(EndpointKind::AgentSync).unwrap(), "/v2/agents");
         assert_eq!(paths.action("create_ticket"), "/tickets");
         assert_eq!(paths.action("other"), "/actions/other");
+    }
+
+    #[test]
+    fn each_kinds_builder_posts_to_the_path_paths_gives_that_kind() {
+        let mut paths = Paths::default();
+        for kind in EndpointKind::ALL {
+            if let Some(path) = paths.endpoint_mut(kind) {
+                *path = format!("/own/{kind:?}");
+            }
+        }
+        paths.actions.insert("create_ticket".to_owned(), "/own/tickets".to_owned());
+        let client = TestClient::http("http://127.0.0.1:9").with_paths(paths.clone());
+        for kind in EndpointKind::ALL {
+            // Every kind, no wildcard arm: a kind's builder is checked as soon as the kind exists.
+            let request = match kind {
+                EndpointKind::AuthValidation => client.auth_validation().request(),
+                EndpointKind::ContactSync => client.contact_sync().request(),
+                EndpointKind::InteractionRetrieval => client.interaction_retrieval().request(),
+                EndpointKind::Action => client.action("create_ticket").request(),
+                EndpointKind::AgentSync => client.agent_sync().request(),
+            };
+            let expected = paths.endpoint_mut(kind).cloned().unwrap_or_else(|| paths.action("create_ticket"));
+            assert_eq!((request.method, request.path.as_str()), (Method::POST, expected.as_str()), "{kind:?}");
+            assert!(expected.starts_with("/own/"), "{kind:?} is at a path of its own: {expected}");
+        }
+        assert_eq!(client.action("other").request().path, "/actions/other");
     }
 
     #[test]
