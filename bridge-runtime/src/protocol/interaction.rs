@@ -72,6 +72,11 @@ macro_rules! named_values {
             type Err = ParseVariantError;
 
             fn from_str(text: &str) -> Result<Self, ParseVariantError> {
+                // The name as Talkdesk writes it first (an action's field on every request): no trim, no case
+                // folding, which cost about 80 instructions of the action endpoint's 32 000.
+                if let Some(value) = Self::ALL.iter().copied().find(|value| value.as_str() == text) {
+                    return Ok(value);
+                }
                 let trimmed = text.trim();
                 Self::ALL
                     .iter()
@@ -291,7 +296,10 @@ mod tests {
 
     #[test]
     fn priority_and_status_read_what_people_type() {
-        for (text, priority) in [("High", Priority::High), (" urgent ", Priority::Urgent), ("NONE", Priority::None)] {
+        let typed = [("High", Priority::High), (" urgent ", Priority::Urgent), ("NONE", Priority::None)];
+        // … and each name exactly as Talkdesk writes it (the parse's fast path)
+        let exact = Priority::ALL.iter().map(|&priority| (priority.as_str(), priority));
+        for (text, priority) in typed.into_iter().chain(exact) {
             assert_eq!(text.parse::<Priority>().unwrap(), priority, "{text:?}");
             assert_eq!(serde_json::from_value::<Priority>(serde_json::json!(text)).unwrap(), priority);
         }
