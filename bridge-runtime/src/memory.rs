@@ -619,4 +619,115 @@ mod tests {
         assert!(Remember::of(EndpointKind::ContactSync, Duration::from_secs(1)).is_err());
         assert!(Remember::of(EndpointKind::Action, Duration::ZERO).is_err());
     }
+
+    #[test]
+    fn recalls_read_as_their_log_words() {
+        let words = [Recall::Hit, Recall::Miss, Recall::Unavailable].map(Recall::as_str);
+        assert_eq!(words, ["hit", "miss", "unavailable"]);
+    }
+
+    /// Two replicas of one bridge: two memories on one store, each with `call` mounted as an action.
+    fn replicas(call: EndpointFn, deadline: Duration) -> [EndpointFn; 2] {
+        let store = Store::in_process();
+        let dedupe = Remember::Dedupe(Duration::from_secs(60));
+        [store.clone(), store].map(|store| {
+            Memory::new(store, Arc::new(Metrics::default())).wrap(Arc::clone(&call), ACTION, dedupe, deadline)
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_replica_waits_for_another_replicas_run_and_gets_its_answer() {
+        let (call, runs) = counting(StatusCode::CREATED, Duration::from_millis(100));
+        let [one, two] = replicas(call, Duration::from_secs(5));
+        let first = tokio::spawn(one(HeaderMap::new(), body("{}", "{}")));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let began = Instant::now();
+        let (status, text, recall) = text(two(HeaderMap::new(), body("{}", "{}")).await).await;
+        assert_eq!((status, text.as_str(), recall), (201, r#"{"external_id":"1"}"#, Some(Recall::Hit)));
+        assert!(began.elapsed() < Duration::from_millis(90) + POLL, "it polled the store: {:?}", began.elapsed());
+        assert_eq!(first.await.unwrap().status(), 201);
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_action_waiting_for_another_replicas_stalled_run_answers_504_within_its_deadline() {
+        let (call, runs) = counting(StatusCode::CREATED, Duration::from_secs(10));
+        let deadline = Duration::from_secs(1);
+        let [one, two] = replicas(call, deadline);
+        let stalled = tokio::spawn(one(HeaderMap::new(), body("{}", "{}")));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let began = Instant::now();
+        let (status, _, _) = text(two(HeaderMap::new(), body("{}", "{}")).await).await;
+        let took = began.elapsed();
+        assert_eq!(status, 504);
+        assert!(deadline - POLL <= took && took <= deadline, "it waited its deadline, not more ({took:?})");
+        assert_eq!(runs.load(Ordering::SeqCst), 1, "an action does not run twice, even past the claim's deadline");
+        stalled.abort();
+    }
+
+    #[tokio::test]
+    async fn an_answer_too_large_for_the_store_is_answered_and_counted_not_remembered() {
+        let metrics = Arc::new(Metrics::default());
+        let memory = Memory::new(Store::in_process(), Arc::clone(&metrics));
+        let runs = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&runs);
+        let large = format!(r#"{{"note":"{}"}}"#, "x".repeat(crate::store::MAX_VALUE_BYTES));
+        let call: EndpointFn = Arc::new(move |_, _| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            let large = large.clone();
+            Box::pin(async move { json_response(StatusCode::CREATED, large) })
+        });
+        let call = memory.wrap(call, ACTION, Remember::Dedupe(Duration::from_secs(60)), Duration::from_secs(5));
+        for run in 1..=2 {
+            let (status, text, recall) = text(call(HeaderMap::new(), body("{}", "{}")).await).await;
+            assert_eq!(
+                (status, text.len(), recall),
+                (201, crate::store::MAX_VALUE_BYTES + 11, Some(Recall::Unavailable))
+            );
+            assert_eq!(runs.load(Ordering::SeqCst), run, "not remembered: a repeat runs again");
+        }
+        let metrics = metrics.encode();
+        assert!(metrics.contains("bridge_store_failures_total 2"), "{metrics}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_run_that_panics_releases_its_claim_on_this_replica() {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&runs);
+        let call: EndpointFn = Arc::new(move |_, _| {
+            let first = counted.fetch_add(1, Ordering::SeqCst) == 0;
+            Box::pin(async move {
+                if first {
+                    panic!("the first run panics (this test's own panic)");
+                }
+                json_response(StatusCode::OK, "{}")
+            })
+        });
+        let memory = Memory::new(Store::in_process(), Arc::new(Metrics::default()));
+        let lookup = memory.wrap(call, LOOKUP, Remember::Cache(Duration::from_secs(30)), Duration::from_secs(1));
+        assert_eq!(lookup(HeaderMap::new(), body("{}", "{}")).await.status(), 500);
+        // The store still holds the panicked run's claim (until it expires); this replica no longer waits on it.
+        let (status, _, recall) = text(lookup(HeaderMap::new(), body("{}", "{}")).await).await;
+        assert_eq!((status, recall), (200, Some(Recall::Miss)));
+        assert_eq!(runs.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lookup_waits_half_its_deadline_for_a_run_before_it_runs_itself() {
+        let memory = Memory::new(Store::in_process(), Arc::new(Metrics::default()));
+        let (lookup, runs) = counting(StatusCode::OK, Duration::from_secs(10));
+        let deadline = Duration::from_secs(1);
+        let lookup = memory.wrap(lookup, LOOKUP, Remember::Cache(Duration::from_secs(30)), deadline);
+        let stalled = tokio::spawn(lookup(HeaderMap::new(), body("{}", "{}")));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let began = Instant::now();
+        let waiting = tokio::spawn(lookup(HeaderMap::new(), body("{}", "{}")));
+        tokio::time::sleep_until(began + deadline / 2 - POLL).await;
+        assert_eq!(runs.load(Ordering::SeqCst), 1, "it waits for the run first");
+        tokio::time::sleep_until(began + deadline / 2 + POLL).await;
+        assert_eq!(runs.load(Ordering::SeqCst), 2, "then it runs itself");
+        let (status, _, _) = text(waiting.await.unwrap()).await;
+        assert_eq!((status, began.elapsed()), (504, deadline), "its own run is bounded by the rest of its deadline");
+        stalled.abort();
+    }
 }

@@ -95,3 +95,83 @@ impl InProcess {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoreError;
+
+    fn key(n: usize) -> Key {
+        let mut hash = [0u8; 32];
+        hash[..8].copy_from_slice(&(n as u64).to_be_bytes());
+        Key { namespace: "t", hash }
+    }
+
+    /// A store holding `MAX_ENTRIES` keys, those below `expired` set for no time.
+    fn full(expired: usize) -> InProcess {
+        let store = InProcess::default();
+        {
+            let now = Instant::now();
+            let mut maps = store.maps();
+            for n in 0..MAX_ENTRIES {
+                let expires = if n < expired { now } else { now + Duration::from_secs(60) };
+                maps.values.insert(key(n), (vec![1], expires));
+            }
+            maps.tags.insert(key(0), (0..expired.max(1)).map(key).collect());
+        }
+        store
+    }
+
+    fn refused<T>() -> Result<T, StoreError> {
+        Err(StoreError::Unavailable("the in-process store is full".into()))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_value_lives_for_its_time_to_live_and_not_an_instant_more() {
+        let store = InProcess::default();
+        let ttl = Duration::from_millis(10);
+        store.set(&key(1), vec![1], ttl, &[]).unwrap();
+        assert!(store.set_if_absent(&key(2), vec![2], ttl).unwrap());
+        tokio::time::advance(ttl - Duration::from_millis(1)).await;
+        assert_eq!((store.get(&key(1)), store.set_if_absent(&key(2), vec![3], ttl)), (Some(vec![1]), Ok(false)));
+        tokio::time::advance(Duration::from_millis(1)).await;
+        assert_eq!(store.get(&key(1)), None, "expired at its time to live");
+        assert!(store.set_if_absent(&key(2), vec![3], ttl).unwrap(), "expired at its time to live");
+        assert_eq!(store.get(&key(2)), Some(vec![3]));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_store_refuses_new_keys_only() {
+        let store = full(0);
+        let new = key(MAX_ENTRIES);
+        assert_eq!(store.set(&new, vec![2], Duration::from_secs(1), &[]), refused());
+        assert_eq!(store.set_if_absent(&new, vec![2], Duration::from_secs(1)), refused());
+        assert_eq!(store.get(&new), None);
+        store.set(&key(1), vec![2], Duration::from_secs(1), &[]).unwrap();
+        assert_eq!(store.get(&key(1)), Some(vec![2]), "a key it holds is set again");
+        assert_eq!(store.maps().values.len(), MAX_ENTRIES);
+        store.delete(&key(1));
+        assert!(store.set_if_absent(&new, vec![2], Duration::from_secs(1)).unwrap(), "room again");
+        assert_eq!(store.set(&key(1), vec![2], Duration::from_secs(1), &[]), refused());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_store_sweeps_its_expired_keys_and_their_tags() {
+        let store = full(2);
+        store.set(&key(MAX_ENTRIES), vec![2], Duration::from_secs(1), &[]).unwrap();
+        assert_eq!(store.maps().values.len(), MAX_ENTRIES - 1, "two expired keys swept, one new key");
+        assert!(store.maps().tags.is_empty(), "a tag of swept keys only is swept");
+        assert_eq!(store.get(&key(2)), Some(vec![1]), "live keys are kept");
+        assert!(store.set_if_absent(&key(MAX_ENTRIES + 1), vec![2], Duration::from_secs(1)).unwrap());
+        assert_eq!(store.set_if_absent(&key(MAX_ENTRIES + 2), vec![2], Duration::from_secs(1)), refused());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn expired_keys_are_swept_only_when_the_store_is_full() {
+        let store = InProcess::default();
+        store.set(&key(0), vec![1], Duration::ZERO, &[key(9)]).unwrap();
+        store.set(&key(1), vec![1], Duration::from_secs(1), &[]).unwrap();
+        let maps = store.maps();
+        assert_eq!((maps.values.len(), maps.tags.len()), (2, 1), "with room, a new key costs no sweep");
+    }
+}

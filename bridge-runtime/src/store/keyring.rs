@@ -148,4 +148,33 @@ mod tests {
         assert!(Keyring::from_secret(&[7u8; MIN_KEY_BYTES - 1]).is_err());
         assert!(Keyring::from_secret(&[7u8; MIN_KEY_BYTES]).is_ok());
     }
+
+    #[test]
+    fn the_size_limit_counts_the_seal() {
+        let keys = keyring("0123456789abcdef0123456789abcdef");
+        let a = key(&keys, b"a");
+        let largest = vec![7u8; MAX_VALUE_BYTES - SEAL_OVERHEAD];
+        let sealed = keys.seal(&a, &largest).unwrap();
+        assert_eq!(sealed.len(), MAX_VALUE_BYTES, "the largest value fills the limit exactly");
+        assert_eq!(keys.open(&a, &sealed).unwrap(), largest);
+        assert_eq!(keys.seal(&a, &vec![7u8; MAX_VALUE_BYTES - SEAL_OVERHEAD + 1]), Err(StoreError::TooLarge));
+    }
+
+    #[test]
+    fn an_empty_value_seals_to_its_overhead_and_opens() {
+        let keys = keyring("0123456789abcdef0123456789abcdef");
+        let a = key(&keys, b"a");
+        let sealed = keys.seal(&a, b"").unwrap();
+        assert_eq!(sealed.len(), SEAL_OVERHEAD);
+        assert_eq!(keys.open(&a, &sealed).unwrap(), b"");
+    }
+
+    #[test]
+    fn what_is_shorter_than_a_seal_is_refused_without_a_panic() {
+        let keys = keyring("0123456789abcdef0123456789abcdef");
+        let a = key(&keys, b"a");
+        for len in 0..SEAL_OVERHEAD {
+            assert_eq!(keys.open(&a, &vec![0u8; len]), Err(StoreError::Unsealed), "{len} bytes");
+        }
+    }
 }

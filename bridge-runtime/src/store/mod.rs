@@ -331,4 +331,52 @@ mod tests {
         assert_eq!(key, store.key("dedupe", &[b"ab", b"c"]));
         assert_ne!(key, Store::in_process().key("dedupe", &[b"ab", b"c"]), "another deployment key, another hash");
     }
+
+    #[test]
+    fn a_key_reads_as_its_hash_in_hex() {
+        let store = Store::in_process();
+        let key = Key { namespace: "t", hash: std::array::from_fn(|i| (i * 8 + 1) as u8) };
+        let hex: String = key.hash.iter().map(|byte| format!("{byte:02x}")).collect();
+        assert_eq!(key.as_text(), format!("bridge:t:{hex}"));
+        assert!(hex.starts_with("0109111921"), "both digits of every byte: {hex}");
+        let made = store.key("t", &[b"a"]);
+        assert_eq!(format!("{made:?}"), made.as_text(), "Debug is the text, never the parts");
+    }
+
+    #[test]
+    fn errors_and_the_store_say_what_they_are() {
+        assert_eq!(StoreError::Timeout.to_string(), "the store did not answer in time");
+        assert_eq!(StoreError::Unavailable("down".into()).to_string(), "the store is unavailable: down");
+        assert_eq!(
+            StoreError::TooLarge.to_string(),
+            format!("the value is larger than the store's limit of {MAX_VALUE_BYTES} bytes")
+        );
+        assert_eq!(StoreError::Unsealed.to_string(), "a value in the store does not open under BRIDGE_STORE_KEY");
+        assert_eq!(StoreError::Settings("no key".into()).to_string(), "no key");
+        let store = Store::in_process().timeout(Duration::from_millis(7));
+        assert_eq!((store.backend_name(), store.is_shared()), ("in-process", false));
+        assert_eq!(format!("{store:?}"), r#"Store { backend: "in-process", timeout: 7ms }"#);
+    }
+
+    #[cfg(feature = "redis")]
+    #[tokio::test]
+    async fn a_redis_store_is_shared_and_one_out_of_reach_fails_its_ping_in_time() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let url = crate::Secret::new(format!("redis://127.0.0.1:{port}/0"));
+        let key = crate::Secret::new("0123456789abcdef0123456789abcdef");
+        let store = Store::redis(&url, &key).unwrap().timeout(Duration::from_millis(100));
+        assert_eq!((store.backend_name(), store.is_shared()), ("redis", true));
+        assert!(store.ping().await.is_err(), "nothing listens on port {port}");
+    }
+
+    #[tokio::test]
+    async fn the_limit_is_64_kib_sealed() {
+        let store = Store::in_process();
+        let key = store.key("t", &[b"a"]);
+        let largest = vec![7u8; 64 * 1024 - 28];
+        store.set(&key, &largest, Duration::from_secs(1), &[]).await.unwrap();
+        assert_eq!(store.get(&key).await.unwrap(), Some(largest));
+        let over = vec![7u8; 64 * 1024 - 27];
+        assert_eq!(store.set_if_absent(&key, &over, Duration::from_secs(1)).await, Err(StoreError::TooLarge));
+    }
 }
