@@ -315,13 +315,23 @@ impl Memory {
         shared: bool,
     ) -> Response {
         let memory = Arc::clone(&self);
+        let key = shared.then(|| named.key.clone());
         let task = async move {
             let response = call(headers, body).await;
             memory.keep(named, claim, response, shared).await
         };
         match tokio::spawn(carry(task)).await {
             Ok(response) => response,
-            Err(_) => logged(&Error::internal("the bridge failed while handling this request")),
+            Err(_) => {
+                // The run panicked: a failure, not remembered. Its claim on this replica went with it; the one in
+                // the store goes too, so that another replica's repeat runs instead of waiting its deadline out.
+                if let Some(key) = key {
+                    if let Err(error) = self.store.delete(&key).await {
+                        self.failed("release a claim", &error);
+                    }
+                }
+                logged(&Error::internal("the bridge failed while handling this request"))
+            }
         }
     }
 
@@ -706,9 +716,30 @@ mod tests {
         let memory = Memory::new(Store::in_process(), Arc::new(Metrics::default()));
         let lookup = memory.wrap(call, LOOKUP, Remember::Cache(Duration::from_secs(30)), Duration::from_secs(1));
         assert_eq!(lookup(HeaderMap::new(), body("{}", "{}")).await.status(), 500);
-        // The store still holds the panicked run's claim (until it expires); this replica no longer waits on it.
         let (status, _, recall) = text(lookup(HeaderMap::new(), body("{}", "{}")).await).await;
         assert_eq!((status, recall), (200, Some(Recall::Miss)));
+        assert_eq!(runs.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_run_that_panics_releases_its_claim_in_the_store_for_the_other_replicas() {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&runs);
+        let call: EndpointFn = Arc::new(move |_, _| {
+            let first = counted.fetch_add(1, Ordering::SeqCst) == 0;
+            Box::pin(async move {
+                if first {
+                    panic!("the first run panics (this test's own panic)");
+                }
+                json_response(StatusCode::CREATED, r#"{"external_id":"2"}"#)
+            })
+        });
+        let [one, two] = replicas(call, Duration::from_secs(5));
+        assert_eq!(one(HeaderMap::new(), body("{}", "{}")).await.status(), 500);
+        let began = Instant::now();
+        let (status, _, recall) = text(two(HeaderMap::new(), body("{}", "{}")).await).await;
+        assert_eq!((status, recall), (201, Some(Recall::Miss)), "the repeat ran, as after any failure");
+        assert!(began.elapsed() < POLL, "it did not wait for a claim nobody holds ({:?})", began.elapsed());
         assert_eq!(runs.load(Ordering::SeqCst), 2);
     }
 
