@@ -700,8 +700,8 @@ mod tests {
         assert!(metrics.contains("bridge_store_failures_total 2"), "{metrics}");
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn a_run_that_panics_releases_its_claim_on_this_replica() {
+    /// An endpoint whose first run panics and whose later runs answer `status`, and the count of its runs.
+    fn panics_first(status: StatusCode) -> (EndpointFn, Arc<AtomicUsize>) {
         let runs = Arc::new(AtomicUsize::new(0));
         let counted = Arc::clone(&runs);
         let call: EndpointFn = Arc::new(move |_, _| {
@@ -710,9 +710,15 @@ mod tests {
                 if first {
                     panic!("the first run panics (this test's own panic)");
                 }
-                json_response(StatusCode::OK, "{}")
+                json_response(status, r#"{"external_id":"2"}"#)
             })
         });
+        (call, runs)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_run_that_panics_releases_its_claim_on_this_replica() {
+        let (call, runs) = panics_first(StatusCode::OK);
         let memory = Memory::new(Store::in_process(), Arc::new(Metrics::default()));
         let lookup = memory.wrap(call, LOOKUP, Remember::Cache(Duration::from_secs(30)), Duration::from_secs(1));
         assert_eq!(lookup(HeaderMap::new(), body("{}", "{}")).await.status(), 500);
@@ -723,17 +729,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_run_that_panics_releases_its_claim_in_the_store_for_the_other_replicas() {
-        let runs = Arc::new(AtomicUsize::new(0));
-        let counted = Arc::clone(&runs);
-        let call: EndpointFn = Arc::new(move |_, _| {
-            let first = counted.fetch_add(1, Ordering::SeqCst) == 0;
-            Box::pin(async move {
-                if first {
-                    panic!("the first run panics (this test's own panic)");
-                }
-                json_response(StatusCode::CREATED, r#"{"external_id":"2"}"#)
-            })
-        });
+        let (call, runs) = panics_first(StatusCode::CREATED);
         let [one, two] = replicas(call, Duration::from_secs(5));
         assert_eq!(one(HeaderMap::new(), body("{}", "{}")).await.status(), 500);
         let began = Instant::now();
