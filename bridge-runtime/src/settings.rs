@@ -404,8 +404,6 @@ macro_rules! with_settings {
 }
     };
 }
-// The builder's setting methods (`Bridge::deadline`…) are generated from the table too.
-#[cfg(feature = "server")]
 pub(crate) use with_settings;
 
 with_settings!(settings);

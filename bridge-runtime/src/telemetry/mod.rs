@@ -5,21 +5,15 @@
 //! reads it to send the trace context on and to count its calls. A call made outside a request (at start-up, in
 //! a task the handler spawned) has no scope: it is neither traced nor counted.
 
-// The metrics are a bridge's, kept by the server (feature `server`); the helpers below, which the `http` client
-// calls, count into whatever the request's scope holds, and into nothing outside a served request.
-#[cfg(feature = "server")]
 mod histogram;
-#[cfg(feature = "server")]
 pub(crate) mod metrics;
 
-#[cfg(feature = "server")]
 pub(crate) use crate::trace::TraceContext;
-#[cfg(feature = "server")]
 pub(crate) use metrics::{EndpointMetrics, Metrics, OTHER};
 
 /// Runs `future` with the request's trace context and the metrics its calls are counted in (for tests: the gate
 /// opens a request's [scope](crate::scope) with them).
-#[cfg(all(test, feature = "client", feature = "server"))]
+#[cfg(all(test, feature = "client"))]
 pub(crate) fn scope<F: std::future::Future>(
     trace: Option<TraceContext>,
     metrics: &std::sync::Arc<Metrics>,
@@ -71,7 +65,7 @@ pub(crate) fn upstream_wait(service: &std::sync::Arc<str>, wait: std::time::Dura
 }
 
 /// The request's scope holds the metrics as what its calls are counted in (it sits below this module).
-#[cfg(all(feature = "client", feature = "server"))]
+#[cfg(feature = "client")]
 impl crate::scope::CountsCalls for Metrics {
     fn upstream_call(
         &self,

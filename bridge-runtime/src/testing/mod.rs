@@ -68,11 +68,11 @@ mod simulator;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub use cassette::{rerecord, Cassette, CassetteChanges, CassetteError};
-pub use client::synced::{SyncAll, SyncFailure, SyncTruth, SyncedAgents, SyncedContacts};
-pub use client::test_messages::{TestRequest, TestResponse};
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
-pub use client::transport::InProcessTransport;
+pub use client::in_process_transport::InProcessTransport;
+pub use client::synced::{SyncAll, SyncFailure, SyncTruth, SyncedAgents, SyncedContacts};
+pub use client::test_messages::{TestRequest, TestResponse};
 pub use client::transport::{HttpTransport, Transport, TransportError, DEFAULT_TIMEOUT};
 // The `CallKind` marker of each endpoint kind (`ContactSyncCall`, …), generated from the table of the kinds.
 pub use client::markers::*;

@@ -25,24 +25,18 @@
 //! # }
 //! ```
 
+#[cfg(feature = "testing")]
+mod in_process_client;
+#[cfg(feature = "testing")]
+pub(crate) mod in_process_transport;
 pub(crate) mod synced;
 pub(crate) mod test_messages;
 pub(crate) mod transport;
 
 #[cfg(feature = "testing")]
-use super::cassette::Cassette;
-#[cfg(feature = "testing")]
-use crate::builder::Bridge;
-#[cfg(feature = "testing")]
 use crate::endpoint::EndpointInfo;
 use crate::endpoint::EndpointKind;
-#[cfg(feature = "testing")]
-use crate::mount::BuildError;
-#[cfg(feature = "testing")]
-use crate::protocol::{frozen_clock, TalkdeskDate};
 use crate::protocol::{ActionOutcome, AgentPage, ContactPage, Interaction};
-#[cfg(feature = "testing")]
-use crate::tap::Tap;
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use http::{HeaderMap, Method};
@@ -54,8 +48,6 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use test_messages::{TestRequest, TestResponse};
-#[cfg(feature = "testing")]
-use transport::InProcessTransport;
 use transport::{HttpTransport, Transport, TransportError};
 
 /// The test client's paths, `CallKind` markers and builder of each kind's request, from the table of the endpoint
@@ -265,23 +257,6 @@ impl PathSlot for BTreeMap<String, String> {
 crate::kinds::with_kinds!(test_client_kinds);
 use markers::*;
 
-impl Paths {
-    #[cfg(feature = "testing")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
-    /// The paths `bridge` serves: the first endpoint of each kind, every action.
-    pub fn of(bridge: &Bridge) -> Self {
-        let mut paths = Self::default();
-        let mut found: Vec<EndpointKind> = Vec::new();
-        for info in bridge.endpoints() {
-            if info.kind.is_named() || !found.contains(&info.kind) {
-                found.push(info.kind);
-                paths.record(&info);
-            }
-        }
-        paths
-    }
-}
-
 /// A client for one bridge, in process or at a URL. Cheap to clone.
 ///
 /// Each kind of endpoint ([`EndpointKind`](crate::EndpointKind)) has a builder, named as its field of [`Paths`]
@@ -291,12 +266,9 @@ impl Paths {
 pub struct TestClient {
     transport: Arc<dyn Transport>,
     paths: Arc<Paths>,
-    /// The player of a cassette, installed around each request sent in process.
+    /// What each request runs within while a bridge in process answers it (a cassette's player, a clock).
     #[cfg(feature = "testing")]
-    tap: Option<Arc<dyn Tap>>,
-    /// The time `TalkdeskDate::now` gives while each request is answered in process.
-    #[cfg(feature = "testing")]
-    clock: Option<TalkdeskDate>,
+    around: in_process_client::Around,
     /// Sent with every request that does not set them itself.
     headers: Arc<HeaderMap>,
 }
@@ -308,36 +280,6 @@ impl fmt::Debug for TestClient {
 }
 
 impl TestClient {
-    #[cfg(feature = "testing")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
-    /// Calls `bridge` in process, without a socket, through the path its requests take when it is served
-    /// (request ids, load shedding, inbound token, routing, limits). Fails as
-    /// [`Bridge::into_service`](crate::Bridge::into_service) does (a missing state, two endpoints on one path).
-    pub fn new(bridge: Bridge) -> Result<Self, BuildError> {
-        let paths = Paths::of(&bridge);
-        Ok(Self::with_transport(InProcessTransport::new(bridge.into_service()?)).with_paths(paths))
-    }
-
-    #[cfg(feature = "testing")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
-    /// Calls any HTTP service in process, with the default paths: an application a bridge is mounted in, or a
-    /// deliberately broken bridge written by hand (see [`InProcessTransport::from_service`]).
-    pub fn from_service<S, B>(service: S) -> Self
-    where
-        S: tower_service::Service<http::Request<http_body_util::Full<Bytes>>, Response = http::Response<B>>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        S::Future: Send,
-        S::Error: fmt::Display,
-        B: http_body::Body + Send + 'static,
-        B::Data: Send,
-        B::Error: fmt::Display,
-    {
-        Self::with_transport(InProcessTransport::from_service(service))
-    }
-
     /// Calls the bridge at `base_url` (e.g. [`RunningBridge::url`](crate::RunningBridge::url)) over HTTP, with the
     /// default paths.
     pub fn http(base_url: impl Into<String>) -> Self {
@@ -350,16 +292,15 @@ impl TestClient {
             transport: Arc::new(transport),
             paths: Arc::new(Paths::default()),
             #[cfg(feature = "testing")]
-            tap: None,
-            #[cfg(feature = "testing")]
-            clock: None,
+            around: in_process_client::Around::default(),
             headers: Arc::new(HeaderMap::new()),
         }
     }
 
     /// Sends the header `name: value` with every request of this client that does not set `name` itself: the
-    /// bridge's inbound token (`Authorization: Bearer …`, see [`Bridge::inbound_token`]), a gateway's key. The value
-    /// is marked sensitive, and never printed.
+    /// bridge's inbound token (`Authorization: Bearer …`, see
+    /// [`Bridge::inbound_token`](crate::Bridge::inbound_token)), a gateway's key. The value is marked sensitive, and
+    /// never printed.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -387,29 +328,6 @@ impl TestClient {
         let (name, mut value) = header(name, value);
         value.set_sensitive(true);
         Arc::make_mut(&mut self.headers).insert(name, value);
-        self
-    }
-
-    #[cfg(feature = "testing")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
-    /// Answers every call the bridge makes through `bridge::http` while answering this client's requests from
-    /// `cassette`, with no connection opened (see [`Cassette`] for matching, placeholders and checks), and stands
-    /// the clock still at the cassette's [`clock`](Cassette::clock) unless [`clock`](Self::clock) set another.
-    ///
-    /// Only a bridge called in process ([`TestClient::new`]) sees the cassette: over HTTP the bridge's calls are
-    /// the other process's.
-    pub fn replay(mut self, cassette: &Cassette) -> Self {
-        self.tap = Some(cassette.tap());
-        self.clock = self.clock.or(Some(cassette.clock()));
-        self
-    }
-
-    #[cfg(feature = "testing")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
-    /// Makes [`TalkdeskDate::now`] give `at` while the bridge answers this client's requests (in process): for
-    /// handlers that compute dates from now, so that a recording made with this clock replays exactly.
-    pub fn clock(mut self, at: TalkdeskDate) -> Self {
-        self.clock = Some(at);
         self
     }
 
@@ -449,17 +367,9 @@ impl TestClient {
                 request.headers.insert(name, value.clone());
             }
         }
-        #[cfg_attr(not(feature = "testing"), allow(unused_mut))]
-        let mut sending = self.transport.send(request);
+        let sending = self.transport.send(request);
         #[cfg(feature = "testing")]
-        {
-            if let Some(at) = self.clock {
-                sending = Box::pin(frozen_clock(at, sending));
-            }
-            if let Some(tap) = &self.tap {
-                sending = Box::pin(crate::scope::tap_around(Arc::clone(tap), sending));
-            }
-        }
+        let sending = self.around.around(sending);
         sending.await
     }
 

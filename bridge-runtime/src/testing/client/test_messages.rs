@@ -100,7 +100,7 @@ impl<T> TestResponse<T> {
     /// # Panics
     ///
     /// When the cost is not known: the bridge was called over HTTP (or is a service of another kind, called with
-    /// [`InProcessTransport::from_service`](super::InProcessTransport::from_service)).
+    /// [`InProcessTransport::from_service`](crate::testing::InProcessTransport::from_service)).
     #[track_caller]
     pub fn upstream(&self) -> UpstreamCost {
         self.upstream.unwrap_or_else(|| {
